@@ -1,0 +1,26 @@
+// What every CLI command shares: finding the data directory and opening the store.
+import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+export interface DataOption {
+  data?: string;
+}
+
+export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: DataDir) => Promise<T>): Promise<T> {
+  const dir = openDataDir(dataDirFrom(opts.data));
+  const store = new SqliteStore(dir.storeFile);
+  try {
+    return await fn(store, dir);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Prints rows as aligned columns, for list commands. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}

@@ -1,0 +1,25 @@
+// The `fumidai` command: one file per command group; errors become one line and a non-zero exit.
+import { Command, CommanderError } from 'commander';
+import { userLine, FumidaiError } from '../errors.js';
+import { registerGrant } from './grant.js';
+import { registerInit } from './init.js';
+import { registerKey } from './key.js';
+import { registerServe } from './serve.js';
+import { registerSessions } from './sessions.js';
+import { registerTarget } from './target.js';
+import { registerUser } from './user.js';
+
+const program = new Command('fumidai')
+  .description('SSH bastion: access control and session recording for stock OpenSSH clients')
+  .version('0.1.0')
+  .exitOverride();
+for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  console.error(userLine(err));
+  if (!(err instanceof FumidaiError)) console.error(err);
+  process.exit(1);
+}

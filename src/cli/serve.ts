@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
+import { startGateway } from '../gateway/server.js';
+import { createLogger } from '../log.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the bastion (initializes the data directory on first run)')
+    .option('--data <dir>', 'data directory (default: $FUMIDAI_DATA, else ./fumidai-data)')
+    .option('--listen <host:port>', 'address to listen on (overrides the config file)')
+    .action(async (opts: { data?: string; listen?: string }) => {
+      const dirPath = dataDirFrom(opts.data);
+      if (!existsSync(join(dirPath, CONFIG_FILE))) initDataDir(dirPath);
+      const dir = openDataDir(dirPath);
+      const log = createLogger(dir.config.log.level);
+      const store = new SqliteStore(dir.storeFile);
+      const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
+      if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
+      const gateway = await startGateway(
+        {
+          config: dir.config,
+          store,
+          log,
+          hostKeys: dir.config.hostKeys.map((k) => dir.readKey(k)),
+          upstreamKey: dir.readKey(dir.config.upstream.key),
+        },
+        opts.listen ?? dir.config.listen,
+      );
+      log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'stopping');
+        await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);
+        await store.interruptLiveSessions(`fumidai stopped (${signal})`);
+        await store.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT'));
+    });
+}

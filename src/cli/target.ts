@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { fail } from '../errors.js';
+import { checkName, isValidLogin } from '../identity/names.js';
+import { printTable, withStore } from './common.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw fail('ARGUMENT_INVALID', `invalid port '${value}': use 1-65535`);
+  return port;
+}
+
+export function registerTarget(program: Command): void {
+  const target = program.command('target').description('manage targets (servers behind the bastion)');
+  target
+    .command('add <name>')
+    .description('add a target')
+    .requiredOption('--host <host>', 'address or DNS name fumidai connects to')
+    .option('--port <port>', 'SSH port', '22')
+    .requiredOption('--login <login>', 'default login on the target')
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { host: string; port: string; login: string; data?: string }) => {
+      checkName('target', name);
+      const port = parsePort(opts.port);
+      if (!isValidLogin(opts.login)) throw fail('ARGUMENT_INVALID', `invalid login '${opts.login}'`);
+      await withStore(opts, async (store) => {
+        if (await store.getTarget(name)) throw fail('TARGET_EXISTS', name);
+        await store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login });
+      });
+      console.log(`added target ${name} (${opts.login}@${opts.host}:${port})`);
+    });
+  target
+    .command('list')
+    .description('list targets with their pinned host keys')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        const rows = (await store.listTargets()).map((t) => [t.name, `${t.host}:${t.port}`, t.defaultLogin, t.hostKeyFingerprint ?? '(not yet pinned)']);
+        printTable(['TARGET', 'ADDRESS', 'LOGIN', 'HOST KEY'], rows);
+      });
+    });
+  target
+    .command('remove <name>')
+    .description('remove a target and its grants')
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.removeTarget(name))) throw fail('TARGET_UNKNOWN', name);
+      });
+      console.log(`removed target ${name}`);
+    });
+  target
+    .command('trust <name>')
+    .description("forget a target's pinned host key; the next connection pins the key it then presents")
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.forgetHostKey(name))) throw fail('TARGET_UNKNOWN', name);
+      });
+      console.log(`forgot the host key of ${name}; it is pinned again on the next connection`);
+    });
+}

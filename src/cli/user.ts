@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fail } from '../errors.js';
+import { checkName } from '../identity/names.js';
+import { parsePublicKey, type PublicKey } from '../identity/public-key.js';
+import { printTable, withStore } from './common.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function readKeyFile(file: string): PublicKey {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fail('KEY_INVALID', file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parsePublicKey(text, file);
+}
+
+export function registerUser(program: Command): void {
+  const user = program.command('user').description('manage users (people who log in through fumidai)');
+  user
+    .command('add <name>')
+    .description('add a user with one or more public keys')
+    .requiredOption('--key <file>', 'public key file (repeat for more keys)', collect, [])
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { key: string[]; data?: string }) => {
+      checkName('user', name);
+      // Parse every key before touching the store: a bad key adds nothing.
+      const keys = opts.key.map(readKeyFile);
+      await withStore(opts, async (store) => {
+        if (await store.getUser(name)) throw fail('USER_EXISTS', name);
+        for (const k of keys) {
+          const owner = await store.findKey(k.fingerprint);
+          if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
+        }
+        await store.addUser(name);
+        for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+      });
+      console.log(`added user ${name} with ${keys.length} key(s): ${keys.map((k) => k.fingerprint).join(', ')}`);
+    });
+  user
+    .command('add-key <name>')
+    .description('add public keys to an existing user')
+    .requiredOption('--key <file>', 'public key file (repeat for more keys)', collect, [])
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { key: string[]; data?: string }) => {
+      const keys = opts.key.map(readKeyFile);
+      await withStore(opts, async (store) => {
+        if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
+        for (const k of keys) {
+          const owner = await store.findKey(k.fingerprint);
+          if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
+        }
+        for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+      });
+      console.log(`added ${keys.length} key(s) to ${name}`);
+    });
+  user
+    .command('list')
+    .description('list users and their keys')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        const rows: string[][] = [];
+        for (const u of await store.listUsers()) {
+          const keys = await store.keysOf(u.name);
+          const grants = await store.grantsOf(u.name);
+          rows.push([u.name, u.disabled ? 'disabled' : 'active', keys.map((k) => `${k.type} ${k.fingerprint}`).join(', '),
+            grants.map((g) => `${g.login}@${g.target}`).join(', ')]);
+        }
+        printTable(['USER', 'STATE', 'KEYS', 'GRANTS'], rows);
+      });
+    });
+  user
+    .command('remove <name>')
+    .description('remove a user, their keys and grants')
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.removeUser(name))) throw fail('USER_UNKNOWN', name);
+      });
+      console.log(`removed user ${name}`);
+    });
+}

@@ -1,0 +1,65 @@
+// The data directory: where fumidai keeps its keys, config and store. `init` creates it; everything else opens it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import ssh2 from 'ssh2';
+import { fail } from '../errors.js';
+import { loadConfig } from './load.js';
+import type { Config } from './schema.js';
+import { configTemplate } from './template.js';
+
+export const CONFIG_FILE = 'fumidai.yaml';
+export const STORE_FILE = 'fumidai.db';
+
+export function dataDirFrom(option?: string): string {
+  return resolve(option ?? process.env.FUMIDAI_DATA ?? 'fumidai-data');
+}
+
+export interface InitResult {
+  dir: string;
+  created: string[];
+}
+
+/** Creates what is missing and never overwrites: running init twice is safe. */
+export function initDataDir(dir: string): InitResult {
+  const created: string[] = [];
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const write = (name: string, content: string, mode: number) => {
+    const path = join(dir, name);
+    if (existsSync(path)) return;
+    writeFileSync(path, content, { mode, flag: 'wx' });
+    created.push(name);
+  };
+  for (const name of ['host_ed25519_key', 'upstream_ed25519_key']) {
+    if (existsSync(join(dir, name))) continue;
+    // Node exports ed25519 only as PKCS#8, which ssh2 rejects: generate OpenSSH format with ssh2 itself.
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `fumidai-${name.split('_')[0]}` });
+    write(name, pair.private, 0o600);
+    write(`${name}.pub`, pair.public + '\n', 0o644);
+  }
+  write(CONFIG_FILE, configTemplate, 0o600);
+  return { dir, created };
+}
+
+export interface DataDir {
+  dir: string;
+  config: Config;
+  configFile: string;
+  storeFile: string;
+  path(relative: string): string;
+  readKey(relative: string): Buffer;
+}
+
+export function openDataDir(dir: string): DataDir {
+  const configFile = join(dir, CONFIG_FILE);
+  if (!existsSync(configFile)) throw fail('DATA_DIR_MISSING', dir);
+  const config = loadConfig(configFile);
+  const path = (p: string) => resolve(dir, p);
+  return {
+    dir,
+    config,
+    configFile,
+    storeFile: join(dir, STORE_FILE),
+    path,
+    readKey: (p: string) => readFileSync(path(p)),
+  };
+}

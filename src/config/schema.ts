@@ -1,0 +1,48 @@
+// The configuration file's schema: every field, its default, and why it has that default.
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:2222 or [::1]:2222');
+
+export const configSchema = z
+  .object({
+    listen: hostPort.default('127.0.0.1:2222'),
+    /** Host key files, relative to the data directory. */
+    hostKeys: z.array(z.string().min(1)).min(1).default(['host_ed25519_key']),
+    auth: z
+      .object({
+        /** Seconds a client has to authenticate (sshd's LoginGraceTime). */
+        loginGraceTime: z.number().int().positive().default(60),
+        /** Failed attempts per connection before it is cut (sshd's MaxAuthTries). */
+        maxAttempts: z.number().int().positive().default(6),
+      })
+      .strict()
+      .default({}),
+    upstream: z
+      .object({
+        key: z.string().min(1).default('upstream_ed25519_key'),
+        /** Seconds to wait for a target to answer before giving up. */
+        connectTimeout: z.number().positive().default(10),
+        /** Seconds between keepalives to targets; 0 turns them off. */
+        keepaliveInterval: z.number().nonnegative().default(15),
+      })
+      .strict()
+      .default({}),
+    relay: z
+      .object({
+        /** Environment variables a client may pass to the target (sshd's AcceptEnv); `*` ends a prefix. */
+        envAllow: z.array(z.string()).default(['LANG', 'LC_*', 'TZ']),
+        /** Shown to every user before the session starts, with the audit key. */
+        banner: z.string().default('This session is recorded. Audit key: {auditKey}'),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,60 @@
+// Every error a person can see is created here, with a stable code and a one-line message that says what to do.
+// Users see `fumidai: <message> (<CODE>)`; details go to the log only.
+
+const messages = {
+  CONFIG_INVALID: (file: string, where: string, why: string) => `${file}: ${where}: ${why}`,
+  CONFIG_UNREADABLE: (file: string, why: string) => `cannot read config ${file}: ${why}`,
+  DATA_DIR_MISSING: (dir: string) => `no fumidai data directory at ${dir}; run 'fumidai init --data ${dir}' first`,
+  KEY_INVALID: (source: string, why: string) => `${source}: not a usable SSH public key (${why})`,
+  KEY_IN_USE: (fp: string, owner: string) => `key ${fp} already belongs to user '${owner}'`,
+  NAME_INVALID: (kind: string, name: string) =>
+    `invalid ${kind} name '${name}': use a lowercase letter, then lowercase letters, digits, '-', '_' or '.' (at most 64)`,
+  USER_EXISTS: (name: string) => `user '${name}' already exists`,
+  USER_UNKNOWN: (name: string) => `no user named '${name}'`,
+  TARGET_EXISTS: (name: string) => `target '${name}' already exists`,
+  TARGET_UNKNOWN: (name: string) => `unknown target '${name}'`,
+  TARGET_NOT_GIVEN: () =>
+    `no target given: use 'ssh -J USER@bastion LOGIN@TARGET' or 'ssh -l LOGIN@TARGET bastion', or open a shell for the menu`,
+  ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
+  CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
+  UPSTREAM_REFUSED: (target: string, addr: string) => `target '${target}' (${addr}) refused the connection`,
+  UPSTREAM_TIMEOUT: (target: string, addr: string, seconds: number) =>
+    `target '${target}' (${addr}) did not answer within ${seconds}s`,
+  UPSTREAM_UNREACHABLE: (target: string, addr: string, why: string) => `cannot reach target '${target}' (${addr}): ${why}`,
+  UPSTREAM_HOSTKEY_MISMATCH: (target: string, pinned: string, offered: string) =>
+    `host key of target '${target}' changed (pinned ${pinned}, offered ${offered}); ` +
+    `if the change is expected, an admin runs 'fumidai target trust ${target}'`,
+  UPSTREAM_AUTH_FAILED: (target: string, login: string, how: string) =>
+    `target '${target}' did not accept ${how} for login '${login}'`,
+  UPSTREAM_LOST: (target: string) => `connection to target '${target}' was lost`,
+  UPSTREAM_CHANNEL_FAILED: (target: string, what: string, why: string) => `target '${target}' refused ${what}: ${why}`,
+  ARGUMENT_INVALID: (what: string) => what,
+} as const;
+
+export type ErrorCode = keyof typeof messages;
+
+export class FumidaiError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'FumidaiError';
+  }
+  /** The one line a person sees. */
+  get line(): string {
+    return `fumidai: ${this.message} (${this.code})`;
+  }
+}
+
+export function fail<C extends ErrorCode>(code: C, ...args: Parameters<(typeof messages)[C]>): FumidaiError {
+  const make = messages[code] as (...a: unknown[]) => string;
+  return new FumidaiError(code, make(...args));
+}
+
+export const errorCodes = Object.keys(messages) as ErrorCode[];
+
+/** The line for any error: ours keep their code, others become INTERNAL (details belong in the log). */
+export function userLine(err: unknown): string {
+  if (err instanceof FumidaiError) return err.line;
+  return 'fumidai: internal error, the administrator can find details in the log (INTERNAL)';
+}

@@ -1,0 +1,82 @@
+// One outer client connection: authentication (with a grace timer and an attempt limit), then routing of its
+// channels. It only routes; session channels, ProxyJump and refusals each live in their own module.
+import type { Connection, ClientInfo } from 'ssh2';
+import { fail } from '../errors.js';
+import { checkPublicKey } from './auth.js';
+import type { Caller, GatewayDeps } from './context.js';
+import { parseDestination } from './destination.js';
+import { handleJump } from './jump.js';
+import { handleSessionChannel } from './relay/session-channel.js';
+import { rejectWithReason } from './ssh2-glue.js';
+import { TargetSession } from './target-session.js';
+import type { MenuEntry } from './menu.js';
+
+export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {
+  const source = { sourceIp: info.ip, sourcePort: info.port };
+  const log = deps.log.child(source);
+  let caller: Caller | undefined;
+  let sshUser = '';
+  let failures = 0;
+  log.info({ event: 'ConnectionOpened', client: info.header.identRaw }, 'connection opened');
+
+  const grace = setTimeout(() => {
+    log.info({ event: 'AuthFailure', reason: 'login grace time exceeded' }, 'authentication timed out');
+    conn.end();
+  }, deps.config.auth.loginGraceTime * 1000);
+  grace.unref();
+
+  conn.on('error', (err) => log.debug({ err: err.message }, 'client connection error'));
+  conn.on('close', () => {
+    clearTimeout(grace);
+    log.info({ event: 'ConnectionClosed', user: caller?.user }, 'connection closed');
+  });
+
+  conn.on('authentication', (ctx) => {
+    checkPublicKey(ctx, deps.store).then(
+      (outcome) => {
+        if (outcome.kind === 'query-ok') return ctx.accept();
+        if (outcome.kind === 'success') {
+          caller = { user: outcome.user.name, keyFingerprint: outcome.fingerprint, ...source };
+          sshUser = ctx.username;
+          log.info({ event: 'AuthSuccess', user: caller.user, method: 'publickey', fingerprint: outcome.fingerprint, sshUser }, 'accepted publickey');
+          return ctx.accept();
+        }
+        if (outcome.counts) {
+          failures++;
+          log.info({ event: 'AuthFailure', sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint, reason: outcome.reason }, 'authentication failed');
+        }
+        if (failures >= deps.config.auth.maxAttempts) {
+          log.warn({ event: 'AuthFailure', reason: 'too many attempts' }, 'disconnecting');
+          return conn.end();
+        }
+        ctx.reject(['publickey']);
+      },
+      (err) => {
+        log.error({ err }, 'authentication error');
+        ctx.reject(['publickey']);
+      },
+    );
+  });
+
+  conn.on('ready', () => {
+    clearTimeout(grace);
+    if (!caller) return conn.end();
+    const who = caller;
+    const ts = new TargetSession(deps, conn, who, parseDestination(sshUser, who.user));
+    conn.on('close', () => void ts.close('client disconnected'));
+    conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who.user)));
+    conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));
+    conn.on('request', (_accept, reject, name) => {
+      log.info({ event: 'ChannelDenied', user: who.user, request: name }, 'global request refused');
+      reject?.();
+    });
+    conn.on('openssh.streamlocal', (_accept, reject) =>
+      rejectWithReason(conn, reject, fail('CHANNEL_DENIED', 'unix socket forwarding').line),
+    );
+  });
+}
+
+async function menuEntries(deps: GatewayDeps, user: string): Promise<MenuEntry[]> {
+  const grants = await deps.store.grantsOf(user);
+  return grants.filter((g) => g.login !== '*').map((g) => ({ target: g.target, login: g.login }));
+}

@@ -1,0 +1,20 @@
+// What every part of the gateway may use: configuration, store, keys and the logger, built once by the server.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+
+export interface GatewayDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  hostKeys: Buffer[];
+  upstreamKey: Buffer;
+}
+
+/** The authenticated client behind a connection (outer, or inner for ProxyJump). */
+export interface Caller {
+  user: string;
+  sourceIp: string;
+  sourcePort: number;
+  keyFingerprint: string;
+}

@@ -1,0 +1,49 @@
+// ProxyJump (`ssh -J alice@bastion web1`): the client asks for a direct-tcpip channel to web1:22. Instead of dialling
+// TCP, fumidai serves an inner SSH session over that channel, bound to the already authenticated outer user, and
+// relays it to the real target itself, so it is authorized and recorded like any other session.
+import ssh2, { type AcceptConnection, type Channel, type Connection, type RejectConnection, type TcpipRequestInfo } from 'ssh2';
+import { fail } from '../errors.js';
+import type { Caller, GatewayDeps } from './context.js';
+import { handleSessionChannel } from './relay/session-channel.js';
+import { rejectWithReason } from './ssh2-glue.js';
+import { TargetSession } from './target-session.js';
+
+export async function handleJump(
+  deps: GatewayDeps,
+  outer: Connection,
+  caller: Caller,
+  dest: TcpipRequestInfo,
+  accept: AcceptConnection<Channel>,
+  reject: RejectConnection,
+): Promise<void> {
+  const log = deps.log.child({ user: caller.user, sourceIp: caller.sourceIp });
+  const target = await deps.store.getTarget(dest.destIP);
+  const isJump = target && (dest.destPort === 22 || dest.destPort === target.port);
+  if (!isJump) {
+    // Anything but a jump to a known target is port forwarding, refused unless a policy allows it.
+    const unknownTarget = dest.destPort === 22;
+    const line = unknownTarget ? fail('TARGET_UNKNOWN', dest.destIP).line : fail('CHANNEL_DENIED', 'port forwarding').line;
+    log.info({ event: unknownTarget ? 'PolicyDenied' : 'ChannelDenied', destination: `${dest.destIP}:${dest.destPort}`, reason: line }, 'direct-tcpip refused');
+    return rejectWithReason(outer, reject, line);
+  }
+  const channel = accept();
+  const inner = new ssh2.Server({ hostKeys: deps.hostKeys, ident: 'fumidai' });
+  inner.on('connection', (conn) => {
+    conn.on('error', (err) => log.debug({ err: err.message }, 'inner connection error'));
+    // The outer connection already proved who this is; the inner one is bound to it alone.
+    let login: string | undefined;
+    conn.on('authentication', (ctx) => {
+      login = ctx.username || undefined;
+      ctx.accept();
+    });
+    conn.on('ready', () => {
+      const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: target.name, login });
+      conn.on('close', () => void ts.close('client disconnected'));
+      conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), ts, async () => []));
+      conn.on('tcpip', (_a, rejectInner) => rejectWithReason(conn, rejectInner, fail('CHANNEL_DENIED', 'port forwarding').line));
+      conn.on('request', (_a, rejectInner) => rejectInner?.());
+    });
+  });
+  channel.on('error', () => undefined);
+  inner.injectSocket(channel as never);
+}

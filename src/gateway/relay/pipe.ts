@@ -1,0 +1,62 @@
+// Relays one channel between client and target with SSH semantics: stdout, stderr, EOF, exit-status/exit-signal,
+// close. Backpressure comes from stream piping: a slow client stops reads from the target, whose window then closes.
+import type { ClientChannel, ServerChannel } from 'ssh2';
+import { fail } from '../../errors.js';
+
+export type ExitInfo = { code: number } | { signal: string; coreDumped: boolean; message: string };
+
+/** Resolves with the exit code the target reported (undefined for a signal or none). */
+export function relayChannel(client: ServerChannel, up: ClientChannel, targetName: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let exit: ExitInfo | undefined;
+    let done = false;
+
+    client.pipe(up); // the client's EOF becomes EOF to the target
+    up.pipe(client, { end: false });
+    up.stderr.pipe(client.stderr, { end: false });
+
+    up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, message?: string) => {
+      exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', coreDumped: !!coreDumped, message: message ?? '' };
+    });
+    up.on('error', () => undefined);
+
+    // Finish only when everything the target sent has been handed to the client: exit must precede EOF/CLOSE.
+    const finish = async () => {
+      if (done) return;
+      done = true;
+      await Promise.all([drained(up), drained(up.stderr)]);
+      if (client.writable) {
+        if (!exit) client.stderr.write(`${fail('UPSTREAM_LOST', targetName).line}\r\n`);
+        if (exit && 'code' in exit) client.exit(exit.code);
+        else if (exit) client.exit(exit.signal.replace(/^SIG/, ''), exit.coreDumped, exit.message);
+        else client.exit(255);
+        client.end();
+      }
+      resolve(exit && 'code' in exit ? exit.code : exit ? undefined : 255);
+    };
+    up.on('close', finish);
+    client.on('close', () => {
+      // Client went away: stop the target side too.
+      up.unpipe(client);
+      up.stderr.unpipe(client.stderr);
+      up.close();
+      if (!done) {
+        done = true;
+        resolve(exit && 'code' in exit ? exit.code : undefined);
+      }
+    });
+  });
+}
+
+function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 5000); // a target that closed without EOF must not hang the client
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+  });
+}

@@ -1,0 +1,148 @@
+// One client "session" channel: collects its requests (pty, env, agent), and on shell / exec / sftp opens the same
+// request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
+import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import { userLine } from '../../errors.js';
+import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../menu.js';
+import type { TargetSession } from '../target-session.js';
+import { relayChannel } from './pipe.js';
+
+type Request = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
+
+/** Exit status fumidai reports for its own failures, as ssh itself does. */
+const FAILURE_STATUS = 255;
+
+export function handleSessionChannel(session: Session, ts: TargetSession, listGrants: () => Promise<MenuEntry[]>): void {
+  let pty: PseudoTtyInfo | undefined;
+  const env: Record<string, string> = {};
+  let upstreamChannel: ClientChannel | undefined;
+  let started = false;
+  const envAllowed = envMatcher(ts.config.relay.envAllow);
+
+  session.on('pty', (accept, _reject, info) => {
+    pty = info;
+    accept?.();
+  });
+  session.on('window-change', (accept, _reject, info) => {
+    if (pty) Object.assign(pty, info);
+    upstreamChannel?.setWindow(info.rows, info.cols, info.height, info.width);
+    accept?.();
+  });
+  session.on('env', (accept, reject, { key, val }) => {
+    if (envAllowed(key)) {
+      env[key] = val;
+      accept?.();
+    } else reject?.();
+  });
+  session.on('auth-agent', (accept) => {
+    ts.agentRequested = true;
+    accept?.();
+  });
+  session.on('signal', (accept, _reject, { name }) => {
+    try {
+      upstreamChannel?.signal(name);
+    } catch {
+      // ssh2 refuses signals outside RFC 4254's list; the target would not know them either.
+    }
+    accept?.();
+  });
+  session.on('x11', (_accept, reject) => {
+    ts.log.info({ event: 'ChannelDenied', channel: 'x11' }, 'x11 forwarding refused');
+    reject?.();
+  });
+
+  // Requests are accepted synchronously (an exec's EOF follows within milliseconds); the work happens after.
+  const start = (accept: (() => ServerChannel) | undefined, reject: (() => void) | undefined, request: Request) => {
+    if (started || !accept) return reject?.();
+    started = true;
+    const channel = accept();
+    run(channel, request).catch((err) => {
+      ts.log.warn({ code: err.code, err: err.message }, 'session channel failed');
+      endWithError(channel, userLine(err));
+    });
+  };
+  session.on('shell', (accept, reject) => start(accept, reject, { kind: 'shell' }));
+  session.on('exec', (accept, reject, { command }) => start(accept, reject, { kind: 'exec', command }));
+  session.on('subsystem', (accept, reject, { name }) => {
+    if (name !== 'sftp') return reject?.();
+    start(accept, reject, { kind: 'subsystem', name });
+  });
+
+  async function run(channel: ServerChannel, request: Request): Promise<void> {
+    channel.on('error', (err: Error) => ts.log.debug({ err: err.message }, 'client channel error'));
+    if (request.kind === 'shell' && ts.destination.kind === 'none' && pty) {
+      const entry = await runMenu(channel, ts.caller.user, await listGrants());
+      if (!entry) return endWith(channel, 0);
+      ts.destination = { kind: 'target', target: entry.target, login: entry.login };
+    }
+    const up = await ts.upstream();
+    if (pty && request.kind === 'shell') {
+      const banner = ts.config.relay.banner.replaceAll('{auditKey}', ts.auditKey);
+      if (banner) channel.write(`${banner}\r\n`);
+    }
+    ts.log.info({ event: 'ChannelOpen', channel: describe(request), pty: Boolean(pty) }, 'channel open');
+    upstreamChannel = await openUpstream(up.client, request, pty, env);
+    if (pty) upstreamChannel.setWindow(pty.rows, pty.cols, pty.height, pty.width);
+    const status = await relayChannel(channel, upstreamChannel, up.target.name);
+    if (status !== undefined) ts.lastExitStatus = status;
+  }
+}
+
+function openUpstream(
+  client: import('ssh2').Client,
+  request: Request,
+  pty: PseudoTtyInfo | undefined,
+  env: Record<string, string>,
+): Promise<ClientChannel> {
+  const window = pty && { term: pty.term, rows: pty.rows, cols: pty.cols, width: pty.width, height: pty.height, modes: pty.modes };
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve(ch));
+    if (request.kind === 'shell') client.shell(window ?? false, { env }, done);
+    else if (request.kind === 'exec') client.exec(request.command, { env, pty: window || undefined }, done);
+    else client.subsys(request.name, done);
+  });
+}
+
+function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[]): Promise<MenuEntry | undefined> {
+  channel.write(renderMenu(user, entries));
+  if (entries.length === 0) return Promise.resolve(undefined);
+  let state: MenuState = { entries, line: '' };
+  return new Promise((resolve) => {
+    const finish = (entry: MenuEntry | undefined) => {
+      channel.off('data', onData).off('end', onEnd);
+      channel.pause(); // what follows the choice is for the target: leave it in the stream
+      resolve(entry);
+    };
+    const onEnd = () => finish(undefined);
+    const onData = (chunk: Buffer) => {
+      const step = menuInput(state, chunk.toString('utf8'));
+      channel.write(step.output);
+      if (step.kind === 'chosen') finish(step.entry);
+      else if (step.kind === 'quit') finish(undefined);
+      else state = step.state;
+    };
+    channel.on('data', onData).on('end', onEnd);
+  });
+}
+
+function describe(request: Request): string {
+  return request.kind === 'exec' ? `exec: ${request.command}` : request.kind === 'subsystem' ? request.name : 'shell';
+}
+
+function endWithError(channel: ServerChannel, line: string): void {
+  if (!channel.writable) return;
+  channel.stderr.write(`${line}\r\n`);
+  endWith(channel, FAILURE_STATUS);
+}
+
+function endWith(channel: ServerChannel, status: number): void {
+  channel.exit(status);
+  channel.end();
+}
+
+function envMatcher(patterns: string[]): (key: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  return (key) => exact.has(key) || prefixes.some((p) => key.startsWith(p));
+}
+
+export const forTests = { envMatcher };

@@ -1,0 +1,37 @@
+// The SSH front door: listens, hands each connection to connection.ts, and stops cleanly.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import ssh2 from 'ssh2';
+import type { GatewayDeps } from './context.js';
+import { handleConnection } from './connection.js';
+
+export interface Gateway {
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(deps: GatewayDeps, listen: string): Promise<Gateway> {
+  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: 'fumidai' }, (conn, info) => {
+    try {
+      handleConnection(conn, info, deps);
+    } catch (err) {
+      deps.log.error({ err }, 'connection setup failed');
+      conn.end();
+    }
+  });
+  const { host, port } = splitHostPort(listen);
+  server.listen(port, host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  const addr = server.address() as AddressInfo;
+  const address = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
+  return {
+    address,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function splitHostPort(value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
+  if (!m) throw new Error(`expected HOST:PORT, got '${value}'`);
+  return { host: m[1]!, port: Number(m[2]) };
+}

@@ -1,0 +1,50 @@
+// The only place that reaches into ssh2's internals, for the two things its public API lacks
+// (see ../shared/SSH2-NOTES.md). Kept small and tested through real OpenSSH clients.
+import ssh2, { type Connection } from 'ssh2';
+import type { Duplex } from 'node:stream';
+
+const MAX_WINDOW = 2 * 1024 * 1024;
+const PACKET_SIZE = 32 * 1024;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Internals = { _chanMgr: any; _protocol: any };
+
+/**
+ * Opens an `auth-agent@openssh.com` channel back to the client (ssh2 issues #1374, #792).
+ * Call only after the client sent `auth-agent-req` on a session, or OpenSSH warns of a break-in attempt.
+ */
+export function openAgentChannel(conn: Connection, cb: (err: Error | undefined, stream?: Duplex) => void): void {
+  const internals = conn as unknown as Internals;
+  const wrapper = (err: Error | undefined, stream: Duplex) => cb(err, stream);
+  (wrapper as unknown as { type: string }).type = 'auth-agent@openssh.com';
+  const id: number = internals._chanMgr.add(wrapper);
+  if (id === -1) return cb(new Error('no free channels'));
+  internals._protocol.openssh_authAgent(id, MAX_WINDOW, PACKET_SIZE);
+}
+
+/** An ssh2 agent whose every connection is a fresh agent channel to the client, as OpenSSH's own forwarding does. */
+export class ForwardedAgent extends ssh2.OpenSSHAgent {
+  #conn: Connection;
+  constructor(conn: Connection) {
+    super('');
+    this.#conn = conn;
+  }
+  override getStream(cb: (err: Error | undefined, stream?: Duplex) => void): void {
+    openAgentChannel(this.#conn, cb);
+  }
+}
+
+/**
+ * Rejects a channel open with a description the OpenSSH client prints
+ * ("open failed: administratively prohibited: <reason>"); ssh2's reject() always sends an empty one.
+ */
+export function rejectWithReason(conn: Connection, reject: () => void, reason: string): void {
+  const proto = (conn as unknown as Internals)._protocol;
+  const original = proto.channelOpenFail;
+  proto.channelOpenFail = (recipient: number, code: number) => original.call(proto, recipient, code, reason);
+  try {
+    reject();
+  } finally {
+    proto.channelOpenFail = original;
+  }
+}
