@@ -34,3 +34,9 @@ test('menu: render lists targets or says there are none', () => {
   assert.match(renderMenu('alice', entries), /1\) ec2-user@web1/);
   assert.match(renderMenu('alice', []), /no targets/);
 });
+
+test('menu: what is typed after the choice is kept for the target', () => {
+  const step = menuInput(start, '1\r\necho hi\r');
+  assert.equal(step.kind, 'chosen');
+  assert.equal(step.kind === 'chosen' && step.rest, 'echo hi\r');
+});

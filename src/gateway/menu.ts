@@ -13,7 +13,7 @@ export interface MenuState {
 
 export type MenuStep =
   | { kind: 'continue'; state: MenuState; output: string }
-  | { kind: 'chosen'; entry: MenuEntry; output: string }
+  | { kind: 'chosen'; entry: MenuEntry; output: string; rest: string }
   | { kind: 'quit'; output: string };
 
 export function renderMenu(user: string, entries: readonly MenuEntry[]): string {
@@ -25,13 +25,15 @@ export function renderMenu(user: string, entries: readonly MenuEntry[]): string 
 export function menuInput(state: MenuState, input: string): MenuStep {
   let line = state.line;
   let output = '';
-  for (const ch of input) {
+  const chars = [...input];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
     if (ch === '\r' || ch === '\n') {
       const answer = line.trim();
       output += '\r\n';
       if (answer === 'q' || answer === 'quit' || answer === 'exit') return { kind: 'quit', output };
       const entry = choose(state.entries, answer);
-      if (entry) return { kind: 'chosen', entry, output };
+      if (entry) return { kind: 'chosen', entry, output, rest: chars.slice(i + 1).join('').replace(/^\n/, '') };
       if (answer) output += `No target '${answer}'. `;
       output += 'Number or name (q to quit): ';
       line = '';

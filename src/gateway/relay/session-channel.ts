@@ -116,7 +116,10 @@ function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[]): Pr
     const onData = (chunk: Buffer) => {
       const step = menuInput(state, chunk.toString('utf8'));
       channel.write(step.output);
-      if (step.kind === 'chosen') finish(step.entry);
+      if (step.kind === 'chosen') {
+        if (step.rest) channel.unshift(Buffer.from(step.rest)); // typed ahead: meant for the target
+        finish(step.entry);
+      }
       else if (step.kind === 'quit') finish(undefined);
       else state = step.state;
     };

@@ -1,0 +1,120 @@
+// A fumidai bastion for integration tests: a temp data directory set up through the real CLI, the server as a child
+// process on an ephemeral port, and an ssh_config that reaches it and its targets with the stock OpenSSH client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keygen } from './sshd.js';
+import { run, stopChild, type RunResult } from './proc.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = join(ROOT, 'bin/fumidai.js');
+
+export class Bastion {
+  readonly dir: string;
+  readonly data: string;
+  port = 0;
+  log = '';
+  #child: ChildProcess | undefined;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'fumidai-test-'));
+    this.data = join(this.dir, 'data');
+  }
+
+  /** Runs `fumidai ARGS --data DIR`; throws with the CLI's stderr unless `allowFail`. */
+  async cli(args: string[], allowFail = false): Promise<RunResult> {
+    const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, FUMIDAI_DATA: this.data } });
+    if (r.code !== 0 && !allowFail) throw new Error(`fumidai ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r;
+  }
+
+  async init(configEdits: Record<string, string> = {}): Promise<void> {
+    await this.cli(['init']);
+    const file = join(this.data, 'fumidai.yaml');
+    let text = readFileSync(file, 'utf8');
+    for (const [from, to] of Object.entries(configEdits)) text = text.replace(from, to);
+    writeFileSync(file, text);
+  }
+
+  /** Creates a key pair for a new user and registers it. */
+  async addUser(name: string): Promise<string> {
+    const { priv, pub } = await keygen(join(this.dir, `${name}_key`));
+    await this.cli(['user', 'add', name, '--key', pub]);
+    return priv;
+  }
+
+  async upstreamPublicKey(): Promise<string> {
+    return (await this.cli(['key', 'show'])).stdout;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    child.stderr!.on('data', (d) => (this.log += d));
+    this.port = await new Promise<number>((resolvePort, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fumidai did not start: ${this.log}`)), 15_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        this.log += d;
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(this.log);
+        if (m) {
+          clearTimeout(timer);
+          resolvePort(Number(m[1]));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`fumidai exited (${code}): ${this.log}`)));
+    });
+  }
+
+  get process(): ChildProcess | undefined {
+    return this.#child;
+  }
+
+  /** Log lines (JSON) with a given event name. */
+  events(name: string): Record<string, unknown>[] {
+    return this.log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === name);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child) await stopChild(this.#child);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * An ssh_config: `bastion` is fumidai itself; each target name is reached with ProxyJump through it.
+   * Returns the file path for `ssh -F`.
+   */
+  sshConfig(user: string, identity: string, targets: Record<string, string> = {}, extra: string[] = []): string {
+    const lines = [
+      'Host bastion',
+      '  HostName 127.0.0.1',
+      `  Port ${this.port}`,
+      `  User ${user}`,
+      ...Object.entries(targets).flatMap(([name, login]) => [`Host ${name}`, '  ProxyJump bastion', `  User ${login}`]),
+      'Host *',
+      `  IdentityFile ${identity}`,
+      '  IdentitiesOnly yes',
+      '  StrictHostKeyChecking no',
+      '  UserKnownHostsFile /dev/null',
+      '  BatchMode yes',
+      '  LogLevel ERROR',
+      '  ConnectTimeout 20',
+      ...extra.map((l) => `  ${l}`),
+      '',
+    ];
+    const file = join(this.dir, `ssh_config_${user}_${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, lines.join('\n'));
+    return file;
+  }
+}
+
+export function ssh(config: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return run('ssh', ['-F', config, ...args], opts);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Runs a command in a real pseudo-terminal and follows a JSON script of steps, as a person at a terminal would:
+{"send": text}, {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH).
+Argv: ROWS COLS SCRIPT_JSON -- COMMAND... Prints everything the terminal showed; exits with the command's status."""
+import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
+
+rows, cols, script = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+cmd = sys.argv[sys.argv.index('--') + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+
+def winsize(r, c):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', r, c, 0, 0))
+
+winsize(rows, cols)
+seen = b''
+
+def pump(timeout):
+    global seen
+    r, _, _ = select.select([fd], [], [], timeout)
+    if not r:
+        return True
+    try:
+        data = os.read(fd, 65536)
+    except OSError:
+        return False
+    if not data:
+        return False
+    seen += data
+    return True
+
+for step in script:
+    if 'send' in step:
+        os.write(fd, step['send'].encode())
+    elif 'resize' in step:
+        winsize(*step['resize'])
+        os.kill(pid, signal.SIGWINCH)
+    elif 'expect' in step:
+        deadline = time.time() + step.get('timeout', 15)
+        pattern = re.compile(step['expect'].encode())
+        start = len(seen) if step.get('new') else 0
+        while not pattern.search(seen, start):
+            if time.time() > deadline or not pump(0.2):
+                sys.stdout.write(seen.decode('utf-8', 'replace'))
+                sys.stderr.write('pty_drive: timed out waiting for %r\n' % step['expect'])
+                os.kill(pid, signal.SIGKILL)
+                sys.exit(124)
+while pump(15):
+    pass
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode('utf-8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else status >> 8)

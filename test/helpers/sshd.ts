@@ -1,0 +1,89 @@
+// A private OpenSSH server as a target, on a 127.0.0.1 ephemeral port (see ../shared/TESTING.md).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, run, stopChild, waitForPort } from './proc.js';
+
+export const SSHD = '/usr/sbin/sshd';
+export const LOGIN = 'fumidaitest';
+
+export function ensureLoginAccount(login = LOGIN): void {
+  try {
+    execFileSync('id', [login], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['-m', '-s', '/bin/bash', login]);
+  }
+  execFileSync('usermod', ['-p', '*', login]); // '!' would lock key logins too with UsePAM no
+  mkdirSync('/run/sshd', { recursive: true });
+}
+
+export async function keygen(path: string, type = 'ed25519'): Promise<{ priv: string; pub: string }> {
+  const r = await run('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', path.split('/').pop()!, '-f', path]);
+  if (r.code !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  return { priv: path, pub: `${path}.pub` };
+}
+
+export interface Target {
+  port: number;
+  dir: string;
+  configFile: string;
+  authorizedKeys: string;
+  stop(): Promise<void>;
+  /** Kills the listener and every per-connection sshd of this target, as a crashed host would. */
+  kill(): Promise<void>;
+}
+
+export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string }): Promise<Target> {
+  ensureLoginAccount(opts.login ?? LOGIN);
+  const dir = mkdtempSync(join(tmpdir(), 'fumidai-target-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const hostKey = opts.hostKey ?? (await keygen(join(dir, 'host_key'))).priv;
+  const authorizedKeys = join(dir, 'authorized_keys');
+  writeFileSync(authorizedKeys, opts.authorizedKeys, { mode: 0o644 });
+  const configFile = join(dir, 'sshd_config');
+  writeFileSync(
+    configFile,
+    [
+      `ListenAddress 127.0.0.1:${port}`,
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      `AllowUsers ${opts.login ?? LOGIN}`,
+      'AcceptEnv LANG LC_* FUMIDAI_*',
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log += d));
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`target sshd did not start: ${log}`);
+  }
+  const killAll = () => run('pkill', ['-KILL', '-f', configFile]);
+  return {
+    port,
+    dir,
+    configFile,
+    authorizedKeys,
+    async stop() {
+      await stopChild(child);
+      await killAll();
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await killAll();
+    },
+  };
+}
