@@ -17,7 +17,8 @@ export async function checkPublicKey(ctx: AuthContext, store: Store): Promise<Au
   const fingerprint = fingerprintOf(ctx.key.data);
   const known = await store.findKey(fingerprint);
   if (!known || !sameBlob(known.blob, ctx.key.data)) {
-    return { kind: 'failure', reason: 'unknown key', fingerprint, counts: ctx.signature !== undefined };
+    // Each key offered counts toward the limit, as in sshd's MaxAuthTries (an unknown key is never signed).
+    return { kind: 'failure', reason: 'unknown key', fingerprint, counts: true };
   }
   if (!ctx.signature || !ctx.blob) return { kind: 'query-ok' };
   const parsed = ssh2.utils.parseKey(ctx.key.data);

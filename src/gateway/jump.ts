@@ -18,14 +18,15 @@ export async function handleJump(
 ): Promise<void> {
   const log = deps.log.child({ user: caller.user, sourceIp: caller.sourceIp });
   const target = await deps.store.getTarget(dest.destIP);
-  const isJump = target && (dest.destPort === 22 || dest.destPort === target.port);
+  // Port 22 (or the target's own port) means ProxyJump: serve SSH, so even an unknown target gets its error on the
+  // inner session's stderr, where the client shows it whatever its LogLevel. Anything else is port forwarding.
+  const isJump = dest.destPort === 22 || (target !== undefined && dest.destPort === target.port);
   if (!isJump) {
-    // Anything but a jump to a known target is port forwarding, refused unless a policy allows it.
-    const unknownTarget = dest.destPort === 22;
-    const line = unknownTarget ? fail('TARGET_UNKNOWN', dest.destIP).line : fail('CHANNEL_DENIED', 'port forwarding').line;
-    log.info({ event: unknownTarget ? 'PolicyDenied' : 'ChannelDenied', destination: `${dest.destIP}:${dest.destPort}`, reason: line }, 'direct-tcpip refused');
+    const line = fail('CHANNEL_DENIED', 'port forwarding').line;
+    log.info({ event: 'ChannelDenied', destination: `${dest.destIP}:${dest.destPort}`, reason: line }, 'direct-tcpip refused');
     return rejectWithReason(outer, reject, line);
   }
+  const targetName = target?.name ?? dest.destIP;
   const channel = accept();
   const inner = new ssh2.Server({ hostKeys: deps.hostKeys, ident: 'fumidai' });
   inner.on('connection', (conn) => {
@@ -37,7 +38,7 @@ export async function handleJump(
       ctx.accept();
     });
     conn.on('ready', () => {
-      const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: target.name, login });
+      const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: targetName, login });
       conn.on('close', () => void ts.close('client disconnected'));
       conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), ts, async () => []));
       conn.on('tcpip', (_a, rejectInner) => rejectWithReason(conn, rejectInner, fail('CHANNEL_DENIED', 'port forwarding').line));

@@ -33,6 +33,8 @@ export interface Target {
   stop(): Promise<void>;
   /** Kills the listener and every per-connection sshd of this target, as a crashed host would. */
   kill(): Promise<void>;
+  /** Gives the target a new host key (as a reinstalled or impersonated host would have) and reloads sshd. */
+  newHostKey(): Promise<void>;
 }
 
 export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string }): Promise<Target> {
@@ -59,6 +61,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
       'AcceptEnv LANG LC_* FUMIDAI_*',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
       'LogLevel ERROR',
+      'MaxStartups 200', // tests open many sessions at once; the default drops some
       '',
     ].join('\n'),
   );
@@ -71,19 +74,45 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
     child.kill('SIGKILL');
     throw new Error(`target sshd did not start: ${log}`);
   }
-  const killAll = () => run('pkill', ['-KILL', '-f', configFile]);
+  // sshd retitles its per-connection processes, so find them as descendants of the listener, not by name.
+  const killAll = async () => {
+    if (child.pid === undefined) return;
+    for (const pid of [...(await descendants(child.pid)), child.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
   return {
     port,
     dir,
     configFile,
     authorizedKeys,
     async stop() {
-      await stopChild(child);
       await killAll();
+      await stopChild(child);
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     },
     async kill() {
       await killAll();
     },
+    async newHostKey() {
+      rmSync(hostKey, { force: true });
+      rmSync(`${hostKey}.pub`, { force: true });
+      await keygen(hostKey);
+      child.kill('SIGHUP'); // sshd re-executes itself and reads the new key
+      await new Promise((r) => setTimeout(r, 300));
+      await waitForPort(port);
+    },
   };
+}
+
+async function descendants(pid: number): Promise<number[]> {
+  const r = await run('pgrep', ['-P', String(pid)]);
+  const children = r.stdout.split('\n').filter(Boolean).map(Number);
+  const all: number[] = [];
+  for (const c of children) all.push(...(await descendants(c)), c);
+  return all;
 }

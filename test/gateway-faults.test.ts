@@ -1,0 +1,138 @@
+// Bad input and faults at the front door: each gives the client one clear line and a non-zero exit, and fumidai
+// keeps serving everyone else. Also agent forwarding and a target dying under 20 concurrent sessions.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Bastion, ssh } from './helpers/fumidai.js';
+import { freePort, run } from './helpers/proc.js';
+import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
+
+describe('gateway faults', () => {
+  const bastion = new Bastion();
+  const targets: Target[] = [];
+  let silent: Server;
+  let cfg: string;
+  let aliceKey: string;
+
+  const addTarget = async (name: string, port: number) =>
+    bastion.cli(['target', 'add', name, '--host', '127.0.0.1', '--port', String(port), '--login', LOGIN]);
+
+  before(async () => {
+    await bastion.init({ 'connectTimeout: 10': 'connectTimeout: 2' });
+    aliceKey = await bastion.addUser('alice');
+    const upstreamKey = await bastion.upstreamPublicKey();
+    const web1 = await startTarget({ authorizedKeys: upstreamKey });
+    const moving = await startTarget({ authorizedKeys: upstreamKey });
+    const doomed = await startTarget({ authorizedKeys: upstreamKey });
+    // web2 trusts only alice's own key: reachable only with her forwarded agent.
+    const web2 = await startTarget({ authorizedKeys: readFileSync(`${aliceKey}.pub`, 'utf8') });
+    targets.push(web1, moving, doomed, web2);
+    silent = createServer(() => undefined); // accepts TCP, never speaks SSH
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    await addTarget('web1', web1.port);
+    await addTarget('web2', web2.port);
+    await addTarget('moving', moving.port);
+    await addTarget('doomed', doomed.port);
+    await addTarget('dead', await freePort());
+    await addTarget('silent', (silent.address() as { port: number }).port);
+    for (const t of ['web1', 'web2', 'moving', 'doomed', 'dead', 'silent']) await bastion.cli(['grant', 'alice', t]);
+    await bastion.start();
+    cfg = bastion.sshConfig('alice', aliceKey, { web1: LOGIN, web2: LOGIN, nosuch: LOGIN, moving: LOGIN, doomed: LOGIN });
+  });
+  after(async () => {
+    await bastion.stop();
+    silent?.close();
+    for (const t of targets) await t.stop();
+  });
+
+  const expectLine = (r: { code: number | null; stderr: string }, line: RegExp) => {
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, line);
+  };
+
+  test('an unknown key is refused', async () => {
+    const { priv } = await keygen(join(bastion.dir, 'stranger'));
+    const r = await ssh(bastion.sshConfig('alice', priv), ['-l', 'web1', 'bastion', 'true']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /Permission denied \(publickey\)/);
+    assert.ok(bastion.events('AuthFailure').some((e) => e.reason === 'unknown key'));
+  });
+
+  test('an unknown target is named, through -J and in the user name', async () => {
+    expectLine(await ssh(cfg, ['-l', `${LOGIN}@nosuch`, 'bastion', 'true']), /^fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/m);
+    expectLine(await ssh(cfg, ['nosuch', 'true']), /fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/);
+  });
+
+  test('a login that was not granted is refused with the reason', async () => {
+    const line = /^fumidai: access denied: user 'alice' may not log in as 'root' on 'web1' \(ACCESS_DENIED\)/m;
+    expectLine(await ssh(cfg, ['-l', 'root@web1', 'bastion', 'true']), line);
+    expectLine(await ssh(cfg, ['root@web1', 'true']), line);
+    assert.ok(bastion.events('PolicyDenied').length >= 2);
+  });
+
+  test('port forwarding is refused with a clear message', async () => {
+    // OpenSSH prints a channel's open-failure reason at LogLevel INFO (its default).
+    expectLine(await ssh(cfg, ['-o', 'LogLevel=INFO', '-W', 'web1:80', 'bastion']), /port forwarding is not allowed through this bastion \(CHANNEL_DENIED\)/);
+  });
+
+  test('an unreachable target: refused, and silent until the timeout', async () => {
+    expectLine(await ssh(cfg, ['-l', 'dead', 'bastion', 'true']), /^fumidai: target 'dead' \(127\.0\.0\.1:\d+\) refused the connection \(UPSTREAM_REFUSED\)/m);
+    const started = Date.now();
+    expectLine(await ssh(cfg, ['-l', 'silent', 'bastion', 'true']), /^fumidai: target 'silent' \(127\.0\.0\.1:\d+\) did not answer within 2s \(UPSTREAM_TIMEOUT\)/m);
+    assert.ok(Date.now() - started < 15_000);
+  });
+
+  test('a changed target host key is refused', async () => {
+    const first = await ssh(cfg, ['moving', 'true']);
+    assert.equal(first.code, 0, first.stderr);
+    await targets[1]!.newHostKey();
+    expectLine(await ssh(cfg, ['moving', 'true']), /fumidai: host key of target 'moving' changed \(pinned SHA256:\S+, offered SHA256:\S+\); .* \(UPSTREAM_HOSTKEY_MISMATCH\)/);
+    // An admin who knows why re-pins it.
+    await bastion.cli(['target', 'trust', 'moving']);
+    assert.equal((await ssh(cfg, ['moving', 'true'])).code, 0);
+  });
+
+  test('ssh -A: the target that trusts only the user key is reached with the forwarded agent', async () => {
+    const sock = join(bastion.dir, 'agent.sock');
+    const agent = await run('ssh-agent', ['-a', sock]);
+    assert.equal(agent.code, 0, agent.stderr);
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)![1]!;
+    const env = { ...process.env, SSH_AUTH_SOCK: sock };
+    try {
+      assert.equal((await run('ssh-add', [aliceKey], { env })).code, 0);
+      const noAgent = await ssh(cfg, ['web2', 'true'], { env });
+      expectLine(noAgent, /target 'web2' did not accept fumidai's key for login 'fumidaitest' \(UPSTREAM_AUTH_FAILED\)/);
+      for (const args of [['-A', 'web2'], ['-A', '-l', `${LOGIN}@web2`, 'bastion']]) {
+        const r = await ssh(cfg, [...args, 'echo agent-ok'], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'agent-ok\n');
+      }
+    } finally {
+      process.kill(Number(pid));
+    }
+  });
+
+  test('a target dying mid-session ends that session with a message; 20 others continue', async () => {
+    const ticks = 'for i in $(seq 1 30); do echo tick $i; sleep 0.1; done';
+    const others = Array.from({ length: 20 }, () => ssh(cfg, ['web1', ticks], { timeoutMs: 60_000 }));
+    const doomed = ssh(cfg, ['doomed', 'echo started; sleep 60'], { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await targets[2]!.kill();
+    const d = await doomed;
+    assert.equal(d.code, 255, d.stderr);
+    assert.match(d.stdout, /started/);
+    assert.match(d.stderr, /fumidai: connection to target 'doomed' was lost \(UPSTREAM_LOST\)/);
+    for (const o of await Promise.all(others)) {
+      assert.equal(o.code, 0, o.stderr);
+      assert.equal(o.stdout.split('\n').filter((l) => l.startsWith('tick')).length, 30);
+    }
+  });
+
+  test('after all of this, fumidai still serves', async () => {
+    const r = await ssh(cfg, ['web1', 'echo still-here']);
+    assert.equal(r.stdout, 'still-here\n');
+    assert.equal(bastion.process?.exitCode, null);
+  });
+});
