@@ -118,6 +118,31 @@ describe('gateway', () => {
     await run('rm', ['-rf', dir]);
   });
 
+  test('CLI changes take effect on the running server without a restart', async () => {
+    const bobKey = await bastion.addUser('bob');
+    const bobCfg = bastion.sshConfig('bob', bobKey, { web1: LOGIN });
+    const denied = await ssh(bobCfg, ['web1', 'true']);
+    assert.equal(denied.code, 255);
+    assert.match(denied.stderr, /user 'bob' has no access to 'web1' \(ACCESS_DENIED\)/);
+    await bastion.cli(['grant', 'bob', 'web1']);
+    assert.equal((await ssh(bobCfg, ['web1', 'exit 5'])).code, 5);
+    await bastion.cli(['revoke', 'bob', 'web1']);
+    assert.match((await ssh(bobCfg, ['web1', 'true'])).stderr, /ACCESS_DENIED/);
+    await bastion.cli(['user', 'remove', 'bob']);
+    assert.match((await ssh(bobCfg, ['-l', 'web1', 'bastion', 'true'])).stderr, /Permission denied \(publickey\)/);
+  });
+
+  test('sessions are indexed with user, source, target, login and exit status', async () => {
+    const list = (await bastion.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const exit42 = list.find((s) => s.exitStatus === 42);
+    assert.ok(exit42, JSON.stringify(list));
+    assert.equal(exit42.user, 'alice');
+    assert.equal(exit42.target, 'web1');
+    assert.equal(exit42.login, LOGIN);
+    assert.equal(exit42.sourceIp, '127.0.0.1');
+    assert.equal(exit42.state, 'closed');
+  });
+
   test('the target host key is pinned on first use and shown in target list', async () => {
     const list = await bastion.cli(['target', 'list']);
     assert.match(list.stdout, /web1 +127\.0\.0\.1:\d+ +fumidaitest +SHA256:[A-Za-z0-9+/]{43}/);
