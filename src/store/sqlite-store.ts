@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
-import type { GrantRecord, SessionRecord, Store, TargetRecord, UserKeyRecord, UserRecord } from './store.js';
+import type { GrantRecord, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -16,6 +16,10 @@ const MIGRATIONS: string[] = [
      source_port INTEGER NOT NULL, target TEXT, login TEXT, started_at TEXT NOT NULL, ended_at TEXT,
      exit_status INTEGER, state TEXT NOT NULL, reason TEXT);
    CREATE INDEX sessions_started ON sessions(started_at);`,
+  `CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE mfa (user TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE, secret_enc BLOB NOT NULL,
+     last_step INTEGER NOT NULL DEFAULT 0, enrolled_at TEXT NOT NULL);
+   CREATE TABLE auth_failures (user TEXT PRIMARY KEY, consecutive INTEGER NOT NULL, locked_until TEXT);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -139,6 +143,51 @@ export class SqliteStore implements Store {
   }
   async listSessions(): Promise<SessionRecord[]> {
     return (this.#db.prepare('SELECT * FROM sessions ORDER BY started_at').all() as Row[]).map(toSession);
+  }
+
+  async getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined> {
+    const row = this.#db.prepare('SELECT document, updated_at FROM policy WHERE id = 1').get() as Row | undefined;
+    return row && { document: row.document, updatedAt: row.updated_at };
+  }
+  async setPolicyDocument(document: string): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO policy (id, document, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at')
+      .run(document, now());
+  }
+
+  async getMfa(user: string): Promise<{ secretEnc: Buffer; lastStep: number; enrolledAt: string } | undefined> {
+    const row = this.#db.prepare('SELECT * FROM mfa WHERE user = ?').get(user) as Row | undefined;
+    return row && { secretEnc: row.secret_enc, lastStep: row.last_step, enrolledAt: row.enrolled_at };
+  }
+  async setMfa(user: string, secretEnc: Buffer): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO mfa (user, secret_enc, last_step, enrolled_at) VALUES (?, ?, 0, ?) ON CONFLICT (user) DO UPDATE SET secret_enc = excluded.secret_enc, last_step = 0, enrolled_at = excluded.enrolled_at')
+      .run(user, secretEnc, now());
+  }
+  async deleteMfa(user: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM mfa WHERE user = ?').run(user).changes > 0;
+  }
+  async useMfaStep(user: string, step: number): Promise<boolean> {
+    return this.#db.prepare('UPDATE mfa SET last_step = ? WHERE user = ? AND last_step < ?').run(step, user, step).changes > 0;
+  }
+
+  async recordAuthFailure(user: string, lockAfter: number, lockSeconds: number, at = new Date()): Promise<UserLock> {
+    return this.#db.transaction((): UserLock => {
+      const row = this.#db.prepare('SELECT * FROM auth_failures WHERE user = ?').get(user) as Row | undefined;
+      const consecutive = (row?.consecutive ?? 0) + 1;
+      const lockedUntil = consecutive >= lockAfter ? new Date(at.getTime() + lockSeconds * 1000).toISOString() : (row?.locked_until ?? null);
+      this.#db
+        .prepare('INSERT INTO auth_failures (user, consecutive, locked_until) VALUES (?, ?, ?) ON CONFLICT (user) DO UPDATE SET consecutive = excluded.consecutive, locked_until = excluded.locked_until')
+        .run(user, consecutive, lockedUntil);
+      return { consecutiveFailures: consecutive, lockedUntil: lockedUntil ?? undefined };
+    })();
+  }
+  async clearAuthFailures(user: string): Promise<void> {
+    this.#db.prepare('DELETE FROM auth_failures WHERE user = ?').run(user);
+  }
+  async getUserLock(user: string): Promise<UserLock> {
+    const row = this.#db.prepare('SELECT * FROM auth_failures WHERE user = ?').get(user) as Row | undefined;
+    return { consecutiveFailures: row?.consecutive ?? 0, lockedUntil: row?.locked_until ?? undefined };
   }
 
   async close(): Promise<void> {

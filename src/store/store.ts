@@ -76,5 +76,27 @@ export interface Store {
   interruptLiveSessions(reason: string): Promise<number>;
   listSessions(): Promise<SessionRecord[]>;
 
+  /** The applied policy document (YAML source, validated before it is stored). */
+  getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined>;
+  setPolicyDocument(document: string): Promise<void>;
+
+  /** TOTP enrolment; the secret is encrypted by the caller with a key kept outside the store. */
+  getMfa(user: string): Promise<{ secretEnc: Buffer; lastStep: number; enrolledAt: string } | undefined>;
+  setMfa(user: string, secretEnc: Buffer): Promise<void>;
+  deleteMfa(user: string): Promise<boolean>;
+  /** Atomically records a used TOTP step; false if that step (or a later one) was already used: a replay. */
+  useMfaStep(user: string, step: number): Promise<boolean>;
+
+  /** Consecutive authentication failures of a user, for lockout; returns the new count and lock. */
+  recordAuthFailure(user: string, lockAfter: number, lockSeconds: number, at?: Date): Promise<UserLock>;
+  clearAuthFailures(user: string): Promise<void>;
+  getUserLock(user: string): Promise<UserLock>;
+
   close(): Promise<void>;
+}
+
+export interface UserLock {
+  consecutiveFailures: number;
+  /** ISO time until which the user is locked; undefined when not locked. */
+  lockedUntil?: string;
 }
