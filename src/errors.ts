@@ -15,6 +15,9 @@ const messages = {
   TARGET_UNKNOWN: (name: string) => `unknown target '${name}'`,
   TARGET_NOT_GIVEN: () =>
     `no target given: use 'ssh -J USER@bastion LOGIN@TARGET' or 'ssh -l LOGIN@TARGET bastion', or open a shell for the menu`,
+  USER_LOCKED: (user: string, until: string) =>
+    `user '${user}' is locked until ${until} after repeated failures; an admin can run 'fumidai user unlock ${user}'`,
+  MFA_NOT_ENROLLED: (user: string) => `user '${user}' has no second factor enrolled; an admin runs 'fumidai mfa enroll ${user}'`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
   UPSTREAM_REFUSED: (target: string, addr: string) => `target '${target}' (${addr}) refused the connection`,

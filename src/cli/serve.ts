@@ -5,6 +5,8 @@ import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/da
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { SeedBox } from '../mfa/seed-box.js';
+import { SourceThrottle } from '../gateway/throttle.js';
 
 export function registerServe(program: Command): void {
   program
@@ -27,6 +29,8 @@ export function registerServe(program: Command): void {
           log,
           hostKeys: dir.config.hostKeys.map((k) => dir.readKey(k)),
           upstreamKey: dir.readKey(dir.config.upstream.key),
+          seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
+          throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
         },
         opts.listen ?? dir.config.listen,
       );

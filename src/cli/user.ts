@@ -82,4 +82,15 @@ export function registerUser(program: Command): void {
       });
       console.log(`removed user ${name}`);
     });
+  user
+    .command('unlock <name>')
+    .description('end a lockout after repeated authentication failures')
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
+        await store.clearAuthFailures(name);
+      });
+      console.log(`unlocked ${name}`);
+    });
 }

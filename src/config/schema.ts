@@ -16,6 +16,17 @@ export const configSchema = z
         loginGraceTime: z.number().int().positive().default(60),
         /** Failed attempts per connection before it is cut (sshd's MaxAuthTries). */
         maxAttempts: z.number().int().positive().default(6),
+        /** `if-enrolled`: users with a TOTP enrolment must give a code; `required`: every user must. */
+        mfa: z.enum(['if-enrolled', 'required']).default('if-enrolled'),
+        /** Key that encrypts TOTP seeds; keep it apart from the store (another disk, a secrets mount). */
+        mfaKeyFile: z.string().min(1).default('mfa.key'),
+        /** PCI DSS 8.3.4: lock a user after this many consecutive failures, for lockMinutes. */
+        lockAfter: z.number().int().positive().default(10),
+        lockMinutes: z.number().positive().default(30),
+        /** A source address with this many failures within banWindow seconds is refused for banSeconds. */
+        banAfter: z.number().int().positive().default(20),
+        banWindow: z.number().positive().default(600),
+        banSeconds: z.number().positive().default(600),
       })
       .strict()
       .default({}),

@@ -15,6 +15,17 @@ auth:
   loginGraceTime: 60
   # Failed attempts per connection before it is cut.
   maxAttempts: 6
+  # TOTP second factor: if-enrolled (users enrolled with 'fumidai mfa enroll') or required (everyone).
+  mfa: if-enrolled
+  # Key encrypting TOTP seeds; keep it apart from the store.
+  mfaKeyFile: mfa.key
+  # Lock a user after this many consecutive failures, for this many minutes ('fumidai user unlock' ends it).
+  lockAfter: 10
+  lockMinutes: 30
+  # Refuse a source address for banSeconds after banAfter failures within banWindow seconds.
+  banAfter: 20
+  banWindow: 600
+  banSeconds: 600
 
 upstream:
   # Key fumidai uses to log in to targets; 'fumidai key show' prints its public half.

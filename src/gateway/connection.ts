@@ -2,7 +2,7 @@
 // channels. It only routes; session channels, ProxyJump and refusals each live in their own module.
 import type { Connection, ClientInfo } from 'ssh2';
 import { fail } from '../errors.js';
-import { checkPublicKey } from './auth.js';
+import { Login } from './login.js';
 import type { Caller, GatewayDeps } from './context.js';
 import { parseDestination } from './destination.js';
 import { handleJump } from './jump.js';
@@ -15,8 +15,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
   const source = { sourceIp: info.ip, sourcePort: info.port };
   const log = deps.log.child(source);
   let caller: Caller | undefined;
-  let sshUser = '';
-  let failures = 0;
+  const banned = deps.throttle.bannedFor(info.ip);
+  if (banned > 0) {
+    log.info({ event: 'ConnectionRefused', reason: `source address banned for ${Math.ceil(banned / 1000)}s more` }, 'banned source');
+    conn.on('error', () => undefined);
+    conn.end();
+    return;
+  }
   log.info({ event: 'ConnectionOpened', client: info.header.identRaw }, 'connection opened');
 
   const grace = setTimeout(() => {
@@ -31,38 +36,24 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
     log.info({ event: 'ConnectionClosed', user: caller?.user }, 'connection closed');
   });
 
+  const login = new Login(deps, source);
+  login.onGiveUp = () => conn.end();
   conn.on('authentication', (ctx) => {
-    checkPublicKey(ctx, deps.store).then(
-      (outcome) => {
-        if (outcome.kind === 'query-ok') return ctx.accept();
-        if (outcome.kind === 'success') {
-          caller = { user: outcome.user.name, keyFingerprint: outcome.fingerprint, ...source };
-          sshUser = ctx.username;
-          log.info({ event: 'AuthSuccess', user: caller.user, method: 'publickey', fingerprint: outcome.fingerprint, sshUser }, 'accepted publickey');
-          return ctx.accept();
-        }
-        if (outcome.counts) {
-          failures++;
-          log.info({ event: 'AuthFailure', sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint, reason: outcome.reason }, 'authentication failed');
-        }
-        if (failures >= deps.config.auth.maxAttempts) {
-          log.warn({ event: 'AuthFailure', reason: 'too many attempts' }, 'disconnecting');
-          return conn.end();
-        }
-        ctx.reject(['publickey']);
-      },
-      (err) => {
-        log.error({ err }, 'authentication error');
-        ctx.reject(['publickey']);
-      },
-    );
+    login.handle(ctx).catch((err) => {
+      log.error({ err }, 'authentication error');
+      ctx.reject(['publickey']);
+    });
   });
 
   conn.on('ready', () => {
     clearTimeout(grace);
-    if (!caller) return conn.end();
-    const who = caller;
-    const ts = new TargetSession(deps, conn, who, parseDestination(sshUser, who.user));
+    if (!login.result) {
+      conn.end();
+      return;
+    }
+    const who = login.result.caller;
+    caller = who;
+    const ts = new TargetSession(deps, conn, who, parseDestination(login.result.sshUser, who.user));
     conn.on('close', () => void ts.close('client disconnected'));
     conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who.user)));
     conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));

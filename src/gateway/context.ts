@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
+import type { SeedBox } from '../mfa/seed-box.js';
+import type { SourceThrottle } from './throttle.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -9,6 +11,8 @@ export interface GatewayDeps {
   log: Logger;
   hostKeys: Buffer[];
   upstreamKey: Buffer;
+  seeds: SeedBox;
+  throttle: SourceThrottle;
 }
 
 /** The authenticated client behind a connection (outer, or inner for ProxyJump). */

@@ -22,11 +22,16 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   const { host, port } = splitHostPort(listen);
   server.listen(port, host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  const sweeper = setInterval(() => deps.throttle.sweep(), 60_000);
+  sweeper.unref();
   const addr = server.address() as AddressInfo;
   const address = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
   return {
     address,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      clearInterval(sweeper);
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -99,6 +99,7 @@ export class Bastion {
       `  User ${user}`,
       ...Object.entries(targets).flatMap(([name, login]) => [`Host ${name}`, '  ProxyJump bastion', `  User ${login}`]),
       'Host *',
+      ...extra.map((l) => `  ${l}`), // first value wins in ssh_config: overrides go before the defaults
       `  IdentityFile ${identity}`,
       '  IdentitiesOnly yes',
       '  StrictHostKeyChecking no',
@@ -106,7 +107,6 @@ export class Bastion {
       '  BatchMode yes',
       '  LogLevel ERROR',
       '  ConnectTimeout 20',
-      ...extra.map((l) => `  ${l}`),
       '',
     ];
     const file = join(this.dir, `ssh_config_${user}_${Math.random().toString(36).slice(2)}`);

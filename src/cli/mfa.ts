@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import QRCode from 'qrcode';
+import { fail } from '../errors.js';
+import { SeedBox } from '../mfa/seed-box.js';
+import { newSecretBase32, otpauthUri } from '../mfa/totp.js';
+import { withStore } from './common.js';
+
+export function registerMfa(program: Command): void {
+  const mfa = program.command('mfa').description('TOTP second factor (Google Authenticator compatible)');
+  mfa
+    .command('enroll <user>')
+    .description('create a TOTP secret for a user; prints the otpauth:// URI and a QR code to scan (replaces an earlier one)')
+    .option('--data <dir>', 'data directory')
+    .option('--no-qr', 'print only the URI')
+    .action(async (user: string, opts: { data?: string; qr: boolean }) => {
+      const uri = await withStore(opts, async (store, dir) => {
+        if (!(await store.getUser(user))) throw fail('USER_UNKNOWN', user);
+        const secret = newSecretBase32();
+        await store.setMfa(user, SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)).seal(secret, user));
+        return otpauthUri(secret, user);
+      });
+      // The secret is shown once, to the admin's terminal, for the user's authenticator app; it is never logged.
+      if (opts.qr) console.log(await QRCode.toString(uri, { type: 'terminal', small: true }));
+      console.log(uri);
+    });
+  mfa
+    .command('reset <user>')
+    .description("remove a user's TOTP enrolment")
+    .option('--data <dir>', 'data directory')
+    .action(async (user: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.deleteMfa(user))) throw fail('ARGUMENT_INVALID', `user '${user}' has no TOTP enrolment`);
+      });
+      console.log(`removed the TOTP enrolment of ${user}`);
+    });
+}

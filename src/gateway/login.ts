@@ -1,0 +1,120 @@
+// The authentication state machine of one outer connection: public key, then (if required) a TOTP code through
+// keyboard-interactive, with per-user lockout and per-address delays. Every failure is an event with its reason.
+import type { AuthContext, KeyboardAuthContext } from 'ssh2';
+import { fail } from '../errors.js';
+import { matchStep } from '../mfa/totp.js';
+import { checkPublicKey } from './auth.js';
+import type { Caller, GatewayDeps } from './context.js';
+
+type Pending =
+  | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined }
+  | { kind: 'locked'; user: string; message: string };
+
+export interface LoginResult {
+  caller: Caller;
+  sshUser: string;
+  mfa: boolean;
+}
+
+export class Login {
+  #deps: GatewayDeps;
+  #source: { sourceIp: string; sourcePort: number };
+  #failures = 0;
+  #pending: Pending | undefined;
+  result: LoginResult | undefined;
+  /** Called when the connection must be cut (too many attempts). */
+  onGiveUp: () => void = () => undefined;
+
+  constructor(deps: GatewayDeps, source: { sourceIp: string; sourcePort: number }) {
+    this.#deps = deps;
+    this.#source = source;
+  }
+
+  get #log() {
+    return this.#deps.log.child(this.#source);
+  }
+
+  async handle(ctx: AuthContext): Promise<void> {
+    if (this.#pending && ctx.method === 'keyboard-interactive') return this.#secondFactor(ctx, this.#pending);
+    const outcome = await checkPublicKey(ctx, this.#deps.store);
+    if (outcome.kind === 'query-ok') return ctx.accept();
+    if (outcome.kind === 'failure') {
+      if (!outcome.counts) return ctx.reject(this.#methods());
+      this.#log.info({ event: 'AuthFailure', sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint, reason: outcome.reason }, 'authentication failed');
+      return this.#refuse(ctx);
+    }
+    const user = outcome.user.name;
+    const lock = await this.#deps.store.getUserLock(user);
+    if (lock.lockedUntil && Date.parse(lock.lockedUntil) > Date.now()) {
+      const message = fail('USER_LOCKED', user, lock.lockedUntil).line;
+      this.#log.info({ event: 'AuthFailure', user, method: 'publickey', fingerprint: outcome.fingerprint, reason: `locked until ${lock.lockedUntil}` }, 'user locked');
+      this.#pending = { kind: 'locked', user, message };
+      return ctx.reject(['keyboard-interactive'], true); // so the client is told why, in the next step
+    }
+    const enrolled = await this.#deps.store.getMfa(user);
+    if (enrolled || this.#deps.config.auth.mfa === 'required') {
+      const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
+      this.#pending = { kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined };
+      this.#log.info({ event: 'AuthPartial', user, method: 'publickey', fingerprint: outcome.fingerprint }, 'public key accepted, second factor required');
+      return ctx.reject(['keyboard-interactive'], true);
+    }
+    await this.#succeed(ctx, user, outcome.fingerprint, false);
+  }
+
+  async #secondFactor(ctx: KeyboardAuthContext, pending: Pending): Promise<void> {
+    if (pending.kind === 'locked') {
+      ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
+      return;
+    }
+    if (!pending.secret) {
+      const message = fail('MFA_NOT_ENROLLED', pending.user).line;
+      this.#log.info({ event: 'MfaFailure', user: pending.user, reason: 'not enrolled' }, 'second factor missing');
+      ctx.prompt([], 'fumidai', message, () => ctx.reject());
+      return;
+    }
+    const secret = pending.secret;
+    const answers = await new Promise<string[] | Error>((resolve) =>
+      ctx.prompt([{ prompt: 'Verification code: ', echo: false }], 'fumidai', '', (a) => resolve(a as string[] | Error)),
+    );
+    if (answers instanceof Error) return; // the client gave up
+    const step = matchStep(secret, answers[0] ?? '');
+    const fresh = step !== undefined && (await this.#deps.store.useMfaStep(pending.user, step));
+    if (fresh) {
+      this.#log.info({ event: 'MfaSuccess', user: pending.user, method: 'totp' }, 'second factor accepted');
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true);
+    }
+    const reason = step === undefined ? 'wrong code' : 'code already used';
+    this.#log.info({ event: 'MfaFailure', user: pending.user, method: 'totp', reason }, 'second factor refused');
+    const lock = await this.#deps.store.recordAuthFailure(pending.user, this.#deps.config.auth.lockAfter, this.#deps.config.auth.lockMinutes * 60);
+    if (lock.lockedUntil) {
+      this.#log.warn({ event: 'UserLocked', user: pending.user, until: lock.lockedUntil, failures: lock.consecutiveFailures }, 'user locked');
+      this.#pending = { kind: 'locked', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line };
+    }
+    return this.#refuse(ctx, ['keyboard-interactive'], true);
+  }
+
+  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
+    await this.#deps.store.clearAuthFailures(user);
+    this.result = { caller: { user, keyFingerprint: fingerprint, ...this.#source }, sshUser: ctx.username, mfa };
+    this.#log.info({ event: 'AuthSuccess', user, method: mfa ? 'publickey+totp' : 'publickey', fingerprint, sshUser: ctx.username }, 'accepted');
+    ctx.accept();
+  }
+
+  /** Counts a failure: delays the answer for this address, bans it after a flood, cuts the connection at the limit. */
+  #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): void {
+    this.#failures++;
+    const { delayMs, banned } = this.#deps.throttle.failure(this.#source.sourceIp);
+    if (banned) this.#log.warn({ event: 'SourceBanned', seconds: this.#deps.config.auth.banSeconds }, 'source address banned');
+    if (banned || this.#failures >= this.#deps.config.auth.maxAttempts) {
+      this.#log.info({ event: 'AuthFailure', reason: banned ? 'source address banned' : 'too many attempts' }, 'disconnecting');
+      return this.onGiveUp();
+    }
+    const answer = () => ctx.reject(methods, partial);
+    if (delayMs > 0) setTimeout(answer, delayMs).unref();
+    else answer();
+  }
+
+  #methods(): ('publickey' | 'keyboard-interactive')[] {
+    return this.#pending ? ['keyboard-interactive'] : ['publickey'];
+  }
+}
