@@ -18,6 +18,9 @@ const messages = {
   USER_LOCKED: (user: string, until: string) =>
     `user '${user}' is locked until ${until} after repeated failures; an admin can run 'fumidai user unlock ${user}'`,
   MFA_NOT_ENROLLED: (user: string) => `user '${user}' has no second factor enrolled; an admin runs 'fumidai mfa enroll ${user}'`,
+  IDLE_TIMEOUT: (why: string) => `session ended: ${why}`,
+  SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,
+  ACCESS_REVOKED: (why: string) => `session ended, access revoked: ${why}`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
   UPSTREAM_REFUSED: (target: string, addr: string) => `target '${target}' (${addr}) refused the connection`,

@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
+import { LiveSessions } from '../gateway/live-sessions.js';
 
 export function registerServe(program: Command): void {
   program
@@ -30,6 +31,7 @@ export function registerServe(program: Command): void {
           hostKeys: dir.config.hostKeys.map((k) => dir.readKey(k)),
           upstreamKey: dir.readKey(dir.config.upstream.key),
           seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
+          live: new LiveSessions(store, log),
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
         },
         opts.listen ?? dir.config.listen,

@@ -83,6 +83,16 @@ export function registerUser(program: Command): void {
       console.log(`removed user ${name}`);
     });
   user
+    .command('remove-key <name> <fingerprint>')
+    .description("remove one of a user's keys (SHA256:... as 'user list' shows it); its live sessions end")
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, fingerprint: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        if (!(await store.removeKey(name, fingerprint))) throw fail('ARGUMENT_INVALID', `user '${name}' has no key ${fingerprint}`);
+      });
+      console.log(`removed key ${fingerprint} of ${name}`);
+    });
+  user
     .command('unlock <name>')
     .description('end a lockout after repeated authentication failures')
     .option('--data <dir>', 'data directory')

@@ -49,6 +49,17 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    session: z
+      .object({
+        /** Seconds without client input before a session ends (PCI DSS 8.2.8 asks for at most 15 minutes). */
+        idleTimeout: z.number().int().nonnegative().default(900),
+        /** Longest a session may last, in seconds; 0 = no limit. */
+        maxLength: z.number().int().nonnegative().default(43200),
+        /** Seconds of warning on the terminal before either limit ends the session. */
+        warning: z.number().int().nonnegative().default(60),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

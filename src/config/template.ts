@@ -41,6 +41,14 @@ relay:
   # Shown before each session; {auditKey} is replaced by the session's audit key.
   banner: "This session is recorded. Audit key: {auditKey}"
 
+session:
+  # Seconds without client input before a session ends (0 = never; PCI DSS asks for at most 900).
+  idleTimeout: 900
+  # Longest a session may last, in seconds (0 = no limit).
+  maxLength: 43200
+  # Seconds of warning on the terminal before either limit ends the session.
+  warning: 60
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

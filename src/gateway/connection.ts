@@ -54,7 +54,11 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
     const who = login.result.caller;
     caller = who;
     const ts = new TargetSession(deps, conn, who, parseDestination(login.result.sshUser, who.user));
-    conn.on('close', () => void ts.close('client disconnected'));
+    deps.live.add(ts);
+    conn.on('close', () => {
+      deps.live.delete(ts);
+      void ts.close('client disconnected');
+    });
     conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who.user)));
     conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));
     conn.on('request', (_accept, reject, name) => {

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { SeedBox } from '../mfa/seed-box.js';
 import type { SourceThrottle } from './throttle.js';
+import type { LiveSessions } from './live-sessions.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -13,6 +14,7 @@ export interface GatewayDeps {
   upstreamKey: Buffer;
   seeds: SeedBox;
   throttle: SourceThrottle;
+  live: LiveSessions;
 }
 
 /** The authenticated client behind a connection (outer, or inner for ProxyJump). */

@@ -39,7 +39,11 @@ export async function handleJump(
     });
     conn.on('ready', () => {
       const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: targetName, login });
-      conn.on('close', () => void ts.close('client disconnected'));
+      deps.live.add(ts);
+    conn.on('close', () => {
+      deps.live.delete(ts);
+      void ts.close('client disconnected');
+    });
       conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), ts, async () => []));
       conn.on('tcpip', (_a, rejectInner) => rejectWithReason(conn, rejectInner, fail('CHANNEL_DENIED', 'port forwarding').line));
       conn.on('request', (_a, rejectInner) => rejectInner?.());

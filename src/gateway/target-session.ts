@@ -1,7 +1,7 @@
 // One client connection on its way to one target: resolves and authorizes the destination, opens the upstream
-// connection once (shared by the connection's channels, as ControlMaster multiplexing expects) and keeps the
-// session index up to date.
-import type { Connection } from 'ssh2';
+// connection once (shared by the connection's channels, as ControlMaster multiplexing expects), keeps the session
+// index up to date, and can be ended from outside (idle timeout, maximum length, revocation) with a message.
+import type { Connection, ServerChannel } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import { decideAccess } from '../policy/access.js';
 import type { TargetRecord } from '../store/store.js';
@@ -9,6 +9,7 @@ import { connectUpstream, type Upstream } from '../upstream/connect.js';
 import { newAuditKey } from './audit-key.js';
 import type { Caller, GatewayDeps } from './context.js';
 import type { Destination } from './destination.js';
+import type { ClockState, SessionLimits } from './session-clock.js';
 import { ForwardedAgent } from './ssh2-glue.js';
 
 export interface Resolved {
@@ -23,9 +24,13 @@ export class TargetSession {
   /** Set when the client sent auth-agent-req; upstream auth then uses its agent first. */
   agentRequested = false;
   lastExitStatus: number | undefined;
+  readonly clock: ClockState;
+  limits: SessionLimits;
   #deps: GatewayDeps;
   #conn: Connection;
   #upstream: Promise<Upstream & Resolved> | undefined;
+  #resolved: Resolved | undefined;
+  #channels = new Map<ServerChannel, { pty: boolean }>();
   #recorded = false;
   #closed = false;
 
@@ -35,6 +40,10 @@ export class TargetSession {
     this.caller = caller;
     this.destination = destination;
     this.auditKey = newAuditKey(caller.user);
+    const now = Date.now();
+    this.clock = { startedAt: now, lastInputAt: now, warned: { idle: false, length: false } };
+    const s = deps.config.session;
+    this.limits = { idleTimeoutSec: s.idleTimeout, maxLengthSec: s.maxLength, warningSec: s.warning };
   }
 
   get log() {
@@ -45,6 +54,48 @@ export class TargetSession {
     return this.#deps.config;
   }
 
+  /** Whether the session has had a channel of its own (a ProxyJump carrier has none: its inner session does). */
+  get hasChannels(): boolean {
+    return this.#channels.size > 0;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Client activity: resets the idle clock (and re-arms its warning). */
+  touch(): void {
+    this.clock.lastInputAt = Date.now();
+    this.clock.warned.idle = false;
+  }
+
+  addChannel(channel: ServerChannel, pty: boolean): void {
+    this.#channels.set(channel, { pty });
+    channel.once('close', () => this.#channels.delete(channel));
+  }
+
+  /** A line on every open terminal of this session (stderr for the others, where it does not corrupt data). */
+  notify(line: string): void {
+    for (const [channel, { pty }] of this.#channels) {
+      if (!channel.writable) continue;
+      if (pty) channel.write(`\r\n${line}\r\n`);
+      else channel.stderr.write(`${line}\n`);
+    }
+  }
+
+  /** Ends the session from outside with a message to the user. */
+  terminate(line: string, reason: string): void {
+    if (this.#closed) return;
+    this.notify(line);
+    for (const channel of this.#channels.keys()) {
+      if (!channel.writable) continue;
+      channel.exit(255);
+      channel.end();
+    }
+    void this.close(reason);
+    setTimeout(() => this.#conn.end(), 100).unref(); // let the message and exit status leave first
+  }
+
   /** Resolves the destination and checks access. Throws a FumidaiError the user may see. */
   async resolve(): Promise<Resolved> {
     const dest = this.destination;
@@ -53,19 +104,32 @@ export class TargetSession {
     const target = await store.getTarget(dest.target);
     if (!target) throw fail('TARGET_UNKNOWN', dest.target);
     const login = dest.login ?? target.defaultLogin;
-    const user = await store.getUser(this.caller.user);
-    const decision = decideAccess({
-      user: this.caller.user,
-      userDisabled: !user || user.disabled,
-      target: target.name,
-      login,
-      grants: user ? await store.grantsOf(user.name) : [],
-    });
-    if (!decision.allow) {
-      this.log.warn({ event: 'PolicyDenied', target: target.name, login, reason: decision.reason }, 'access denied');
-      throw fail('ACCESS_DENIED', decision.reason);
+    const denial = await this.#denial(target.name, login);
+    if (denial) {
+      this.log.warn({ event: 'PolicyDenied', target: target.name, login, reason: denial }, 'access denied');
+      throw fail('ACCESS_DENIED', denial);
     }
-    return { target, login };
+    this.#resolved = { target, login };
+    return this.#resolved;
+  }
+
+  /** Why this session may no longer go on, or undefined if it may: the key, the user and the grant must all hold. */
+  async recheck(): Promise<string | undefined> {
+    const key = await this.#deps.store.findKey(this.caller.keyFingerprint);
+    if (!key || key.user !== this.caller.user) return `the key ${this.caller.keyFingerprint} was removed`;
+    if (!this.#resolved) {
+      const user = await this.#deps.store.getUser(this.caller.user);
+      return !user ? `user '${this.caller.user}' was removed` : user.disabled ? `user '${this.caller.user}' is disabled` : undefined;
+    }
+    return this.#denial(this.#resolved.target.name, this.#resolved.login);
+  }
+
+  async #denial(target: string, login: string): Promise<string | undefined> {
+    const { store } = this.#deps;
+    const user = await store.getUser(this.caller.user);
+    if (!user) return `user '${this.caller.user}' was removed`;
+    const decision = decideAccess({ user: user.name, userDisabled: user.disabled, target, login, grants: await store.grantsOf(user.name) });
+    return decision.allow ? undefined : decision.reason;
   }
 
   /** The upstream connection, opened on first use. */
@@ -85,7 +149,7 @@ export class TargetSession {
       sourcePort: this.caller.sourcePort,
       target: target.name,
       login,
-      startedAt: new Date().toISOString(),
+      startedAt: new Date(this.clock.startedAt).toISOString(),
     });
     this.#recorded = true;
     const log = this.log.child({ target: target.name, login });

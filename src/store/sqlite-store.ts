@@ -73,6 +73,10 @@ export class SqliteStore implements Store {
     return row && toKey(row);
   }
 
+  async removeKey(user: string, fingerprint: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM user_keys WHERE user = ? AND fingerprint = ?').run(user, fingerprint).changes > 0;
+  }
+
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
     this.#db
       .prepare('INSERT INTO targets (name, host, port, default_login, created_at) VALUES (?, ?, ?, ?, ?)')
@@ -188,6 +192,10 @@ export class SqliteStore implements Store {
   async getUserLock(user: string): Promise<UserLock> {
     const row = this.#db.prepare('SELECT * FROM auth_failures WHERE user = ?').get(user) as Row | undefined;
     return { consecutiveFailures: row?.consecutive ?? 0, lockedUntil: row?.locked_until ?? undefined };
+  }
+
+  async changeToken(): Promise<number> {
+    return this.#db.pragma('data_version', { simple: true }) as number;
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,7 @@ export interface Store {
   addKey(key: Omit<UserKeyRecord, 'addedAt'>): Promise<void>;
   keysOf(user: string): Promise<UserKeyRecord[]>;
   findKey(fingerprint: string): Promise<UserKeyRecord | undefined>;
+  removeKey(user: string, fingerprint: string): Promise<boolean>;
 
   addTarget(target: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void>;
   removeTarget(name: string): Promise<boolean>;
@@ -91,6 +92,9 @@ export interface Store {
   recordAuthFailure(user: string, lockAfter: number, lockSeconds: number, at?: Date): Promise<UserLock>;
   clearAuthFailures(user: string): Promise<void>;
   getUserLock(user: string): Promise<UserLock>;
+
+  /** Changes whenever another process (the CLI, another node) commits; cheap to poll for revocation checks. */
+  changeToken(): Promise<number>;
 
   close(): Promise<void>;
 }

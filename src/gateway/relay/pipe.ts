@@ -6,7 +6,12 @@ import { fail } from '../../errors.js';
 export type ExitInfo = { code: number } | { signal: string; coreDumped: boolean; message: string };
 
 /** Resolves with the exit code the target reported (undefined for a signal or none). */
-export function relayChannel(client: ServerChannel, up: ClientChannel, targetName: string): Promise<number | undefined> {
+export function relayChannel(
+  client: ServerChannel,
+  up: ClientChannel,
+  targetName: string,
+  activity: { onInput?: () => void; onOutput?: () => void } = {},
+): Promise<number | undefined> {
   return new Promise((resolve) => {
     let exit: ExitInfo | undefined;
     let done = false;
@@ -14,6 +19,9 @@ export function relayChannel(client: ServerChannel, up: ClientChannel, targetNam
     client.pipe(up); // the client's EOF becomes EOF to the target
     up.pipe(client, { end: false });
     up.stderr.pipe(client.stderr, { end: false });
+    // Listeners added only now, after the pipes: an earlier 'data' listener would drop bytes sent before them.
+    if (activity.onInput) client.on('data', activity.onInput);
+    if (activity.onOutput) up.on('data', activity.onOutput);
 
     up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, message?: string) => {
       exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', coreDumped: !!coreDumped, message: message ?? '' };

@@ -69,8 +69,10 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
 
   async function run(channel: ServerChannel, request: Request): Promise<void> {
     channel.on('error', (err: Error) => ts.log.debug({ err: err.message }, 'client channel error'));
+    ts.addChannel(channel, Boolean(pty));
+    ts.touch();
     if (request.kind === 'shell' && ts.destination.kind === 'none' && pty) {
-      const entry = await runMenu(channel, ts.caller.user, await listGrants());
+      const entry = await runMenu(channel, ts.caller.user, await listGrants(), () => ts.touch());
       if (!entry) return endWith(channel, 0);
       ts.destination = { kind: 'target', target: entry.target, login: entry.login };
     }
@@ -82,7 +84,9 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     ts.log.info({ event: 'ChannelOpen', channel: describe(request), pty: Boolean(pty) }, 'channel open');
     upstreamChannel = await openUpstream(up.client, request, pty, env);
     if (pty) upstreamChannel.setWindow(pty.rows, pty.cols, pty.height, pty.width);
-    const status = await relayChannel(channel, upstreamChannel, up.target.name);
+    const touch = () => ts.touch();
+    // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
+    const status = await relayChannel(channel, upstreamChannel, up.target.name, { onInput: touch, onOutput: pty ? undefined : touch });
     if (status !== undefined) ts.lastExitStatus = status;
   }
 }
@@ -102,7 +106,7 @@ function openUpstream(
   });
 }
 
-function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[]): Promise<MenuEntry | undefined> {
+function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[], touch: () => void): Promise<MenuEntry | undefined> {
   channel.write(renderMenu(user, entries));
   if (entries.length === 0) return Promise.resolve(undefined);
   let state: MenuState = { entries, line: '' };
@@ -114,6 +118,7 @@ function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[]): Pr
     };
     const onEnd = () => finish(undefined);
     const onData = (chunk: Buffer) => {
+      touch();
       const step = menuInput(state, chunk.toString('utf8'));
       channel.write(step.output);
       if (step.kind === 'chosen') {

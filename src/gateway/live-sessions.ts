@@ -1,0 +1,83 @@
+// The live sessions of this node, watched once a second: idle timeout and maximum length from the session clock,
+// and revocation whenever the store changed (a removed user or key, a revoked grant ends live sessions at once).
+import type { Logger } from 'pino';
+import { fail } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { checkClock } from './session-clock.js';
+import type { TargetSession } from './target-session.js';
+
+export class LiveSessions {
+  #sessions = new Set<TargetSession>();
+  #store: Store;
+  #log: Logger;
+  #timer: NodeJS.Timeout;
+  #lastToken = -1;
+  #checking = false;
+
+  constructor(store: Store, log: Logger, intervalMs = 500) {
+    this.#store = store;
+    this.#log = log;
+    this.#timer = setInterval(() => void this.tick(), intervalMs);
+    this.#timer.unref();
+  }
+
+  add(ts: TargetSession): void {
+    this.#sessions.add(ts);
+  }
+
+  delete(ts: TargetSession): void {
+    this.#sessions.delete(ts);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  async tick(now = Date.now()): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      for (const ts of this.#sessions) if (ts.hasChannels) this.#checkClock(ts, now);
+      const token = await this.#store.changeToken();
+      if (token !== this.#lastToken) {
+        this.#lastToken = token;
+        await this.#recheckAll();
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'live session check failed');
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  #checkClock(ts: TargetSession, now: number): void {
+    const verdict = checkClock(ts.clock, ts.limits, now);
+    if (verdict.kind === 'warn') {
+      ts.clock.warned[verdict.limit] = true;
+      ts.notify(
+        verdict.limit === 'idle'
+          ? `fumidai: no input for a while; this session ends in ${verdict.secondsLeft}s unless you type something`
+          : `fumidai: this session reaches its maximum length in ${verdict.secondsLeft}s`,
+      );
+    } else if (verdict.kind === 'end') {
+      const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';
+      ts.log.info({ event, reason: verdict.reason }, 'session ended by its clock');
+      ts.terminate(fail(verdict.limit === 'idle' ? 'IDLE_TIMEOUT' : 'SESSION_TOO_LONG', verdict.reason).line, verdict.reason);
+      this.#sessions.delete(ts);
+    }
+  }
+
+  async #recheckAll(): Promise<void> {
+    for (const ts of [...this.#sessions]) {
+      const reason = await ts.recheck();
+      if (!reason) continue;
+      ts.log.warn({ event: 'SessionRevoked', reason }, 'access revoked, ending live session');
+      ts.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
+      this.#sessions.delete(ts);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

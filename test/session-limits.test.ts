@@ -1,0 +1,84 @@
+// Sessions end on their own clock (idle timeout, maximum length) and at once when access is revoked, with a message.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
+import { run, type RunResult } from './helpers/proc.js';
+import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+
+const PTY = join(ROOT, 'test/helpers/pty_drive.py');
+
+describe('session limits and revocation', () => {
+  const bastion = new Bastion();
+  let web1: Target;
+  const keys: Record<string, string> = {};
+
+  before(async () => {
+    await bastion.init({ 'idleTimeout: 900': 'idleTimeout: 4', 'maxLength: 43200': 'maxLength: 8', 'warning: 60': 'warning: 2' });
+    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
+    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    for (const u of ['alice', 'bob', 'carol', 'dave']) {
+      keys[u] = await bastion.addUser(u);
+      await bastion.cli(['grant', u, 'web1']);
+    }
+    await bastion.start();
+  });
+  after(async () => {
+    await bastion.stop();
+    await web1?.stop();
+  });
+
+  test('an idle terminal is warned, then ended; output alone does not keep it alive', async () => {
+    const script = JSON.stringify([
+      { expect: '\\$ ' },
+      { send: 'while true; do echo tick; sleep 0.5; done\r' },
+      { expect: 'ends in \\d+s unless you type something', timeout: 10 },
+      { expect: 'session ended: no input for 4s \\(IDLE_TIMEOUT\\)', timeout: 10 },
+    ]);
+    const r = await run('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', bastion.sshConfig('alice', keys.alice!, { web1: LOGIN }), '-tt', 'web1'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 255, r.stdout);
+    assert.ok(bastion.events('IdleTimeout').some((e) => e.user === 'alice'));
+  });
+
+  test('the maximum length ends a busy session, with a warning first', async () => {
+    const started = Date.now();
+    const r = await run('ssh', ['-F', bastion.sshConfig('bob', keys.bob!, { web1: LOGIN }), 'web1', 'for i in $(seq 1 40); do echo tick; sleep 0.5; done'], { timeoutMs: 30_000 });
+    const elapsed = (Date.now() - started) / 1000;
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, /reaches its maximum length in \d+s/);
+    assert.match(r.stderr, /fumidai: session ended: session reached its maximum length of 8s \(SESSION_TOO_LONG\)/);
+    assert.ok(elapsed >= 7 && elapsed < 15, `ended after ${elapsed}s`);
+    assert.ok(r.stdout.split('\n').filter((l) => l === 'tick').length >= 10, 'exec output kept the session from idling out');
+  });
+
+  const revokedWhileLive = async (user: string, revoke: () => Promise<unknown>): Promise<{ r: RunResult; afterRevokeMs: number }> => {
+    const session = ssh(bastion.sshConfig(user, keys[user]!, { web1: LOGIN }), ['web1', 'echo started; sleep 30'], { timeoutMs: 30_000 });
+    await new Promise((res) => setTimeout(res, 1500));
+    await revoke();
+    const t0 = Date.now();
+    const r = await session;
+    return { r, afterRevokeMs: Date.now() - t0 };
+  };
+
+  test('revocation ends live sessions at once: removed user, removed key, revoked grant', async () => {
+    const cases: [string, () => Promise<unknown>, RegExp][] = [
+      ['carol', () => bastion.cli(['user', 'remove', 'carol']), /user 'carol' was removed|the key \S+ was removed/],
+      ['dave', () => bastion.cli(['revoke', 'dave', 'web1']), /user 'dave' has no access to 'web1'/],
+    ];
+    for (const [user, revoke, reason] of cases) {
+      const { r, afterRevokeMs } = await revokedWhileLive(user, revoke);
+      assert.equal(r.code, 255, r.stderr);
+      assert.equal(r.stdout, 'started\n');
+      assert.match(r.stderr, /fumidai: session ended, access revoked: .* \(ACCESS_REVOKED\)/);
+      assert.match(r.stderr, reason);
+      console.log(`# ${user}: session ended ${afterRevokeMs} ms after the revoking command returned`);
+      assert.ok(afterRevokeMs < 3000, `took ${afterRevokeMs} ms`);
+    }
+    // A removed key: alice keeps her account but loses the key's sessions.
+    const fp = /SHA256:\S+/.exec((await bastion.cli(['user', 'list'])).stdout.split('\n').find((l) => l.startsWith('alice'))!)![0];
+    const { r } = await revokedWhileLive('alice', () => bastion.cli(['user', 'remove-key', 'alice', fp.replace(/,$/, '')]));
+    assert.match(r.stderr, /access revoked: the key SHA256:\S+ was removed/);
+    // With -J both the outer connection and the inner session are ended.
+    assert.deepEqual([...new Set(bastion.events('SessionRevoked').map((e) => e.user))].sort(), ['alice', 'carol', 'dave']);
+  });
+});
