@@ -50,6 +50,21 @@ describe('gateway', () => {
     assert.match(r.stderr, /to-stderr/);
   });
 
+  test('environment: allow-listed variables reach the target, others do not', async () => {
+    const r = await ssh(cfg, ['-o', 'SendEnv=LANG FUMIDAI_SECRET', 'web1', 'echo "lang=$LANG secret=$FUMIDAI_SECRET"'], {
+      env: { ...process.env, LANG: 'C.UTF-8', FUMIDAI_SECRET: 'leak' },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'lang=C.UTF-8 secret=\n');
+  });
+
+  test('a signal that kills the remote command is reported as such', async () => {
+    // OpenSSH exits 255 on exit-signal and says so only in its debug output.
+    const r = await ssh(cfg, ['-v', 'web1', 'kill -TERM $$']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /rtype exit-signal/);
+  });
+
   test('an interactive shell works in all three ways, with the recorded-session banner', async () => {
     const script = JSON.stringify([{ expect: '\\$ ' }, { send: 'echo READY-$((6*7))\r' }, { expect: 'READY-42' }, { send: 'exit 7\r' }]);
     for (const args of [['web1'], ['-l', `${LOGIN}@web1`, 'bastion']]) {
