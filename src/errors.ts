@@ -34,6 +34,9 @@ const messages = {
     `target '${target}' did not accept ${how} for login '${login}'`,
   UPSTREAM_LOST: (target: string) => `connection to target '${target}' was lost`,
   UPSTREAM_CHANNEL_FAILED: (target: string, what: string, why: string) => `target '${target}' refused ${what}: ${why}`,
+  RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
+  SESSION_UNKNOWN: (key: string) => `no session with audit key '${key}'`,
+  RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;
 

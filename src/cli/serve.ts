@@ -5,6 +5,7 @@ import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/da
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { recoverUnsealed } from '../recording/recovery.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
@@ -21,6 +22,7 @@ export function registerServe(program: Command): void {
       const dir = openDataDir(dirPath);
       const log = createLogger(dir.config.log.level);
       const store = new SqliteStore(dir.storeFile);
+      for (const r of await recoverUnsealed(store)) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
       const gateway = await startGateway(
@@ -32,6 +34,7 @@ export function registerServe(program: Command): void {
           upstreamKey: dir.readKey(dir.config.upstream.key),
           seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
           live: new LiveSessions(store, log),
+          recordingDir: dir.path(dir.config.recording.dir),
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
         },
         opts.listen ?? dir.config.listen,

@@ -1,22 +1,130 @@
 import type { Command } from 'commander';
+import { fail } from '../errors.js';
+import { outputOf, replay } from '../recording/replay.js';
+import { parseCast } from '../recording/asciicast.js';
+import { readFile } from 'node:fs/promises';
 import { printTable, withStore } from './common.js';
 
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw fail('ARGUMENT_INVALID', `${name} must be a positive number, not '${value}'`);
+  return n;
+}
+
+function isoOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
+  return new Date(t).toISOString();
+}
+
+/** The lines a user entered on a terminal, rebuilt from the recorded input (backspace applied). */
+function typedLines(input: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const ch of input.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b[O[][A-Za-z]/g, '')) {
+    if (ch === '\r' || ch === '\n') {
+      if (line.trim()) lines.push(line);
+      line = '';
+    } else if (ch === '\x7f' || ch === '\b') line = line.slice(0, -1);
+    else if (ch === '\x03') line = '';
+    else if (ch >= ' ') line += ch;
+  }
+  if (line.trim()) lines.push(line);
+  return lines;
+}
+
 export function registerSessions(program: Command): void {
-  const sessions = program.command('sessions').description('the session index');
+  const sessions = program.command('sessions').description('the session index: list, show, search');
   sessions
     .command('list')
     .description('list sessions')
     .option('--data <dir>', 'data directory')
+    .option('--user <user>', 'only this user')
+    .option('--target <target>', 'only this target')
+    .option('--since <iso>', 'started at or after')
+    .option('--until <iso>', 'started before')
     .option('--live', 'only live sessions')
     .option('--json', 'one JSON object per line')
-    .action(async (opts: { data?: string; live?: boolean; json?: boolean }) => {
+    .action(async (opts: { data?: string; user?: string; target?: string; since?: string; until?: string; live?: boolean; json?: boolean }) => {
+      const filter = { user: opts.user, target: opts.target, since: isoOption(opts.since, '--since'), until: isoOption(opts.until, '--until'), live: opts.live };
       await withStore(opts, async (store) => {
-        const list = (await store.listSessions()).filter((s) => !opts.live || s.state === 'live');
+        const list = await store.listSessions(filter);
         if (opts.json) return list.forEach((s) => console.log(JSON.stringify(s)));
         printTable(
           ['AUDIT KEY', 'USER', 'FROM', 'TARGET', 'LOGIN', 'START', 'END', 'EXIT', 'STATE'],
           list.map((s) => [s.auditKey, s.user, `${s.sourceIp}:${s.sourcePort}`, s.target ?? '', s.login ?? '', s.startedAt, s.endedAt ?? '', s.exitStatus?.toString() ?? '', s.state]),
         );
       });
+    });
+  sessions
+    .command('show <auditKey>')
+    .description('metadata, channels (with recording sha256), commands typed, file operations')
+    .option('--data <dir>', 'data directory')
+    .option('--json', 'as one JSON object')
+    .action(async (auditKey: string, opts: { data?: string; json?: boolean }) => {
+      await withStore(opts, async (store) => {
+        const session = await store.getSession(auditKey);
+        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
+        const channels = await store.channelsOf(auditKey);
+        const fileOps = await store.fileOpsOf(auditKey);
+        const typed: { channel: number; lines: string[] }[] = [];
+        for (const ch of channels.filter((c) => c.recordingPath.endsWith('.cast'))) {
+          const text = await readFile(ch.recordingPath, 'utf8').catch(() => '');
+          if (!text) continue;
+          const input = parseCast(text).events.filter((e) => e.type === 'i').map((e) => e.data).join('');
+          typed.push({ channel: ch.channel, lines: typedLines(input) });
+        }
+        if (opts.json) return console.log(JSON.stringify({ session, channels, typed, fileOps }));
+        const s = session;
+        console.log(`session   ${s.auditKey}  (${s.state}${s.reason ? `: ${s.reason}` : ''})`);
+        console.log(`user      ${s.user} from ${s.sourceIp}:${s.sourcePort}`);
+        console.log(`target    ${s.login ?? '?'}@${s.target ?? '?'}`);
+        console.log(`time      ${s.startedAt} .. ${s.endedAt ?? 'now'}${s.endedAt ? ` (${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)}s)` : ''}`);
+        console.log(`exit      ${s.exitStatus ?? ''}   bytes in ${s.bytesIn ?? 0}, out ${s.bytesOut ?? 0}`);
+        console.log('\nchannels');
+        printTable(['#', 'KIND', 'COMMAND', 'EXIT', 'IN', 'OUT', 'STATE', 'SHA256', 'RECORDING'],
+          channels.map((c) => [String(c.channel), c.kind, c.command ?? '', c.exitStatus?.toString() ?? '', String(c.bytesIn), String(c.bytesOut), c.state, c.sha256 ?? '', c.recordingPath]));
+        for (const t of typed) {
+          console.log(`\ncommands typed (channel ${t.channel})`);
+          for (const l of t.lines) console.log(`  ${l}`);
+        }
+        if (fileOps.length) {
+          console.log('\nfile operations');
+          printTable(['#', 'OP', 'PATH', 'BYTES', 'SHA256', 'RESULT'],
+            fileOps.map((o) => [String(o.channel), o.op, o.to ? `${o.path} -> ${o.to}` : o.path, o.bytes?.toString() ?? '', o.sha256 ?? '', o.result]));
+        }
+      });
+    });
+  sessions
+    .command('search <text>')
+    .description('full-text search over what terminals showed; prints audit key and time offset')
+    .option('--data <dir>', 'data directory')
+    .action(async (text: string, opts: { data?: string }) => {
+      await withStore(opts, async (store) => {
+        const hits = await store.searchScreen(text);
+        printTable(['AUDIT KEY', 'CHANNEL', 'OFFSET', 'SCREEN'], hits.map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.snippet.replace(/\s+/g, ' ')]));
+      });
+    });
+  program
+    .command('replay <auditKey>')
+    .description("play a session's recordings in the terminal, with their timing")
+    .option('--data <dir>', 'data directory')
+    .option('--speed <n>', 'playback speed factor', '1')
+    .option('--idle-limit <s>', 'cut pauses longer than this many seconds')
+    .option('--no-wait', 'print everything at once')
+    .action(async (auditKey: string, opts: { data?: string; speed: string; idleLimit?: string; wait: boolean }) => {
+      const speed = positive(opts.speed, '--speed');
+      const idleLimit = opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit');
+      const channels = await withStore(opts, async (store) => {
+        if (!(await store.getSession(auditKey))) throw fail('SESSION_UNKNOWN', auditKey);
+        return store.channelsOf(auditKey);
+      });
+      for (const ch of channels) {
+        const events = await outputOf(ch.recordingPath).catch((err: NodeJS.ErrnoException) => {
+          throw fail('RECORDING_UNREADABLE', ch.recordingPath, err.code ?? err.message);
+        });
+        await replay(events, (e) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(e.data), { speed, idleLimit, noWait: !opts.wait });
+      }
     });
 }

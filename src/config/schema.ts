@@ -49,6 +49,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    recording: z
+      .object({
+        /** Where recordings are written (one folder per day, one per session). */
+        dir: z.string().min(1).default('recordings'),
+        /** Record what users type too (auditors want the commands; turn off where input may hold secrets). */
+        input: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     session: z
       .object({
         /** Seconds without client input before a session ends (PCI DSS 8.2.8 asks for at most 15 minutes). */

@@ -41,6 +41,12 @@ relay:
   # Shown before each session; {auditKey} is replaced by the session's audit key.
   banner: "This session is recorded. Audit key: {auditKey}"
 
+recording:
+  # Where recordings are written: <dir>/<day>/<audit key>/<channel>-<kind>.cast|.bin
+  dir: recordings
+  # Record what users type as well as what they see.
+  input: true
+
 session:
   # Seconds without client input before a session ends (0 = never; PCI DSS asks for at most 900).
   idleTimeout: 900

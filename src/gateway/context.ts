@@ -15,6 +15,8 @@ export interface GatewayDeps {
   seeds: SeedBox;
   throttle: SourceThrottle;
   live: LiveSessions;
+  /** Absolute directory recordings are written to. */
+  recordingDir: string;
 }
 
 /** The authenticated client behind a connection (outer, or inner for ProxyJump). */

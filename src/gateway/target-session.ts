@@ -11,6 +11,8 @@ import type { Caller, GatewayDeps } from './context.js';
 import type { Destination } from './destination.js';
 import type { ClockState, SessionLimits } from './session-clock.js';
 import { ForwardedAgent } from './ssh2-glue.js';
+import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
+import { screenSnapshotsOfFile } from '../recording/screen-index.js';
 
 export interface Resolved {
   target: TargetRecord;
@@ -94,6 +96,54 @@ export class TargetSession {
     }
     void this.close(reason);
     setTimeout(() => this.#conn.end(), 100).unref(); // let the message and exit status leave first
+  }
+
+  #channelNo = 0;
+  #bytes = { in: 0, out: 0 };
+
+  /** Opens the recording of a new channel and indexes it; throws RECORDING_FAILED if it cannot be written. */
+  async startRecording(c: { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] }): Promise<ChannelRecording> {
+    const resolved = this.#resolved!;
+    const channel = ++this.#channelNo;
+    let rec: ChannelRecording;
+    try {
+      rec = await ChannelRecording.start({
+        dir: this.#deps.recordingDir, auditKey: this.auditKey, channel, user: this.caller.user,
+        target: resolved.target.name, login: resolved.login, recordInput: this.#deps.config.recording.input, ...c,
+      });
+    } catch (err) {
+      this.log.error({ event: 'RecordingFailed', err: (err as Error).message }, 'cannot open recording, channel refused');
+      throw fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    }
+    await this.#deps.store.openChannel({ auditKey: this.auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
+    rec.onFileOp((op) => {
+      this.log.info({ event: 'FileTransfer', channel, ...op }, 'file operation');
+      this.#deps.store.addFileOp({ auditKey: this.auditKey, channel, at: new Date().toISOString(), ...op }).catch((err) => this.log.error({ err }, 'could not store file operation'));
+    });
+    return rec;
+  }
+
+  /** Seals a channel's recording: its sha256 goes into the index, so later tampering is detectable. */
+  async sealRecording(rec: ChannelRecording, exitStatus: number | undefined): Promise<void> {
+    this.#bytes.in += rec.bytesIn;
+    this.#bytes.out += rec.bytesOut;
+    const { channel } = rec.info;
+    const fields = { endedAt: new Date().toISOString(), exitStatus, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut };
+    try {
+      const seal = await rec.close();
+      await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
+      this.log.info({ event: 'RecordingSealed', channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes }, 'recording sealed');
+      if (rec.info.pty) this.#indexScreen(channel, seal.path);
+    } catch (err) {
+      await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, state: 'failed' });
+      this.log.error({ event: 'RecordingFailed', channel, err: (err as Error).message }, 'recording could not be sealed');
+    }
+  }
+
+  #indexScreen(channel: number, path: string): void {
+    screenSnapshotsOfFile(path)
+      .then((rows) => this.#deps.store.addScreenText(this.auditKey, channel, rows))
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'screen text indexing failed'));
   }
 
   /** Resolves the destination and checks access. Throws a FumidaiError the user may see. */
@@ -182,7 +232,7 @@ export class TargetSession {
     this.#upstream?.then((up) => up.client.end(), () => undefined);
     if (this.#recorded) {
       await this.#deps.store
-        .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason })
+        .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#bytes.in, bytesOut: this.#bytes.out })
         .catch((err) => this.log.error({ err }, 'could not close session record'));
     }
   }

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
-import type { GrantRecord, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
+import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -20,6 +20,17 @@ const MIGRATIONS: string[] = [
    CREATE TABLE mfa (user TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE, secret_enc BLOB NOT NULL,
      last_step INTEGER NOT NULL DEFAULT 0, enrolled_at TEXT NOT NULL);
    CREATE TABLE auth_failures (user TEXT PRIMARY KEY, consecutive INTEGER NOT NULL, locked_until TEXT);`,
+  `ALTER TABLE sessions ADD COLUMN bytes_in INTEGER;
+   ALTER TABLE sessions ADD COLUMN bytes_out INTEGER;
+   CREATE TABLE channels (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, kind TEXT NOT NULL, command TEXT,
+     recording_path TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, exit_status INTEGER,
+     bytes_in INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, sha256 TEXT, recording_bytes INTEGER,
+     state TEXT NOT NULL, PRIMARY KEY (audit_key, channel));
+   CREATE INDEX channels_state ON channels(state);
+   CREATE TABLE file_ops (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, at TEXT NOT NULL, op TEXT NOT NULL,
+     path TEXT NOT NULL, to_path TEXT, bytes INTEGER, sha256 TEXT, result TEXT NOT NULL);
+   CREATE INDEX file_ops_session ON file_ops(audit_key);
+   CREATE VIRTUAL TABLE screen_text USING fts5(text, audit_key UNINDEXED, channel UNINDEXED, offset UNINDEXED);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -135,18 +146,71 @@ export class SqliteStore implements Store {
       .prepare('UPDATE sessions SET target = coalesce(?, target), login = coalesce(?, login) WHERE audit_key = ?')
       .run(f.target ?? null, f.login ?? null, auditKey);
   }
-  async closeSession(auditKey: string, f: { endedAt: string; exitStatus?: number; reason?: string }): Promise<void> {
+  async closeSession(auditKey: string, f: { endedAt: string; exitStatus?: number; reason?: string; bytesIn?: number; bytesOut?: number }): Promise<void> {
     this.#db
-      .prepare(`UPDATE sessions SET ended_at = ?, exit_status = ?, reason = ?, state = 'closed' WHERE audit_key = ?`)
-      .run(f.endedAt, f.exitStatus ?? null, f.reason ?? null, auditKey);
+      .prepare(`UPDATE sessions SET ended_at = ?, exit_status = ?, reason = ?, bytes_in = ?, bytes_out = ?, state = 'closed' WHERE audit_key = ?`)
+      .run(f.endedAt, f.exitStatus ?? null, f.reason ?? null, f.bytesIn ?? null, f.bytesOut ?? null, auditKey);
   }
   async interruptLiveSessions(reason: string): Promise<number> {
     return this.#db
       .prepare(`UPDATE sessions SET state = 'interrupted', reason = ?, ended_at = coalesce(ended_at, ?) WHERE state = 'live'`)
       .run(reason, now()).changes;
   }
-  async listSessions(): Promise<SessionRecord[]> {
-    return (this.#db.prepare('SELECT * FROM sessions ORDER BY started_at').all() as Row[]).map(toSession);
+  async listSessions(f: SessionFilter = {}): Promise<SessionRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.user) where.push('user = ?'), args.push(f.user);
+    if (f.target) where.push('target = ?'), args.push(f.target);
+    if (f.since) where.push('started_at >= ?'), args.push(f.since);
+    if (f.until) where.push('started_at < ?'), args.push(f.until);
+    if (f.live) where.push(`state = 'live'`);
+    const sql = `SELECT * FROM sessions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at`;
+    return (this.#db.prepare(sql).all(...args) as Row[]).map(toSession);
+  }
+  async getSession(auditKey: string): Promise<SessionRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM sessions WHERE audit_key = ?').get(auditKey) as Row | undefined;
+    return row && toSession(row);
+  }
+
+  async openChannel(c: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void> {
+    this.#db
+      .prepare(`INSERT INTO channels (audit_key, channel, kind, command, recording_path, started_at, state) VALUES (?, ?, ?, ?, ?, ?, 'live')`)
+      .run(c.auditKey, c.channel, c.kind, c.command ?? null, c.recordingPath, c.startedAt);
+  }
+  async sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void> {
+    this.#db
+      .prepare(`UPDATE channels SET ended_at = ?, exit_status = ?, bytes_in = ?, bytes_out = ?, sha256 = ?, recording_bytes = ?, state = ? WHERE audit_key = ? AND channel = ?`)
+      .run(f.endedAt ?? null, f.exitStatus ?? null, f.bytesIn, f.bytesOut, f.sha256 ?? null, f.recordingBytes ?? null, f.state, auditKey, channel);
+  }
+  async channelsOf(auditKey: string): Promise<ChannelRecord[]> {
+    return (this.#db.prepare('SELECT * FROM channels WHERE audit_key = ? ORDER BY channel').all(auditKey) as Row[]).map(toChannel);
+  }
+  async unsealedChannels(): Promise<ChannelRecord[]> {
+    return (this.#db.prepare(`SELECT * FROM channels WHERE state = 'live'`).all() as Row[]).map(toChannel);
+  }
+  async addFileOp(o: FileOpRecord): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO file_ops (audit_key, channel, at, op, path, to_path, bytes, sha256, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(o.auditKey, o.channel, o.at, o.op, o.path, o.to ?? null, o.bytes ?? null, o.sha256 ?? null, o.result);
+  }
+  async fileOpsOf(auditKey: string): Promise<FileOpRecord[]> {
+    return (this.#db.prepare('SELECT * FROM file_ops WHERE audit_key = ? ORDER BY rowid').all(auditKey) as Row[]).map((r) => ({
+      auditKey: r.audit_key, channel: r.channel, at: r.at, op: r.op, path: r.path, to: r.to_path ?? undefined,
+      bytes: r.bytes ?? undefined, sha256: r.sha256 ?? undefined, result: r.result,
+    }));
+  }
+  async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
+    const insert = this.#db.prepare('INSERT INTO screen_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
+    this.#db.transaction(() => rows.forEach((r) => insert.run(r.text, auditKey, channel, r.offset)))();
+  }
+  async searchScreen(query: string): Promise<ScreenHit[]> {
+    // The query is one phrase: quoting keeps FTS5 syntax characters in user input from being operators.
+    const phrase = '"' + query.replaceAll('"', '""') + '"';
+    return (
+      this.#db
+        .prepare(`SELECT audit_key, channel, offset, snippet(screen_text, 0, '[', ']', '…', 12) AS snippet FROM screen_text WHERE screen_text MATCH ? ORDER BY audit_key, offset LIMIT 200`)
+        .all(phrase) as Row[]
+    ).map((r) => ({ auditKey: r.audit_key, channel: r.channel, offset: r.offset, snippet: r.snippet }));
   }
 
   async getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined> {
@@ -217,4 +281,10 @@ const toSession = (r: Row): SessionRecord => ({
   auditKey: r.audit_key, user: r.user, sourceIp: r.source_ip, sourcePort: r.source_port,
   target: r.target ?? undefined, login: r.login ?? undefined, startedAt: r.started_at,
   endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, state: r.state, reason: r.reason ?? undefined,
+  bytesIn: r.bytes_in ?? undefined, bytesOut: r.bytes_out ?? undefined,
+});
+const toChannel = (r: Row): ChannelRecord => ({
+  auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,
+  startedAt: r.started_at, endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, bytesIn: r.bytes_in,
+  bytesOut: r.bytes_out, sha256: r.sha256 ?? undefined, recordingBytes: r.recording_bytes ?? undefined, state: r.state,
 });

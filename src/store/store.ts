@@ -46,6 +46,52 @@ export interface SessionRecord {
   exitStatus?: number;
   state: 'live' | 'closed' | 'interrupted';
   reason?: string;
+  bytesIn?: number;
+  bytesOut?: number;
+}
+
+export interface ChannelRecord {
+  auditKey: string;
+  channel: number;
+  kind: string;
+  command?: string;
+  recordingPath: string;
+  startedAt: string;
+  endedAt?: string;
+  exitStatus?: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** sha256 of the sealed recording file; undefined while live. */
+  sha256?: string;
+  recordingBytes?: number;
+  state: 'live' | 'sealed' | 'interrupted' | 'failed';
+}
+
+export interface FileOpRecord {
+  auditKey: string;
+  channel: number;
+  at: string;
+  op: string;
+  path: string;
+  to?: string;
+  bytes?: number;
+  sha256?: string;
+  result: string;
+}
+
+export interface ScreenHit {
+  auditKey: string;
+  channel: number;
+  offset: number;
+  snippet: string;
+}
+
+export interface SessionFilter {
+  user?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+  live?: boolean;
 }
 
 export interface Store {
@@ -72,10 +118,21 @@ export interface Store {
 
   openSession(session: Omit<SessionRecord, 'state'>): Promise<void>;
   updateSession(auditKey: string, fields: Partial<Pick<SessionRecord, 'target' | 'login'>>): Promise<void>;
-  closeSession(auditKey: string, fields: { endedAt: string; exitStatus?: number; reason?: string }): Promise<void>;
+  closeSession(auditKey: string, fields: { endedAt: string; exitStatus?: number; reason?: string; bytesIn?: number; bytesOut?: number }): Promise<void>;
   /** Marks sessions a previous process left live as interrupted; returns how many. */
   interruptLiveSessions(reason: string): Promise<number>;
-  listSessions(): Promise<SessionRecord[]>;
+  listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
+  getSession(auditKey: string): Promise<SessionRecord | undefined>;
+
+  openChannel(rec: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void>;
+  sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void>;
+  channelsOf(auditKey: string): Promise<ChannelRecord[]>;
+  /** Channels whose recording was never sealed (the process died): for recovery at start. */
+  unsealedChannels(): Promise<ChannelRecord[]>;
+  addFileOp(op: FileOpRecord): Promise<void>;
+  fileOpsOf(auditKey: string): Promise<FileOpRecord[]>;
+  addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void>;
+  searchScreen(query: string): Promise<ScreenHit[]>;
 
   /** The applied policy document (YAML source, validated before it is stored). */
   getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined>;

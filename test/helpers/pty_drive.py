@@ -42,12 +42,12 @@ for step in script:
         start = len(seen) if step.get('new') else 0
         while not pattern.search(seen, start):
             if time.time() > deadline or not pump(0.2):
-                sys.stdout.write(seen.decode('utf-8', 'replace'))
+                sys.stdout.buffer.write(seen)
                 sys.stderr.write('pty_drive: timed out waiting for %r\n' % step['expect'])
                 os.kill(pid, signal.SIGKILL)
                 sys.exit(124)
 while pump(15):
     pass
 _, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode('utf-8', 'replace'))
+sys.stdout.buffer.write(seen)  # raw bytes: tests compare them exactly
 sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else status >> 8)

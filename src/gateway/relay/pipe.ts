@@ -2,6 +2,15 @@
 // close. Backpressure comes from stream piping: a slow client stops reads from the target, whose window then closes.
 import type { ClientChannel, ServerChannel } from 'ssh2';
 import { fail } from '../../errors.js';
+import type { ChannelRecording } from '../../recording/channel-recording.js';
+import { createTap } from '../../recording/tap.js';
+
+export interface RelayOptions {
+  recording: ChannelRecording;
+  onRecordingFailed: (err: Error) => void;
+  onInput?: () => void;
+  onOutput?: () => void;
+}
 
 export type ExitInfo = { code: number } | { signal: string; coreDumped: boolean; message: string };
 
@@ -10,18 +19,40 @@ export function relayChannel(
   client: ServerChannel,
   up: ClientChannel,
   targetName: string,
-  activity: { onInput?: () => void; onOutput?: () => void } = {},
+  opts: RelayOptions,
 ): Promise<number | undefined> {
   return new Promise((resolve) => {
     let exit: ExitInfo | undefined;
     let done = false;
+    const rec = opts.recording;
 
-    client.pipe(up); // the client's EOF becomes EOF to the target
-    up.pipe(client, { end: false });
-    up.stderr.pipe(client.stderr, { end: false });
+    // Every byte passes a recording tap on its way; a tap holds bytes back while the recording catches up.
+    const inTap = createTap(rec, (c) => rec.input(c));
+    const outTap = createTap(rec, (c) => rec.output(c, 'stdout'));
+    const errTap = createTap(rec, (c) => rec.output(c, 'stderr'));
+    client.pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
+    up.pipe(outTap).pipe(client, { end: false });
+    up.stderr.pipe(errTap).pipe(client.stderr, { end: false });
     // Listeners added only now, after the pipes: an earlier 'data' listener would drop bytes sent before them.
-    if (activity.onInput) client.on('data', activity.onInput);
-    if (activity.onOutput) up.on('data', activity.onOutput);
+    if (opts.onInput) client.on('data', opts.onInput);
+    if (opts.onOutput) up.on('data', opts.onOutput);
+
+    // Never continue unrecorded: a recording that fails ends the channel with a message.
+    let failed = false;
+    const recordingFailed = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      opts.onRecordingFailed(err);
+      for (const s of [inTap, outTap, errTap]) s.destroy();
+      up.close();
+      if (client.writable) {
+        client.stderr.write(`${fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line}\r\n`);
+        client.exit(255);
+        client.end();
+      }
+    };
+    for (const s of [inTap, outTap, errTap]) s.on('error', recordingFailed);
+    rec.onError(recordingFailed);
 
     up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, message?: string) => {
       exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', coreDumped: !!coreDumped, message: message ?? '' };
@@ -32,8 +63,9 @@ export function relayChannel(
     const finish = async () => {
       if (done) return;
       done = true;
-      await Promise.all([drained(up), drained(up.stderr)]);
-      if (client.writable) {
+      await Promise.all([drained(outTap), drained(errTap)]);
+      if (client.writable && !failed) {
+        rec.exit(exit && 'code' in exit ? exit.code : exit ? exit.signal : 'lost');
         if (!exit) client.stderr.write(`${fail('UPSTREAM_LOST', targetName).line}\r\n`);
         if (exit && 'code' in exit) client.exit(exit.code);
         else if (exit) client.exit(exit.signal.replace(/^SIG/, ''), exit.coreDumped, exit.message);

@@ -1,7 +1,8 @@
 // One client "session" channel: collects its requests (pty, env, agent), and on shell / exec / sftp opens the same
 // request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
-import { userLine } from '../../errors.js';
+import { fail, userLine } from '../../errors.js';
+import type { ChannelRecording } from '../../recording/channel-recording.js';
 import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../menu.js';
 import type { TargetSession } from '../target-session.js';
 import { relayChannel } from './pipe.js';
@@ -15,6 +16,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
   let pty: PseudoTtyInfo | undefined;
   const env: Record<string, string> = {};
   let upstreamChannel: ClientChannel | undefined;
+  let recording: ChannelRecording | undefined;
   let started = false;
   const envAllowed = envMatcher(ts.config.relay.envAllow);
 
@@ -25,6 +27,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
   session.on('window-change', (accept, _reject, info) => {
     if (pty) Object.assign(pty, info);
     upstreamChannel?.setWindow(info.rows, info.cols, info.height, info.width);
+    recording?.resize(info.cols, info.rows);
     accept?.();
   });
   session.on('env', (accept, reject, { key, val }) => {
@@ -77,17 +80,37 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
       ts.destination = { kind: 'target', target: entry.target, login: entry.login };
     }
     const up = await ts.upstream();
-    if (pty && request.kind === 'shell') {
-      const banner = ts.config.relay.banner.replaceAll('{auditKey}', ts.auditKey);
-      if (banner) channel.write(`${banner}\r\n`);
-    }
     ts.log.info({ event: 'ChannelOpen', channel: describe(request), pty: Boolean(pty) }, 'channel open');
-    upstreamChannel = await openUpstream(up.client, request, pty, env);
+    // Recorded or not at all: if the recording cannot be opened, the channel is refused.
+    recording = await ts.startRecording({
+      kind: request.kind === 'subsystem' ? 'sftp' : request.kind,
+      command: request.kind === 'exec' ? request.command : undefined,
+      pty: pty && { cols: pty.cols, rows: pty.rows, term: pty.term },
+    });
+    if (pty && request.kind === 'shell') {
+      const text = ts.config.relay.banner.replaceAll('{auditKey}', ts.auditKey);
+      const banner = Buffer.from(text ? `${text}\r\n` : '');
+      recording.output(banner); // part of what the user saw, so part of the recording
+      channel.write(banner);
+    }
+    try {
+      upstreamChannel = await openUpstream(up.client, request, pty, env);
+    } catch (err) {
+      await ts.sealRecording(recording, 255);
+      throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, describe(request), (err as Error).message);
+    }
     if (pty) upstreamChannel.setWindow(pty.rows, pty.cols, pty.height, pty.width);
     const touch = () => ts.touch();
     // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
-    const status = await relayChannel(channel, upstreamChannel, up.target.name, { onInput: touch, onOutput: pty ? undefined : touch });
+    const rec = recording;
+    const status = await relayChannel(channel, upstreamChannel, up.target.name, {
+      onInput: touch,
+      onOutput: pty ? undefined : touch,
+      recording: rec,
+      onRecordingFailed: (err) => ts.log.error({ event: 'RecordingFailed', err: err.message }, 'recording failed, channel ended'),
+    });
     if (status !== undefined) ts.lastExitStatus = status;
+    await ts.sealRecording(rec, status);
   }
 }
 

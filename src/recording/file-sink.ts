@@ -1,0 +1,107 @@
+// An append-only recording file: buffers small writes in memory and flushes at least every second (or sooner when the
+// buffer grows), so a killed process loses at most about a second. Hashes what it writes, so sealing costs no re-read.
+// Backpressure: `full` tells the relay to wait for `drained()`; a write error is kept and surfaces on every call after.
+import { createHash, type Hash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+
+const FLUSH_BYTES = 256 * 1024;
+const HIGH_WATER = 4 * 1024 * 1024;
+
+export interface Seal {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export class FileSink {
+  readonly path: string;
+  #fh: FileHandle;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #written = 0;
+  #hash: Hash = createHash('sha256');
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout;
+  #error: Error | undefined;
+  #waiters: (() => void)[] = [];
+  onError: (err: Error) => void = () => undefined;
+
+  private constructor(path: string, fh: FileHandle, flushMs: number) {
+    this.path = path;
+    this.#fh = fh;
+    this.#timer = setInterval(() => void this.flush(), flushMs);
+    this.#timer.unref();
+  }
+
+  /** Creates the file; fails (never overwrites) if it exists, so a recording cannot be replaced by another. */
+  static async create(path: string, flushMs = 1000): Promise<FileSink> {
+    return new FileSink(path, await open(path, 'wx', 0o640), flushMs);
+  }
+
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** True while the unflushed buffer is above the high-water mark: the producer should wait for drained(). */
+  get full(): boolean {
+    return this.#pendingBytes >= HIGH_WATER;
+  }
+
+  write(data: Buffer | string): void {
+    if (this.#error) throw this.#error;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) void this.flush();
+  }
+
+  drained(): Promise<void> {
+    if (!this.full || this.#error) return this.#error ? Promise.reject(this.#error) : Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push(() => (this.#error ? reject(this.#error) : resolve())));
+  }
+
+  /** Writes out what is buffered; one flush at a time, in order. */
+  flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing.then(() => (this.#pendingBytes ? this.flush() : undefined));
+    if (this.#pendingBytes === 0 || this.#error) return Promise.resolve();
+    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#flushing = this.#writeAll(chunk)
+      .then(() => {
+        this.#hash.update(chunk);
+        this.#written += chunk.length;
+      })
+      .catch((err: Error) => {
+        this.#error ??= err;
+        this.onError(err);
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+        const waiters = this.#waiters.splice(0);
+        for (const w of waiters) w();
+      });
+    return this.#flushing;
+  }
+
+  async #writeAll(chunk: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await this.#fh.write(chunk, offset, chunk.length - offset, this.#written + offset);
+      offset += bytesWritten;
+    }
+  }
+
+  /** Flushes, fsyncs and closes; returns the seal (size and sha256 of the file). */
+  async close(): Promise<Seal> {
+    clearInterval(this.#timer);
+    await this.flush();
+    try {
+      if (!this.#error) await this.#fh.sync();
+    } finally {
+      await this.#fh.close();
+    }
+    if (this.#error) throw this.#error;
+    return { path: this.path, bytes: this.#written, sha256: this.#hash.digest('hex') };
+  }
+}
