@@ -1,0 +1,87 @@
+// Recordings under faults: a SIGKILLed fumidai loses at most about a second and the next start seals what was left
+// as interrupted; a full disk ends the session with a message and refuses new ones, never relays unrecorded.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
+import { run } from './helpers/proc.js';
+import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { parseCast } from '../src/recording/asciicast.js';
+
+const PTY = join(ROOT, 'test/helpers/pty_drive.py');
+
+describe('recording faults', () => {
+  let web1: Target;
+  before(async () => {
+    web1 = await startTarget({ authorizedKeys: '' });
+  });
+  after(() => web1?.stop());
+
+  const setUp = async (edits: Record<string, string> = {}) => {
+    const b = new Bastion();
+    await b.init(edits);
+    execFileSync('sh', ['-c', `cat >> ${web1.authorizedKeys}`], { input: await b.upstreamPublicKey() });
+    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    const key = await b.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']);
+    await b.start();
+    return { b, cfg: b.sshConfig('alice', key, { web1: LOGIN }) };
+  };
+
+  test('SIGKILL: the recording keeps all but about the last second and is sealed as interrupted at next start', async () => {
+    const { b, cfg } = await setUp();
+    try {
+      const script = JSON.stringify([{ expect: '\\$ ' }, { send: 'for i in $(seq 1 400); do echo tick-$i; sleep 0.1; done\r' }, { expect: 'tick-30\\r' }]);
+      const client = run('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', cfg, '-tt', 'web1'], { timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 3500));
+      b.process!.kill('SIGKILL');
+      const seen = (await client).stdout;
+      const lastSeen = Math.max(...[...seen.matchAll(/tick-(\d+)\r/g)].map((m) => Number(m[1])));
+      await b.start(); // the next start repairs and seals
+      const session = JSON.parse((await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').at(-1)!);
+      assert.equal(session.state, 'interrupted');
+      const { channels } = JSON.parse((await b.cli(['sessions', 'show', session.auditKey, '--json'])).stdout);
+      assert.equal(channels[0].state, 'interrupted');
+      const file = readFileSync(channels[0].recordingPath);
+      assert.equal(channels[0].sha256, createHash('sha256').update(file).digest('hex'));
+      const output = parseCast(file.toString('utf8')).events.filter((e) => e.type === 'o').map((e) => e.data).join('');
+      const lastRecorded = Math.max(...[...output.matchAll(/tick-(\d+)\r/g)].map((m) => Number(m[1])));
+      console.log(`# client saw tick-${lastSeen}, recording kept tick-${lastRecorded} (0.1 s apart)`);
+      assert.ok(lastRecorded >= lastSeen - 15, `recording lost more than about a second: ${lastRecorded} vs ${lastSeen}`);
+      assert.equal(execFileSync('python3', [PTY, '24', '80', '[]', '--', 'asciinema', 'cat', channels[0].recordingPath]).includes('tick-1\r'), true);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test('disk full: the session is ended with a message and new ones are refused', async () => {
+    const mount = mkdtempSync(join(tmpdir(), 'fumidai-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+    } catch {
+      rmSync(mount, { recursive: true, force: true });
+      assert.fail('cannot mount a small tmpfs here (the test needs root)');
+    }
+    const { b, cfg } = await setUp({ 'dir: recordings': `dir: ${mount}` });
+    try {
+      const big = await ssh(cfg, ['web1', 'head -c 3000000 /dev/urandom | base64; echo not-reached'], { timeoutMs: 60_000 });
+      assert.equal(big.code, 255, big.stderr);
+      assert.match(big.stderr, /fumidai: the session could not be recorded \(ENOSPC\), so it was ended; tell the administrator \(RECORDING_FAILED\)/);
+      assert.doesNotMatch(big.stdout, /not-reached/);
+      assert.ok(big.stdout.length < 3_000_000, 'the relay stopped when the recording did');
+      const again = await ssh(cfg, ['web1', 'echo should-not-run'], { timeoutMs: 30_000 });
+      assert.equal(again.code, 255);
+      assert.doesNotMatch(again.stdout, /should-not-run/);
+      assert.match(again.stderr, /RECORDING_FAILED/);
+      assert.ok(b.events('RecordingFailed').length >= 2);
+    } finally {
+      await b.stop();
+      execFileSync('umount', [mount]);
+      rmSync(mount, { recursive: true, force: true });
+    }
+  });
+});
