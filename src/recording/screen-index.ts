@@ -2,9 +2,9 @@
 // recorded output is replayed through a headless terminal emulator (@xterm/headless) and the visible screen is taken
 // as text before each command the user entered (and at the end), with its time offset. Runs after a recording is
 // sealed, off the relay's path.
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import xterm from '@xterm/headless';
-import { parseCast } from './asciicast.js';
 
 export interface ScreenSnapshot {
   offset: number;
@@ -14,42 +14,71 @@ export interface ScreenSnapshot {
 /** Cap on output fed to the emulator per recording, so a 200 MB `cat` does not spend minutes in indexing. */
 const MAX_INDEXED_OUTPUT = 16 * 1024 * 1024;
 
-export async function screenSnapshots(castText: string): Promise<ScreenSnapshot[]> {
-  const { header, events } = parseCast(castText);
-  const term = new xterm.Terminal({ cols: Number(header.width) || 80, rows: Number(header.height) || 24, allowProposedApi: true, scrollback: 0 });
-  const write = (data: string) => new Promise<void>((resolve) => term.write(data, resolve));
+/** Snapshots from the lines of an asciicast file, read one by one so a huge recording never sits in memory. */
+export async function screenSnapshots(lines: AsyncIterable<string> | Iterable<string>): Promise<ScreenSnapshot[]> {
+  let term: xterm.Terminal | undefined;
+  const write = (data: string) => new Promise<void>((resolve) => term!.write(data, resolve));
   const snapshots: ScreenSnapshot[] = [];
   let fed = 0;
   let pending = '';
   let last = '';
+  let lastTime = 0;
   const snap = async (offset: number) => {
     if (pending) await write(pending);
     pending = '';
-    const buffer = term.buffer.active;
-    const lines: string[] = [];
-    for (let y = 0; y < term.rows; y++) lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
-    const text = lines.join('\n').trim();
+    const buffer = term!.buffer.active;
+    const rows: string[] = [];
+    for (let y = 0; y < term!.rows; y++) rows.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+    const text = rows.join('\n').trim();
     if (text && text !== last) snapshots.push({ offset, text });
     last = text;
   };
-  for (const e of events) {
-    if (e.type === 'o' && fed < MAX_INDEXED_OUTPUT) {
-      pending += e.data;
-      fed += e.data.length;
-    } else if (e.type === 'r') {
-      const [cols, rows] = e.data.split('x').map(Number);
+  for await (const line of lines) {
+    if (!line) continue;
+    if (!term) {
+      const header = JSON.parse(line) as { version?: number; width?: number; height?: number };
+      if (header.version !== 2) throw new Error('not an asciicast v2 file');
+      term = new xterm.Terminal({ cols: header.width || 80, rows: header.height || 24, allowProposedApi: true, scrollback: 0 });
+      continue;
+    }
+    // Past the cap, output is skipped without parsing: only input lines (snapshot points) still matter.
+    const isOutput = /^\[[\d.]+, "o"/.test(line);
+    if (isOutput && fed >= MAX_INDEXED_OUTPUT) continue;
+    let event: [number, string, string];
+    try {
+      event = JSON.parse(line) as [number, string, string];
+    } catch {
+      break; // a torn last line
+    }
+    const [time, type, data] = event;
+    lastTime = time;
+    if (type === 'o') {
+      pending += data;
+      fed += data.length;
+      if (pending.length > 1 << 20) {
+        await write(pending);
+        pending = '';
+      }
+    } else if (type === 'r') {
+      const [cols, rows] = data.split('x').map(Number);
       if (pending) await write(pending);
       pending = '';
       if (cols && rows) term.resize(cols, rows);
-    } else if (e.type === 'i' && /[\r\n]/.test(e.data)) {
-      await snap(e.time);
+    } else if (type === 'i' && /[\r\n]/.test(data)) {
+      await snap(time);
     }
   }
-  await snap(events.at(-1)?.time ?? 0);
+  if (!term) return [];
+  await snap(lastTime);
   term.dispose();
   return snapshots;
 }
 
 export async function screenSnapshotsOfFile(path: string): Promise<ScreenSnapshot[]> {
-  return screenSnapshots(await readFile(path, 'utf8'));
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    return await screenSnapshots(lines);
+  } finally {
+    lines.close();
+  }
 }
