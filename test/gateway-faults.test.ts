@@ -123,7 +123,7 @@ describe('gateway faults', () => {
     const d = await doomed;
     assert.equal(d.code, 255, d.stderr);
     assert.match(d.stdout, /started/);
-    assert.match(d.stderr, /fumidai: connection to target 'doomed' was lost \(UPSTREAM_LOST\)/);
+    assert.match(d.stderr, /fumidai: connection to target 'doomed' was lost \(UPSTREAM_LOST\)/, bastion.log.split('\n').filter((l) => l.includes('doomed')).join('\n'));
     for (const o of await Promise.all(others)) {
       assert.equal(o.code, 0, o.stderr);
       assert.equal(o.stdout.split('\n').filter((l) => l.startsWith('tick')).length, 30);

@@ -66,7 +66,7 @@ describe('recording faults', () => {
       rmSync(mount, { recursive: true, force: true });
       assert.fail('cannot mount a small tmpfs here (the test needs root)');
     }
-    const { b, cfg } = await setUp({ 'dir: recordings': `dir: ${mount}` });
+    const { b, cfg } = await setUp({ 'dir: recordings': `dir: ${mount}`, 'minFreeMB: 64': 'minFreeMB: 0.1' });
     try {
       const big = await ssh(cfg, ['web1', 'head -c 3000000 /dev/urandom | base64; echo not-reached'], { timeoutMs: 60_000 });
       assert.equal(big.code, 255, big.stderr);

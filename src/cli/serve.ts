@@ -6,6 +6,7 @@ import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { recoverUnsealed } from '../recording/recovery.js';
+import { openAuditTrail } from '../audit/open.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
@@ -25,6 +26,7 @@ export function registerServe(program: Command): void {
       for (const r of await recoverUnsealed(store)) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
+      const audit = openAuditTrail(dir, log);
       const gateway = await startGateway(
         {
           config: dir.config,
@@ -34,6 +36,7 @@ export function registerServe(program: Command): void {
           upstreamKey: dir.readKey(dir.config.upstream.key),
           seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
           live: new LiveSessions(store, log),
+          audit,
           recordingDir: dir.path(dir.config.recording.dir),
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
         },
@@ -44,6 +47,7 @@ export function registerServe(program: Command): void {
         log.info({ signal }, 'stopping');
         await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);
         await store.interruptLiveSessions(`fumidai stopped (${signal})`);
+        await audit.close(); // ends today's segment with a signed checkpoint
         await store.close();
         process.exit(0);
       };

@@ -55,6 +55,19 @@ export const configSchema = z
         dir: z.string().min(1).default('recordings'),
         /** Record what users type too (auditors want the commands; turn off where input may hold secrets). */
         input: z.boolean().default(true),
+        /** New channels are refused when the recording disk has less free space than this (MB). */
+        minFreeMB: z.number().nonnegative().default(64),
+      })
+      .strict()
+      .default({}),
+    audit: z
+      .object({
+        /** Where the hash-chained audit trail is written: <dir>/<node>/<YYYY-MM-DD>.jsonl */
+        dir: z.string().min(1).default('audit'),
+        /** This node's name in the trail (several nodes may share a bucket); defaults to the host name. */
+        node: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, -, _ and . only').optional(),
+        /** Also print classic sshd-style lines ("Accepted publickey for ...") for existing SIEMs. */
+        sshdLines: z.enum(['stderr', 'off']).default('stderr'),
       })
       .strict()
       .default({}),

@@ -46,6 +46,14 @@ recording:
   dir: recordings
   # Record what users type as well as what they see.
   input: true
+  # Refuse new channels when the recording disk has less than this many MB free.
+  minFreeMB: 64
+
+audit:
+  # The hash-chained audit trail: <dir>/<node>/<YYYY-MM-DD>.jsonl; node defaults to the host name.
+  dir: audit
+  # Classic sshd-style lines ("Accepted publickey for alice from ...") on stderr for SIEMs: stderr or off.
+  sshdLines: stderr
 
 session:
   # Seconds without client input before a session ends (0 = never; PCI DSS asks for at most 900).

@@ -17,15 +17,15 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
   let caller: Caller | undefined;
   const banned = deps.throttle.bannedFor(info.ip);
   if (banned > 0) {
-    log.info({ event: 'ConnectionRefused', reason: `source address banned for ${Math.ceil(banned / 1000)}s more` }, 'banned source');
+    void deps.audit.record('ConnectionRefused', source, { reason: `source address banned for ${Math.ceil(banned / 1000)}s more` }).catch(() => undefined);
     conn.on('error', () => undefined);
     conn.end();
     return;
   }
-  log.info({ event: 'ConnectionOpened', client: info.header.identRaw }, 'connection opened');
+  void deps.audit.record('ConnectionOpened', source, { client: info.header.identRaw }).catch(() => undefined);
 
   const grace = setTimeout(() => {
-    log.info({ event: 'AuthFailure', reason: 'login grace time exceeded' }, 'authentication timed out');
+    void deps.audit.record('AuthFailure', source, { reason: 'login grace time exceeded' }).catch(() => undefined);
     conn.end();
   }, deps.config.auth.loginGraceTime * 1000);
   grace.unref();
@@ -33,7 +33,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
   conn.on('error', (err) => log.debug({ err: err.message }, 'client connection error'));
   conn.on('close', () => {
     clearTimeout(grace);
-    log.info({ event: 'ConnectionClosed', user: caller?.user }, 'connection closed');
+    void deps.audit.record('ConnectionClosed', { ...source, user: caller?.user }).catch(() => undefined);
   });
 
   const login = new Login(deps, source);
@@ -62,7 +62,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
     conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who.user)));
     conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));
     conn.on('request', (_accept, reject, name) => {
-      log.info({ event: 'ChannelDenied', user: who.user, request: name }, 'global request refused');
+      const forwarding = name === 'tcpip-forward';
+      void deps.audit.record(forwarding ? 'PortForward' : 'ChannelDenied', { ...source, user: who.user }, { result: 'failure', reason: `${name} is not allowed`, request: name }).catch(() => undefined);
       reject?.();
     });
     conn.on('openssh.streamlocal', (_accept, reject) =>

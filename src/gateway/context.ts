@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { SeedBox } from '../mfa/seed-box.js';
 import type { SourceThrottle } from './throttle.js';
 import type { LiveSessions } from './live-sessions.js';
+import type { AuditTrail } from '../audit/trail.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -15,6 +16,7 @@ export interface GatewayDeps {
   seeds: SeedBox;
   throttle: SourceThrottle;
   live: LiveSessions;
+  audit: AuditTrail;
   /** Absolute directory recordings are written to. */
   recordingDir: string;
 }

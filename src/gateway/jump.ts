@@ -23,7 +23,7 @@ export async function handleJump(
   const isJump = dest.destPort === 22 || (target !== undefined && dest.destPort === target.port);
   if (!isJump) {
     const line = fail('CHANNEL_DENIED', 'port forwarding').line;
-    log.info({ event: 'ChannelDenied', destination: `${dest.destIP}:${dest.destPort}`, reason: line }, 'direct-tcpip refused');
+    void deps.audit.record('PortForward', { user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort }, { result: 'failure', reason: 'port forwarding is not allowed', destination: `${dest.destIP}:${dest.destPort}` }).catch(() => undefined);
     return rejectWithReason(outer, reject, line);
   }
   const targetName = target?.name ?? dest.destIP;

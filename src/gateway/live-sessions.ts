@@ -61,7 +61,7 @@ export class LiveSessions {
       );
     } else if (verdict.kind === 'end') {
       const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';
-      ts.log.info({ event, reason: verdict.reason }, 'session ended by its clock');
+      void ts.event(event, { reason: verdict.reason });
       ts.terminate(fail(verdict.limit === 'idle' ? 'IDLE_TIMEOUT' : 'SESSION_TOO_LONG', verdict.reason).line, verdict.reason);
       this.#sessions.delete(ts);
     }
@@ -71,7 +71,7 @@ export class LiveSessions {
     for (const ts of [...this.#sessions]) {
       const reason = await ts.recheck();
       if (!reason) continue;
-      ts.log.warn({ event: 'SessionRevoked', reason }, 'access revoked, ending live session');
+      void ts.event('SessionRevoked', { reason });
       ts.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
       this.#sessions.delete(ts);
     }

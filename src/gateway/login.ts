@@ -5,6 +5,8 @@ import { fail } from '../errors.js';
 import { matchStep } from '../mfa/totp.js';
 import { checkPublicKey } from './auth.js';
 import type { Caller, GatewayDeps } from './context.js';
+import type { EventName } from '../audit/events.js';
+import type { EventFields } from '../audit/trail.js';
 
 type Pending =
   | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined }
@@ -30,8 +32,8 @@ export class Login {
     this.#source = source;
   }
 
-  get #log() {
-    return this.#deps.log.child(this.#source);
+  #event(name: EventName, user: string | undefined, fields: EventFields): Promise<void> {
+    return this.#deps.audit.record(name, { ...this.#source, ...(user ? { user } : {}) }, fields);
   }
 
   async handle(ctx: AuthContext): Promise<void> {
@@ -40,14 +42,14 @@ export class Login {
     if (outcome.kind === 'query-ok') return ctx.accept();
     if (outcome.kind === 'failure') {
       if (!outcome.counts) return ctx.reject(this.#methods());
-      this.#log.info({ event: 'AuthFailure', sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint, reason: outcome.reason }, 'authentication failed');
+      await this.#event('AuthFailure', undefined, { reason: outcome.reason, sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint });
       return this.#refuse(ctx);
     }
     const user = outcome.user.name;
     const lock = await this.#deps.store.getUserLock(user);
     if (lock.lockedUntil && Date.parse(lock.lockedUntil) > Date.now()) {
       const message = fail('USER_LOCKED', user, lock.lockedUntil).line;
-      this.#log.info({ event: 'AuthFailure', user, method: 'publickey', fingerprint: outcome.fingerprint, reason: `locked until ${lock.lockedUntil}` }, 'user locked');
+      await this.#event('AuthFailure', user, { reason: `locked until ${lock.lockedUntil}`, method: 'publickey', fingerprint: outcome.fingerprint });
       this.#pending = { kind: 'locked', user, message };
       return ctx.reject(['keyboard-interactive'], true); // so the client is told why, in the next step
     }
@@ -55,7 +57,7 @@ export class Login {
     if (enrolled || this.#deps.config.auth.mfa === 'required') {
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
       this.#pending = { kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined };
-      this.#log.info({ event: 'AuthPartial', user, method: 'publickey', fingerprint: outcome.fingerprint }, 'public key accepted, second factor required');
+      await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
       return ctx.reject(['keyboard-interactive'], true);
     }
     await this.#succeed(ctx, user, outcome.fingerprint, false);
@@ -68,7 +70,7 @@ export class Login {
     }
     if (!pending.secret) {
       const message = fail('MFA_NOT_ENROLLED', pending.user).line;
-      this.#log.info({ event: 'MfaFailure', user: pending.user, reason: 'not enrolled' }, 'second factor missing');
+      await this.#event('MfaFailure', pending.user, { reason: 'not enrolled' });
       ctx.prompt([], 'fumidai', message, () => ctx.reject());
       return;
     }
@@ -80,14 +82,14 @@ export class Login {
     const step = matchStep(secret, answers[0] ?? '');
     const fresh = step !== undefined && (await this.#deps.store.useMfaStep(pending.user, step));
     if (fresh) {
-      this.#log.info({ event: 'MfaSuccess', user: pending.user, method: 'totp' }, 'second factor accepted');
+      await this.#event('MfaSuccess', pending.user, { method: 'totp' });
       return this.#succeed(ctx, pending.user, pending.fingerprint, true);
     }
     const reason = step === undefined ? 'wrong code' : 'code already used';
-    this.#log.info({ event: 'MfaFailure', user: pending.user, method: 'totp', reason }, 'second factor refused');
+    await this.#event('MfaFailure', pending.user, { reason, method: 'totp' });
     const lock = await this.#deps.store.recordAuthFailure(pending.user, this.#deps.config.auth.lockAfter, this.#deps.config.auth.lockMinutes * 60);
     if (lock.lockedUntil) {
-      this.#log.warn({ event: 'UserLocked', user: pending.user, until: lock.lockedUntil, failures: lock.consecutiveFailures }, 'user locked');
+      await this.#event('UserLocked', pending.user, { reason: `${lock.consecutiveFailures} consecutive failures`, until: lock.lockedUntil });
       this.#pending = { kind: 'locked', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line };
     }
     return this.#refuse(ctx, ['keyboard-interactive'], true);
@@ -96,7 +98,8 @@ export class Login {
   async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
     await this.#deps.store.clearAuthFailures(user);
     this.result = { caller: { user, keyFingerprint: fingerprint, ...this.#source }, sshUser: ctx.username, mfa };
-    this.#log.info({ event: 'AuthSuccess', user, method: mfa ? 'publickey+totp' : 'publickey', fingerprint, sshUser: ctx.username }, 'accepted');
+    // Durable before the client is let in: the trail never lags behind what happened.
+    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: (ctx as { key?: { algo?: string } }).key?.algo, fingerprint, sshUser: ctx.username });
     ctx.accept();
   }
 
@@ -104,9 +107,9 @@ export class Login {
   #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): void {
     this.#failures++;
     const { delayMs, banned } = this.#deps.throttle.failure(this.#source.sourceIp);
-    if (banned) this.#log.warn({ event: 'SourceBanned', seconds: this.#deps.config.auth.banSeconds }, 'source address banned');
+    if (banned) void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.config.auth.banSeconds}s` }).catch(() => undefined);
     if (banned || this.#failures >= this.#deps.config.auth.maxAttempts) {
-      this.#log.info({ event: 'AuthFailure', reason: banned ? 'source address banned' : 'too many attempts' }, 'disconnecting');
+      void this.#event('AuthFailure', undefined, { reason: banned ? 'source address banned' : 'too many attempts' }).catch(() => undefined);
       return this.onGiveUp();
     }
     const answer = () => ctx.reject(methods, partial);

@@ -11,6 +11,9 @@ import type { Caller, GatewayDeps } from './context.js';
 import type { Destination } from './destination.js';
 import type { ClockState, SessionLimits } from './session-clock.js';
 import { ForwardedAgent } from './ssh2-glue.js';
+import { endChannel } from './relay/channel-end.js';
+import type { EventName } from '../audit/events.js';
+import type { EventFields } from '../audit/trail.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
 import { screenSnapshotsOfFile } from '../recording/screen-index.js';
 
@@ -52,6 +55,14 @@ export class TargetSession {
     return this.#deps.log.child({ auditKey: this.auditKey, user: this.caller.user });
   }
 
+  /** Leaves an audit event about this session, with its audit key, user, source, target and login filled in. */
+  event(name: EventName, fields: EventFields = {}, about?: { target: string; login: string }): Promise<void> {
+    const r = about ?? (this.#resolved && { target: this.#resolved.target.name, login: this.#resolved.login });
+    return this.#deps.audit
+      .record(name, { sessionId: this.auditKey, user: this.caller.user, sourceIp: this.caller.sourceIp, sourcePort: this.caller.sourcePort, ...(r ?? {}) }, fields)
+      .catch((err) => this.log.error({ err: (err as Error).message }, 'audit event lost'));
+  }
+
   get config() {
     return this.#deps.config;
   }
@@ -88,14 +99,12 @@ export class TargetSession {
   /** Ends the session from outside with a message to the user. */
   terminate(line: string, reason: string): void {
     if (this.#closed) return;
-    this.notify(line);
-    for (const channel of this.#channels.keys()) {
-      if (!channel.writable) continue;
-      channel.exit(255);
-      channel.end();
-    }
+    const ends = [...this.#channels].map(([channel, { pty }]) =>
+      pty ? (channel.writable && channel.write(`\r\n${line}\r\n`), endChannel(channel, { code: 255 })) : endChannel(channel, { code: 255 }, line),
+    );
     void this.close(reason);
-    setTimeout(() => this.#conn.end(), 100).unref(); // let the message and exit status leave first
+    // The message and exit status leave first; then the connection goes, whatever the client does.
+    void Promise.all(ends).then(() => setTimeout(() => this.#conn.end(), 100).unref());
   }
 
   #channelNo = 0;
@@ -109,15 +118,16 @@ export class TargetSession {
     try {
       rec = await ChannelRecording.start({
         dir: this.#deps.recordingDir, auditKey: this.auditKey, channel, user: this.caller.user,
-        target: resolved.target.name, login: resolved.login, recordInput: this.#deps.config.recording.input, ...c,
+        target: resolved.target.name, login: resolved.login, recordInput: this.#deps.config.recording.input,
+        minFreeBytes: this.#deps.config.recording.minFreeMB * 1024 * 1024, ...c,
       });
     } catch (err) {
-      this.log.error({ event: 'RecordingFailed', err: (err as Error).message }, 'cannot open recording, channel refused');
+      await this.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message, channel });
       throw fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
     await this.#deps.store.openChannel({ auditKey: this.auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
     rec.onFileOp((op) => {
-      this.log.info({ event: 'FileTransfer', channel, ...op }, 'file operation');
+      void this.event('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
       this.#deps.store.addFileOp({ auditKey: this.auditKey, channel, at: new Date().toISOString(), ...op }).catch((err) => this.log.error({ err }, 'could not store file operation'));
     });
     return rec;
@@ -132,11 +142,11 @@ export class TargetSession {
     try {
       const seal = await rec.close();
       await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
-      this.log.info({ event: 'RecordingSealed', channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes }, 'recording sealed');
+      await this.event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes });
       if (rec.info.pty) this.#indexScreen(channel, seal.path);
     } catch (err) {
       await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, state: 'failed' });
-      this.log.error({ event: 'RecordingFailed', channel, err: (err as Error).message }, 'recording could not be sealed');
+      await this.event('RecordingFailed', { channel, reason: (err as Error).message });
     }
   }
 
@@ -156,7 +166,7 @@ export class TargetSession {
     const login = dest.login ?? target.defaultLogin;
     const denial = await this.#denial(target.name, login);
     if (denial) {
-      this.log.warn({ event: 'PolicyDenied', target: target.name, login, reason: denial }, 'access denied');
+      await this.event('PolicyDenied', { reason: denial }, { target: target.name, login });
       throw fail('ACCESS_DENIED', denial);
     }
     this.#resolved = { target, login };
@@ -202,6 +212,7 @@ export class TargetSession {
       startedAt: new Date(this.clock.startedAt).toISOString(),
     });
     this.#recorded = true;
+    await this.event('SessionStart');
     const log = this.log.child({ target: target.name, login });
     try {
       const up = await connectUpstream({
@@ -213,14 +224,14 @@ export class TargetSession {
         keepaliveIntervalSec: config.upstream.keepaliveInterval,
         pin: async (blob, fingerprint) => {
           await store.pinHostKey(target.name, blob, fingerprint);
-          log.info({ event: 'HostKeyPinned', fingerprint }, 'pinned target host key on first use');
+          await this.event('HostKeyPinned', { fingerprint });
         },
       });
       up.client.on('error', (err) => log.warn({ err: err.message }, 'upstream error'));
-      log.info({ event: 'TargetConnect', hostKey: up.hostKeyFingerprint, result: 'success' }, 'connected to target');
+      await this.event('TargetConnect', { hostKey: up.hostKeyFingerprint });
       return { ...up, ...resolved };
     } catch (err) {
-      log.warn({ event: 'TargetConnect', result: 'failure', code: (err as FumidaiError).code, err: (err as Error).message }, 'target connection failed');
+      await this.event('TargetConnectFailure', { reason: (err as Error).message, code: (err as FumidaiError).code });
       await this.close((err as Error).message);
       throw err;
     }
@@ -231,6 +242,8 @@ export class TargetSession {
     this.#closed = true;
     this.#upstream?.then((up) => up.client.end(), () => undefined);
     if (this.#recorded) {
+      const durationSec = (Date.now() - this.clock.startedAt) / 1000;
+      await this.event('SessionEnd', { reason, exitStatus: this.lastExitStatus, durationSec, bytesIn: this.#bytes.in, bytesOut: this.#bytes.out });
       await this.#deps.store
         .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#bytes.in, bytesOut: this.#bytes.out })
         .catch((err) => this.log.error({ err }, 'could not close session record'));

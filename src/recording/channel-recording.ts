@@ -1,7 +1,7 @@
 // Everything recorded about one channel, behind one object (on input / output / resize / exit / close): a terminal
 // channel becomes an asciicast file, any other a binary frame log; sftp and legacy scp streams are also parsed into
 // file operations. The relay only calls these methods; it never knows the formats.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsciicastRecorder } from './asciicast.js';
 import { BinaryRecorder, STREAM } from './binary-log.js';
@@ -21,6 +21,8 @@ export interface ChannelInfo {
   target: string;
   login: string;
   recordInput: boolean;
+  /** Refuse to start below this much free space: a recording that would stop at once is no recording. */
+  minFreeBytes: number;
 }
 
 export class ChannelRecording {
@@ -66,6 +68,8 @@ export class ChannelRecording {
   static async start(info: ChannelInfo): Promise<ChannelRecording> {
     const dir = join(info.dir, info.auditKey.slice(0, 8), info.auditKey);
     await mkdir(dir, { recursive: true, mode: 0o750 });
+    const fs = await statfs(dir);
+    if (fs.bavail * fs.bsize < info.minFreeBytes) throw Object.assign(new Error('not enough free space for recordings'), { code: 'ENOSPC' });
     const ext = info.pty ? 'cast' : 'bin';
     const path = join(dir, `${String(info.channel).padStart(2, '0')}-${info.kind}.${ext}`);
     const rec = new ChannelRecording(info, path, await FileSink.create(path));
@@ -84,6 +88,12 @@ export class ChannelRecording {
 
   get full(): boolean {
     return this.#sink.full;
+  }
+
+  /** Writes out what is buffered; rejects if the recording has failed. */
+  async flush(): Promise<void> {
+    await this.#sink.flush();
+    if (this.#sink.error) throw this.#sink.error;
   }
 
   drained(): Promise<void> {

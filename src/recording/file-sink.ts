@@ -5,7 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 
 const FLUSH_BYTES = 256 * 1024;
-const HIGH_WATER = 4 * 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
 
 export interface Seal {
   path: string;

@@ -12,17 +12,35 @@ export interface RelayOptions {
   onOutput?: () => void;
 }
 
-export type ExitInfo = { code: number } | { signal: string; coreDumped: boolean; message: string };
+import { endChannel, type ExitInfo } from './channel-end.js';
+
+/**
+ * Exit status and close of a target channel, watched from the moment it opens: exit-status and close can arrive in
+ * the same read as the open confirmation, before any later listener would be attached.
+ */
+export interface UpstreamWatch {
+  exit?: ExitInfo;
+  closed: Promise<void>;
+}
+
+export function watchUpstream(up: ClientChannel): UpstreamWatch {
+  const watch: UpstreamWatch = { closed: new Promise((resolve) => up.once('close', () => resolve())) };
+  up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, message?: string) => {
+    watch.exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', coreDumped: !!coreDumped, message: message ?? '' };
+  });
+  up.on('error', () => undefined);
+  return watch;
+}
 
 /** Resolves with the exit code the target reported (undefined for a signal or none). */
 export function relayChannel(
   client: ServerChannel,
   up: ClientChannel,
+  watch: UpstreamWatch,
   targetName: string,
   opts: RelayOptions,
 ): Promise<number | undefined> {
   return new Promise((resolve) => {
-    let exit: ExitInfo | undefined;
     let done = false;
     const rec = opts.recording;
 
@@ -45,36 +63,27 @@ export function relayChannel(
       opts.onRecordingFailed(err);
       for (const s of [inTap, outTap, errTap]) s.destroy();
       up.close();
-      if (client.writable) {
-        client.stderr.write(`${fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line}\r\n`);
-        client.exit(255);
-        client.end();
-      }
+      void endChannel(client, { code: 255 }, fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line);
     };
     for (const s of [inTap, outTap, errTap]) s.on('error', recordingFailed);
     rec.onError(recordingFailed);
 
-    up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, message?: string) => {
-      exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', coreDumped: !!coreDumped, message: message ?? '' };
-    });
-    up.on('error', () => undefined);
 
     // Finish only when everything the target sent has been handed to the client: exit must precede EOF/CLOSE.
     const finish = async () => {
       if (done) return;
       done = true;
       await Promise.all([drained(outTap), drained(errTap)]);
+      const exit = watch.exit;
+      // The exit status is only given for a recorded session: a recording that failed on its last bytes ends it so.
+      if (!failed) await rec.flush().catch(recordingFailed);
       if (client.writable && !failed) {
         rec.exit(exit && 'code' in exit ? exit.code : exit ? exit.signal : 'lost');
-        if (!exit) client.stderr.write(`${fail('UPSTREAM_LOST', targetName).line}\r\n`);
-        if (exit && 'code' in exit) client.exit(exit.code);
-        else if (exit) client.exit(exit.signal.replace(/^SIG/, ''), exit.coreDumped, exit.message);
-        else client.exit(255);
-        client.end();
+        await endChannel(client, exit ?? { code: 255 }, exit ? undefined : fail('UPSTREAM_LOST', targetName).line);
       }
       resolve(exit && 'code' in exit ? exit.code : exit ? undefined : 255);
     };
-    up.on('close', finish);
+    void watch.closed.then(finish);
     client.on('close', () => {
       // Client went away: stop the target side too.
       up.unpipe(client);
@@ -82,7 +91,7 @@ export function relayChannel(
       up.close();
       if (!done) {
         done = true;
-        resolve(exit && 'code' in exit ? exit.code : undefined);
+        resolve(watch.exit && 'code' in watch.exit ? watch.exit.code : undefined);
       }
     });
   });

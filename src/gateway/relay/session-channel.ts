@@ -5,7 +5,8 @@ import { fail, userLine } from '../../errors.js';
 import type { ChannelRecording } from '../../recording/channel-recording.js';
 import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../menu.js';
 import type { TargetSession } from '../target-session.js';
-import { relayChannel } from './pipe.js';
+import { endChannel } from './channel-end.js';
+import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
 
 type Request = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
 
@@ -17,6 +18,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
   const env: Record<string, string> = {};
   let upstreamChannel: ClientChannel | undefined;
   let recording: ChannelRecording | undefined;
+  let watch: UpstreamWatch;
   let started = false;
   const envAllowed = envMatcher(ts.config.relay.envAllow);
 
@@ -49,7 +51,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     accept?.();
   });
   session.on('x11', (_accept, reject) => {
-    ts.log.info({ event: 'ChannelDenied', channel: 'x11' }, 'x11 forwarding refused');
+    void ts.event('ChannelDenied', { reason: 'x11 forwarding is not allowed', channel: 'x11' });
     reject?.();
   });
 
@@ -80,7 +82,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
       ts.destination = { kind: 'target', target: entry.target, login: entry.login };
     }
     const up = await ts.upstream();
-    ts.log.info({ event: 'ChannelOpen', channel: describe(request), pty: Boolean(pty) }, 'channel open');
+    await ts.event('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.
     recording = await ts.startRecording({
       kind: request.kind === 'subsystem' ? 'sftp' : request.kind,
@@ -94,7 +96,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
       channel.write(banner);
     }
     try {
-      upstreamChannel = await openUpstream(up.client, request, pty, env);
+      ({ channel: upstreamChannel, watch } = await openUpstream(up.client, request, pty, env));
     } catch (err) {
       await ts.sealRecording(recording, 255);
       throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, describe(request), (err as Error).message);
@@ -103,11 +105,11 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     const touch = () => ts.touch();
     // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
     const rec = recording;
-    const status = await relayChannel(channel, upstreamChannel, up.target.name, {
+    const status = await relayChannel(channel, upstreamChannel, watch, up.target.name, {
       onInput: touch,
       onOutput: pty ? undefined : touch,
       recording: rec,
-      onRecordingFailed: (err) => ts.log.error({ event: 'RecordingFailed', err: err.message }, 'recording failed, channel ended'),
+      onRecordingFailed: (err) => void ts.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
     });
     if (status !== undefined) ts.lastExitStatus = status;
     await ts.sealRecording(rec, status);
@@ -119,10 +121,11 @@ function openUpstream(
   request: Request,
   pty: PseudoTtyInfo | undefined,
   env: Record<string, string>,
-): Promise<ClientChannel> {
+): Promise<{ channel: ClientChannel; watch: UpstreamWatch }> {
   const window = pty && { term: pty.term, rows: pty.rows, cols: pty.cols, width: pty.width, height: pty.height, modes: pty.modes };
   return new Promise((resolve, reject) => {
-    const done = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve(ch));
+    // The watch is attached inside the callback, synchronously, before any later packet can be handled.
+    const done = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve({ channel: ch, watch: watchUpstream(ch) }));
     if (request.kind === 'shell') client.shell(window ?? false, { env }, done);
     else if (request.kind === 'exec') client.exec(request.command, { env, pty: window || undefined }, done);
     else client.subsys(request.name, done);
@@ -160,14 +163,11 @@ function describe(request: Request): string {
 }
 
 function endWithError(channel: ServerChannel, line: string): void {
-  if (!channel.writable) return;
-  channel.stderr.write(`${line}\r\n`);
-  endWith(channel, FAILURE_STATUS);
+  void endChannel(channel, { code: FAILURE_STATUS }, line);
 }
 
 function endWith(channel: ServerChannel, status: number): void {
-  channel.exit(status);
-  channel.end();
+  void endChannel(channel, { code: status });
 }
 
 function envMatcher(patterns: string[]): (key: string) => boolean {

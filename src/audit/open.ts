@@ -1,0 +1,51 @@
+// Where a data directory's audit trail lives, and opening it for the server (node chain) or the CLI (admin chain).
+import { hostname, userInfo } from 'node:os';
+import { closeSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DataDir } from '../config/data-dir.js';
+import { AuditLog, loadAuditKey } from './audit-log.js';
+import { AuditTrail } from './trail.js';
+
+export const auditRoot = (dir: DataDir) => dir.path(dir.config.audit.dir);
+export const nodeName = (dir: DataDir) => dir.config.audit.node ?? hostname().replace(/[^-A-Za-z0-9_.]/g, '-');
+
+/** The server's trail: one chain per node. */
+export function openAuditTrail(dir: DataDir, logger: Logger): AuditTrail {
+  const key = loadAuditKey(dir.dir).privateKey;
+  const sshdLines = dir.config.audit.sshdLines === 'stderr' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  return new AuditTrail(new AuditLog(join(auditRoot(dir), nodeName(dir)), key, () => new Date()), logger, sshdLines);
+}
+
+/** Who ran an administrative command: the login behind sudo if there is one. */
+export function operator(): string {
+  return process.env.SUDO_USER || userInfo().username;
+}
+
+/**
+ * Appends one administrative event to the node's admin chain. CLI processes are short-lived and may run at the same
+ * time, so each append holds a lock file and re-reads the chain's tail.
+ */
+export async function recordAdminChange(dir: DataDir, action: string, details: Record<string, unknown>): Promise<void> {
+  const chainDir = join(auditRoot(dir), `${nodeName(dir)}-admin`);
+  mkdirSync(chainDir, { recursive: true, mode: 0o750 });
+  const lock = join(chainDir, '.lock');
+  const deadline = Date.now() + 10_000;
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    const log = new AuditLog(chainDir, loadAuditKey(dir.dir).privateKey);
+    await log.record({ eventName: 'AdminChange', user: operator(), reason: action, details });
+    await log.close(); // each admin append ends with a signed checkpoint: no open tail waits for a next command
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
