@@ -68,3 +68,11 @@ test('audit log refuses secret-looking fields', async () => {
   assert.throws(() => log.record({ eventName: 'AdminChange', details: { totpSecret: 'x' } }), /looks like a secret/);
   await log.close();
 });
+
+test('audit query: SQL over several days of segments', async () => {
+  const { dir } = await threeDays();
+  const { openEvents, query, segmentFiles } = await import('./query.js');
+  const conn = await openEvents(segmentFiles(join(dir, '..')));
+  const { rows } = await query(conn, `SELECT strftime(eventTime, '%Y-%m-%d') AS day, count(*) FILTER (WHERE eventName = 'AuthFailure') AS failures, count(*) AS n FROM events GROUP BY 1 ORDER BY 1`);
+  assert.deepEqual(rows.map((r) => [r[0], Number(r[1]), Number(r[2])]), [['2026-11-20', 2, 4], ['2026-11-21', 2, 4], ['2026-11-22', 2, 4]]);
+});

@@ -2,6 +2,7 @@
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import { recordAdminChange } from '../audit/open.js';
 
 export interface DataOption {
   data?: string;
@@ -15,6 +16,11 @@ export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: Dat
   } finally {
     await store.close();
   }
+}
+
+/** Every administrative change is an audit event naming who made it (AdminChange, in the node's admin chain). */
+export function adminChange(dir: DataDir, change: string, details: Record<string, unknown> = {}): Promise<void> {
+  return recordAdminChange(dir, change, details);
 }
 
 /** Prints rows as aligned columns, for list commands. */

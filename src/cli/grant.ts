@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { isValidLogin } from '../identity/names.js';
-import { withStore } from './common.js';
+import { adminChange, withStore } from './common.js';
 
 export function registerGrant(program: Command): void {
   program
@@ -10,13 +10,14 @@ export function registerGrant(program: Command): void {
     .option('--login <login>', "login on the target ('*' for any)")
     .option('--data <dir>', 'data directory')
     .action(async (user: string, target: string, opts: { login?: string; data?: string }) => {
-      const login = await withStore(opts, async (store) => {
+      const login = await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(user))) throw fail('USER_UNKNOWN', user);
         const t = await store.getTarget(target);
         if (!t) throw fail('TARGET_UNKNOWN', target);
         const login = opts.login ?? t.defaultLogin;
         if (login !== '*' && !isValidLogin(login)) throw fail('ARGUMENT_INVALID', `invalid login '${login}'`);
         await store.grant(user, target, login);
+        await adminChange(dir, `grant ${user} ${login}@${target}`);
         return login;
       });
       console.log(`granted ${user} -> ${login}@${target}`);
@@ -27,7 +28,11 @@ export function registerGrant(program: Command): void {
     .option('--login <login>', 'only this login')
     .option('--data <dir>', 'data directory')
     .action(async (user: string, target: string, opts: { login?: string; data?: string }) => {
-      const n = await withStore(opts, (store) => store.revoke(user, target, opts.login));
+      const n = await withStore(opts, async (store, dir) => {
+        const removed = await store.revoke(user, target, opts.login);
+        if (removed) await adminChange(dir, `revoke ${user} ${opts.login ?? '*'}@${target}`, { grants: removed });
+        return removed;
+      });
       console.log(`revoked ${n} grant(s)`);
     });
 }

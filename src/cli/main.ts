@@ -5,6 +5,8 @@ import { registerGrant } from './grant.js';
 import { registerInit } from './init.js';
 import { registerKey } from './key.js';
 import { registerMfa } from './mfa.js';
+import { registerAudit } from './audit.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerSessions } from './sessions.js';
 import { registerTarget } from './target.js';
@@ -14,7 +16,7 @@ const program = new Command('fumidai')
   .description('SSH bastion: access control and session recording for stock OpenSSH clients')
   .version('0.1.0')
   .exitOverride();
-for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa]) register(program);
+for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { fail } from '../errors.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { newSecretBase32, otpauthUri } from '../mfa/totp.js';
-import { withStore } from './common.js';
+import { adminChange, withStore } from './common.js';
 
 export function registerMfa(program: Command): void {
   const mfa = program.command('mfa').description('TOTP second factor (Google Authenticator compatible)');
@@ -17,6 +17,7 @@ export function registerMfa(program: Command): void {
         if (!(await store.getUser(user))) throw fail('USER_UNKNOWN', user);
         const secret = newSecretBase32();
         await store.setMfa(user, SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)).seal(secret, user));
+        await adminChange(dir, `mfa enroll ${user}`);
         return otpauthUri(secret, user);
       });
       // The secret is shown once, to the admin's terminal, for the user's authenticator app; it is never logged.
@@ -28,8 +29,9 @@ export function registerMfa(program: Command): void {
     .description("remove a user's TOTP enrolment")
     .option('--data <dir>', 'data directory')
     .action(async (user: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.deleteMfa(user))) throw fail('ARGUMENT_INVALID', `user '${user}' has no TOTP enrolment`);
+        await adminChange(dir, `mfa reset ${user}`);
       });
       console.log(`removed the TOTP enrolment of ${user}`);
     });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { checkName, isValidLogin } from '../identity/names.js';
-import { printTable, withStore } from './common.js';
+import { adminChange, printTable, withStore } from './common.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -22,9 +22,10 @@ export function registerTarget(program: Command): void {
       checkName('target', name);
       const port = parsePort(opts.port);
       if (!isValidLogin(opts.login)) throw fail('ARGUMENT_INVALID', `invalid login '${opts.login}'`);
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (await store.getTarget(name)) throw fail('TARGET_EXISTS', name);
         await store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login });
+        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login });
       });
       console.log(`added target ${name} (${opts.login}@${opts.host}:${port})`);
     });
@@ -43,8 +44,9 @@ export function registerTarget(program: Command): void {
     .description('remove a target and its grants')
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.removeTarget(name))) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target remove ${name}`);
       });
       console.log(`removed target ${name}`);
     });
@@ -53,8 +55,10 @@ export function registerTarget(program: Command): void {
     .description("forget a target's pinned host key; the next connection pins the key it then presents")
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
+        const before = await store.getTarget(name);
         if (!(await store.forgetHostKey(name))) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target trust ${name}`, { forgotHostKey: before?.hostKeyFingerprint ?? null });
       });
       console.log(`forgot the host key of ${name}; it is pinned again on the next connection`);
     });

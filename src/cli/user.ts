@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { checkName } from '../identity/names.js';
 import { parsePublicKey, type PublicKey } from '../identity/public-key.js';
-import { printTable, withStore } from './common.js';
+import { adminChange, printTable, withStore } from './common.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -28,7 +28,7 @@ export function registerUser(program: Command): void {
       checkName('user', name);
       // Parse every key before touching the store: a bad key adds nothing.
       const keys = opts.key.map(readKeyFile);
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (await store.getUser(name)) throw fail('USER_EXISTS', name);
         for (const k of keys) {
           const owner = await store.findKey(k.fingerprint);
@@ -36,6 +36,7 @@ export function registerUser(program: Command): void {
         }
         await store.addUser(name);
         for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+        await adminChange(dir, `user add ${name}`, { keys: keys.map((k) => k.fingerprint) });
       });
       console.log(`added user ${name} with ${keys.length} key(s): ${keys.map((k) => k.fingerprint).join(', ')}`);
     });
@@ -46,13 +47,14 @@ export function registerUser(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { key: string[]; data?: string }) => {
       const keys = opts.key.map(readKeyFile);
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
         for (const k of keys) {
           const owner = await store.findKey(k.fingerprint);
           if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
         }
         for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+        await adminChange(dir, `user add-key ${name}`, { keys: keys.map((k) => k.fingerprint) });
       });
       console.log(`added ${keys.length} key(s) to ${name}`);
     });
@@ -77,8 +79,9 @@ export function registerUser(program: Command): void {
     .description('remove a user, their keys and grants')
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.removeUser(name))) throw fail('USER_UNKNOWN', name);
+        await adminChange(dir, `user remove ${name}`);
       });
       console.log(`removed user ${name}`);
     });
@@ -87,8 +90,9 @@ export function registerUser(program: Command): void {
     .description("remove one of a user's keys (SHA256:... as 'user list' shows it); its live sessions end")
     .option('--data <dir>', 'data directory')
     .action(async (name: string, fingerprint: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.removeKey(name, fingerprint))) throw fail('ARGUMENT_INVALID', `user '${name}' has no key ${fingerprint}`);
+        await adminChange(dir, `user remove-key ${name}`, { key: fingerprint });
       });
       console.log(`removed key ${fingerprint} of ${name}`);
     });
@@ -97,9 +101,10 @@ export function registerUser(program: Command): void {
     .description('end a lockout after repeated authentication failures')
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
         await store.clearAuthFailures(name);
+        await adminChange(dir, `user unlock ${name}`);
       });
       console.log(`unlocked ${name}`);
     });

@@ -23,6 +23,7 @@ export class Login {
   #source: { sourceIp: string; sourcePort: number };
   #failures = 0;
   #pending: Pending | undefined;
+  #keyType = '';
   result: LoginResult | undefined;
   /** Called when the connection must be cut (too many attempts). */
   onGiveUp: () => void = () => undefined;
@@ -46,6 +47,7 @@ export class Login {
       return this.#refuse(ctx);
     }
     const user = outcome.user.name;
+    this.#keyType = ctx.method === 'publickey' ? ctx.key.algo : '';
     const lock = await this.#deps.store.getUserLock(user);
     if (lock.lockedUntil && Date.parse(lock.lockedUntil) > Date.now()) {
       const message = fail('USER_LOCKED', user, lock.lockedUntil).line;
@@ -99,7 +101,7 @@ export class Login {
     await this.#deps.store.clearAuthFailures(user);
     this.result = { caller: { user, keyFingerprint: fingerprint, ...this.#source }, sshUser: ctx.username, mfa };
     // Durable before the client is let in: the trail never lags behind what happened.
-    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: (ctx as { key?: { algo?: string } }).key?.algo, fingerprint, sshUser: ctx.username });
+    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username });
     ctx.accept();
   }
 

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
+import { fail } from '../errors.js';
+import { loadAuditKey } from '../audit/audit-log.js';
+import { auditRoot } from '../audit/open.js';
+import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
+import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
+import { printTable } from './common.js';
+
+function isoOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
+  return new Date(t).toISOString();
+}
+
+/** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
+export function verifyAll(dir: DataDir, since?: string, until?: string): { chain: string; verdict: Verdict }[] {
+  const root = auditRoot(dir);
+  if (!existsSync(root)) return [];
+  const key = loadAuditKey(dir.dir).publicKey;
+  return readdirSync(root)
+    .filter((c) => statSync(join(root, c)).isDirectory())
+    .sort()
+    .map((chain) => ({ chain, verdict: verifySegments(readSegments(join(root, chain), since, until), key, !since) }));
+}
+
+export function describeVerdict(chain: string, v: Verdict): string {
+  if (v.ok) return `${chain}: OK, ${v.events} events in ${v.segments} segments, ${v.checkpoints} signed checkpoints${v.openSegment ? ` (${v.openSegment} still open: its tail is covered when it is checkpointed)` : ''}`;
+  return `${chain}/${v.file}: line ${v.line}: ${v.problem}: ${v.detail}`;
+}
+
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('the hash-chained audit trail: verify, query, tail, export');
+  audit
+    .command('verify')
+    .description('check the hash chains and checkpoint signatures; names the first modified, deleted, inserted or reordered line')
+    .option('--data <dir>', 'data directory')
+    .option('--since <iso>', 'first day to check (its first line is trusted as the anchor)')
+    .option('--until <iso>', 'last day to check')
+    .action((opts: { data?: string; since?: string; until?: string }) => {
+      const dir = openDataDir(dataDirFrom(opts.data));
+      const results = verifyAll(dir, isoOption(opts.since, '--since'), isoOption(opts.until, '--until'));
+      if (results.length === 0) return console.log('no audit events yet');
+      let bad = 0;
+      for (const { chain, verdict } of results) {
+        if (verdict.ok) console.log(describeVerdict(chain, verdict));
+        else {
+          bad++;
+          console.error(`fumidai: audit trail tampered: ${describeVerdict(chain, verdict)} (AUDIT_TAMPERED)`);
+        }
+      }
+      if (bad) process.exitCode = 3;
+    });
+  audit
+    .command('query <sql>')
+    .description('run SQL (DuckDB) over the view `events`')
+    .option('--data <dir>', 'data directory')
+    .option('--json', 'one JSON object per row')
+    .action(async (sql: string, opts: { data?: string; json?: boolean }) => {
+      const dir = openDataDir(dataDirFrom(opts.data));
+      const conn = await openEvents(segmentFiles(auditRoot(dir)));
+      let result;
+      try {
+        result = await query(conn, sql);
+      } catch (err) {
+        throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}`);
+      }
+      if (opts.json) {
+        for (const r of result.rows) console.log(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, cell(r[i])]))));
+      } else printTable(result.columns, result.rows.map((r) => r.map(cell)));
+    });
+  audit
+    .command('export <out>')
+    .description('write events to a file DuckDB, Athena or a spreadsheet can read')
+    .requiredOption('--format <format>', 'parquet, csv or jsonl')
+    .option('--since <iso>', 'events at or after')
+    .option('--until <iso>', 'events before')
+    .option('--data <dir>', 'data directory')
+    .action(async (out: string, opts: { format: string; since?: string; until?: string; data?: string }) => {
+      if (!['parquet', 'csv', 'jsonl'].includes(opts.format)) throw fail('ARGUMENT_INVALID', `--format must be parquet, csv or jsonl, not '${opts.format}'`);
+      const dir = openDataDir(dataDirFrom(opts.data));
+      const conn = await openEvents(segmentFiles(auditRoot(dir)));
+      await exportEvents(conn, opts.format as 'parquet', out, timeWhere(isoOption(opts.since, '--since'), isoOption(opts.until, '--until')));
+      console.log(`wrote ${out}`);
+    });
+  audit
+    .command('tail')
+    .description('print recent events; -f follows new ones')
+    .option('-f, --follow', 'keep printing new events')
+    .option('-n, --lines <n>', 'how many recent events', '20')
+    .option('--user <user>', 'only this user')
+    .option('--event <name>', 'only this event name')
+    .option('--json', 'raw JSON lines')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { follow?: boolean; lines: string; user?: string; event?: string; json?: boolean; data?: string }) => {
+      const dir = openDataDir(dataDirFrom(opts.data));
+      const root = auditRoot(dir);
+      const seen = new Map<string, number>();
+      const matches = (e: Record<string, unknown>) => e.eventName && (!opts.user || e.user === opts.user) && (!opts.event || e.eventName === opts.event);
+      const format = (e: Record<string, unknown>) =>
+        opts.json ? JSON.stringify(e) : [e.eventTime, e.eventName, e.user ?? '-', e.sourceIp ?? '-', e.target ? `${e.login ?? ''}@${e.target}` : '-', e.sessionId ?? '-', e.reason ?? ''].join('  ');
+      const read = () => {
+        const fresh: Record<string, unknown>[] = [];
+        for (const file of segmentFiles(root)) {
+          const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+          for (const l of lines.slice(seen.get(file) ?? 0)) {
+            try {
+              const e = JSON.parse(l) as Record<string, unknown>;
+              if (matches(e)) fresh.push(e);
+            } catch {
+              // a line being written; it is read whole next time
+            }
+          }
+          seen.set(file, lines.length);
+        }
+        return fresh.sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)));
+      };
+      for (const e of read().slice(-Number(opts.lines))) console.log(format(e));
+      if (!opts.follow) return;
+      await new Promise<never>(() => setInterval(() => read().forEach((e) => console.log(format(e))), 500));
+    });
+}

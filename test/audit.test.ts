@@ -1,0 +1,122 @@
+// The audit trail from real ssh sessions: every step an event with the right fields, SQL over it, verification that
+// catches an edited line, exports DuckDB reads back, a report with denials and MFA logins, sshd-style lines.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
+import { run } from './helpers/proc.js';
+import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
+
+const PTY = join(ROOT, 'test/helpers/pty_drive.py');
+
+describe('audit trail', () => {
+  const b = new Bastion();
+  let web1: Target;
+  let cfg: string;
+  let secret: string;
+  let aliceKey: string;
+  const sql = async (q: string) =>
+    (await b.cli(['audit', 'query', '--json', q])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+
+  before(async () => {
+    await b.init({ 'idleTimeout: 900': 'idleTimeout: 3', 'warning: 60': 'warning: 1' });
+    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
+    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    aliceKey = await b.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']);
+    await b.addUser('bob');
+    await b.cli(['grant', 'bob', 'web1']);
+    secret = /secret=([A-Z2-7]+)/.exec((await b.cli(['mfa', 'enroll', 'alice', '--no-qr'])).stdout)![1]!;
+    await b.start();
+    cfg = b.sshConfig('alice', aliceKey, { web1: LOGIN }, ['BatchMode no', 'NumberOfPasswordPrompts 1']);
+    // The sessions the assertions below look at: an MFA login with exec, a denied login, an unknown key, an idle pty.
+    const code = (await run('oathtool', ['--totp', '-b', secret])).stdout.trim();
+    const ok = await run('sshpass', ['-P', 'Verification code', '-p', code, 'ssh', '-F', cfg, 'web1', 'echo hi; exit 4'], { timeoutMs: 30_000 });
+    assert.equal(ok.code, 4, ok.stderr);
+    const bobCfg = b.sshConfig('bob', join(b.dir, 'bob_key'), { web1: LOGIN });
+    assert.match((await ssh(bobCfg, ['-l', 'root@web1', 'bastion', 'true'])).stderr, /ACCESS_DENIED/);
+    const { priv } = await keygen(join(b.dir, 'stranger'));
+    await ssh(b.sshConfig('mallory', priv), ['-l', 'web1', 'bastion', 'true']);
+    const idle = await run('python3', [PTY, '24', '80', JSON.stringify([{ expect: '\\$ ' }, { expect: 'IDLE_TIMEOUT', timeout: 15 }]), '--', 'ssh', '-F', bobCfg, '-tt', 'web1'], { timeoutMs: 30_000 });
+    assert.equal(idle.code, 255);
+  });
+  after(async () => {
+    await b.stop();
+    await web1?.stop();
+  });
+
+  test('every step is an event with who, when, from where, to where and the result', async () => {
+    const rows = await sql(`SELECT eventName, eventCode, "user", sourceIp, target, login, result, reason, sessionId, details FROM events ORDER BY seq`);
+    const names = new Set(rows.map((r) => r.eventName));
+    for (const n of ['ConnectionOpened', 'AuthPartial', 'MfaSuccess', 'AuthSuccess', 'AuthFailure', 'PolicyDenied', 'SessionStart', 'TargetConnect', 'HostKeyPinned', 'ChannelOpen', 'SessionEnd', 'RecordingSealed', 'IdleTimeout', 'ConnectionClosed'])
+      assert.ok(names.has(n), `${n} missing from ${[...names].join(', ')}`);
+    const exec = rows.find((r) => r.eventName === 'ChannelOpen' && r.user === 'alice')!;
+    assert.equal(JSON.parse(exec.details).command, 'echo hi; exit 4');
+    assert.equal(exec.target, 'web1');
+    assert.equal(exec.login, LOGIN);
+    assert.equal(exec.sourceIp, '127.0.0.1');
+    assert.match(exec.sessionId, /-alice-/);
+    const end = rows.find((r) => r.eventName === 'SessionEnd' && r.user === 'alice')!;
+    assert.equal(JSON.parse(end.details).exitStatus, 4);
+    const denied = rows.find((r) => r.eventName === 'PolicyDenied')!;
+    assert.deepEqual([denied.user, denied.target, denied.login, denied.result], ['bob', 'web1', 'root', 'failure']);
+    assert.match(denied.reason, /may not log in as 'root'/);
+    const unknown = rows.find((r) => r.eventName === 'AuthFailure' && r.reason === 'unknown key')!;
+    assert.equal(JSON.parse(unknown.details).sshUser, 'web1');
+    assert.match(JSON.parse(unknown.details).fingerprint, /^SHA256:/);
+    assert.ok(rows.find((r) => r.eventName === 'AuthSuccess' && r.user === 'alice' && JSON.parse(r.details).method === 'publickey+totp'));
+    assert.equal(new Set(rows.map((r) => r.eventCode)).size, new Set(rows.map((r) => r.eventName)).size, 'one code per event name');
+    const admin = await sql(`SELECT "user", reason FROM events WHERE eventName = 'AdminChange' ORDER BY seq`);
+    assert.deepEqual(admin.map((r) => r.reason), ['target add web1', 'user add alice', 'grant alice fumidaitest@web1', 'user add bob', 'grant bob fumidaitest@web1', 'mfa enroll alice']);
+    assert.ok(admin.every((r) => r.user), 'who made the change');
+    assert.doesNotMatch(readdirSync(join(b.data, 'audit')).map((d) => readdirSync(join(b.data, 'audit', d)).map((f) => readFileSync(join(b.data, 'audit', d, f), 'utf8')).join('')).join(''), new RegExp(secret), 'no secret in the trail');
+  });
+
+  test('sshd-style lines for SIEMs, tail with filters', async () => {
+    assert.match(b.log, /^Accepted publickey\+totp for alice from 127\.0\.0\.1 port \d+ ssh2: ssh-ed25519 SHA256:\S+$/m);
+    assert.match(b.log, /^Failed publickey for invalid user web1 from 127\.0\.0\.1 port \d+ ssh2: SHA256:\S+ \(unknown key\)$/m);
+    const tail = (await b.cli(['audit', 'tail', '--user', 'bob', '--event', 'PolicyDenied'])).stdout.trim().split('\n');
+    assert.equal(tail.length, 1);
+    assert.match(tail[0]!, /PolicyDenied {2}bob {2}127\.0\.0\.1 {2}root@web1 .* may not log in as 'root'/);
+  });
+
+  test('export to parquet, csv and jsonl, read back by DuckDB', async () => {
+    const total = Number((await sql('SELECT count(*) AS n FROM events'))[0]!.n);
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    for (const [format, reader] of [['parquet', 'read_parquet'], ['csv', 'read_csv'], ['jsonl', 'read_json']] as const) {
+      const out = join(b.dir, `events.${format}`);
+      await b.cli(['audit', 'export', '--format', format, out]);
+      const n = (await db.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT eventName) AS names FROM ${reader}('${out}')`)).getRowObjectsJS()[0]!;
+      assert.equal(Number(n.n), total, format);
+      assert.ok(Number(n.names) > 5);
+    }
+    const none = join(b.dir, 'none.csv');
+    await b.cli(['audit', 'export', '--format', 'csv', '--since', '2099-01-01T00:00:00Z', none]);
+    assert.equal(readFileSync(none, 'utf8').trim().split('\n').length, 1, 'header only');
+  });
+
+  test('report lists the denied attempt and the MFA login, with verification on top', async () => {
+    const md = (await b.cli(['report', '--since', '2000-01-01T00:00:00Z', '--until', '2100-01-01T00:00:00Z'])).stdout;
+    assert.match(md, /\*\*Audit trail verification: PASSED\*\*/);
+    assert.match(md, /## Denied attempts[\s\S]*PolicyDenied \| bob \| 127\.0\.0\.1 \| web1 \| user 'bob' may not log in as 'root' on 'web1'/);
+    assert.match(md, /## Logins with a second factor\n\n\| eventTime \| user \| sourceIp \|\n\|---\|---\|---\|\n\| \S+ \| alice \| 127\.0\.0\.1 \|/);
+    assert.match(md, /## Access per user[\s\S]*\| alice \| 1 \| web1 \| 127\.0\.0\.1 \| \S+ \| \S+ \| 1 \| 0 \| 0 \|/);
+    const html = (await b.cli(['report', '--since', '2000-01-01T00:00:00Z', '--until', '2100-01-01T00:00:00Z', '--format', 'html'])).stdout;
+    assert.match(html, /<h2>Idle disconnects and ended sessions<\/h2>\s*<table[^]*?IdleTimeout/);
+  });
+
+  test('verify passes on the untouched trail and names an edited line', async () => {
+    const ok = await b.cli(['audit', 'verify']);
+    assert.match(ok.stdout, /OK, \d+ events in 1 segments/);
+    const chainDir = readdirSync(join(b.data, 'audit')).find((d) => !d.endsWith('-admin'))!;
+    const file = join(b.data, 'audit', chainDir, readdirSync(join(b.data, 'audit', chainDir))[0]!);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[3] = lines[3]!.replace(/"sourceIp":"127\.0\.0\.1"/, '"sourceIp":"10.9.9.9"');
+    writeFileSync(file, lines.join('\n'));
+    const bad = await b.cli(['audit', 'verify'], true);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, new RegExp(`fumidai: audit trail tampered: ${chainDir}/\\d{4}-\\d\\d-\\d\\d\\.jsonl: line 4: modified: .* \\(AUDIT_TAMPERED\\)`));
+  });
+});
