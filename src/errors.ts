@@ -3,6 +3,7 @@
 
 const messages = {
   CONFIG_INVALID: (file: string, where: string, why: string) => `${file}: ${where}: ${why}`,
+  POLICY_INVALID: (file: string, where: string, why: string) => `${file}: ${where}: ${why}; nothing was applied`,
   CONFIG_UNREADABLE: (file: string, why: string) => `cannot read config ${file}: ${why}`,
   DATA_DIR_MISSING: (dir: string) => `no fumidai data directory at ${dir}; run 'fumidai init --data ${dir}' first`,
   KEY_INVALID: (source: string, why: string) => `${source}: not a usable SSH public key (${why})`,

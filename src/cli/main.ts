@@ -7,6 +7,7 @@ import { registerKey } from './key.js';
 import { registerMfa } from './mfa.js';
 import { registerAudit } from './audit.js';
 import { registerReport } from './report.js';
+import { registerPolicy } from './policy.js';
 import { registerServe } from './serve.js';
 import { registerSessions } from './sessions.js';
 import { registerTarget } from './target.js';
@@ -16,7 +17,7 @@ const program = new Command('fumidai')
   .description('SSH bastion: access control and session recording for stock OpenSSH clients')
   .version('0.1.0')
   .exitOverride();
-for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport]) register(program);
+for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport, registerPolicy]) register(program);
 
 try {
   await program.parseAsync(process.argv);

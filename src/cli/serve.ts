@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { recoverUnsealed } from '../recording/recovery.js';
 import { openAuditTrail } from '../audit/open.js';
+import { PolicySource } from '../gateway/policy-source.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
@@ -37,6 +38,7 @@ export function registerServe(program: Command): void {
           seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
           live: new LiveSessions(store, log),
           audit,
+          policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
         },

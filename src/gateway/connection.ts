@@ -10,6 +10,7 @@ import { handleSessionChannel } from './relay/session-channel.js';
 import { rejectWithReason } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
 import type { MenuEntry } from './menu.js';
+import { decide } from '../policy/engine.js';
 
 export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {
   const source = { sourceIp: info.ip, sourcePort: info.port };
@@ -59,7 +60,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       deps.live.delete(ts);
       void ts.close('client disconnected');
     });
-    conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who.user)));
+    conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who)));
     conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));
     conn.on('request', (_accept, reject, name) => {
       const forwarding = name === 'tcpip-forward';
@@ -72,7 +73,18 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
   });
 }
 
-async function menuEntries(deps: GatewayDeps, user: string): Promise<MenuEntry[]> {
-  const grants = await deps.store.grantsOf(user);
-  return grants.filter((g) => g.login !== '*').map((g) => ({ target: g.target, login: g.login }));
+/** The targets (and logins) the policy would let this user open a shell on, now, from where they are. */
+async function menuEntries(deps: GatewayDeps, caller: Caller): Promise<MenuEntry[]> {
+  const user = await deps.store.getUser(caller.user);
+  if (!user) return [];
+  const [grants, policy, targets] = await Promise.all([deps.store.grantsOf(user.name), deps.policy.current(), deps.store.listTargets()]);
+  const entries: MenuEntry[] = [];
+  for (const t of targets) {
+    const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), t.defaultLogin]);
+    for (const login of logins) {
+      const d = decide({ user: user.name, userDisabled: user.disabled, sourceIp: caller.sourceIp, target: t.name, login, action: 'shell', at: new Date(), mfa: caller.mfa }, policy, grants);
+      if (d.allow) entries.push({ target: t.name, login });
+    }
+  }
+  return entries;
 }

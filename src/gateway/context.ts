@@ -6,6 +6,7 @@ import type { SeedBox } from '../mfa/seed-box.js';
 import type { SourceThrottle } from './throttle.js';
 import type { LiveSessions } from './live-sessions.js';
 import type { AuditTrail } from '../audit/trail.js';
+import type { PolicySource } from './policy-source.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -16,6 +17,7 @@ export interface GatewayDeps {
   seeds: SeedBox;
   throttle: SourceThrottle;
   live: LiveSessions;
+  policy: PolicySource;
   audit: AuditTrail;
   /** Absolute directory recordings are written to. */
   recordingDir: string;
@@ -27,4 +29,6 @@ export interface Caller {
   sourceIp: string;
   sourcePort: number;
   keyFingerprint: string;
+  /** Whether this login gave a second factor. */
+  mfa: boolean;
 }

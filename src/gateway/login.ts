@@ -99,7 +99,7 @@ export class Login {
 
   async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
     await this.#deps.store.clearAuthFailures(user);
-    this.result = { caller: { user, keyFingerprint: fingerprint, ...this.#source }, sshUser: ctx.username, mfa };
+    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
     // Durable before the client is let in: the trail never lags behind what happened.
     await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username });
     ctx.accept();

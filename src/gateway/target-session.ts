@@ -3,7 +3,8 @@
 // index up to date, and can be ended from outside (idle timeout, maximum length, revocation) with a message.
 import type { Connection, ServerChannel } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
-import { decideAccess } from '../policy/access.js';
+import { decide } from '../policy/engine.js';
+import type { Action, Decision } from '../policy/types.js';
 import type { TargetRecord } from '../store/store.js';
 import { connectUpstream, type Upstream } from '../upstream/connect.js';
 import { newAuditKey } from './audit-key.js';
@@ -35,6 +36,7 @@ export class TargetSession {
   #conn: Connection;
   #upstream: Promise<Upstream & Resolved> | undefined;
   #resolved: Resolved | undefined;
+  #action: Action = 'shell';
   #channels = new Map<ServerChannel, { pty: boolean }>();
   #recorded = false;
   #closed = false;
@@ -156,24 +158,37 @@ export class TargetSession {
       .catch((err) => this.log.warn({ err: (err as Error).message }, 'screen text indexing failed'));
   }
 
-  /** Resolves the destination and checks access. Throws a FumidaiError the user may see. */
-  async resolve(): Promise<Resolved> {
+  /** Resolves the destination and checks access for the first channel's action. Throws what the user may see. */
+  async resolve(action: Action): Promise<Resolved> {
     const dest = this.destination;
     if (dest.kind !== 'target') throw fail('TARGET_NOT_GIVEN');
-    const { store } = this.#deps;
-    const target = await store.getTarget(dest.target);
+    const target = await this.#deps.store.getTarget(dest.target);
     if (!target) throw fail('TARGET_UNKNOWN', dest.target);
-    const login = dest.login ?? target.defaultLogin;
-    const denial = await this.#denial(target.name, login);
-    if (denial) {
-      await this.event('PolicyDenied', { reason: denial }, { target: target.name, login });
-      throw fail('ACCESS_DENIED', denial);
-    }
-    this.#resolved = { target, login };
-    return this.#resolved;
+    const resolved = { target, login: dest.login ?? target.defaultLogin };
+    await this.#require(resolved, action);
+    this.#resolved = resolved;
+    this.#action = action;
+    return resolved;
   }
 
-  /** Why this session may no longer go on, or undefined if it may: the key, the user and the grant must all hold. */
+  /** Checks a later channel (or agent forwarding) of an already resolved session. */
+  async authorize(action: Action): Promise<void> {
+    if (this.#resolved) await this.#require(this.#resolved, action);
+  }
+
+  async #require(r: Resolved, action: Action): Promise<void> {
+    const decision = await this.#decide(r.target.name, r.login, action);
+    if (!decision.allow) {
+      await this.event('PolicyDenied', { reason: decision.reason, action, ...(decision.rule ? { rule: decision.rule } : {}) }, { target: r.target.name, login: r.login });
+      throw fail('ACCESS_DENIED', decision.reason);
+    }
+    // The tightest limits win: the node's configuration, or a stricter rule.
+    const tighter = (configured: number, rule: number | undefined) => (rule === undefined ? configured : configured > 0 ? Math.min(configured, rule) : rule);
+    this.limits.idleTimeoutSec = tighter(this.limits.idleTimeoutSec, decision.limits.idleTimeoutSec);
+    this.limits.maxLengthSec = tighter(this.limits.maxLengthSec, decision.limits.maxSessionSec);
+  }
+
+  /** Why this session may no longer go on, or undefined if it may: the key, the user and the policy must all hold. */
   async recheck(): Promise<string | undefined> {
     const key = await this.#deps.store.findKey(this.caller.keyFingerprint);
     if (!key || key.user !== this.caller.user) return `the key ${this.caller.keyFingerprint} was removed`;
@@ -181,25 +196,26 @@ export class TargetSession {
       const user = await this.#deps.store.getUser(this.caller.user);
       return !user ? `user '${this.caller.user}' was removed` : user.disabled ? `user '${this.caller.user}' is disabled` : undefined;
     }
-    return this.#denial(this.#resolved.target.name, this.#resolved.login);
-  }
-
-  async #denial(target: string, login: string): Promise<string | undefined> {
-    const { store } = this.#deps;
-    const user = await store.getUser(this.caller.user);
-    if (!user) return `user '${this.caller.user}' was removed`;
-    const decision = decideAccess({ user: user.name, userDisabled: user.disabled, target, login, grants: await store.grantsOf(user.name) });
+    const decision = await this.#decide(this.#resolved.target.name, this.#resolved.login, this.#action);
     return decision.allow ? undefined : decision.reason;
   }
 
+  async #decide(target: string, login: string, action: Action): Promise<Decision> {
+    const { store } = this.#deps;
+    const user = await store.getUser(this.caller.user);
+    if (!user) return { allow: false, reason: `user '${this.caller.user}' was removed` };
+    const input = { user: user.name, userDisabled: user.disabled, sourceIp: this.caller.sourceIp, target, login, action, at: new Date(), mfa: this.caller.mfa };
+    return decide(input, await this.#deps.policy.current(), await store.grantsOf(user.name));
+  }
+
   /** The upstream connection, opened on first use. */
-  upstream(): Promise<Upstream & Resolved> {
-    this.#upstream ??= this.#open();
+  upstream(action: Action): Promise<Upstream & Resolved> {
+    this.#upstream ??= this.#open(action);
     return this.#upstream;
   }
 
-  async #open(): Promise<Upstream & Resolved> {
-    const resolved = await this.resolve();
+  async #open(action: Action): Promise<Upstream & Resolved> {
+    const resolved = await this.resolve(action);
     const { target, login } = resolved;
     const { config, store, upstreamKey } = this.#deps;
     await store.openSession({
@@ -219,7 +235,7 @@ export class TargetSession {
         target,
         login,
         privateKey: upstreamKey,
-        agent: this.agentRequested ? new ForwardedAgent(this.#conn) : undefined,
+        agent: (await this.#agentAllowed()) ? new ForwardedAgent(this.#conn) : undefined,
         connectTimeoutSec: config.upstream.connectTimeout,
         keepaliveIntervalSec: config.upstream.keepaliveInterval,
         pin: async (blob, fingerprint) => {
@@ -234,6 +250,17 @@ export class TargetSession {
       await this.event('TargetConnectFailure', { reason: (err as Error).message, code: (err as FumidaiError).code });
       await this.close((err as Error).message);
       throw err;
+    }
+  }
+
+  /** The client's agent is used upstream only if it was forwarded and the policy allows agent forwarding. */
+  async #agentAllowed(): Promise<boolean> {
+    if (!this.agentRequested) return false;
+    try {
+      await this.authorize('agent-forward');
+      return true;
+    } catch {
+      return false; // PolicyDenied is recorded; the session goes on with fumidai's own key
     }
   }
 

@@ -81,7 +81,9 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
       if (!entry) return endWith(channel, 0);
       ts.destination = { kind: 'target', target: entry.target, login: entry.login };
     }
-    const up = await ts.upstream();
+    const action = request.kind === 'subsystem' ? 'sftp' : request.kind;
+    const up = await ts.upstream(action);
+    await ts.authorize(action); // every channel is checked, not only the one that opened the connection
     await ts.event('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.
     recording = await ts.startRecording({

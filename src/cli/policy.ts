@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { fail } from '../errors.js';
+import { parsePolicy, policyOrEmpty } from '../policy/document.js';
+import { decide } from '../policy/engine.js';
+import { ACTIONS, type Action } from '../policy/types.js';
+import { adminChange, withStore } from './common.js';
+
+export function registerPolicy(program: Command): void {
+  const policy = program.command('policy').description('access policy: check a decision, show the applied document');
+  policy
+    .command('check <user> <target>')
+    .description('print the decision for a user reaching a target, and its reason (exit 0 allow, 2 deny)')
+    .option('--login <login>', "login on the target (default: the target's)")
+    .option('--from <ip>', 'source address', '127.0.0.1')
+    .option('--at <iso>', 'time of the attempt (default: now)')
+    .option('--action <action>', `one of ${ACTIONS.join(', ')}`, 'shell')
+    .option('--no-mfa', 'as if the login gave no second factor')
+    .option('--data <dir>', 'data directory')
+    .action(async (userName: string, targetName: string, opts: { login?: string; from: string; at?: string; action: string; mfa: boolean; data?: string }) => {
+      if (!ACTIONS.includes(opts.action as Action)) throw fail('ARGUMENT_INVALID', `--action must be one of ${ACTIONS.join(', ')}, not '${opts.action}'`);
+      if (!isIP(opts.from)) throw fail('ARGUMENT_INVALID', `--from must be an IP address, not '${opts.from}'`);
+      const at = opts.at === undefined ? new Date() : new Date(opts.at);
+      if (Number.isNaN(at.getTime())) throw fail('ARGUMENT_INVALID', `--at must be an ISO 8601 time, not '${opts.at}'`);
+      const decision = await withStore(opts, async (store) => {
+        const user = await store.getUser(userName);
+        if (!user) throw fail('USER_UNKNOWN', userName);
+        const target = await store.getTarget(targetName);
+        if (!target) throw fail('TARGET_UNKNOWN', targetName);
+        const doc = policyOrEmpty((await store.getPolicyDocument())?.document);
+        const input = { user: user.name, userDisabled: user.disabled, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa };
+        return decide(input, doc, await store.grantsOf(user.name));
+      });
+      console.log(`${decision.allow ? 'ALLOW' : 'DENY'}: ${decision.reason}`);
+      if (decision.allow && (decision.limits.idleTimeoutSec || decision.limits.maxSessionSec))
+        console.log(`limits: idle ${decision.limits.idleTimeoutSec ?? '-'}s, max length ${decision.limits.maxSessionSec ?? '-'}s`);
+      if (!decision.allow) process.exitCode = 2;
+    });
+  policy
+    .command('show')
+    .description('print the applied policy document')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      const stored = await withStore(opts, (store) => store.getPolicyDocument());
+      console.log(stored ? `# applied ${stored.updatedAt}\n${stored.document}` : '# no policy applied: grants only (deny by default)');
+    });
+  program
+    .command('apply')
+    .description('validate a policy file and make it the applied policy (live sessions it now denies end at once)')
+    .requiredOption('-f, --file <file>', 'policy file (YAML)')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { file: string; data?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(opts.file, 'utf8');
+      } catch (err) {
+        throw fail('POLICY_INVALID', opts.file, 'file', `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+      const parsed = parsePolicy(text);
+      if (!parsed.ok) throw fail('POLICY_INVALID', opts.file, parsed.problem.where, parsed.problem.message);
+      await withStore(opts, async (store, dir) => {
+        await store.setPolicyDocument(text);
+        await adminChange(dir, `apply policy ${opts.file}`, { rules: parsed.policy.rules.map((r) => r.name) });
+      });
+      console.log(`applied ${opts.file}: ${parsed.policy.rules.length} rule(s), ${Object.keys(parsed.policy.groups).length} group(s)`);
+    });
+}

@@ -1,0 +1,77 @@
+// The policy file format (YAML, kept in version control and applied with `fumidai apply -f`), validated with zod.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseYaml, type YamlProblem } from '../config/yaml-validate.js';
+import { ACTIONS, DAYS, EMPTY_POLICY, type PolicyDocument } from './types.js';
+
+const name = z.string().regex(/^[a-z][-a-z0-9_.]{0,63}$/, 'a lowercase name (letters, digits, -, _, .)');
+const cidr = z.string().refine((c) => {
+  const [addr, bits, extra] = c.split('/');
+  if (extra !== undefined || !addr || !isIP(addr)) return false;
+  if (bits === undefined) return true;
+  const max = isIP(addr) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}, 'an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32');
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone, e.g. Europe/Paris');
+
+const rule = z
+  .object({
+    name,
+    effect: z.enum(['allow', 'deny']),
+    users: z.array(z.union([name, z.literal('*')])).min(1).optional(),
+    groups: z.array(name).min(1).optional(),
+    targets: z.array(z.string().min(1)).min(1).optional(),
+    logins: z.array(z.string().min(1)).min(1).optional(),
+    actions: z.array(z.enum(ACTIONS)).min(1).optional(),
+    from: z.array(cidr).min(1).optional(),
+    time: z
+      .object({
+        days: z.array(z.enum(DAYS)).min(1).optional(),
+        hours: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM-HH:MM, e.g. 08:00-18:00').optional(),
+        timezone: timezone.optional(),
+      })
+      .strict()
+      .optional(),
+    mfa: z.boolean().optional(),
+    idleTimeout: z.number().int().positive().optional(),
+    maxSessionLength: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((r) => r.users || r.groups, { message: 'a rule needs users or groups', path: ['users'] });
+
+export const policySchema = z
+  .object({
+    groups: z.record(name, z.array(name)).default({}),
+    targets: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    rules: z.array(rule).default([]),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const seen = new Set<string>();
+    doc.rules.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', message: `rule name '${r.name}' is used twice`, path: ['rules', i, 'name'] });
+      seen.add(r.name);
+      for (const g of r.groups ?? [])
+        if (!(g in doc.groups)) ctx.addIssue({ code: 'custom', message: `group '${g}' is not defined under groups`, path: ['rules', i, 'groups'] });
+    });
+  });
+
+export function parsePolicy(text: string): { ok: true; policy: PolicyDocument } | { ok: false; problem: YamlProblem } {
+  const parsed = parseYaml(text, policySchema);
+  return parsed.ok ? { ok: true, policy: parsed.value as PolicyDocument } : parsed;
+}
+
+/** The stored document, or the empty policy (grants only) when none was applied. */
+export function policyOrEmpty(text: string | undefined): PolicyDocument {
+  if (!text) return EMPTY_POLICY;
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) throw new Error(`stored policy is invalid: ${parsed.problem.where}: ${parsed.problem.message}`);
+  return parsed.policy;
+}

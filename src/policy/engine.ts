@@ -1,0 +1,124 @@
+// The access decision: a pure function of who, from where, to what target and login, doing what, when, with which
+// factors. Deny by default; an explicit deny wins; grants (`fumidai grant`) are allow rules for shell, exec and sftp.
+// The reason always names what decided, so the user and the audit trail both know why.
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { DAYS, type Action, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
+
+export interface Grant {
+  target: string;
+  login: string;
+}
+
+const DEFAULT_ACTIONS: Action[] = ['shell', 'exec', 'sftp'];
+
+type Check = { ok: true } | { ok: false; why: string };
+const pass: Check = { ok: true };
+
+export function groupsOf(user: string, doc: PolicyDocument): string[] {
+  return Object.entries(doc.groups).filter(([, members]) => members.includes(user)).map(([g]) => g);
+}
+
+function glob(pattern: string, value: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(value);
+}
+
+function appliesTo(rule: Rule, user: string, groups: string[]): boolean {
+  if (!rule.users && !rule.groups) return false; // a rule for nobody in particular is for nobody
+  return Boolean(rule.users?.some((u) => u === '*' || u === user) || rule.groups?.some((g) => groups.includes(g)));
+}
+
+function targetMatches(rule: Rule, target: string, labels: Record<string, string>): boolean {
+  if (!rule.targets) return true;
+  return rule.targets.some((t) => {
+    const eq = t.indexOf('=');
+    return eq > 0 ? labels[t.slice(0, eq)] === t.slice(eq + 1) : glob(t, target);
+  });
+}
+
+export function inCidrs(ip: string, cidrs: string[]): boolean {
+  const list = new BlockList();
+  const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : undefined;
+  if (!family) return false;
+  for (const c of cidrs) {
+    const [addr, bits] = c.split('/');
+    const type = isIPv4(addr!) ? 'ipv4' : 'ipv6';
+    if (bits === undefined) list.addAddress(addr!, type);
+    else list.addSubnet(addr!, Number(bits), type);
+  }
+  // An IPv4 client seen through an IPv6 socket (::ffff:10.0.0.1) is matched as IPv4 as well.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  return list.check(ip, family) || (mapped !== undefined && list.check(mapped, 'ipv4'));
+}
+
+/** Day of week and minutes since midnight of `at` in a time zone. */
+function localTime(at: Date, timezone = 'UTC'): { day: string; minutes: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  return { day: get('weekday').toLowerCase().slice(0, 3), minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+}
+
+function timeCheck(rule: Rule, at: Date): Check {
+  const w = rule.time;
+  if (!w) return pass;
+  const { day, minutes } = localTime(at, w.timezone);
+  if (w.days && !w.days.includes(day as (typeof DAYS)[number])) return { ok: false, why: `not on ${day} (rule '${rule.name}' allows ${w.days.join(', ')})` };
+  if (w.hours) {
+    const [from, to] = w.hours.split('-').map((hm) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5))) as [number, number];
+    const inside = from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
+    if (!inside) return { ok: false, why: `outside ${w.hours} ${w.timezone ?? 'UTC'} (rule '${rule.name}')` };
+  }
+  return pass;
+}
+
+/** Checks a rule's conditions other than who and which target; the first one that fails explains the refusal. */
+function conditions(rule: Rule, input: DecisionInput): Check {
+  if (rule.logins && !rule.logins.some((l) => l === '*' || l === input.login)) return { ok: false, why: `login '${input.login}' is not one of rule '${rule.name}'` };
+  if (!(rule.actions ?? DEFAULT_ACTIONS).includes(input.action)) return { ok: false, why: `${input.action} is not allowed by rule '${rule.name}'` };
+  if (rule.from && !inCidrs(input.sourceIp, rule.from)) return { ok: false, why: `connections from ${input.sourceIp} are not allowed by rule '${rule.name}'` };
+  const t = timeCheck(rule, input.at);
+  if (!t.ok) return t;
+  if (rule.effect === 'allow' && rule.mfa && !input.mfa) return { ok: false, why: `rule '${rule.name}' requires a second factor (TOTP)` };
+  return pass;
+}
+
+function tightest(rules: Rule[]): Limits {
+  const min = (values: (number | undefined)[]) => {
+    const v = values.filter((x): x is number => x !== undefined);
+    return v.length ? Math.min(...v) : undefined;
+  };
+  return { idleTimeoutSec: min(rules.map((r) => r.idleTimeout)), maxSessionSec: min(rules.map((r) => r.maxSessionLength)) };
+}
+
+export function decide(input: DecisionInput, doc: PolicyDocument, grants: readonly Grant[]): Decision {
+  if (input.userDisabled) return { allow: false, reason: `user '${input.user}' is disabled` };
+  const groups = groupsOf(input.user, doc);
+  const labels = doc.targets[input.target] ?? {};
+  const relevant = doc.rules.filter((r) => appliesTo(r, input.user, groups) && targetMatches(r, input.target, labels));
+
+  // Deny rules are checked with all their conditions (except mfa, which only strengthens allows): the first that fully matches wins.
+  for (const r of relevant.filter((r) => r.effect === 'deny')) {
+    const c = conditions({ ...r, mfa: undefined }, input);
+    if (c.ok) return { allow: false, reason: `denied by rule '${r.name}'`, rule: r.name };
+  }
+
+  const misses: string[] = [];
+  const allows = relevant.filter((r) => r.effect === 'allow');
+  const matched = allows.filter((r) => {
+    const c = conditions(r, input);
+    if (!c.ok) misses.push(c.why);
+    return c.ok;
+  });
+  if (matched.length) return { allow: true, reason: `allowed by rule '${matched[0]!.name}'`, rule: matched[0]!.name, limits: tightest(matched) };
+
+  const grant = grants.find((g) => g.target === input.target && (g.login === input.login || g.login === '*'));
+  if (grant && DEFAULT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
+  if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
+
+  if (misses.length) return { allow: false, reason: misses[0]! };
+  const onTarget = grants.some((g) => g.target === input.target);
+  return {
+    allow: false,
+    reason: onTarget ? `user '${input.user}' may not log in as '${input.login}' on '${input.target}'` : `user '${input.user}' has no access to '${input.target}'`,
+  };
+}

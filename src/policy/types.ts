@@ -1,0 +1,64 @@
+// The vocabulary of access policy. Pure data; engine.ts decides with it.
+
+export const ACTIONS = ['shell', 'exec', 'sftp', 'local-forward', 'remote-forward', 'agent-forward', 'x11'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Day = (typeof DAYS)[number];
+
+export interface TimeWindow {
+  days?: Day[];
+  /** "HH:MM-HH:MM" in the window's time zone; the end is exclusive; may wrap past midnight. */
+  hours?: string;
+  /** IANA zone, e.g. Europe/Paris; UTC when absent. */
+  timezone?: string;
+}
+
+export interface Rule {
+  name: string;
+  effect: 'allow' | 'deny';
+  /** Who: user names and/or group names; `*` in users means everyone. */
+  users?: string[];
+  groups?: string[];
+  /** Which targets: names with `*` globs, or label selectors `key=value`. Absent: all. */
+  targets?: string[];
+  /** Which logins on them; `*` or absent: any. */
+  logins?: string[];
+  /** Which channel types; absent: shell, exec and sftp. */
+  actions?: Action[];
+  /** Source address allow list (IPv4/IPv6 CIDR); absent: anywhere. */
+  from?: string[];
+  time?: TimeWindow;
+  /** Allow only after a second factor. */
+  mfa?: boolean;
+  idleTimeout?: number;
+  maxSessionLength?: number;
+}
+
+export interface PolicyDocument {
+  groups: Record<string, string[]>;
+  /** Labels per target name, for selectors like `env=prod`. */
+  targets: Record<string, Record<string, string>>;
+  rules: Rule[];
+}
+
+export interface DecisionInput {
+  user: string;
+  userDisabled: boolean;
+  sourceIp: string;
+  target: string;
+  login: string;
+  action: Action;
+  at: Date;
+  /** Whether this login gave a second factor. */
+  mfa: boolean;
+}
+
+export interface Limits {
+  idleTimeoutSec?: number;
+  maxSessionSec?: number;
+}
+
+export type Decision = { allow: true; reason: string; rule?: string; limits: Limits } | { allow: false; reason: string; rule?: string };
+
+export const EMPTY_POLICY: PolicyDocument = { groups: {}, targets: {}, rules: [] };
