@@ -82,11 +82,12 @@ test('policy engine: limits come from the matching rules', () => {
   assert.deepEqual(c.allow && c.limits, { idleTimeoutSec: undefined, maxSessionSec: 3600 });
 });
 
-test('policy engine: grants allow shell/exec/sftp, not forwarding; deny rules still win over grants', () => {
+test('policy engine: grants allow shell/exec/sftp and agent forwarding, not port forwarding; deny rules still win over grants', () => {
   const grants = [{ target: 'db1', login: 'postgres' }];
   assert.equal(decide({ ...base, user: 'bob', sourceIp: '1.2.3.4' }, policy, grants).allow, true);
   assert.equal(decide({ ...base, user: 'bob', action: 'sftp' }, policy, grants).allow, true);
-  assert.match(decide({ ...base, user: 'bob', action: 'agent-forward' }, policy, grants).reason, /not part of a grant/);
+  assert.equal(decide({ ...base, user: 'bob', action: 'agent-forward' }, policy, grants).allow, true);
+  assert.match(decide({ ...base, user: 'bob', action: 'local-forward' }, policy, grants).reason, /not part of a grant/);
   assert.match(decide({ ...base, user: 'carol' }, policy, grants).reason, /denied by rule 'no-carol-on-db'/);
   assert.match(decide({ ...base, user: 'bob', login: 'root' }, policy, grants).reason, /may not log in as 'root'/);
 });

@@ -1,5 +1,6 @@
 // The access decision: a pure function of who, from where, to what target and login, doing what, when, with which
-// factors. Deny by default; an explicit deny wins; grants (`fumidai grant`) are allow rules for shell, exec and sftp.
+// factors. Deny by default; an explicit deny wins; grants (`fumidai grant`) are allow rules for shell, exec, sftp
+// and agent forwarding.
 // The reason always names what decided, so the user and the audit trail both know why.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { DAYS, type Action, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
@@ -10,6 +11,8 @@ export interface Grant {
 }
 
 const DEFAULT_ACTIONS: Action[] = ['shell', 'exec', 'sftp'];
+/** A grant lets the user work on the target as with ssh itself: including `ssh -A` to log in upstream with their agent. */
+const GRANT_ACTIONS: Action[] = [...DEFAULT_ACTIONS, 'agent-forward'];
 
 type Check = { ok: true } | { ok: false; why: string };
 const pass: Check = { ok: true };
@@ -112,7 +115,7 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
   if (matched.length) return { allow: true, reason: `allowed by rule '${matched[0]!.name}'`, rule: matched[0]!.name, limits: tightest(matched) };
 
   const grant = grants.find((g) => g.target === input.target && (g.login === input.login || g.login === '*'));
-  if (grant && DEFAULT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
+  if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
   if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
 
   if (misses.length) return { allow: false, reason: misses[0]! };
