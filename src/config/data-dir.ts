@@ -31,13 +31,26 @@ export function initDataDir(dir: string): InitResult {
   };
   for (const name of ['host_ed25519_key', 'upstream_ed25519_key']) {
     if (existsSync(join(dir, name))) continue;
-    // Node exports ed25519 only as PKCS#8, which ssh2 rejects: generate OpenSSH format with ssh2 itself.
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `fumidai-${name.split('_')[0]}` });
+    const pair = generateEd25519(`fumidai-${name.split('_')[0]}`);
     write(name, pair.private, 0o600);
     write(`${name}.pub`, pair.public + '\n', 0o644);
   }
   write(CONFIG_FILE, configTemplate, 0o600);
   return { dir, created };
+}
+
+/**
+ * Node exports ed25519 only as PKCS#8, which ssh2 rejects, so keys are generated in OpenSSH format by ssh2 itself.
+ * About 1 in 200 of its ed25519 keys comes out malformed (a key starting with a zero byte loses it and no longer
+ * parses): such a key is thrown away and another made, so `init` never writes a key the server cannot load.
+ */
+export function generateEd25519(comment: string): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = ssh2.utils.parseKey(pair.private);
+    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) return pair;
+  }
+  throw new Error('could not generate a valid ed25519 key');
 }
 
 export interface DataDir {
