@@ -1,6 +1,7 @@
 // Sessions end on their own clock (idle timeout, maximum length) and at once when access is revoked, with a message.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run, type RunResult } from './helpers/proc.js';
@@ -80,5 +81,27 @@ describe('session limits and revocation', () => {
     assert.match(r.stderr, /access revoked: the key SHA256:\S+ was removed/);
     // With -J both the outer connection and the inner session are ended.
     assert.deepEqual([...new Set(bastion.events('SessionRevoked').map((e) => e.user))].sort(), ['alice', 'carol', 'dave']);
+  });
+
+  test('config reload on SIGHUP: an invalid file keeps the running config and says why; a valid one applies', async () => {
+    const file = join(bastion.data, 'fumidai.yaml');
+    const good = readFileSync(file, 'utf8');
+    const waitFor = async (event: string, n: number) => {
+      for (let i = 0; i < 50 && bastion.events(event).length < n; i++) await new Promise((r) => setTimeout(r, 100));
+      return bastion.events(event);
+    };
+    writeFileSync(file, good.replace('idleTimeout: 4', 'idleTimeout: soon'));
+    bastion.process!.kill('SIGHUP');
+    const failed = await waitFor('ConfigReloadFailed', 1);
+    assert.match(String(failed[0]?.reason), /fumidai\.yaml: line \d+, field session\.idleTimeout: Expected number/);
+    const still = await ssh(bastion.sshConfig('bob', keys.bob!, { web1: LOGIN }), ['web1', 'echo still']);
+    assert.equal(still.stdout, 'still\n', 'the running configuration goes on serving');
+    writeFileSync(file, good.replace('maxLength: 8', 'maxLength: 9'));
+    bastion.process!.kill('SIGHUP');
+    const reloaded = await waitFor('ConfigReloaded', 1);
+    assert.deepEqual(reloaded[0]?.changed, ['session']);
+    writeFileSync(file, good.replace('listen: 127.0.0.1:2222', 'listen: 127.0.0.1:2223'));
+    const restart = await waitFor('ConfigReloaded', 2); // the file watcher notices without a signal
+    assert.deepEqual(restart[1]?.needsRestart, ['listen']);
   });
 });

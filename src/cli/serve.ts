@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, watchFile } from 'node:fs';
+import { reloadInto } from '../config/reload.js';
 import { join } from 'node:path';
 import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
 import { startGateway } from '../gateway/server.js';
@@ -53,6 +54,13 @@ export function registerServe(program: Command): void {
         await store.close();
         process.exit(0);
       };
+      const reload = (why: string) => {
+        const r = reloadInto(dir.config, dir.configFile);
+        if (!r.ok) return log.error({ event: 'ConfigReloadFailed', why, reason: r.error }, `config not reloaded, still running the previous one: ${r.error}`);
+        if (r.changed.length || r.needsRestart.length) log.info({ event: 'ConfigReloaded', why, changed: r.changed, needsRestart: r.needsRestart }, 'config reloaded');
+      };
+      process.on('SIGHUP', () => reload('SIGHUP'));
+      watchFile(dir.configFile, { interval: 1000 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
