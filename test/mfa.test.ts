@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Bastion, ssh } from './helpers/fumidai.js';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
 import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
 
@@ -104,5 +104,37 @@ describe('mfa and brute force', () => {
     const ok = await ssh(bastion.sshConfig('carol', keys.carol!), ['-l', 'web1', 'bastion', 'echo still-in']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, 'still-in\n');
+  });
+});
+
+describe('mfa self-enrolment', () => {
+  const bastion = new Bastion();
+  let web1: Target;
+  let key: string;
+  before(async () => {
+    await bastion.init({ 'mfa: if-enrolled': 'mfa: required', 'selfEnroll: false': 'selfEnroll: true' });
+    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
+    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    key = await bastion.addUser('erin');
+    await bastion.cli(['grant', 'erin', 'web1']);
+    await bastion.start();
+  });
+  after(async () => {
+    await bastion.stop();
+    await web1?.stop();
+  });
+
+  test('a user without a second factor sets one up at first login by confirming a code', async () => {
+    await freshStep();
+    const cfg = bastion.sshConfig('erin', key, { web1: LOGIN }, ['BatchMode no', 'LogLevel INFO']);
+    const script = JSON.stringify([{ expect: 'Verification code' }, { send_totp: 'secret=([A-Z2-7]+)' }, { expect: 'enrolled-ok' }]);
+    const r = await run('python3', [join(ROOT, 'test/helpers/pty_drive.py'), '40', '120', script, '--', 'ssh', '-F', cfg, '-l', 'web1', 'bastion', 'echo enrolled-ok'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /Set up your second factor/);
+    assert.match(r.stdout, /otpauth:\/\/totp\/fumidai:erin\?/);
+    assert.equal(bastion.events('MfaEnrolled').length, 1);
+    // From now on the kept secret is asked for: the key alone is not enough.
+    const again = await ssh(bastion.sshConfig('erin', key), ['-l', 'web1', 'bastion', 'true']);
+    assert.match(again.stderr, /Permission denied \(keyboard-interactive\)/);
   });
 });

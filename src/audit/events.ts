@@ -10,6 +10,7 @@ export const EVENT_CODES = {
   AuthPartial: 'FM1101I',
   MfaSuccess: 'FM1110I',
   MfaFailure: 'FM1110W',
+  MfaEnrolled: 'FM1111I',
   UserLocked: 'FM1120W',
   SourceBanned: 'FM1121W',
   PolicyDenied: 'FM1200W',

@@ -18,6 +18,8 @@ export const configSchema = z
         maxAttempts: z.number().int().positive().default(6),
         /** `if-enrolled`: users with a TOTP enrolment must give a code; `required`: every user must. */
         mfa: z.enum(['if-enrolled', 'required']).default('if-enrolled'),
+        /** With mfa: required, a user without an enrolment sets one up at first login (QR code, then one code). */
+        selfEnroll: z.boolean().default(false),
         /** Key that encrypts TOTP seeds; keep it apart from the store (another disk, a secrets mount). */
         mfaKeyFile: z.string().min(1).default('mfa.key'),
         /** PCI DSS 8.3.4: lock a user after this many consecutive failures, for lockMinutes. */

@@ -17,6 +17,8 @@ auth:
   maxAttempts: 6
   # TOTP second factor: if-enrolled (users enrolled with 'fumidai mfa enroll') or required (everyone).
   mfa: if-enrolled
+  # With mfa: required, let users without an enrolment set one up at first login (off by default).
+  selfEnroll: false
   # Key encrypting TOTP seeds; keep it apart from the store.
   mfaKeyFile: mfa.key
   # Lock a user after this many consecutive failures, for this many minutes ('fumidai user unlock' ends it).

@@ -2,14 +2,15 @@
 // keyboard-interactive, with per-user lockout and per-address delays. Every failure is an event with its reason.
 import type { AuthContext, KeyboardAuthContext } from 'ssh2';
 import { fail } from '../errors.js';
-import { matchStep } from '../mfa/totp.js';
+import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
+import QRCode from 'qrcode';
 import { checkPublicKey } from './auth.js';
 import type { Caller, GatewayDeps } from './context.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 
 type Pending =
-  | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined }
+  | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean }
   | { kind: 'locked'; user: string; message: string };
 
 export interface LoginResult {
@@ -70,6 +71,11 @@ export class Login {
       ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
       return;
     }
+    if (!pending.secret && this.#deps.config.auth.selfEnroll) {
+      // Self-enrolment: a new secret is shown once, and kept only after the user confirms a code from it.
+      pending.secret = newSecretBase32();
+      pending.enrolling = true;
+    }
     if (!pending.secret) {
       const message = fail('MFA_NOT_ENROLLED', pending.user).line;
       await this.#event('MfaFailure', pending.user, { reason: 'not enrolled' });
@@ -77,12 +83,20 @@ export class Login {
       return;
     }
     const secret = pending.secret;
+    const instructions = pending.enrolling ? await enrolmentText(secret, pending.user) : '';
     const answers = await new Promise<string[] | Error>((resolve) =>
-      ctx.prompt([{ prompt: 'Verification code: ', echo: false }], 'fumidai', '', (a) => resolve(a as string[] | Error)),
+      // OpenSSH cuts instructions at about 1 KB, not prompts: the enrolment text (QR code and link) leads the prompt.
+      ctx.prompt([{ prompt: `${instructions}Verification code: `, echo: false }], 'fumidai', '', (a) => resolve(a as string[] | Error)),
     );
     if (answers instanceof Error) return; // the client gave up
     const step = matchStep(secret, answers[0] ?? '');
     const fresh = step !== undefined && (await this.#deps.store.useMfaStep(pending.user, step));
+    if (step !== undefined && pending.enrolling) {
+      await this.#deps.store.setMfa(pending.user, this.#deps.seeds.seal(secret, pending.user));
+      await this.#deps.store.useMfaStep(pending.user, step);
+      await this.#event('MfaEnrolled', pending.user, { method: 'totp', by: 'self-enrolment at login' });
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true);
+    }
     if (fresh) {
       await this.#event('MfaSuccess', pending.user, { method: 'totp' });
       return this.#succeed(ctx, pending.user, pending.fingerprint, true);
@@ -122,4 +136,29 @@ export class Login {
   #methods(): ('publickey' | 'keyboard-interactive')[] {
     return this.#pending ? ['keyboard-interactive'] : ['publickey'];
   }
+}
+
+async function enrolmentText(secret: string, user: string): Promise<string> {
+  const uri = otpauthUri(secret, user);
+  return `Set up your second factor: scan this code with an authenticator app (or enter the secret from the link), then type the code it shows.\r\n${asciiQr(uri).replaceAll('\n', '\r\n')}\r\n${uri}\r\n`;
+}
+
+/**
+ * OpenSSH shows keyboard-interactive instructions through strvis(3): anything but printable ASCII arrives as octal
+ * escapes, so the QR code is drawn with '#' and spaces (with its quiet zone), which authenticator apps read fine.
+ */
+function asciiQr(text: string): string {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'L' });
+  const size = modules.size;
+  const quiet = 2;
+  const rows: string[] = [];
+  for (let y = -quiet; y < size + quiet; y++) {
+    let row = '';
+    for (let x = -quiet; x < size + quiet; x++) {
+      const dark = x >= 0 && y >= 0 && x < size && y < size && modules.get(y, x);
+      row += dark ? '##' : '  ';
+    }
+    rows.push(row);
+  }
+  return rows.join('\n');
 }

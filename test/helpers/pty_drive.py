@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs a command in a real pseudo-terminal and follows a JSON script of steps, as a person at a terminal would:
-{"send": text}, {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH).
+{"send": text}, {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH),
+{"send_totp": regex} (the regex's group 1 in what was shown is a base32 secret: types oathtool's code for it).
 Argv: ROWS COLS SCRIPT_JSON -- COMMAND... Prints everything the terminal showed; exits with the command's status."""
 import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
 
@@ -33,6 +34,11 @@ def pump(timeout):
 for step in script:
     if 'send' in step:
         os.write(fd, step['send'].encode())
+    elif 'send_totp' in step:
+        import subprocess
+        secret = re.search(step['send_totp'].encode(), seen).group(1).decode()
+        code = subprocess.run(['oathtool', '--totp', '-b', secret], capture_output=True, text=True).stdout.strip()
+        os.write(fd, (code + '\r').encode())
     elif 'resize' in step:
         winsize(*step['resize'])
         os.kill(pid, signal.SIGWINCH)
