@@ -1,31 +1,36 @@
 // fumidai against OpenSSH, in one run on this machine: a private sshd target, a private sshd used as a plain
-// ProxyJump host, and a fumidai bastion (recording everything), all on 127.0.0.1. Prints ratios and writes
-// BENCHMARKS.md. Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5).
-import { execFileSync } from 'node:child_process';
+// ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
+// everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
+// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT } from '../test/helpers/fumidai.js';
-import { LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
+import { keygen, LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
 import { cpuSeconds, fmt, fmtStats, rssMiB, stats, timed, type Stats } from './lib/measure.js';
+import { startScriptBastion } from './lib/script-bastion.js';
 
 const EXEC_MB = Number(process.env.BENCH_EXEC_MB ?? 1024);
 const PTY_MB = Number(process.env.BENCH_PTY_MB ?? 200);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+const FLOODERS = Number(process.env.BENCH_FLOOD ?? 4);
 
-type Route = 'direct' | 'openssh -J' | 'fumidai -J';
-const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-openssh', 'fumidai -J': 'via-fumidai' };
+type Route = 'direct' | 'openssh -J' | 'openssh + script' | 'fumidai -J';
+const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-openssh', 'openssh + script': 'scriptb', 'fumidai -J': 'via-fumidai' };
 
 async function main(): Promise<void> {
   const bastion = new Bastion();
   const started: Target[] = [];
+  const flooders: ChildProcess[] = [];
   try {
     await bastion.init();
     const clientKey = await bastion.addUser('bench');
     const clientPub = readFileSync(`${clientKey}.pub`, 'utf8');
     const target = await startTarget({ authorizedKeys: clientPub + (await bastion.upstreamPublicKey()) });
     const jump = await startTarget({ authorizedKeys: clientPub });
-    started.push(target, jump);
+    const scriptb = await startScriptBastion(bastion.dir, clientPub, clientKey, target.port);
+    started.push(target, jump, scriptb);
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(target.port), '--login', LOGIN]);
     await bastion.cli(['grant', 'bench', 'web1']);
     await bastion.start();
@@ -35,76 +40,123 @@ async function main(): Promise<void> {
       `Host target`, `  HostName 127.0.0.1`, `  Port ${target.port}`, `  User ${LOGIN}`,
       `Host ojump`, `  HostName 127.0.0.1`, `  Port ${jump.port}`, `  User ${LOGIN}`,
       `Host via-openssh`, `  HostName 127.0.0.1`, `  Port ${target.port}`, `  User ${LOGIN}`, `  ProxyJump ojump`,
+      `Host scriptb`, `  HostName 127.0.0.1`, `  Port ${scriptb.port}`, `  User ${LOGIN}`, `  RequestTTY force`,
       `Host bastion`, `  HostName 127.0.0.1`, `  Port ${bastion.port}`, `  User bench`,
       `Host via-fumidai`, `  HostName web1`, `  User ${LOGIN}`, `  ProxyJump bastion`,
       `Host *`, `  IdentityFile ${clientKey}`, `  IdentitiesOnly yes`, `  StrictHostKeyChecking no`,
       `  UserKnownHostsFile /dev/null`, `  BatchMode yes`, `  LogLevel ERROR`, '',
     ].join('\n'));
     const ssh = (route: Route, ...args: string[]) => ['-F', cfg, ...args.slice(0, -1), HOSTS[route], args.at(-1)!];
-    const routes: Route[] = ['direct', 'openssh -J', 'fumidai -J'];
 
-    // Correctness first: every route delivers exactly the bytes asked for.
-    for (const r of routes) {
+    // Correctness first: every route delivers exactly the bytes asked for (the script bastion goes through a pty).
+    for (const r of ['direct', 'openssh -J', 'fumidai -J'] as Route[]) {
       const n = execFileSync('ssh', ssh(r, 'head -c 1000000 /dev/zero'), { maxBuffer: 1 << 22 }).length;
       if (n !== 1_000_000) throw new Error(`${r} delivered ${n} bytes instead of 1000000`);
     }
+    if (!execFileSync('ssh', ssh('openssh + script', 'echo recorded'), { encoding: 'utf8' }).includes('recorded')) throw new Error('script bastion does not work');
 
-    const results: Record<string, Partial<Record<Route, Stats>>> = { setup: {}, exec: {}, pty: {} };
-    const cpu: Partial<Record<string, number>> = {};
-    console.log(`connection setup (ssh HOST true), ${REPS} runs`);
-    for (const r of routes) {
-      const runs: number[] = [];
-      for (let i = 0; i < REPS; i++) runs.push((await timed('ssh', ssh(r, 'true'))) * 1000);
-      results.setup![r] = stats(runs);
-      console.log(`  ${r.padEnd(11)} ${fmtStats(results.setup![r]!, 0)} ms`);
-    }
-    const throughput = async (label: 'exec' | 'pty', mb: number, args: string[], command: string) => {
-      console.log(`${label}: ${mb} MB, ${Math.max(1, Math.floor(REPS / 2))} runs`);
+    const results: Record<string, Partial<Record<Route, Stats>>> = {};
+    const cpu: Record<string, number> = {};
+    const measure = async (key: string, label: string, routes: Route[], reps: number, one: (r: Route) => Promise<number>, unit: string) => {
+      console.log(label);
+      results[key] = {};
       for (const r of routes) {
-        const runs: number[] = [];
         const cpu0 = cpuSeconds(pid);
-        const n = Math.max(1, Math.floor(REPS / 2));
-        for (let i = 0; i < n; i++) runs.push(mb / (await timed('ssh', ssh(r, ...args, command))));
-        if (r === 'fumidai -J') cpu[label] = (cpuSeconds(pid) - cpu0) / ((n * mb) / 1024);
-        results[label]![r] = stats(runs);
-        console.log(`  ${r.padEnd(11)} ${fmtStats(results[label]![r]!)} MB/s`);
+        const runs: number[] = [];
+        for (let i = 0; i < reps; i++) runs.push(await one(r));
+        if (r === 'fumidai -J') cpu[key] = cpuSeconds(pid) - cpu0;
+        results[key]![r] = stats(runs);
+        console.log(`  ${r.padEnd(17)} ${fmtStats(results[key]![r]!, unit === 'ms' ? 0 : 1)} ${unit}`);
       }
     };
-    await throughput('exec', EXEC_MB, [], `head -c ${EXEC_MB}M /dev/zero`);
-    // Through a pty, printable output (a terminal's kind of data), recorded as asciicast by fumidai.
-    await throughput('pty', PTY_MB, ['-tt'], `head -c ${Math.round((PTY_MB * 3) / 4)}M /dev/zero | base64`);
+    const all: Route[] = ['direct', 'openssh -J', 'openssh + script', 'fumidai -J'];
+    const heavyReps = Math.max(1, Math.floor(REPS / 2));
+    await measure('setup', `connection setup (ssh HOST true), ${REPS} runs`, all, REPS, async (r) => (await timed('ssh', ssh(r, 'true'))) * 1000, 'ms');
+    await measure('exec', `exec: ${EXEC_MB} MB, ${heavyReps} runs`, ['direct', 'openssh -J', 'fumidai -J'], heavyReps,
+      async (r) => EXEC_MB / (await timed('ssh', ssh(r, `head -c ${EXEC_MB}M /dev/zero`))), 'MB/s');
+    // Through a pty, printable output (a terminal's kind of data), recorded by fumidai (asciicast) and by script.
+    await measure('pty', `pty: ${PTY_MB} MB, ${heavyReps} runs`, all, heavyReps,
+      async (r) => PTY_MB / (await timed('ssh', ssh(r, '-tt', `head -c ${Math.round((PTY_MB * 3) / 4)}M /dev/zero | base64`))), 'MB/s');
     const rss = rssMiB(pid);
 
-    const ratio = (k: 'setup' | 'exec' | 'pty') => results[k]!['fumidai -J']!.median / results[k]!['openssh -J']!.median;
+    // Brute force: login time while flooders from another address hammer the bastion with unknown keys.
+    const { priv: stranger } = await keygen(join(bastion.dir, 'stranger'));
+    const flood = (host: string) => {
+      for (let i = 0; i < FLOODERS; i++) {
+        const loop = `while :; do ssh -F ${cfg} -o BindAddress=127.0.0.2 -i ${stranger} -o ConnectTimeout=5 ${host} true >/dev/null 2>&1; done`;
+        flooders.push(spawn('sh', ['-c', loop], { stdio: 'ignore', detached: true }));
+      }
+    };
+    const stopFlood = () => {
+      for (const f of flooders.splice(0)) {
+        try {
+          process.kill(-f.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    const loginUnderFlood = async (r: Route, host: string) => {
+      flood(host);
+      await new Promise((res) => setTimeout(res, 2000));
+      const runs: number[] = [];
+      for (let i = 0; i < REPS; i++) runs.push((await timed('ssh', ssh(r, 'true'))) * 1000);
+      stopFlood();
+      return stats(runs);
+    };
+    console.log(`login during a flood of ${FLOODERS} parallel unknown-key clients from 127.0.0.2, ${REPS} runs`);
+    results.flood = { 'openssh -J': await loginUnderFlood('openssh -J', 'ojump'), 'fumidai -J': await loginUnderFlood('fumidai -J', 'bastion') };
+    console.log(`  openssh -J        ${fmtStats(results.flood['openssh -J']!, 0)} ms\n  fumidai -J        ${fmtStats(results.flood['fumidai -J']!, 0)} ms`);
+
+    const med = (k: string, r: Route) => results[k]![r]!.median;
     const native = existsSync(join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'));
-    const opensshVersion = execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '';
-    const sshV = opensshVersion.trim() || execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
-    const row = (label: string, k: 'setup' | 'exec' | 'pty', unit: string, digits: number, better: string) =>
-      `| ${label} | ${fmtStats(results[k]!.direct!, digits)} | ${fmtStats(results[k]!['openssh -J']!, digits)} | ${fmtStats(results[k]!['fumidai -J']!, digits)} | ${fmt(ratio(k), 2)} (${better}) | ${unit} |`;
+    const sshV = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
+    const cell = (k: string, r: Route, digits: number) => (results[k]![r] ? fmtStats(results[k]![r]!, digits) : '–');
+    const row = (label: string, k: string, unit: string, digits: number) =>
+      `| ${label} | ${all.map((r) => cell(k, r, digits)).join(' | ')} | ${unit} |`;
     const md = [
       '# Benchmarks',
       '',
       `Latest run: ${new Date().toISOString()} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${sshV}, Node ${process.version};`,
-      `ssh2 native crypto binding built: ${native ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_REPS).`,
+      `ssh2 native crypto binding built: ${native ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_REPS, BENCH_FLOOD).`,
       '',
-      'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target, a private sshd as a plain',
-      'OpenSSH ProxyJump host (no recording), and fumidai recording every byte (asciicast for the pty, frames for exec).',
-      'Client, bastion and target share 2 cores, so absolute figures are lower than on separate hosts; ratios are the point.',
+      'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target; a private sshd as a plain',
+      'OpenSSH ProxyJump host (no recording); the classic recording bastion (sshd whose ForceCommand runs the second ssh',
+      'inside `script --log-timing`); and fumidai, recording every byte (asciicast for the pty, frames for exec).',
+      'Client, bastions and target share 2 cores, so absolute figures are lower than on separate hosts; ratios are the point.',
       'Median (min–max).',
       '',
-      '| measure | direct | OpenSSH -J | fumidai -J | fumidai / OpenSSH -J | unit |',
-      '|---|---|---|---|---|---|',
-      row('connection setup, `ssh HOST true`', 'setup', 'ms', 0, 'lower is better'),
-      row(`exec throughput, ${EXEC_MB} MB of \`head -c\``, 'exec', 'MB/s', 1, 'higher is better'),
-      row(`pty throughput, ${PTY_MB} MB of base64 with \`ssh -tt\``, 'pty', 'MB/s', 1, 'higher is better'),
+      `| measure | ${all.join(' | ')} | unit |`,
+      `|---|${all.map(() => '---').join('|')}|---|`,
+      row('connection setup, `ssh HOST true`', 'setup', 'ms', 0),
+      row(`exec throughput, ${EXEC_MB} MB of \`head -c\``, 'exec', 'MB/s', 1),
+      row(`pty throughput, ${PTY_MB} MB of base64 with \`ssh -tt\``, 'pty', 'MB/s', 1),
+      row(`login during a flood (${FLOODERS} parallel unknown-key clients)`, 'flood', 'ms', 0),
       '',
-      `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec ?? NaN)} s, pty ${fmt(cpu.pty ?? NaN)} s. Resident memory after the run: ${fmt(rss)} MiB.`,
+      'Ratios (fumidai / reference, medians):',
+      '',
+      `- connection setup: ${fmt(med('setup', 'fumidai -J') / med('setup', 'openssh -J'), 2)} × OpenSSH -J (lower is better; target ≤ 0.7)`,
+      `- exec throughput: ${fmt(med('exec', 'fumidai -J') / med('exec', 'openssh -J'), 2)} × OpenSSH -J (target ≥ 0.8)`,
+      `- recorded pty throughput: ${fmt(med('pty', 'fumidai -J') / med('pty', 'openssh + script'), 2)} × OpenSSH + script (target ≥ 1.3); ${fmt(med('pty', 'fumidai -J') / med('pty', 'openssh -J'), 2)} × unrecorded OpenSSH -J`,
+      `- login during a flood: ${fmt(med('flood', 'fumidai -J') / med('setup', 'fumidai -J'), 2)} × fumidai's own quiet login time (OpenSSH -J: ${fmt(med('flood', 'openssh -J') / med('setup', 'openssh -J'), 2)} ×); the flooding clients share the 2 cores, so part of the slowdown is theirs`,
+      '',
+      `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((heavyReps * EXEC_MB) / 1024))} s, pty ${fmt(cpu.pty! / ((heavyReps * PTY_MB) / 1024))} s (target ≤ 15 s for pty). Resident memory after the throughput runs: ${fmt(rss)} MiB.`,
+      '',
+      'Notes: fumidai -J sets up faster than direct ssh here because its SSH library offers curve25519 key exchange, while',
+      'OpenSSH 9.2 prefers the post-quantum sntrup761x25519 hybrid, which costs more CPU per handshake.',
       '',
     ].join('\n');
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
-    console.log(`\nratios fumidai / OpenSSH -J: setup ${fmt(ratio('setup'), 2)}, exec ${fmt(ratio('exec'), 2)}, pty ${fmt(ratio('pty'), 2)}`);
+    console.log('\n' + md.split('\n').filter((l) => l.startsWith('- ')).join('\n'));
     console.log('wrote BENCHMARKS.md');
   } finally {
+    for (const f of flooders) {
+      try {
+        process.kill(-f.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     await bastion.stop();
     for (const t of started) await t.stop();
   }

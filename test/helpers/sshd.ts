@@ -37,7 +37,7 @@ export interface Target {
   newHostKey(): Promise<void>;
 }
 
-export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string }): Promise<Target> {
+export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[] }): Promise<Target> {
   ensureLoginAccount(opts.login ?? LOGIN);
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-target-'));
   chmodSync(dir, 0o755);
@@ -62,6 +62,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
       'Subsystem sftp /usr/lib/openssh/sftp-server',
       'LogLevel ERROR',
       'MaxStartups 200', // tests open many sessions at once; the default drops some
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );

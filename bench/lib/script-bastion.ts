@@ -1,0 +1,30 @@
+// The classic recording bastion, for comparison: an OpenSSH server whose ForceCommand wraps a second ssh (bastion to
+// target) in `script`, writing the session and its timing to files, as the "OpenSSH + script + cron" recipe does.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOGIN, startTarget, type Target } from '../../test/helpers/sshd.js';
+
+export async function startScriptBastion(dir: string, clientPub: string, clientKey: string, targetPort: number): Promise<Target & { logDir: string }> {
+  const home = join(dir, 'script-bastion');
+  const logDir = join(home, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  chmodSync(dir, 0o755); // the login account must reach its files
+  // The bastion account's own key to the target, and its ssh config.
+  copyFileSync(clientKey, join(home, 'key'));
+  chmodSync(join(home, 'key'), 0o600);
+  writeFileSync(join(home, 'ssh_config'), [
+    'Host target', '  HostName 127.0.0.1', `  Port ${targetPort}`, `  User ${LOGIN}`, `  IdentityFile ${join(home, 'key')}`,
+    '  IdentitiesOnly yes', '  StrictHostKeyChecking no', '  UserKnownHostsFile /dev/null', '  BatchMode yes', '  LogLevel ERROR', '',
+  ].join('\n'));
+  const wrapper = join(home, 'record.sh');
+  writeFileSync(wrapper, `#!/bin/sh
+# ForceCommand of the classic bastion: every session runs inside script(1), recorded with its timing.
+exec script -q -f -e --log-timing "${logDir}/$$.timing" --log-out "${logDir}/$$.log" \\
+  -c 'ssh -tt -F ${join(home, 'ssh_config')} target "$SSH_ORIGINAL_COMMAND"'
+`);
+  chmodSync(wrapper, 0o755);
+  execFileSync('chown', ['-R', LOGIN, home]);
+  const t = await startTarget({ authorizedKeys: clientPub, extraConfig: [`ForceCommand ${wrapper}`] });
+  return { ...t, logDir };
+}
