@@ -5,14 +5,8 @@ import type { AuditLog } from './audit-log.js';
 import type { AuditEvent, EventName } from './events.js';
 import { sshdLine } from './sshd-lines.js';
 
-export interface AuditContext {
-  sessionId?: string;
-  user?: string;
-  sourceIp?: string;
-  sourcePort?: number;
-  target?: string;
-  login?: string;
-}
+/** Who, from where, to where: the fields an emit site knows about the event's context. */
+export type AuditContext = Partial<Pick<AuditEvent, 'sessionId' | 'user' | 'sourceIp' | 'sourcePort' | 'target' | 'login'>>;
 
 export type EventFields = { reason?: string; result?: AuditEvent['result'] } & Record<string, unknown>;
 

@@ -7,14 +7,7 @@ import { loadAuditKey } from '../audit/audit-log.js';
 import { auditRoot } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
-import { printTable } from './common.js';
-
-function isoOption(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
-  return new Date(t).toISOString();
-}
+import { isoOption, printTable } from './common.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
 export function verifyAll(dir: DataDir, since?: string, until?: string): { chain: string; verdict: Verdict }[] {

@@ -3,6 +3,7 @@ import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { recordAdminChange } from '../audit/open.js';
+import { fail } from '../errors.js';
 
 export interface DataOption {
   data?: string;
@@ -21,6 +22,14 @@ export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: Dat
 /** Every administrative change is an audit event naming who made it (AdminChange, in the node's admin chain). */
 export function adminChange(dir: DataDir, change: string, details: Record<string, unknown> = {}): Promise<void> {
   return recordAdminChange(dir, change, details);
+}
+
+/** A validated --since/--until style option, as a normalized ISO time. */
+export function isoOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
+  return new Date(t).toISOString();
 }
 
 /** Prints rows as aligned columns, for list commands. */

@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { auditRoot } from '../audit/open.js';
 import { cell, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
 import { describeVerdict, verifyAll } from './audit.js';
+import { isoOption } from './common.js';
 
 interface Section {
   title: string;
@@ -48,11 +49,8 @@ export function registerReport(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (opts: { since: string; until: string; format: string; data?: string }) => {
       if (!['md', 'html'].includes(opts.format)) throw fail('ARGUMENT_INVALID', `--format must be md or html, not '${opts.format}'`);
-      const [since, until] = [opts.since, opts.until].map((v, i) => {
-        const t = Date.parse(v);
-        if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${i ? '--until' : '--since'} must be an ISO 8601 time, not '${v}'`);
-        return new Date(t).toISOString();
-      });
+      const since = isoOption(opts.since, '--since')!;
+      const until = isoOption(opts.until, '--until')!;
       const dir = openDataDir(dataDirFrom(opts.data));
       const verdicts = verifyAll(dir);
       const intact = verdicts.every((v) => v.verdict.ok);

@@ -3,19 +3,12 @@ import { fail } from '../errors.js';
 import { outputOf, replay } from '../recording/replay.js';
 import { parseCast } from '../recording/asciicast.js';
 import { readFile } from 'node:fs/promises';
-import { printTable, withStore } from './common.js';
+import { isoOption, printTable, withStore } from './common.js';
 
 function positive(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw fail('ARGUMENT_INVALID', `${name} must be a positive number, not '${value}'`);
   return n;
-}
-
-function isoOption(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
-  return new Date(t).toISOString();
 }
 
 /** The lines a user entered on a terminal, rebuilt from the recorded input (backspace applied). */

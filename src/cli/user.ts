@@ -4,8 +4,21 @@ import { fail } from '../errors.js';
 import { checkName } from '../identity/names.js';
 import { parsePublicKey, type PublicKey } from '../identity/public-key.js';
 import { adminChange, printTable, withStore } from './common.js';
+import type { Store } from '../store/store.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A key identifies one user: every key is checked before anything is stored (all or nothing). */
+async function assertKeysFree(store: Store, keys: PublicKey[]): Promise<void> {
+  for (const k of keys) {
+    const owner = await store.findKey(k.fingerprint);
+    if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
+  }
+}
+
+async function addKeys(store: Store, user: string, keys: PublicKey[]): Promise<void> {
+  for (const k of keys) await store.addKey({ user, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+}
 
 function readKeyFile(file: string): PublicKey {
   let text: string;
@@ -30,12 +43,9 @@ export function registerUser(program: Command): void {
       const keys = opts.key.map(readKeyFile);
       await withStore(opts, async (store, dir) => {
         if (await store.getUser(name)) throw fail('USER_EXISTS', name);
-        for (const k of keys) {
-          const owner = await store.findKey(k.fingerprint);
-          if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
-        }
+        await assertKeysFree(store, keys);
         await store.addUser(name);
-        for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+        await addKeys(store, name, keys);
         await adminChange(dir, `user add ${name}`, { keys: keys.map((k) => k.fingerprint) });
       });
       console.log(`added user ${name} with ${keys.length} key(s): ${keys.map((k) => k.fingerprint).join(', ')}`);
@@ -49,11 +59,8 @@ export function registerUser(program: Command): void {
       const keys = opts.key.map(readKeyFile);
       await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
-        for (const k of keys) {
-          const owner = await store.findKey(k.fingerprint);
-          if (owner) throw fail('KEY_IN_USE', k.fingerprint, owner.user);
-        }
-        for (const k of keys) await store.addKey({ user: name, fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment });
+        await assertKeysFree(store, keys);
+        await addKeys(store, name, keys);
         await adminChange(dir, `user add-key ${name}`, { keys: keys.map((k) => k.fingerprint) });
       });
       console.log(`added ${keys.length} key(s) to ${name}`);
