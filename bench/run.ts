@@ -1,7 +1,8 @@
 // fumidai against OpenSSH, in one run on this machine: a private sshd target, a private sshd used as a plain
 // ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
 // everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
-// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders).
+// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders);
+// BENCH_CIPHERS sets the clients' Ciphers (e.g. aes128-gcm@openssh.com) for every route alike.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
       `Host bastion`, `  HostName 127.0.0.1`, `  Port ${bastion.port}`, `  User bench`,
       `Host via-fumidai`, `  HostName web1`, `  User ${LOGIN}`, `  ProxyJump bastion`,
       `Host *`, `  IdentityFile ${clientKey}`, `  IdentitiesOnly yes`, `  StrictHostKeyChecking no`,
-      `  UserKnownHostsFile /dev/null`, `  BatchMode yes`, `  LogLevel ERROR`, '',
+      `  UserKnownHostsFile /dev/null`, `  BatchMode yes`, `  LogLevel ERROR`,
+      ...(process.env.BENCH_CIPHERS ? [`  Ciphers ${process.env.BENCH_CIPHERS}`] : []), '',
     ].join('\n'));
     const ssh = (route: Route, ...args: string[]) => ['-F', cfg, ...args.slice(0, -1), HOSTS[route], args.at(-1)!];
 

@@ -71,6 +71,8 @@ describe('cli', () => {
       await failsWith(['serve'], /^fumidai: .*fumidai\.yaml: line 6, field listen: expected HOST:PORT.*\(CONFIG_INVALID\)$/);
       writeFileSync(file, good.replace('  connectTimeout: 10', '  connectTimeout: 10\n  colour: blue'));
       await failsWith(['serve'], /fumidai\.yaml: line \d+, field upstream: unknown field 'colour' \(CONFIG_INVALID\)$/);
+      writeFileSync(file, good.replace('ciphers: [aes128-gcm@openssh.com', 'ciphers: [rot13'));
+      await failsWith(['serve'], /fumidai\.yaml: line \d+, field ssh\.ciphers\.0: Invalid enum value\. Expected 'aes128-gcm@openssh\.com' .*\(CONFIG_INVALID\)$/);
       writeFileSync(file, good.replace('hostKeys:', 'hostKeys: [oops'));
       await failsWith(['target', 'list'], /fumidai\.yaml: line \d+: .*\(CONFIG_INVALID\)$/);
     } finally {

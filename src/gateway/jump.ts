@@ -7,6 +7,7 @@ import type { Caller, GatewayDeps } from './context.js';
 import { handleSessionChannel } from './relay/session-channel.js';
 import { rejectWithReason } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
+import { serverConfig } from './server-config.js';
 
 export async function handleJump(
   deps: GatewayDeps,
@@ -28,7 +29,7 @@ export async function handleJump(
   }
   const targetName = target?.name ?? dest.destIP;
   const channel = accept();
-  const inner = new ssh2.Server({ hostKeys: deps.hostKeys, ident: 'fumidai' });
+  const inner = new ssh2.Server(serverConfig(deps));
   inner.on('connection', (conn) => {
     conn.on('error', (err) => log.debug({ err: err.message }, 'inner connection error'));
     // The outer connection already proved who this is; the inner one is bound to it alone.

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { GatewayDeps } from './context.js';
 import { handleConnection } from './connection.js';
+import { serverConfig } from './server-config.js';
 
 export interface Gateway {
   address: string;
@@ -11,7 +12,7 @@ export interface Gateway {
 }
 
 export async function startGateway(deps: GatewayDeps, listen: string): Promise<Gateway> {
-  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: 'fumidai' }, (conn, info) => {
+  const server = new ssh2.Server(serverConfig(deps), (conn, info) => {
     try {
       handleConnection(conn, info, deps);
     } catch (err) {
