@@ -38,6 +38,7 @@ const messages = {
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
   SESSION_UNKNOWN: (key: string) => `no session with audit key '${key}'`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
+  SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;
 

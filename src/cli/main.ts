@@ -8,6 +8,7 @@ import { registerMfa } from './mfa.js';
 import { registerAudit } from './audit.js';
 import { registerReport } from './report.js';
 import { registerPolicy } from './policy.js';
+import { registerShip } from './ship.js';
 import { registerServe } from './serve.js';
 import { registerSessions } from './sessions.js';
 import { registerTarget } from './target.js';
@@ -17,7 +18,7 @@ const program = new Command('fumidai')
   .description('SSH bastion: access control and session recording for stock OpenSSH clients')
   .version('0.1.0')
   .exitOverride();
-for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport, registerPolicy]) register(program);
+for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport, registerPolicy, registerShip]) register(program);
 
 try {
   await program.parseAsync(process.argv);

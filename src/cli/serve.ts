@@ -7,7 +7,8 @@ import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { recoverUnsealed } from '../recording/recovery.js';
-import { openAuditTrail } from '../audit/open.js';
+import { auditRoot, openAuditTrail } from '../audit/open.js';
+import { Shipper } from '../shipping/shipper.js';
 import { PolicySource } from '../gateway/policy-source.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
@@ -46,6 +47,12 @@ export function registerServe(program: Command): void {
         opts.listen ?? dir.config.listen,
       );
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
+      if (dir.config.shipping.bucket) {
+        const shipper = new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
+        shipper.start((r) => {
+          if (r.shipped || r.failed.length || r.pruned) log[r.failed.length ? 'warn' : 'info']({ event: 'Shipping', shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
+        });
+      }
       const stop = async (signal: string) => {
         log.info({ signal }, 'stopping');
         await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);

@@ -86,6 +86,24 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    shipping: z
+      .object({
+        /** Bucket that receives sealed recordings and audit segments; shipping is off without one. */
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a valid S3 bucket name').optional(),
+        prefix: z.string().default('fumidai/'),
+        region: z.string().default('us-east-1'),
+        /** For S3-compatible stores (MinIO, Ceph...): their URL; path-style addressing is used then. */
+        endpoint: z.string().url().optional(),
+        /** Server-side encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS, with kmsKeyId). */
+        sse: z.enum(['AES256', 'aws:kms']).default('AES256'),
+        kmsKeyId: z.string().optional(),
+        /** Seconds between shipping rounds (live audit segments go up at least this often). */
+        interval: z.number().positive().default(60),
+        /** Hours an uploaded recording stays on local disk. */
+        retentionHours: z.number().nonnegative().default(24),
+      })
+      .strict()
+      .default({}),
     session: z
       .object({
         /** Seconds without client input before a session ends (PCI DSS 8.2.8 asks for at most 15 minutes). */

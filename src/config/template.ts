@@ -63,6 +63,17 @@ audit:
   # Classic sshd-style lines ("Accepted publickey for alice from ...") on stderr for SIEMs: stderr or off.
   sshdLines: stderr
 
+shipping:
+  # S3 (or S3-compatible) bucket for sealed recordings and audit segments; uncomment to ship.
+  # Credentials come from the usual AWS sources (environment, profile, instance role).
+  # bucket: my-bastion-logs
+  prefix: fumidai/
+  region: us-east-1
+  # endpoint: http://127.0.0.1:9000     # S3-compatible stores
+  sse: AES256                          # or aws:kms with kmsKeyId
+  interval: 60
+  retentionHours: 24
+
 session:
   # Seconds without client input before a session ends (0 = never; PCI DSS asks for at most 900).
   idleTimeout: 900

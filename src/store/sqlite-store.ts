@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
-import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -31,6 +31,10 @@ const MIGRATIONS: string[] = [
      path TEXT NOT NULL, to_path TEXT, bytes INTEGER, sha256 TEXT, result TEXT NOT NULL);
    CREATE INDEX file_ops_session ON file_ops(audit_key);
    CREATE VIRTUAL TABLE screen_text USING fts5(text, audit_key UNINDEXED, channel UNINDEXED, offset UNINDEXED);`,
+  `CREATE TABLE spool (path TEXT PRIMARY KEY, object_key TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL, shipped_at TEXT,
+     shipped_size INTEGER, sha256 TEXT);
+   CREATE INDEX spool_due ON spool(state, next_attempt_at);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -262,6 +266,29 @@ export class SqliteStore implements Store {
     return this.#db.pragma('data_version', { simple: true }) as number;
   }
 
+  async spoolAdd(i: { path: string; objectKey: string; kind: 'recording' | 'audit' }): Promise<void> {
+    // Re-adding a shipped audit segment makes it due again (it grew); a pending one stays as it is.
+    this.#db
+      .prepare(`INSERT INTO spool (path, object_key, kind, state, next_attempt_at) VALUES (?, ?, ?, 'pending', ?)
+        ON CONFLICT (path) DO UPDATE SET state = 'pending' WHERE spool.state = 'shipped'`)
+      .run(i.path, i.objectKey, i.kind, now());
+  }
+  async spoolDue(at: string): Promise<SpoolItem[]> {
+    return (this.#db.prepare(`SELECT * FROM spool WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at`).all(at) as Row[]).map(toSpool);
+  }
+  async spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void> {
+    const cols: Record<string, unknown> = { state: f.state, attempts: f.attempts, last_error: f.lastError, next_attempt_at: f.nextAttemptAt, shipped_at: f.shippedAt, shipped_size: f.shippedSize, sha256: f.sha256 };
+    const set = Object.entries(cols).filter(([, v]) => v !== undefined);
+    if (!set.length) return;
+    this.#db.prepare(`UPDATE spool SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE path = ?`).run(...set.map(([, v]) => v), path);
+  }
+  async unspooledRecordings(): Promise<string[]> {
+    return (this.#db.prepare(`SELECT recording_path FROM channels WHERE state IN ('sealed', 'interrupted') AND recording_path NOT IN (SELECT path FROM spool)`).all() as Row[]).map((r) => r.recording_path);
+  }
+  async spoolList(): Promise<SpoolItem[]> {
+    return (this.#db.prepare('SELECT * FROM spool ORDER BY next_attempt_at').all() as Row[]).map(toSpool);
+  }
+
   async close(): Promise<void> {
     this.#db.close();
   }
@@ -287,4 +314,8 @@ const toChannel = (r: Row): ChannelRecord => ({
   auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,
   startedAt: r.started_at, endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, bytesIn: r.bytes_in,
   bytesOut: r.bytes_out, sha256: r.sha256 ?? undefined, recordingBytes: r.recording_bytes ?? undefined, state: r.state,
+});
+const toSpool = (r: Row): SpoolItem => ({
+  path: r.path, objectKey: r.object_key, kind: r.kind, state: r.state, attempts: r.attempts, lastError: r.last_error ?? undefined,
+  nextAttemptAt: r.next_attempt_at, shippedAt: r.shipped_at ?? undefined, shippedSize: r.shipped_size ?? undefined, sha256: r.sha256 ?? undefined,
 });

@@ -153,7 +153,29 @@ export interface Store {
   /** Changes whenever another process (the CLI, another node) commits; cheap to poll for revocation checks. */
   changeToken(): Promise<number>;
 
+  /** The shipping spool: files waiting for (or done with) upload to object storage. */
+  spoolAdd(item: { path: string; objectKey: string; kind: 'recording' | 'audit' }): Promise<void>;
+  spoolDue(now: string): Promise<SpoolItem[]>;
+  spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void>;
+  spoolList(): Promise<SpoolItem[]>;
+  /** Sealed (or interrupted) recordings not in the spool yet. */
+  unspooledRecordings(): Promise<string[]>;
+
   close(): Promise<void>;
+}
+
+export interface SpoolItem {
+  path: string;
+  objectKey: string;
+  kind: 'recording' | 'audit';
+  state: 'pending' | 'shipped' | 'pruned';
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt: string;
+  shippedAt?: string;
+  /** Size of the file when last shipped: a growing audit segment goes up again when it changed. */
+  shippedSize?: number;
+  sha256?: string;
 }
 
 export interface UserLock {

@@ -178,4 +178,3 @@ function envMatcher(patterns: string[]): (key: string) => boolean {
   return (key) => exact.has(key) || prefixes.some((p) => key.startsWith(p));
 }
 
-export const forTests = { envMatcher };

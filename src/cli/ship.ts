@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { fail } from '../errors.js';
+import { auditRoot } from '../audit/open.js';
+import { Shipper } from '../shipping/shipper.js';
+import { printTable, withStore } from './common.js';
+import type { DataDir } from '../config/data-dir.js';
+import type { Store } from '../store/store.js';
+
+function shipperFor(store: Store, dir: DataDir): Shipper {
+  if (!dir.config.shipping.bucket) throw fail('ARGUMENT_INVALID', `shipping is not configured: set shipping.bucket in ${dir.configFile}`);
+  return new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
+}
+
+export function registerShip(program: Command): void {
+  program
+    .command('status')
+    .description('the shipping backlog: files waiting for upload, and the last errors')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts, async (store, dir) => {
+        if (dir.config.shipping.bucket) await shipperFor(store, dir).scan();
+        const items = await store.spoolList();
+        const pending = items.filter((i) => i.state === 'pending');
+        console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
+        console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
+        if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
+      });
+    });
+  program
+    .command('ship')
+    .description('upload the shipping backlog to the bucket now, with progress')
+    .option('--now', 'ship everything pending, whatever its retry time (the default; kept for scripts)')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      const result = await withStore(opts, async (store, dir) => {
+        const shipper = shipperFor(store, dir);
+        await shipper.scan();
+        return shipper.ship({ force: true, onProgress: (done, total, item) => process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total} ${item.objectKey.slice(-50).padEnd(50)}`) });
+      });
+      if (result.shipped + result.failed.length) process.stdout.write('\n');
+      console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
+      if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
+    });
+}

@@ -1,0 +1,148 @@
+// Shipping to an S3-API server over HTTP (s3rver), with a recording proxy in front to see what fumidai sends:
+// recordings and audit segments arrive with matching sha256 and the encryption header; an outage loses nothing and
+// the backlog drains; uploaded recordings are pruned locally after the retention period.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { Bastion, ssh } from './helpers/fumidai.js';
+import { freePort } from './helpers/proc.js';
+import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+
+const BUCKET = 'fumidai-logs';
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('shipping', () => {
+  const b = new Bastion();
+  let web1: Target;
+  let s3: S3rver;
+  let proxy: Server;
+  let proxyPort: number;
+  let s3port: number;
+  let cfg: string;
+  const puts: { key: string; sse?: string; checksum?: string }[] = [];
+  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3-'));
+  let client: S3Client;
+
+  /** Forwards to s3rver and notes the headers of every PUT: the encryption header is asserted on what fumidai sends. */
+  const startProxy = (target: number) =>
+    new Promise<void>((resolve) => {
+      proxy = createServer((req, res) => {
+        if (req.method === 'PUT') puts.push({ key: decodeURIComponent(req.url!.split('?')[0]!.replace(`/${BUCKET}/`, '')), sse: req.headers['x-amz-server-side-encryption'] as string, checksum: req.headers['x-amz-checksum-sha256'] as string });
+        const up = request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode!, r.headers);
+          r.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      });
+      proxy.listen(proxyPort, '127.0.0.1', resolve);
+    });
+  const stopProxy = () => new Promise<void>((resolve) => {
+    proxy.closeAllConnections();
+    proxy.close(() => resolve());
+  });
+
+  const objects = async () => {
+    const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    return (list.Contents ?? []).map((o) => o.Key!);
+  };
+  const body = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+
+  before(async () => {
+    s3port = await freePort();
+    proxyPort = await freePort();
+    s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
+    await s3.run();
+    await startProxy(s3port);
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    await b.init({
+      '# bucket: my-bastion-logs': `bucket: ${BUCKET}`,
+      '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${proxyPort}`,
+      'interval: 60': 'interval: 600', // rounds run from the CLI here; the pruning test shortens it
+    });
+    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
+    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    const key = await b.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']);
+    await b.start();
+    cfg = b.sshConfig('alice', key, { web1: LOGIN });
+  });
+  after(async () => {
+    await b.stop();
+    await web1?.stop();
+    await stopProxy().catch(() => undefined);
+    await s3?.close();
+    rmSync(s3dir, { recursive: true, force: true });
+  });
+
+  const channels = async () => {
+    const out: { recordingPath: string; sha256: string }[] = [];
+    for (const line of (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n'))
+      out.push(...JSON.parse((await b.cli(['sessions', 'show', JSON.parse(line).auditKey, '--json'])).stdout).channels);
+    return out;
+  };
+
+  test('recordings and audit segments arrive with matching sha256 and the encryption header', async () => {
+    assert.equal((await ssh(cfg, ['web1', 'head -c 200000 /dev/urandom | base64'])).code, 0);
+    assert.equal((await ssh(cfg, ['web1', 'echo two'])).code, 0);
+    const shipped = await b.cli(['ship', '--now']);
+    assert.match(shipped.stdout, /shipped \d+ file\(s\); backlog 0/);
+    const keys = await objects();
+    const chans = await channels();
+    for (const ch of chans) {
+      const key = keys.find((k) => ch.recordingPath.endsWith(k.replace(/^fumidai\/recordings/, '')));
+      assert.ok(key, `${ch.recordingPath} not in the bucket: ${keys.join(', ')}`);
+      assert.equal(sha(await body(key)), ch.sha256, 'the object is the sealed recording');
+    }
+    const auditKeys = keys.filter((k) => k.startsWith('fumidai/audit/'));
+    assert.ok(auditKeys.some((k) => /\/\d{4}-\d\d-\d\d\.jsonl$/.test(k)), keys.join(', '));
+    for (const k of auditKeys) assert.ok((await body(k)).toString().includes('"eventName"'));
+    assert.ok(puts.length >= keys.length);
+    assert.ok(puts.every((p) => p.sse === 'AES256'), JSON.stringify(puts));
+    assert.ok(puts.every((p) => p.checksum && /^[A-Za-z0-9+/]{43}=$/.test(p.checksum)), 'a content checksum on every upload');
+  });
+
+  test('a bucket outage loses nothing: the backlog waits, then drains, no object duplicated or corrupted', async () => {
+    await stopProxy();
+    assert.equal((await ssh(cfg, ['web1', 'echo during-outage'])).code, 0, 'sessions go on during the outage');
+    const failed = await b.cli(['ship', '--now'], true);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /fumidai: \d+ file\(s\) could not be shipped \(.*\); they stay in the spool and are retried \(SHIP_FAILED\)/);
+    const status = (await b.cli(['status'])).stdout;
+    assert.match(status, /backlog: [1-9]\d* file\(s\) waiting/);
+    assert.match(status, /fumidai\/recordings\/.*-exec\.bin +1 /);
+    await startProxy(s3port);
+    const drained = await b.cli(['ship', '--now']);
+    assert.match(drained.stdout, /backlog 0/);
+    const keys = await objects();
+    assert.equal(new Set(keys).size, keys.length);
+    const chans = await channels();
+    assert.equal(keys.filter((k) => k.startsWith('fumidai/recordings/')).length, chans.length, 'one object per recording');
+    for (const ch of chans) {
+      const key = keys.find((k) => ch.recordingPath.endsWith(k.replace(/^fumidai\/recordings/, '')))!;
+      assert.equal(sha(await body(key)), ch.sha256);
+    }
+  });
+
+  test('uploaded recordings are pruned locally after the retention period', async () => {
+    const chans = await channels();
+    assert.ok(chans.every((c) => existsSync(c.recordingPath)));
+    const { Shipper } = await import('../src/shipping/shipper.js');
+    const { SqliteStore } = await import('../src/store/sqlite-store.js');
+    const store = new SqliteStore(join(b.data, 'fumidai.db'));
+    const shipper = new Shipper(store, { bucket: BUCKET, prefix: 'fumidai/', region: 'us-east-1', sse: 'AES256', interval: 60, retentionHours: 24 }, { recordings: join(b.data, 'recordings'), audit: join(b.data, 'audit') });
+    assert.equal(await shipper.prune(Date.now()), 0, 'not before the retention period');
+    assert.equal(await shipper.prune(Date.now() + 25 * 3600 * 1000), chans.length);
+    await store.close();
+    assert.ok(chans.every((c) => !existsSync(c.recordingPath)));
+    assert.match((await b.cli(['status'])).stdout, new RegExp(`pruned locally: ${chans.length}`));
+  });
+});
