@@ -30,6 +30,7 @@ export const EVENT_CODES = {
   RecordingFailed: 'FM3000W',
   RecordingInterrupted: 'FM3001W',
   AdminChange: 'FM4000I',
+  KeySyncSkipped: 'FM4001W',
 } as const;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -8,7 +8,12 @@ import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { recoverUnsealed } from '../recording/recovery.js';
 import { auditRoot, openAuditTrail } from '../audit/open.js';
-import { Shipper } from '../shipping/shipper.js';
+import { Shipper, s3Client } from '../shipping/shipper.js';
+import { BucketKeySync } from '../identity/bucket-sync.js';
+import type { AuditTrail } from '../audit/trail.js';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { DataDir } from '../config/data-dir.js';
 import { PolicySource } from '../gateway/policy-source.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
@@ -30,6 +35,7 @@ export function registerServe(program: Command): void {
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
       const audit = openAuditTrail(dir, log);
+      const live = new LiveSessions(store, log);
       const gateway = await startGateway(
         {
           config: dir.config,
@@ -38,7 +44,7 @@ export function registerServe(program: Command): void {
           hostKeys: dir.config.hostKeys.map((k) => dir.readKey(k)),
           upstreamKey: dir.readKey(dir.config.upstream.key),
           seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
-          live: new LiveSessions(store, log),
+          live,
           audit,
           policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
@@ -47,6 +53,7 @@ export function registerServe(program: Command): void {
         opts.listen ?? dir.config.listen,
       );
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
+      if (dir.config.keySync.bucket) startKeySync(dir, store, audit, log, live);
       if (dir.config.shipping.bucket) {
         const shipper = new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
         shipper.start((r) => {
@@ -71,4 +78,33 @@ export function registerServe(program: Command): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** Polls the key bucket; every change is an audit event and a changelog line on stderr. */
+function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, live: LiveSessions): void {
+  const { bucket, prefix, interval } = dir.config.keySync;
+  const sync = new BucketKeySync(s3Client(dir.config.shipping), bucket!, prefix, store);
+  const changelog = (line: string, user: string, key: string) => {
+    process.stderr.write(`${line}\n`);
+    void audit.record('AdminChange', { user: 'bucket-sync' }, { reason: line, target: user, object: key }).catch(() => undefined);
+  };
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const r = await sync.run();
+      for (const u of r.created) changelog(`Creating user account for ${u} (${prefix}${u}.pub)`, u, `${prefix}${u}.pub`);
+      for (const u of r.updated) changelog(`Updating keys of ${u} (${prefix}${u}.pub)`, u, `${prefix}${u}.pub`);
+      for (const u of r.removed) changelog(`Removing user account ${u} (${prefix}${u}.pub deleted)`, u, `${prefix}${u}.pub`);
+      if (r.updated.length || r.removed.length) live.storeChanged(); // removed users and keys lose their live sessions
+      for (const s of r.skipped) void audit.record('KeySyncSkipped', {}, { reason: s.reason, object: s.key }).catch(() => undefined);
+    } catch (err) {
+      log.warn({ event: 'KeySyncFailed', err: (err as Error).message }, 'key bucket not reachable; users stay as they are');
+    } finally {
+      running = false;
+    }
+  };
+  void round();
+  setInterval(() => void round(), interval * 1000).unref();
 }

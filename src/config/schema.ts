@@ -104,6 +104,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    keySync: z
+      .object({
+        /** Bucket whose `<prefix><user>.pub` objects are the users (region and endpoint as for shipping); off without one. */
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a valid S3 bucket name').optional(),
+        prefix: z.string().default('public-keys/'),
+        /** Seconds between listings (an unchanged bucket costs one listing). */
+        interval: z.number().positive().default(60),
+      })
+      .strict()
+      .default({}),
     session: z
       .object({
         /** Seconds without client input before a session ends (PCI DSS 8.2.8 asks for at most 15 minutes). */

@@ -74,6 +74,12 @@ shipping:
   interval: 60
   retentionHours: 24
 
+keySync:
+  # Users and keys from a bucket: <prefix><user>.pub objects (region and endpoint as for shipping).
+  # bucket: my-bastion-keys
+  prefix: public-keys/
+  interval: 60
+
 session:
   # Seconds without client input before a session ends (0 = never; PCI DSS asks for at most 900).
   idleTimeout: 900

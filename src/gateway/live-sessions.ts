@@ -29,6 +29,11 @@ export class LiveSessions {
     this.#sessions.delete(ts);
   }
 
+  /** Changes made by this process do not move the store's change token: say so, and every session is rechecked. */
+  storeChanged(): void {
+    this.#lastToken = -1;
+  }
+
   get size(): number {
     return this.#sessions.size;
   }

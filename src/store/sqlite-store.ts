@@ -35,6 +35,7 @@ const MIGRATIONS: string[] = [
      attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL, shipped_at TEXT,
      shipped_size INTEGER, sha256 TEXT);
    CREATE INDEX spool_due ON spool(state, next_attempt_at);`,
+  `CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, user TEXT NOT NULL);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -287,6 +288,28 @@ export class SqliteStore implements Store {
   }
   async spoolList(): Promise<SpoolItem[]> {
     return (this.#db.prepare('SELECT * FROM spool ORDER BY next_attempt_at').all() as Row[]).map(toSpool);
+  }
+
+  async bucketUsers(): Promise<{ objectKey: string; etag: string; user: string }[]> {
+    return (this.#db.prepare('SELECT * FROM bucket_users').all() as Row[]).map((r) => ({ objectKey: r.object_key, etag: r.etag, user: r.user }));
+  }
+  async applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[]): Promise<'created' | 'updated'> {
+    // One transaction: a user is never half-applied (created without keys, or with a mix of old and new keys).
+    return this.#db.transaction(() => {
+      const exists = this.#db.prepare('SELECT 1 FROM users WHERE name = ?').get(user);
+      if (!exists) this.#db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(user, now());
+      this.#db.prepare('DELETE FROM user_keys WHERE user = ?').run(user);
+      const add = this.#db.prepare('INSERT INTO user_keys (fingerprint, user, type, blob, comment, added_at) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const k of keys) add.run(k.fingerprint, user, k.type, k.blob, k.comment, now());
+      this.#db.prepare('INSERT INTO bucket_users (object_key, etag, user) VALUES (?, ?, ?) ON CONFLICT (object_key) DO UPDATE SET etag = excluded.etag').run(objectKey, etag, user);
+      return exists ? 'updated' : 'created';
+    })();
+  }
+  async removeBucketUser(objectKey: string, user: string): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM users WHERE name = ?').run(user);
+      this.#db.prepare('DELETE FROM bucket_users WHERE object_key = ?').run(objectKey);
+    })();
   }
 
   async close(): Promise<void> {

@@ -161,6 +161,12 @@ export interface Store {
   /** Sealed (or interrupted) recordings not in the spool yet. */
   unspooledRecordings(): Promise<string[]>;
 
+  /** Users that come from `public-keys/<user>.pub` objects, with the ETag last applied. */
+  bucketUsers(): Promise<{ objectKey: string; etag: string; user: string }[]>;
+  /** Creates or updates a bucket user with exactly these keys, atomically. */
+  applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[]): Promise<'created' | 'updated'>;
+  removeBucketUser(objectKey: string, user: string): Promise<void>;
+
   close(): Promise<void>;
 }
 
