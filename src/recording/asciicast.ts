@@ -1,15 +1,20 @@
 // Terminal sessions as asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/), playable by the asciinema tools.
-// Each direction has its own UTF-8 decoder, so a character split across chunks is never corrupted. Bytes that are
-// not valid UTF-8 cannot live in a JSON string: such a chunk also gets a "b" event holding its raw bytes in base64
-// (players ignore unknown event types), so the exact bytes stay recoverable.
-import { StringDecoder } from 'node:string_decoder';
+// Events: "o" output, "i" input, "r" resize ("COLSxROWS"), and fumidai's own "b":
+//   [t, "b", "o:<base64>"]  the exact bytes of the "o" event just before it (likewise "i:" for input),
+//                           written only when those bytes were not valid UTF-8 and so could not live in a JSON string.
+// asciinema 2.x `cat` and `play` only read "o" events and skip every other type (checked against 2.2's source), so
+// "b" keeps the raw bytes recoverable without breaking the players; rawBytes() below puts them back together.
+// Each direction has its own splitter, so a character cut across chunks is written whole, once.
 import type { FileSink, Seal } from './file-sink.js';
+import { stopwatch, type Clock } from './clock.js';
+import { Utf8Splitter, type Utf8Run } from './utf8.js';
 
 export interface CastHeader {
   width: number;
   height: number;
   /** Unix seconds. */
   timestamp: number;
+  /** The audit key. */
   title: string;
   env: { TERM?: string; SHELL?: string };
   /** fumidai's own fields; asciicast v2 readers ignore unknown header keys. */
@@ -18,46 +23,50 @@ export interface CastHeader {
 
 export class AsciicastRecorder {
   readonly sink: FileSink;
-  #start: number;
-  #out = new StringDecoder('utf8');
-  #in = new StringDecoder('utf8');
+  #clock: Clock;
+  #out = new Utf8Splitter();
+  #in = new Utf8Splitter();
   #recordInput: boolean;
 
-  constructor(sink: FileSink, header: CastHeader, recordInput: boolean, startMs = Date.now()) {
+  constructor(sink: FileSink, header: CastHeader, recordInput: boolean, clock: Clock = stopwatch()) {
     this.sink = sink;
-    this.#start = startMs;
+    this.#clock = clock;
     this.#recordInput = recordInput;
     sink.write(JSON.stringify({ version: 2, ...header }) + '\n');
   }
 
   output(chunk: Buffer): void {
-    this.#event('o', chunk, this.#out);
+    this.#event('o', this.#out.write(chunk));
   }
 
   input(chunk: Buffer): void {
-    if (this.#recordInput) this.#event('i', chunk, this.#in);
+    if (this.#recordInput) this.#event('i', this.#in.write(chunk));
   }
 
   resize(cols: number, rows: number): void {
-    this.#line('r', `${cols}x${rows}`);
+    this.sink.write(line(this.#time(), 'r', `${cols}x${rows}`));
   }
 
-  #event(type: 'o' | 'i', chunk: Buffer, decoder: StringDecoder): void {
-    const text = decoder.write(chunk);
-    if (text) this.#line(type, text);
-    if (text.includes('\uFFFD')) this.#line('b', `${type}:${chunk.toString('base64')}`);
+  #event(type: 'o' | 'i', run: Utf8Run | undefined): void {
+    if (!run) return;
+    const t = this.#time();
+    this.sink.write(run.valid ? line(t, type, run.text) : line(t, type, run.text) + line(t, 'b', `${type}:${run.bytes.toString('base64')}`));
   }
 
-  #line(type: string, data: string): void {
-    const t = Math.round(Date.now() - this.#start) / 1000;
-    this.sink.write(`[${t.toFixed(3)}, "${type}", ${JSON.stringify(data)}]\n`);
+  #time(): string {
+    return (Math.round(this.#clock()) / 1000).toFixed(3);
   }
 
+  /** Writes what is left of an unfinished character, then flushes, fsyncs and seals the file. */
   close(): Promise<Seal> {
-    const rest = this.#out.end();
-    if (rest) this.#line('o', rest);
+    this.#event('o', this.#out.end());
+    if (this.#recordInput) this.#event('i', this.#in.end());
     return this.sink.close();
   }
+}
+
+function line(time: string, type: string, data: string): string {
+  return `[${time}, "${type}", ${JSON.stringify(data)}]\n`;
 }
 
 export interface CastEvent {
@@ -66,20 +75,42 @@ export interface CastEvent {
   data: string;
 }
 
-/** Parses an asciicast v2 file; a torn last line (a killed process) is ignored rather than fatal. */
+/** Parses one event line; undefined if it is not one (a torn or damaged line). */
+export function parseEventLine(text: string): CastEvent | undefined {
+  try {
+    const e = JSON.parse(text) as unknown;
+    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'number' || typeof e[1] !== 'string' || typeof e[2] !== 'string') return undefined;
+    return { time: e[0], type: e[1], data: e[2] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses an asciicast v2 file; a torn last line (a killed process) ends the events rather than failing. */
 export function parseCast(text: string): { header: Record<string, unknown>; events: CastEvent[] } {
   const lines = text.split('\n');
   const header = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
   if (header.version !== 2) throw new Error('not an asciicast v2 file');
   const events: CastEvent[] = [];
-  for (const line of lines.slice(1)) {
-    if (!line) continue;
-    try {
-      const [time, type, data] = JSON.parse(line) as [number, string, string];
-      events.push({ time, type, data });
-    } catch {
-      break;
-    }
+  for (const l of lines.slice(1)) {
+    if (!l) continue;
+    const e = parseEventLine(l);
+    if (!e) break;
+    events.push(e);
   }
   return { header, events };
+}
+
+/** The exact bytes of each "o" (or "i") event, with its time: a following "b" event replaces the lossy text. */
+export function rawBytes(events: CastEvent[], type: 'o' | 'i' = 'o'): { time: number; data: Buffer }[] {
+  const out: { time: number; data: Buffer }[] = [];
+  const prefix = `${type}:`;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type !== type) continue;
+    const next = events[i + 1];
+    const exact = next?.type === 'b' && next.data.startsWith(prefix);
+    out.push({ time: e.time, data: exact ? Buffer.from(next.data.slice(prefix.length), 'base64') : Buffer.from(e.data, 'utf8') });
+  }
+  return out;
 }

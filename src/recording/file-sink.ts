@@ -4,8 +4,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 
-const FLUSH_BYTES = 256 * 1024;
-const HIGH_WATER = 1024 * 1024;
+export interface SinkOptions {
+  /** Longest time a write waits in memory: what a SIGKILL can lose. */
+  flushMs?: number;
+  /** Buffered bytes that start a write at once. */
+  flushBytes?: number;
+  /** Buffered bytes above which `full` asks the producer to wait. */
+  highWater?: number;
+  /** Open flags; 'wx' (the default) never replaces an existing file. Tests use 'w' on /dev/full. */
+  flags?: 'wx' | 'w' | 'a';
+}
 
 export interface Seal {
   path: string;
@@ -24,18 +32,28 @@ export class FileSink {
   #timer: NodeJS.Timeout;
   #error: Error | undefined;
   #waiters: (() => void)[] = [];
+  #flushBytes: number;
+  #highWater: number;
+  /** Called once, with the first write error; the error also rejects drained(), flush() callers and close(). */
   onError: (err: Error) => void = () => undefined;
 
-  private constructor(path: string, fh: FileHandle, flushMs: number) {
+  private constructor(path: string, fh: FileHandle, o: SinkOptions) {
     this.path = path;
     this.#fh = fh;
-    this.#timer = setInterval(() => void this.flush(), flushMs);
+    this.#flushBytes = o.flushBytes ?? 256 * 1024;
+    this.#highWater = o.highWater ?? 1024 * 1024;
+    this.#timer = setInterval(() => void this.flush(), o.flushMs ?? 1000);
     this.#timer.unref();
   }
 
   /** Creates the file; fails (never overwrites) if it exists, so a recording cannot be replaced by another. */
-  static async create(path: string, flushMs = 1000): Promise<FileSink> {
-    return new FileSink(path, await open(path, 'wx', 0o640), flushMs);
+  static async create(path: string, options: SinkOptions = {}): Promise<FileSink> {
+    return new FileSink(path, await open(path, options.flags ?? 'wx', 0o640), options);
+  }
+
+  /** Bytes written to the file so far. */
+  get written(): number {
+    return this.#written;
   }
 
   get error(): Error | undefined {
@@ -44,7 +62,7 @@ export class FileSink {
 
   /** True while the unflushed buffer is above the high-water mark: the producer should wait for drained(). */
   get full(): boolean {
-    return this.#pendingBytes >= HIGH_WATER;
+    return this.#pendingBytes >= this.#highWater;
   }
 
   write(data: Buffer | string): void {
@@ -52,7 +70,7 @@ export class FileSink {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     this.#pending.push(buf);
     this.#pendingBytes += buf.length;
-    if (this.#pendingBytes >= FLUSH_BYTES) void this.flush();
+    if (this.#pendingBytes >= this.#flushBytes) void this.flush();
   }
 
   drained(): Promise<void> {
@@ -73,8 +91,15 @@ export class FileSink {
         this.#written += chunk.length;
       })
       .catch((err: Error) => {
-        this.#error ??= err;
-        this.onError(err);
+        if (this.#error) return;
+        this.#error = err;
+        this.#pending = []; // nothing more will be written: do not hold the bytes
+        this.#pendingBytes = 0;
+        try {
+          this.onError(err);
+        } catch {
+          // a failing listener must not turn a reported write error into an unhandled rejection
+        }
       })
       .finally(() => {
         this.#flushing = undefined;
@@ -88,6 +113,7 @@ export class FileSink {
     let offset = 0;
     while (offset < chunk.length) {
       const { bytesWritten } = await this.#fh.write(chunk, offset, chunk.length - offset, this.#written + offset);
+      if (bytesWritten === 0) throw Object.assign(new Error('the recording file accepted no bytes'), { code: 'EIO' });
       offset += bytesWritten;
     }
   }

@@ -1,41 +1,94 @@
-// After a crash (SIGKILL, power loss) recordings are left open: this cuts a torn last line or frame, so every file
-// parses again, and returns its new size and sha256 so the caller can seal it as interrupted.
+// After a crash (SIGKILL, power loss) recordings are left open and may end in a torn line or frame, or in zeros the
+// filesystem never got to overwrite. This keeps the longest prefix that parses, so every player and reader accepts the
+// file, moves the rest (if any) to `<file>.torn` rather than destroying it, and returns the new size and sha256 so the
+// caller can seal the recording as interrupted.
 import { createHash } from 'node:crypto';
-import { readFile, truncate } from 'node:fs/promises';
-import { decodeBinary, MAGIC } from './binary-log.js';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, truncate } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { parseEventLine } from './asciicast.js';
+import { FrameReader, isBinaryLog, MAGIC } from './binary-log.js';
+import type { Store } from '../store/store.js';
 
 export interface Repaired {
   bytes: number;
   sha256: string;
-  /** Bytes cut from a torn tail. */
+  /** Bytes cut from the end. */
   cut: number;
+  /** Where the cut bytes were kept, when there were any. */
+  tornPath?: string;
 }
 
 export async function repairRecording(path: string): Promise<Repaired> {
-  const buf = await readFile(path);
-  let valid = buf.length;
-  if (buf.subarray(0, MAGIC.length).toString() === MAGIC) {
-    valid = decodeBinary(buf).validBytes;
-  } else {
-    // asciicast: every complete event ends with a newline; anything after the last one is torn.
-    const lastNewline = buf.lastIndexOf(0x0a);
-    valid = lastNewline + 1;
+  const fh = await open(path, 'r');
+  const { bytesRead, buffer } = await fh.read(Buffer.alloc(MAGIC.length), 0, MAGIC.length, 0);
+  const size = (await fh.stat()).size;
+  await fh.close();
+  const valid = isBinaryLog(buffer.subarray(0, bytesRead)) ? await validBinary(path) : await validCast(path);
+  if (valid === 0) throw new Error('no readable header: not a recording, or nothing of it reached the disk');
+  let tornPath: string | undefined;
+  if (valid < size) {
+    tornPath = `${path}.torn`;
+    // Overwritten, not 'wx': a recovery cut short before the truncate repeats it with the same bytes.
+    await pipeline(createReadStream(path, { start: valid }), createWriteStream(tornPath, { mode: 0o640 }));
+    await truncate(path, valid);
   }
-  if (valid < buf.length) await truncate(path, valid);
-  const kept = buf.subarray(0, valid);
-  return { bytes: kept.length, sha256: createHash('sha256').update(kept).digest('hex'), cut: buf.length - valid };
+  return { bytes: valid, sha256: await sha256Of(path, valid), cut: size - valid, ...(tornPath ? { tornPath } : {}) };
+}
+
+async function validBinary(path: string): Promise<number> {
+  const reader = new FrameReader();
+  for await (const chunk of createReadStream(path)) {
+    reader.push(chunk as Buffer);
+    if (reader.broken) break;
+  }
+  return reader.header ? reader.validBytes : 0;
+}
+
+/** Bytes up to the end of the last good line: a version 2 header, then events, each ended by a newline. */
+async function validCast(path: string): Promise<number> {
+  let valid = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  let first = true;
+  for await (const chunk of createReadStream(path)) {
+    let buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let nl: number;
+    while ((nl = buf.indexOf(0x0a)) !== -1) {
+      const text = buf.subarray(0, nl).toString('utf8');
+      if (!(first ? isCastHeader(text) : parseEventLine(text))) return valid;
+      first = false;
+      valid += nl + 1;
+      buf = buf.subarray(nl + 1);
+    }
+    carry = Buffer.from(buf);
+  }
+  return valid; // whatever follows the last newline is a line the writer never finished
+}
+
+function isCastHeader(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { version?: unknown }).version === 2;
+  } catch {
+    return false;
+  }
+}
+
+async function sha256Of(path: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  if (bytes > 0) for await (const c of createReadStream(path, { end: bytes - 1 })) hash.update(c as Buffer);
+  return hash.digest('hex');
 }
 
 /** Seals, as interrupted, every channel recording a previous process left open. Returns what it did. */
-export async function recoverUnsealed(store: import('../store/store.js').Store): Promise<{ path: string; cut: number; error?: string }[]> {
-  const done: { path: string; cut: number; error?: string }[] = [];
+export async function recoverUnsealed(store: Store): Promise<{ path: string; cut: number; tornPath?: string; error?: string }[]> {
+  const done: { path: string; cut: number; tornPath?: string; error?: string }[] = [];
   for (const ch of await store.unsealedChannels()) {
     try {
       const r = await repairRecording(ch.recordingPath);
       await store.sealChannel(ch.auditKey, ch.channel, {
         endedAt: new Date().toISOString(), bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, sha256: r.sha256, recordingBytes: r.bytes, state: 'interrupted',
       });
-      done.push({ path: ch.recordingPath, cut: r.cut });
+      done.push({ path: ch.recordingPath, cut: r.cut, ...(r.tornPath ? { tornPath: r.tornPath } : {}) });
     } catch (err) {
       await store.sealChannel(ch.auditKey, ch.channel, { bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, state: 'failed' });
       done.push({ path: ch.recordingPath, cut: 0, error: (err as Error).message });

@@ -1,6 +1,6 @@
 // Timed playback of a recording: what the user saw, at the speed it happened (or faster, with long pauses cut).
 import { readFile } from 'node:fs/promises';
-import { parseCast } from './asciicast.js';
+import { parseCast, rawBytes } from './asciicast.js';
 import { decodeBinary, MAGIC, STREAM } from './binary-log.js';
 
 export interface ReplayOptions {
@@ -25,9 +25,8 @@ export async function outputOf(path: string): Promise<Timed[]> {
       .frames.filter((f) => f.stream === STREAM.stdout || f.stream === STREAM.stderr)
       .map((f) => ({ time: f.ms / 1000, data: f.data, stream: f.stream === STREAM.stdout ? 'stdout' : 'stderr' }));
   }
-  return parseCast(buf.toString('utf8'))
-    .events.filter((e) => e.type === 'o')
-    .map((e) => ({ time: e.time, data: Buffer.from(e.data), stream: 'stdout' as const }));
+  // The exact bytes, including any that were not UTF-8 (kept in "b" events).
+  return rawBytes(parseCast(buf.toString('utf8')).events).map((e) => ({ ...e, stream: 'stdout' as const }));
 }
 
 export async function replay(events: Timed[], write: (e: Timed) => void, opts: ReplayOptions, sleep = defaultSleep): Promise<void> {

@@ -1,192 +1,202 @@
 // A passive SFTP (v3) parser of both directions: it never changes a byte, it only watches requests and replies to
-// turn open → read/write → close into "file X written, N bytes, sha256 S", and notes removes, renames and mkdirs.
+// turn open → read/write → close into "file X written, N bytes, sha256 S", and notes removes, renames, links, mkdirs
+// and attribute changes with the result the server gave. Requests are matched to replies by id.
 // Pure: fed chunks split anywhere, emits FileOps through a callback. Unit-tested without sockets.
-import { createHash, type Hash } from 'node:crypto';
 import type { FileOp } from './file-ops.js';
+import { FieldReader, PacketStream } from './sftp-packets.js';
+import { TransferHash } from './transfer-hash.js';
 
 const T = {
-  OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, SETSTAT: 9, REMOVE: 13, MKDIR: 14, RMDIR: 15, RENAME: 18, EXTENDED: 200,
-  STATUS: 101, HANDLE: 102, DATA: 103,
+  INIT: 1, VERSION: 2, OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, SETSTAT: 9, FSETSTAT: 10, REMOVE: 13, MKDIR: 14, RMDIR: 15,
+  RENAME: 18, SYMLINK: 20, EXTENDED: 200, STATUS: 101, HANDLE: 102, DATA: 103,
 } as const;
 const FXF_WRITE = 0x02;
-const MAX_PACKET = 1024 * 1024; // larger is not SFTP (or not one we can follow): stop parsing rather than buffer it
+const FX_OK = 0;
+const FX_EOF = 1;
 
-interface Transfer {
-  hash: Hash;
-  next: bigint;
-  bytes: number;
-  inOrder: boolean;
-}
 interface OpenFile {
   path: string;
-  writing: boolean;
-  read: Transfer;
-  write: Transfer;
+  writeMode: boolean;
+  read: TransferHash;
+  write: TransferHash;
+  /** The first failure the server reported for a read or write on this handle. */
+  failure?: string;
 }
 type Pending =
-  | { kind: 'open'; path: string; writing: boolean }
+  | { kind: 'open'; path: string; writeMode: boolean }
   | { kind: 'read'; handle: string; offset: bigint }
+  | { kind: 'write'; handle: string }
   | { kind: 'close'; handle: string }
   | { kind: 'simple'; op: FileOp['op']; path: string; to?: string };
-
-const transfer = (): Transfer => ({ hash: createHash('sha256'), next: 0n, bytes: 0, inOrder: true });
-
-class Reader {
-  #b: Buffer;
-  #p: number;
-  constructor(b: Buffer, p: number) {
-    this.#b = b;
-    this.#p = p;
-  }
-  u32(): number {
-    const v = this.#b.readUInt32BE(this.#p);
-    this.#p += 4;
-    return v;
-  }
-  u64(): bigint {
-    const v = this.#b.readBigUInt64BE(this.#p);
-    this.#p += 8;
-    return v;
-  }
-  bytes(): Buffer {
-    const len = this.u32();
-    const v = this.#b.subarray(this.#p, this.#p + len);
-    if (v.length !== len) throw new RangeError('short string');
-    this.#p += len;
-    return v;
-  }
-  str(): string {
-    return this.bytes().toString('utf8');
-  }
-}
-
-/** Splits a byte stream into SFTP packets (4-byte length prefix). */
-class PacketStream {
-  #buf: Buffer = Buffer.alloc(0);
-  broken = false;
-  constructor(private onPacket: (type: number, body: Buffer) => void) {}
-  push(chunk: Buffer): void {
-    if (this.broken) return;
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
-    let p = 0;
-    while (this.#buf.length - p >= 5) {
-      const len = this.#buf.readUInt32BE(p);
-      if (len < 1 || len > MAX_PACKET) {
-        this.broken = true;
-        return;
-      }
-      if (this.#buf.length - p - 4 < len) break;
-      const packet = this.#buf.subarray(p + 4, p + 4 + len);
-      p += 4 + len;
-      try {
-        this.onPacket(packet[0]!, packet);
-      } catch {
-        // A malformed packet is the server's to refuse; the tracker just does not learn from it.
-      }
-    }
-    this.#buf = p === this.#buf.length ? Buffer.alloc(0) : Buffer.from(this.#buf.subarray(p));
-  }
-}
 
 export class SftpTracker {
   #pending = new Map<number, Pending>();
   #files = new Map<string, OpenFile>();
-  #fromClient: PacketStream;
-  #fromServer: PacketStream;
+  #fromClient = new PacketStream((p) => this.#safely(() => this.#request(p)));
+  #fromServer = new PacketStream((p) => this.#safely(() => this.#reply(p)));
   #emit: (op: FileOp) => void;
 
   constructor(emit: (op: FileOp) => void) {
     this.#emit = emit;
-    this.#fromClient = new PacketStream((t, b) => this.#request(t, b));
-    this.#fromServer = new PacketStream((t, b) => this.#reply(t, b));
   }
 
+  /** Bytes the client sent toward the server. */
   clientData(chunk: Buffer): void {
     this.#fromClient.push(chunk);
   }
 
+  /** Bytes the server sent back. */
   serverData(chunk: Buffer): void {
     this.#fromServer.push(chunk);
   }
 
-  /** Files still open when the channel ends are reported too, marked as not closed. */
-  end(): void {
-    for (const file of this.#files.values()) this.#report(file, 'channel closed before the file was');
-    this.#files.clear();
+  /** True once either direction stopped looking like SFTP: file operations after that point are not reported. */
+  get lost(): boolean {
+    return this.#fromClient.broken || this.#fromServer.broken;
   }
 
-  #request(type: number, body: Buffer): void {
-    const r = new Reader(body, 1);
-    if (type === 1) return; // INIT carries a version, not an id
+  /** Files still open when the channel ends are reported too, with that as their result. */
+  end(): void {
+    for (const file of this.#files.values()) this.#report(file, 'not closed: the channel ended first');
+    this.#files.clear();
+    this.#pending.clear();
+  }
+
+  #safely(parse: () => void): void {
+    try {
+      parse();
+    } catch {
+      // A malformed packet is the server's to refuse; the tracker just does not learn from it.
+    }
+  }
+
+  #request(packet: Buffer): void {
+    const r = new FieldReader(packet);
+    const type = r.u8();
+    if (type === T.INIT) return; // carries a version, not an id
     const id = r.u32();
+    const simple = (op: FileOp['op'], path: string, to?: string) => this.#pending.set(id, { kind: 'simple', op, path, ...(to !== undefined ? { to } : {}) });
     switch (type) {
       case T.OPEN: {
         const path = r.str();
-        this.#pending.set(id, { kind: 'open', path, writing: (r.u32() & FXF_WRITE) !== 0 });
+        this.#pending.set(id, { kind: 'open', path, writeMode: (r.u32() & FXF_WRITE) !== 0 });
         return;
       }
-      case T.READ:
-        this.#pending.set(id, { kind: 'read', handle: r.bytes().toString('hex'), offset: r.u64() });
+      case T.READ: {
+        const handle = key(r.bytes());
+        this.#pending.set(id, { kind: 'read', handle, offset: r.u64() });
+        const file = this.#files.get(handle);
+        if (file) file.read.touched = true; // read even if the file turns out empty
         return;
+      }
       case T.WRITE: {
-        const file = this.#files.get(r.bytes().toString('hex'));
-        if (file) feed(file.write, r.u64(), r.bytes());
+        const handle = key(r.bytes());
+        const offset = r.u64();
+        this.#files.get(handle)?.write.add(offset, r.bytes());
+        this.#pending.set(id, { kind: 'write', handle });
         return;
       }
       case T.CLOSE:
-        this.#pending.set(id, { kind: 'close', handle: r.bytes().toString('hex') });
+        this.#pending.set(id, { kind: 'close', handle: key(r.bytes()) });
         return;
-      case T.REMOVE:
-        return void this.#pending.set(id, { kind: 'simple', op: 'remove', path: r.str() });
-      case T.MKDIR:
-        return void this.#pending.set(id, { kind: 'simple', op: 'mkdir', path: r.str() });
-      case T.RMDIR:
-        return void this.#pending.set(id, { kind: 'simple', op: 'rmdir', path: r.str() });
-      case T.SETSTAT:
-        return void this.#pending.set(id, { kind: 'simple', op: 'setstat', path: r.str() });
-      case T.RENAME:
-        return void this.#pending.set(id, { kind: 'simple', op: 'rename', path: r.str(), to: r.str() });
+      case T.FSETSTAT: {
+        const file = this.#files.get(key(r.bytes()));
+        if (file) simple('setstat', file.path);
+        return;
+      }
+      case T.SETSTAT: return void simple('setstat', r.str());
+      case T.REMOVE: return void simple('remove', r.str());
+      case T.MKDIR: return void simple('mkdir', r.str());
+      case T.RMDIR: return void simple('rmdir', r.str());
+      case T.RENAME: return void simple('rename', r.str(), r.str());
+      case T.SYMLINK: {
+        // OpenSSH sends (target, link), the reverse of the draft: it is the implementation everyone follows.
+        const target = r.str();
+        return void simple('symlink', r.str(), target);
+      }
       case T.EXTENDED: {
-        if (r.str() === 'posix-rename@openssh.com') this.#pending.set(id, { kind: 'simple', op: 'rename', path: r.str(), to: r.str() });
+        const name = r.str();
+        if (name === 'posix-rename@openssh.com') simple('rename', r.str(), r.str());
+        else if (name === 'hardlink@openssh.com') {
+          const existing = r.str();
+          simple('link', r.str(), existing);
+        }
         return;
       }
     }
   }
 
-  #reply(type: number, body: Buffer): void {
-    if (type === 2) return; // VERSION
-    const r = new Reader(body, 1);
+  #reply(packet: Buffer): void {
+    const r = new FieldReader(packet);
+    const type = r.u8();
+    if (type === T.VERSION) return;
     const id = r.u32();
     const pending = this.#pending.get(id);
     if (!pending) return;
     this.#pending.delete(id);
-    if (pending.kind === 'open' && type === T.HANDLE) {
-      this.#files.set(r.bytes().toString('hex'), { path: pending.path, writing: pending.writing, read: transfer(), write: transfer() });
-    } else if (pending.kind === 'read' && type === T.DATA) {
-      const file = this.#files.get(pending.handle);
-      if (file) feed(file.read, pending.offset, r.bytes());
-    } else if (pending.kind === 'close') {
-      const file = this.#files.get(pending.handle);
-      this.#files.delete(pending.handle);
-      if (file) this.#report(file, 'ok');
-    } else if (pending.kind === 'simple' && type === T.STATUS) {
-      const code = r.u32();
-      const message = code === 0 ? 'ok' : r.str() || `status ${code}`;
-      this.#emit({ op: pending.op, path: pending.path, ...(pending.to ? { to: pending.to } : {}), result: message });
+    const status = type === T.STATUS ? readStatus(r) : undefined;
+    switch (pending.kind) {
+      case 'open':
+        if (type === T.HANDLE) {
+          this.#files.set(key(r.bytes()), { path: pending.path, writeMode: pending.writeMode, read: new TransferHash(), write: new TransferHash() });
+        } else if (status) {
+          // A refused open is worth an audit line too: someone tried to read or write that file.
+          this.#emit({ op: pending.writeMode ? 'write' : 'read', path: pending.path, bytes: 0, result: status.message });
+        }
+        return;
+      case 'read': {
+        const file = this.#files.get(pending.handle);
+        if (!file) return;
+        if (type === T.DATA) file.read.add(pending.offset, r.bytes());
+        else if (status && status.code !== FX_OK && status.code !== FX_EOF) file.failure ??= status.message;
+        return;
+      }
+      case 'write': {
+        const file = this.#files.get(pending.handle);
+        if (file && status && status.code !== FX_OK) file.failure ??= status.message;
+        return;
+      }
+      case 'close': {
+        const file = this.#files.get(pending.handle);
+        if (!file) return;
+        this.#files.delete(pending.handle);
+        this.#report(file, file.failure ?? status?.message ?? 'ok');
+        return;
+      }
+      case 'simple':
+        if (status) this.#emit({ op: pending.op, path: pending.path, ...(pending.to !== undefined ? { to: pending.to } : {}), result: status.message });
+        return;
     }
   }
 
+  /** One operation per direction that moved bytes; a file opened for writing counts as written even if empty. */
   #report(file: OpenFile, result: string): void {
-    const done = (op: 'read' | 'write', t: Transfer) =>
-      this.#emit({ op, path: file.path, bytes: t.bytes, ...(t.inOrder ? { sha256: t.hash.digest('hex') } : {}), result });
-    if (file.writing) done('write', file.write);
-    else if (file.read.bytes > 0) done('read', file.read);
+    const done = (op: 'read' | 'write', t: TransferHash) => {
+      const sha256 = t.digest();
+      this.#emit({ op, path: file.path, bytes: t.bytes, ...(sha256 ? { sha256 } : {}), result });
+    };
+    if (file.writeMode || file.write.touched) done('write', file.write);
+    if (file.read.touched) done('read', file.read);
   }
 }
 
-function feed(t: Transfer, offset: bigint, data: Buffer): void {
-  t.bytes += data.length;
-  if (offset !== t.next) t.inOrder = false;
-  if (t.inOrder) t.hash.update(data);
-  t.next = offset + BigInt(data.length);
+function key(handle: Buffer): string {
+  return handle.toString('hex');
 }
+
+function readStatus(r: FieldReader): { code: number; message: string } {
+  const code = r.u32();
+  if (code === FX_OK) return { code, message: 'ok' };
+  let text = '';
+  try {
+    text = r.str();
+  } catch {
+    // SFTP v3 servers may omit the message
+  }
+  // The server's text goes into the index: keep it to one short line.
+  return { code, message: text.replace(/\s+/g, ' ').slice(0, 200) || (STATUS_NAMES[code] ?? `status ${code}`) };
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  1: 'end of file', 2: 'no such file', 3: 'permission denied', 4: 'failure', 5: 'bad message', 8: 'operation unsupported',
+};

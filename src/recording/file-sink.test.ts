@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FileSink } from './file-sink.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fumidai-sink-'));
+
+test('file sink: small writes are coalesced in memory and reach the file within flushMs', async () => {
+  const path = join(dir, 'coalesce');
+  const sink = await FileSink.create(path, { flushMs: 100 });
+  for (let i = 0; i < 1000; i++) sink.write(`line ${i}\n`);
+  await sleep(10);
+  assert.equal(statSync(path).size, 0, 'nothing written per call');
+  await sleep(250);
+  assert.ok(statSync(path).size > 0, 'the timer flushed the buffer');
+  const seal = await sink.close();
+  assert.equal(seal.bytes, statSync(path).size);
+});
+
+test('file sink: a big buffer is flushed at once; above the high-water mark the producer is told to wait', async () => {
+  const sink = await FileSink.create(join(dir, 'pressure'), { flushMs: 60_000, flushBytes: 1024, highWater: 4096 });
+  sink.write(Buffer.alloc(8192));
+  sink.write(Buffer.alloc(8192)); // while the first flush is in flight
+  assert.equal(sink.full, true);
+  await sink.drained();
+  await sink.flush();
+  assert.equal(sink.full, false);
+  assert.equal((await sink.close()).bytes, 16384);
+});
+
+test('file sink: ENOSPC (/dev/full) surfaces everywhere: onError, write, drained, flush callers and close', async () => {
+  const sink = await FileSink.create('/dev/full', { flags: 'w', highWater: 10 });
+  const seen: Error[] = [];
+  sink.onError = (err) => seen.push(err);
+  sink.write('x'.repeat(100));
+  await sink.flush();
+  assert.equal(seen.length, 1);
+  assert.equal((seen[0] as NodeJS.ErrnoException).code, 'ENOSPC');
+  assert.equal((sink.error as NodeJS.ErrnoException).code, 'ENOSPC');
+  assert.throws(() => sink.write('more'), /ENOSPC/);
+  await assert.rejects(sink.drained(), /ENOSPC/);
+  await assert.rejects(sink.close(), /ENOSPC/);
+});
+
+test('file sink: never overwrites a recording; an unwritable place fails at creation', async (t) => {
+  await (await FileSink.create(join(dir, 'x'))).close();
+  await assert.rejects(FileSink.create(join(dir, 'x')), /EEXIST/);
+  await assert.rejects(FileSink.create(join(dir, 'no-such-dir', 'y')), /ENOENT/);
+  const ro = join(dir, 'read-only');
+  mkdirSync(ro);
+  chmodSync(ro, 0o555);
+  chmodSync(dir, 0o755);
+  if (process.getuid?.() !== 0) return void (await assert.rejects(FileSink.create(join(ro, 'z')), /EACCES/));
+  // Root ignores directory permissions: try as nobody in a child process.
+  const script = `import { FileSink } from ${JSON.stringify(new URL('./file-sink.js', import.meta.url).href)};
+    FileSink.create(${JSON.stringify(join(ro, 'z'))}).then(() => console.log('created'), (e) => console.log(e.code));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  if (child.error || child.status !== 0) return t.skip(`EACCES part skipped: cannot run a child as nobody (${child.error?.message ?? child.stderr})`);
+  assert.equal(child.stdout.trim(), 'EACCES');
+});

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AsciicastRecorder, parseCast } from './asciicast.js';
+import { BinaryRecorder, decodeBinary, STREAM } from './binary-log.js';
+import { FileSink } from './file-sink.js';
+import { repairRecording } from './recovery.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fumidai-recover-'));
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const header = { width: 80, height: 24, timestamp: 0, title: 'k', env: {}, fumidai: { auditKey: 'k', user: 'u', target: 't', login: 'l', channel: 0 } };
+
+async function cast(name: string): Promise<{ path: string; good: Buffer }> {
+  const path = join(dir, name);
+  const rec = new AsciicastRecorder(await FileSink.create(path), header, true);
+  rec.output(Buffer.from('line one\r\n'));
+  rec.output(Buffer.from('line two ✓\r\n'));
+  await rec.close();
+  return { path, good: readFileSync(path) };
+}
+
+test('recovery: a torn last line is cut (and kept aside); the file then plays in asciinema', async (t) => {
+  const { path, good } = await cast('torn.cast');
+  appendFileSync(path, '[1.234, "o", "line thr');
+  const r = await repairRecording(path);
+  assert.deepEqual(readFileSync(path), good);
+  assert.deepEqual(r, { bytes: good.length, sha256: sha(good), cut: 22, tornPath: `${path}.torn` });
+  assert.equal(readFileSync(`${path}.torn`, 'utf8'), '[1.234, "o", "line thr');
+  if (!existsSync('/usr/bin/asciinema') || !existsSync('/usr/bin/script')) return t.skip('asciinema or script(1) is not installed');
+  const shown = execFileSync('script', ['-qec', `asciinema cat ${path}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(shown.toString(), 'line one\r\nline two ✓\r\n');
+});
+
+test('recovery: zeros left by a crash are cut, in asciicast and binary logs alike', async () => {
+  const { path, good } = await cast('zeros.cast');
+  appendFileSync(path, Buffer.concat([Buffer.alloc(100), Buffer.from('\n')]));
+  assert.equal((await repairRecording(path)).bytes, good.length);
+  assert.equal(parseCast(readFileSync(path, 'utf8')).events.length, 2);
+
+  const bin = join(dir, 'zeros.bin');
+  const rec = new BinaryRecorder(await FileSink.create(bin), { kind: 'exec' });
+  rec.frame(STREAM.stdout, Buffer.from('out'));
+  await rec.close();
+  const whole = readFileSync(bin);
+  appendFileSync(bin, Buffer.alloc(8192));
+  const r = await repairRecording(bin);
+  assert.deepEqual([r.bytes, r.cut, r.sha256], [whole.length, 8192, sha(whole)]);
+  assert.equal(decodeBinary(readFileSync(bin)).complete, true);
+});
+
+test('recovery: a torn binary frame is cut; an intact file is left alone', async () => {
+  const bin = join(dir, 'torn.bin');
+  const rec = new BinaryRecorder(await FileSink.create(bin), { kind: 'exec' });
+  rec.frame(STREAM.stdout, Buffer.alloc(1000, 1));
+  rec.frame(STREAM.stderr, Buffer.alloc(1000, 2));
+  await rec.close();
+  const full = readFileSync(bin);
+  writeFileSync(bin, full.subarray(0, full.length - 5));
+  const r = await repairRecording(bin);
+  assert.equal(r.cut, 1009 - 5);
+  assert.equal(decodeBinary(readFileSync(bin)).frames.length, 1);
+  const again = await repairRecording(bin);
+  assert.deepEqual([again.cut, again.tornPath], [0, undefined]);
+});
+
+test('recovery: a file with no readable header is reported, not emptied', async () => {
+  const path = join(dir, 'junk.cast');
+  writeFileSync(path, 'garbage\n');
+  await assert.rejects(repairRecording(path), /no readable header/);
+  assert.equal(readFileSync(path, 'utf8'), 'garbage\n');
+});

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTap, type TapTarget } from './tap.js';
+
+const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
+
+test('tap: bytes pass unchanged and are recorded once each', async () => {
+  const chunks = Array.from({ length: 50 }, () => randomBytes(1000));
+  const recorded: Buffer[] = [];
+  const passed: Buffer[] = [];
+  const target: TapTarget = { full: false, drained: () => Promise.resolve() };
+  await pipeline(Readable.from(chunks), createTap(target, (c) => recorded.push(c)), collect(passed));
+  assert.deepEqual(Buffer.concat(passed), Buffer.concat(chunks));
+  assert.deepEqual(Buffer.concat(recorded), Buffer.concat(chunks));
+});
+
+test('tap: while the recorder is full, nothing passes until it drains', async () => {
+  let release!: () => void;
+  const target: TapTarget = { full: true, drained: () => new Promise<void>((r) => (release = r)) };
+  const passed: Buffer[] = [];
+  const tap = createTap(target, () => undefined);
+  tap.pipe(collect(passed));
+  tap.write(Buffer.from('held'));
+  await sleep(20);
+  assert.equal(passed.length, 0);
+  target.full = false;
+  release();
+  await sleep(5);
+  assert.deepEqual(passed.map(String), ['held']);
+});
+
+test('tap: a recorder failure (while recording or while waiting) errors the stream', async () => {
+  const failing = createTap({ full: false, drained: () => Promise.resolve() }, () => {
+    throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+  });
+  await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), failing, collect([])), /no space/);
+  const waiting = createTap({ full: true, drained: () => Promise.reject(new Error('EACCES')) }, () => undefined);
+  await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), waiting, collect([])), /EACCES/);
+});
