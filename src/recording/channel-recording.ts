@@ -74,7 +74,10 @@ export class ChannelRecording {
     const path = join(dir, `${String(info.channel).padStart(2, '0')}-${info.kind}.${ext}`);
     const rec = new ChannelRecording(info, path, await FileSink.create(path));
     await rec.#sink.flush(); // the header is on disk before the channel opens: a write problem shows now
-    if (rec.#sink.error) throw rec.#sink.error;
+    if (rec.#sink.error) {
+      await rec.#sink.close().catch(() => undefined); // releases the file and the flush timer; the error is thrown below
+      throw rec.#sink.error;
+    }
     return rec;
   }
 
@@ -84,6 +87,11 @@ export class ChannelRecording {
 
   onError(listener: (err: Error) => void): void {
     this.#sink.onError = listener;
+  }
+
+  /** True when an sftp stream stopped parsing as SFTP: file operations after that point are missing (worth a log line). */
+  get fileOpsLost(): boolean {
+    return this.#sftp?.lost ?? false;
   }
 
   get full(): boolean {

@@ -60,6 +60,11 @@ export class FileSink {
     return this.#error;
   }
 
+  /** Bytes waiting in memory (not counting a write in flight). */
+  get buffered(): number {
+    return this.#pendingBytes;
+  }
+
   /** True while the unflushed buffer is above the high-water mark: the producer should wait for drained(). */
   get full(): boolean {
     return this.#pendingBytes >= this.#highWater;

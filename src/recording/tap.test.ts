@@ -4,6 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BinaryRecorder, STREAM } from './binary-log.js';
+import { FileSink } from './file-sink.js';
 import { createTap, type TapTarget } from './tap.js';
 
 const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
@@ -40,4 +45,24 @@ test('tap: a recorder failure (while recording or while waiting) errors the stre
   await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), failing, collect([])), /no space/);
   const waiting = createTap({ full: true, drained: () => Promise.reject(new Error('EACCES')) }, () => undefined);
   await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), waiting, collect([])), /EACCES/);
+});
+
+test('tap: with a real recording file behind it, memory stays bounded however fast the source is', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'fumidai-tap-')), 'big.bin');
+  const highWater = 256 * 1024;
+  const sink = await FileSink.create(path, { highWater, flushBytes: 64 * 1024 });
+  const rec = new BinaryRecorder(sink, { kind: 'exec' });
+  const chunk = randomBytes(32 * 1024);
+  let maxBuffered = 0;
+  const source = Readable.from((function* () {
+    for (let i = 0; i < 1600; i++) yield chunk; // 50 MiB, produced as fast as it is pulled
+  })());
+  await pipeline(source, createTap(sink, (c) => {
+    rec.frame(STREAM.stdout, c);
+    maxBuffered = Math.max(maxBuffered, sink.buffered);
+  }), new Writable({ write: (_c, _e, done) => done() }));
+  const seal = await rec.close();
+  assert.ok(maxBuffered <= highWater + 2 * (chunk.length + 9), `buffered up to ${maxBuffered}`);
+  assert.equal(seal.bytes, statSync(path).size);
+  assert.equal(seal.bytes > 1600 * chunk.length, true);
 });
