@@ -7,6 +7,7 @@
 // Each direction has its own splitter, so a character cut across chunks is written whole, once.
 import type { FileSink, Seal } from './file-sink.js';
 import { stopwatch, type Clock } from './clock.js';
+import { jsonStringBytes } from './json-bytes.js';
 import { Utf8Splitter, type Utf8Run } from './utf8.js';
 
 export interface CastHeader {
@@ -50,7 +51,14 @@ export class AsciicastRecorder {
   #event(type: 'o' | 'i', run: Utf8Run | undefined): void {
     if (!run) return;
     const t = this.#time();
-    this.sink.write(run.valid ? line(t, type, run.text) : line(t, type, run.text) + line(t, 'b', `${type}:${run.bytes.toString('base64')}`));
+    if (run.valid) {
+      // The common case, kept off JS strings: the bytes are escaped in place (same output as JSON.stringify).
+      this.sink.write(`[${t}, "${type}", `);
+      this.sink.write(jsonStringBytes(run.bytes));
+      this.sink.write(']\n');
+    } else {
+      this.sink.write(line(t, type, run.bytes.toString('utf8')) + line(t, 'b', `${type}:${run.bytes.toString('base64')}`));
+    }
   }
 
   #time(): string {

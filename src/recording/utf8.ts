@@ -1,11 +1,11 @@
 // Splits a byte stream into runs that end on UTF-8 character boundaries, keeping the exact bytes of each run: a
 // character cut across two chunks is carried to the next one instead of being turned into U+FFFD twice. Unlike
-// node:string_decoder, it tells which bytes made each piece of text, so invalid bytes can be kept verbatim.
+// node:string_decoder, it hands back bytes, not text: invalid bytes can be kept verbatim, and valid ones need never
+// become a JS string at all.
 import { isUtf8 } from 'node:buffer';
 
 export interface Utf8Run {
-  text: string;
-  /** The bytes the text came from; `valid` is false when they are not UTF-8 (the text then holds U+FFFD for them). */
+  /** Whole characters only; `valid` is false when they are not UTF-8 (decoding gives U+FFFD for those bytes). */
   bytes: Buffer;
   valid: boolean;
 }
@@ -13,7 +13,7 @@ export interface Utf8Run {
 export class Utf8Splitter {
   #carry: Buffer | undefined;
 
-  /** The complete characters so far (undefined if none yet); an unfinished last character waits for the next chunk. */
+  /** The bytes of the complete characters so far (undefined if none); an unfinished last one waits for the next chunk. */
   write(chunk: Buffer): Utf8Run | undefined {
     const buf = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
     const n = completeLength(buf);
@@ -30,7 +30,7 @@ export class Utf8Splitter {
 }
 
 function run(bytes: Buffer): Utf8Run {
-  return { text: bytes.toString('utf8'), bytes, valid: isUtf8(bytes) };
+  return { bytes, valid: isUtf8(bytes) };
 }
 
 /** Length of the prefix of `buf` that does not end inside a character that could still be completed. */
