@@ -76,15 +76,25 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
     throw new Error(`target sshd did not start: ${log}`);
   }
   // sshd retitles its per-connection processes, so find them as descendants of the listener, not by name.
+  // The whole tree is frozen before it is killed, as a host that dies would be: killing the shell before its sshd
+  // would let that sshd report an exit-signal instead of the connection simply dropping.
   const killAll = async () => {
     if (child.pid === undefined) return;
-    for (const pid of [...(await descendants(child.pid)), child.pid]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+    const signalAll = (pids: number[], signal: NodeJS.Signals) => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
       }
-    }
+    };
+    signalAll([child.pid], 'SIGSTOP'); // no new connections while the tree is walked
+    let tree = [child.pid, ...(await descendants(child.pid))];
+    signalAll(tree, 'SIGSTOP');
+    tree = [...new Set([...tree, ...(await descendants(child.pid))])]; // anything forked while we walked
+    signalAll(tree, 'SIGSTOP');
+    signalAll(tree, 'SIGKILL');
   };
   return {
     port,
