@@ -24,6 +24,8 @@ const messages = {
   ACCESS_REVOKED: (why: string) => `session ended, access revoked: ${why}`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
+  FORWARD_NO_TARGET: (dest: string) =>
+    `port forwarding to ${dest} needs a target to start from: ssh -J BASTION -W ${dest} TARGET, or LOGIN@TARGET as the user name`,
   UPSTREAM_REFUSED: (target: string, addr: string) => `target '${target}' (${addr}) refused the connection`,
   UPSTREAM_TIMEOUT: (target: string, addr: string, seconds: number) =>
     `target '${target}' (${addr}) did not answer within ${seconds}s`,

@@ -74,7 +74,7 @@ describe('gateway faults', () => {
 
   test('port forwarding is refused with a clear message', async () => {
     // OpenSSH prints a channel's open-failure reason at LogLevel INFO (its default).
-    expectLine(await ssh(cfg, ['-o', 'LogLevel=INFO', '-W', 'web1:80', 'bastion']), /port forwarding is not allowed through this bastion \(CHANNEL_DENIED\)/);
+    expectLine(await ssh(cfg, ['-o', 'LogLevel=INFO', '-W', 'web1:80', 'bastion']), /fumidai: port forwarding to web1:80 needs a target to start from: ssh -J BASTION -W web1:80 TARGET, or LOGIN@TARGET as the user name \(FORWARD_NO_TARGET\)/);
   });
 
   test('an unreachable target: refused, and silent until the timeout', async () => {

@@ -24,7 +24,7 @@ export class AuditTrail {
   async record(eventName: EventName, ctx: AuditContext, fields: EventFields = {}): Promise<void> {
     const { reason, result, ...details } = fields;
     const level = result === 'failure' || /W$/.test(eventName) ? 'warn' : 'info';
-    this.#logger[level]({ event: eventName, ...ctx, ...(reason ? { reason } : {}), ...details }, eventName);
+    this.#logger[level]({ event: eventName, ...ctx, ...(result ? { result } : {}), ...(reason ? { reason } : {}), ...details }, eventName);
     try {
       const event = await this.#log.record({ eventName, ...ctx, ...(reason ? { reason } : {}), ...(result ? { result } : {}), ...(Object.keys(details).length ? { details } : {}) });
       const line = this.#sshdLines && sshdLine(event);

@@ -6,6 +6,7 @@ import { Login } from './login.js';
 import type { Caller, GatewayDeps } from './context.js';
 import { parseDestination } from './destination.js';
 import { handleJump } from './jump.js';
+import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
 import { handleSessionChannel } from './relay/session-channel.js';
 import { rejectWithReason } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
@@ -61,10 +62,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       void ts.close('client disconnected');
     });
     conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who)));
-    conn.on('tcpip', (accept, reject, dest) => handleJump(deps, conn, who, dest, accept, reject));
-    conn.on('request', (_accept, reject, name) => {
-      const forwarding = name === 'tcpip-forward';
-      void deps.audit.record(forwarding ? 'PortForward' : 'ChannelDenied', { ...source, user: who.user }, { result: 'failure', reason: `${name} is not allowed`, request: name }).catch(() => undefined);
+    // Bound to a target (`ssh -l login@web1 bastion`), direct-tcpip is `-L`/`-W` through it; otherwise ProxyJump.
+    conn.on('tcpip', (accept, reject, dest) =>
+      ts.destination.kind === 'target' ? handleLocalForward(ts, conn, dest, accept, reject) : handleJump(deps, conn, who, dest, accept, reject),
+    );
+    conn.on('request', (accept, reject, name, info) => {
+      if (ts.destination.kind === 'target') return handleForwardRequest(ts, conn, name, info, accept, reject);
+      void deps.audit.record('PortForward', { ...source, user: who.user }, { direction: 'remote', listen: `${info.bindAddr}:${info.bindPort}`, result: 'failure', reason: 'no target to forward from: name one (LOGIN@TARGET as the user name, or ssh -J)' }).catch(() => undefined);
       reject?.();
     });
     conn.on('openssh.streamlocal', (_accept, reject) =>

@@ -5,6 +5,7 @@ import ssh2, { type AcceptConnection, type Channel, type Connection, type Reject
 import { fail } from '../errors.js';
 import type { Caller, GatewayDeps } from './context.js';
 import { handleSessionChannel } from './relay/session-channel.js';
+import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
 import { rejectWithReason } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
 import { serverConfig } from './server-config.js';
@@ -23,8 +24,8 @@ export async function handleJump(
   // inner session's stderr, where the client shows it whatever its LogLevel. Anything else is port forwarding.
   const isJump = dest.destPort === 22 || (target !== undefined && dest.destPort === target.port);
   if (!isJump) {
-    const line = fail('CHANNEL_DENIED', 'port forwarding').line;
-    void deps.audit.record('PortForward', { user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort }, { result: 'failure', reason: 'port forwarding is not allowed', destination: `${dest.destIP}:${dest.destPort}` }).catch(() => undefined);
+    const line = fail('FORWARD_NO_TARGET', `${dest.destIP}:${dest.destPort}`).line;
+    void deps.audit.record('PortForward', { user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort }, { direction: 'local', result: 'failure', reason: 'no target to forward from', destination: `${dest.destIP}:${dest.destPort}` }).catch(() => undefined);
     return rejectWithReason(outer, reject, line);
   }
   const targetName = target?.name ?? dest.destIP;
@@ -41,13 +42,13 @@ export async function handleJump(
     conn.on('ready', () => {
       const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: targetName, login });
       deps.live.add(ts);
-    conn.on('close', () => {
-      deps.live.delete(ts);
-      void ts.close('client disconnected');
-    });
+      conn.on('close', () => {
+        deps.live.delete(ts);
+        void ts.close('client disconnected');
+      });
       conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), ts, async () => []));
-      conn.on('tcpip', (_a, rejectInner) => rejectWithReason(conn, rejectInner, fail('CHANNEL_DENIED', 'port forwarding').line));
-      conn.on('request', (_a, rejectInner) => rejectInner?.());
+      conn.on('tcpip', (acceptInner, rejectInner, innerDest) => handleLocalForward(ts, conn, innerDest, acceptInner, rejectInner));
+      conn.on('request', (acceptInner, rejectInner, name, info) => handleForwardRequest(ts, conn, name, info, acceptInner, rejectInner));
     });
   });
   channel.on('error', () => undefined);

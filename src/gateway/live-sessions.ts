@@ -42,7 +42,7 @@ export class LiveSessions {
     if (this.#checking) return;
     this.#checking = true;
     try {
-      for (const ts of this.#sessions) if (ts.hasChannels) this.#checkClock(ts, now);
+      for (const ts of this.#sessions) if (ts.active) this.#checkClock(ts, now);
       const token = await this.#store.changeToken();
       if (token !== this.#lastToken) {
         this.#lastToken = token;

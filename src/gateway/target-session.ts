@@ -38,6 +38,8 @@ export class TargetSession {
   #resolved: Resolved | undefined;
   #action: Action = 'shell';
   #channels = new Map<ServerChannel, { pty: boolean }>();
+  /** Port-forwarding channels: ended with the session, never written to. */
+  #tunnels = new Set<{ close(): void; once(event: 'close', listener: () => void): unknown }>();
   #recorded = false;
   #closed = false;
 
@@ -69,9 +71,12 @@ export class TargetSession {
     return this.#deps.config;
   }
 
-  /** Whether the session has had a channel of its own (a ProxyJump carrier has none: its inner session does). */
-  get hasChannels(): boolean {
-    return this.#channels.size > 0;
+  /**
+   * Whether the session's clocks run: it has a channel, or reached a target (`ssh -N -L` may hold no channel for a
+   * while). A ProxyJump carrier has neither: its inner session does.
+   */
+  get active(): boolean {
+    return this.#channels.size > 0 || this.#tunnels.size > 0 || this.#resolved !== undefined;
   }
 
   get closed(): boolean {
@@ -89,6 +94,11 @@ export class TargetSession {
     channel.once('close', () => this.#channels.delete(channel));
   }
 
+  addTunnel(channel: { close(): void; once(event: 'close', listener: () => void): unknown }): void {
+    this.#tunnels.add(channel);
+    channel.once('close', () => this.#tunnels.delete(channel));
+  }
+
   /** A line on every open terminal of this session (stderr for the others, where it does not corrupt data). */
   notify(line: string): void {
     for (const [channel, { pty }] of this.#channels) {
@@ -104,6 +114,7 @@ export class TargetSession {
     const ends = [...this.#channels].map(([channel, { pty }]) =>
       pty ? (channel.writable && channel.write(`\r\n${line}\r\n`), endChannel(channel, { code: 255 })) : endChannel(channel, { code: 255 }, line),
     );
+    for (const tunnel of this.#tunnels) tunnel.close();
     void this.close(reason);
     // The message and exit status leave first; then the connection goes, whatever the client does.
     void Promise.all(ends).then(() => setTimeout(() => this.#conn.end(), 100).unref());

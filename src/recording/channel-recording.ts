@@ -14,7 +14,8 @@ export interface ChannelInfo {
   dir: string;
   auditKey: string;
   channel: number;
-  kind: 'shell' | 'exec' | 'sftp';
+  /** Session channels, and port-forwarding tunnels (whose `command` says where they lead). */
+  kind: 'shell' | 'exec' | 'sftp' | 'direct-tcpip' | 'forwarded-tcpip';
   command?: string;
   pty?: { cols: number; rows: number; term: string };
   user: string;

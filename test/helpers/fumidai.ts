@@ -82,6 +82,16 @@ export class Bastion {
       .filter((e) => e.event === name);
   }
 
+  /** Waits until at least `count` events of that name pass the filter (the log arrives a little after the client exits). */
+  async waitForEvents(name: string, count: number, filter: (e: Record<string, unknown>) => boolean = () => true, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events(name).filter(filter);
+      if (found.length >= count || Date.now() > deadline) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.#child) await stopChild(this.#child);
     rmSync(this.dir, { recursive: true, force: true });
