@@ -155,7 +155,9 @@ export class TargetSession {
     try {
       const seal = await rec.close();
       await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
-      await this.event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes });
+      // Every byte is in the recording either way; this says the file-operation index of an sftp channel is partial.
+      const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
+      await this.event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
       if (rec.info.pty) this.#indexScreen(channel, seal.path);
     } catch (err) {
       await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, state: 'failed' });

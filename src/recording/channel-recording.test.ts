@@ -54,3 +54,13 @@ test('channel recording: exec is framed with its command and exit status; sftp a
 test('channel recording: refused below the free-space floor, before any file exists', async () => {
   await assert.rejects(ChannelRecording.start({ ...base, channel: 4, minFreeBytes: Number.MAX_SAFE_INTEGER }), /not enough free space/);
 });
+
+test('channel recording: an sftp stream that stops parsing says its file operations are incomplete, and keeps every byte', async () => {
+  const rec = await ChannelRecording.start({ ...base, channel: 7, kind: 'sftp' });
+  assert.equal(rec.fileOpsLost, false);
+  const garbage = Buffer.alloc(64, 0xff); // a packet length of 4 GiB: not SFTP
+  rec.input(garbage);
+  assert.equal(rec.fileOpsLost, true);
+  const { frames } = decodeBinary(readFileSync((await rec.close()).path));
+  assert.deepEqual(Buffer.concat(frames.filter((f) => f.stream === STREAM.stdin).map((f) => f.data)), garbage);
+});
