@@ -41,6 +41,13 @@ describe('gateway', () => {
     const viaTarget = await ssh(cfg, ['-l', 'web1', 'bastion', 'id -un']);
     assert.equal(viaTarget.code, 0, viaTarget.stderr);
     assert.equal(viaTarget.stdout, `${LOGIN}\n`);
+    // `ssh alice@web1@bastion`: alice names herself; she may not log in as 'alice' there, so the default login is used.
+    const viaOwnName = await ssh(cfg, ['alice@web1@bastion', 'id -un']);
+    assert.equal(viaOwnName.code, 0, viaOwnName.stderr);
+    assert.equal(viaOwnName.stdout, `${LOGIN}\n`);
+    // Any other name before the target is the login, and the policy decides.
+    const other = await ssh(cfg, ['root@web1@bastion', 'true']);
+    assert.match(other.stderr, /fumidai: access denied: .*'root'.* \(ACCESS_DENIED\)/);
   });
 
   test('stdin, stdout and stderr are relayed separately, EOF included', async () => {

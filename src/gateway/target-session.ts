@@ -177,11 +177,21 @@ export class TargetSession {
     if (dest.kind !== 'target') throw fail('TARGET_NOT_GIVEN');
     const target = await this.#deps.store.getTarget(dest.target);
     if (!target) throw fail('TARGET_UNKNOWN', dest.target);
-    const resolved = { target, login: dest.login ?? target.defaultLogin };
+    const resolved = { target, login: await this.#loginFor(target, dest.login, action) };
     await this.#require(resolved, action);
     this.#resolved = resolved;
     this.#action = action;
     return resolved;
+  }
+
+  /**
+   * The login a destination names. `ssh alice@web1@bastion` reads as "I, alice, to web1": alice's own name is her
+   * login there where the policy allows it, and the target's default login otherwise.
+   */
+  async #loginFor(target: TargetRecord, named: string | undefined, action: Action): Promise<string> {
+    if (named === undefined) return target.defaultLogin;
+    if (named !== this.caller.user || named === target.defaultLogin) return named;
+    return (await this.#decide(target.name, named, action)).allow ? named : target.defaultLogin;
   }
 
   /** Checks a later channel (or agent forwarding) of an already resolved session. */
