@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
@@ -119,6 +119,28 @@ describe('gateway', () => {
       assert.equal(down.code, 0, down.stderr);
       assert.equal(sha256(back), sha256(src));
       await run('rm', ['-f', remote]);
+    }
+  });
+
+  test('rsync over ssh -J: a tree up and back, identical; the rsync server command is recorded', async () => {
+    const tree = join(bastion.dir, 'tree');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'a.bin'), randomBytes(2_000_000));
+    writeFileSync(join(tree, 'sub', 'b.txt'), 'hello rsync\n');
+    const remote = `/tmp/fumidai-rsync-${process.pid}`;
+    const rsh = `ssh -F ${cfg}`;
+    try {
+      const up = await run('rsync', ['-a', '-e', rsh, `${tree}/`, `web1:${remote}/`], { timeoutMs: 60_000 });
+      assert.equal(up.code, 0, up.stderr);
+      const back = join(bastion.dir, 'tree-back');
+      const down = await run('rsync', ['-a', '-e', rsh, `web1:${remote}/`, `${back}/`], { timeoutMs: 60_000 });
+      assert.equal(down.code, 0, down.stderr);
+      assert.equal(sha256(join(back, 'a.bin')), sha256(join(tree, 'a.bin')));
+      assert.equal(readFileSync(join(back, 'sub', 'b.txt'), 'utf8'), 'hello rsync\n');
+      const opened = await bastion.waitForEvents('ChannelOpen', 2, (e) => typeof e.command === 'string' && e.command.startsWith('rsync --server'));
+      assert.equal(opened.length, 2, 'both rsync runs are exec channels with their command in the trail');
+    } finally {
+      await run('rm', ['-rf', remote]);
     }
   });
 
