@@ -5,12 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { freePort, stopChild, waitForPort } from './helpers/proc.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 
 const POLICY = `
 rules:
@@ -48,12 +46,9 @@ describe('port forwarding', () => {
 
   before(async () => {
     await b.init();
-    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
-    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await b.addTarget('web1');
     for (const u of ['alice', 'bob', 'carol']) keys[u] = await b.addUser(u);
-    const file = join(b.dir, 'policy.yaml');
-    writeFileSync(file, POLICY);
-    await b.cli(['apply', '-f', file]);
+    await b.applyPolicy(POLICY);
     echo = await echoServer();
     await b.start();
   });

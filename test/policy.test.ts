@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 
 const today = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][new Date().getUTCDay()]!;
 const notToday = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].filter((d) => d !== today);
@@ -44,12 +44,9 @@ describe('policy', () => {
 
   before(async () => {
     await b.init();
-    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
-    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await b.addTarget('web1');
     for (const u of ['alice', 'carol', 'dave']) keys[u] = await b.addUser(u);
-    const file = join(b.dir, 'policy.yaml');
-    writeFileSync(file, POLICY);
-    assert.match((await b.cli(['apply', '-f', file])).stdout, /applied .*policy\.yaml: 3 rule\(s\), 1 group\(s\)/);
+    assert.match((await b.applyPolicy(POLICY)).stdout, /applied .*\.yaml: 3 rule\(s\), 1 group\(s\)/);
     await b.start();
   });
   after(async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keygen } from './sshd.js';
+import { keygen, LOGIN, startTarget, type Target } from './sshd.js';
 import { run, stopChild, type RunResult } from './proc.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -47,6 +47,20 @@ export class Bastion {
 
   async upstreamPublicKey(): Promise<string> {
     return (await this.cli(['key', 'show'])).stdout;
+  }
+
+  /** Starts a real sshd that trusts fumidai's upstream key and registers it as a target; the caller stops it. */
+  async addTarget(name: string, login = LOGIN): Promise<Target> {
+    const target = await startTarget({ authorizedKeys: await this.upstreamPublicKey(), login });
+    await this.cli(['target', 'add', name, '--host', '127.0.0.1', '--port', String(target.port), '--login', login]);
+    return target;
+  }
+
+  /** Applies a policy document (YAML text) with `fumidai apply -f`. */
+  async applyPolicy(yaml: string): Promise<RunResult> {
+    const file = join(this.dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, yaml);
+    return this.cli(['apply', '-f', file]);
   }
 
   async start(): Promise<void> {
