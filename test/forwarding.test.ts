@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
-import { Bastion, ssh } from './helpers/fumidai.js';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { freePort, stopChild, waitForPort } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
@@ -16,7 +19,7 @@ rules:
     effect: allow
     users: [alice, carol]
     targets: [web1]
-    actions: [shell, exec, local-forward, remote-forward]
+    actions: [shell, exec, local-forward, remote-forward, x11]
   - name: bob-no-tunnels
     effect: allow
     users: [bob]
@@ -37,7 +40,7 @@ function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-describe('port forwarding', () => {
+describe('forwarding: ports and X11', () => {
   const b = new Bastion();
   let web1: Target;
   let echo: { server: Server; port: number };
@@ -46,7 +49,7 @@ describe('port forwarding', () => {
 
   before(async () => {
     await b.init();
-    web1 = await b.addTarget('web1');
+    web1 = await b.addTarget('web1', LOGIN, ['X11Forwarding yes']);
     for (const u of ['alice', 'bob', 'carol']) keys[u] = await b.addUser(u);
     await b.applyPolicy(POLICY);
     echo = await echoServer();
@@ -123,6 +126,44 @@ describe('port forwarding', () => {
     assert.deepEqual(failed.map((e) => e.direction).sort(), ['local', 'remote']);
     // Their shell is unaffected.
     assert.equal((await ssh(cfg('bob'), ['web1', 'echo shell-ok'])).stdout, 'shell-ok\n');
+  });
+
+  test('ssh -Y: an X11 client on the target reaches the X server beside the user, recorded; without the action, no X11', async () => {
+    // The X server: whatever connects gets a reply once the client's first line has arrived.
+    const received: Buffer[] = [];
+    const xServer = createServer((s) => {
+      s.on('error', () => undefined);
+      s.on('data', (d: Buffer) => {
+        received.push(d);
+        if (Buffer.concat(received).includes('hello-x11\n')) s.end('reply-from-x-server\n');
+      });
+    });
+    const xPort = await new Promise<number>((resolve) => xServer.listen(0, '127.0.0.1', () => resolve((xServer.address() as { port: number }).port)));
+    const dir = mkdtempSync(join(tmpdir(), 'fumidai-x11-'));
+    chmodSync(dir, 0o755);
+    const client = join(dir, 'x11_client.py');
+    copyFileSync(join(ROOT, 'test/helpers/x11_client.py'), client);
+    chmodSync(client, 0o644);
+    const env = { ...process.env, DISPLAY: `127.0.0.1:${xPort - 6000}` };
+    try {
+      const r = await ssh(cfg('alice'), ['-Y', 'web1', `python3 ${client}`], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'reply-from-x-server\n', r.stderr);
+      // The X connection setup arrived with the cookie swapped by the client, then the client's bytes.
+      assert.match(Buffer.concat(received).toString('latin1'), /^l\0\x0b\0[\s\S]*MIT-MAGIC-COOKIE-1[\s\S]*hello-x11\n$/);
+      const opened = await b.waitForEvents('ChannelOpen', 1, (e) => e.channelType === 'x11' && e.user === 'alice');
+      assert.equal(opened.length, 1);
+      assert.equal((await b.waitForEvents('RecordingSealed', 1, (e) => String(e.path).endsWith('-x11.bin'))).length, 1);
+
+      const denied = await ssh(cfg('bob'), ['-Y', 'web1', 'echo "display=${DISPLAY:-none}"'], { env });
+      assert.equal(denied.code, 0, denied.stderr);
+      assert.equal(denied.stdout, 'display=none\n');
+      assert.match(denied.stderr, /fumidai: access denied: x11 is not allowed by rule 'bob-no-tunnels' \(ACCESS_DENIED\); going on without X11/);
+      assert.equal((await b.waitForEvents('PolicyDenied', 1, (e) => e.user === 'bob' && e.action === 'x11')).length, 1);
+    } finally {
+      xServer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // LogLevel INFO, the client's default: the tests' configs keep it at ERROR, where OpenSSH hides the refusal's reason.

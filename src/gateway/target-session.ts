@@ -67,6 +67,11 @@ export class TargetSession {
       .catch((err) => this.log.error({ err: (err as Error).message }, 'audit event lost'));
   }
 
+  /** The client's SSH connection, for channels fumidai opens toward the client (forwarded connections, X11). */
+  get clientConnection(): Connection {
+    return this.#conn;
+  }
+
   get config() {
     return this.#deps.config;
   }

@@ -15,7 +15,7 @@ export interface ChannelInfo {
   auditKey: string;
   channel: number;
   /** Session channels, and port-forwarding tunnels (whose `command` says where they lead). */
-  kind: 'shell' | 'exec' | 'sftp' | 'direct-tcpip' | 'forwarded-tcpip';
+  kind: 'shell' | 'exec' | 'sftp' | 'direct-tcpip' | 'forwarded-tcpip' | 'x11';
   command?: string;
   pty?: { cols: number; rows: number; term: string };
   user: string;

@@ -50,8 +50,8 @@ export class Bastion {
   }
 
   /** Starts a real sshd that trusts fumidai's upstream key and registers it as a target; the caller stops it. */
-  async addTarget(name: string, login = LOGIN): Promise<Target> {
-    const target = await startTarget({ authorizedKeys: await this.upstreamPublicKey(), login });
+  async addTarget(name: string, login = LOGIN, extraConfig: string[] = []): Promise<Target> {
+    const target = await startTarget({ authorizedKeys: await this.upstreamPublicKey(), login, extraConfig });
     await this.cli(['target', 'add', name, '--host', '127.0.0.1', '--port', String(target.port), '--login', login]);
     return target;
   }

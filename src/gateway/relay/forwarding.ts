@@ -3,7 +3,7 @@
 // the connection starts from the target, as it would without the bastion. Remote (`ssh -R`): the listen request goes
 // to the target, and each connection the target accepts comes back to the client as a forwarded-tcpip channel.
 // Every tunnel is authorized, recorded byte for byte (a binary frame log) and audited like any other channel.
-import type { Client, ClientChannel, Connection, ServerChannel, TcpConnectionDetails, TcpipBindInfo, TcpipRequestInfo } from 'ssh2';
+import type { Client, ClientChannel, Connection, ServerChannel, TcpConnectionDetails, TcpipBindInfo, TcpipRequestInfo, X11Details } from 'ssh2';
 import { fail, userLine } from '../../errors.js';
 import type { ChannelRecording } from '../../recording/channel-recording.js';
 import { rejectWithReason } from '../ssh2-glue.js';
@@ -111,6 +111,36 @@ function relayInbound(ts: TargetSession, conn: Connection, client: Client): void
     })().catch((err) => ts.log.error({ err }, 'remote forward connection failed'));
   });
 }
+
+/** X11 connections the target opens for a session that asked for X11 go back to the client, authorized and recorded. */
+export function relayX11(ts: TargetSession, client: Client): void {
+  if (relayingX11.has(client)) return;
+  relayingX11.add(client);
+  client.on('x11', (details: X11Details, acceptUp: () => ClientChannel, rejectUp: () => void) => {
+    const origin = `${details.srcIP}:${details.srcPort}`;
+    void (async () => {
+      let recording: ChannelRecording;
+      try {
+        await ts.authorize('x11');
+        recording = await ts.startRecording({ kind: 'x11', command: `x11 from ${origin}` });
+      } catch (err) {
+        await ts.event('ChannelDenied', { channel: 'x11', origin, reason: (err as Error).message });
+        return rejectUp();
+      }
+      ts.clientConnection.x11(details.srcIP, details.srcPort, (err, channel) => {
+        if (err) {
+          rejectUp();
+          void ts.sealRecording(recording, undefined);
+          return;
+        }
+        void ts.event('ChannelOpen', { channelType: 'x11', origin });
+        void relay(ts, channel as unknown as ChannelStream, acceptUp(), recording);
+      });
+    })().catch((err) => ts.log.error({ err }, 'x11 connection failed'));
+  });
+}
+
+const relayingX11 = new WeakSet<Client>();
 
 async function relay(ts: TargetSession, channel: ChannelStream, upstream: ClientChannel, recording: ChannelRecording): Promise<void> {
   ts.addTunnel(channel);

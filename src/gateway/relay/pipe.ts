@@ -97,7 +97,8 @@ export function relayChannel(
   });
 }
 
-function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
+/** Resolves once a tap has passed on everything it took in (bounded: a side that never ends must not hang us). */
+export function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 5000); // a target that closed without EOF must not hang the client

@@ -1,12 +1,13 @@
 // One client "session" channel: collects its requests (pty, env, agent), and on shell / exec / sftp opens the same
 // request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
-import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session, X11Info } from 'ssh2';
 import { fail, userLine } from '../../errors.js';
 import type { ChannelRecording } from '../../recording/channel-recording.js';
 import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../menu.js';
 import type { TargetSession } from '../target-session.js';
 import { endChannel } from './channel-end.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
+import { relayX11 } from './forwarding.js';
 
 type Request = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
 
@@ -15,6 +16,7 @@ const FAILURE_STATUS = 255;
 
 export function handleSessionChannel(session: Session, ts: TargetSession, listGrants: () => Promise<MenuEntry[]>): void {
   let pty: PseudoTtyInfo | undefined;
+  let x11: X11Info | undefined;
   const env: Record<string, string> = {};
   let upstreamChannel: ClientChannel | undefined;
   let recording: ChannelRecording | undefined;
@@ -50,9 +52,10 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     }
     accept?.();
   });
-  session.on('x11', (_accept, reject) => {
-    void ts.event('ChannelDenied', { reason: 'x11 forwarding is not allowed', channel: 'x11' });
-    reject?.();
+  // Accepted at once (replies must keep their order); the policy decides when the shell or command starts.
+  session.on('x11', (accept, _reject, info) => {
+    x11 = info;
+    accept?.();
   });
 
   // Requests are accepted synchronously (an exec's EOF follows within milliseconds); the work happens after.
@@ -97,8 +100,16 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
       recording.output(banner); // part of what the user saw, so part of the recording
       channel.write(banner);
     }
+    const say = (line: string) => notice(channel, recording!, line, Boolean(pty));
+    const display = x11 && request.kind !== 'subsystem' ? await x11Display(ts, x11, say) : undefined;
+    if (display) relayX11(ts, up.client); // listening before the target can open the first X11 channel
     try {
-      ({ channel: upstreamChannel, watch } = await openUpstream(up.client, request, pty, env));
+      ({ channel: upstreamChannel, watch } = await openUpstream(up.client, request, pty, env, display).catch(async (err: Error) => {
+        if (!display) throw err;
+        // ssh2 fails the whole channel when the target refuses X11; OpenSSH goes on without it, and so do we.
+        say(fail('UPSTREAM_CHANNEL_FAILED', up.target.name, 'X11 forwarding', err.message).line);
+        return openUpstream(up.client, request, pty, env, undefined);
+      }));
     } catch (err) {
       await ts.sealRecording(recording, 255);
       throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, describe(request), (err as Error).message);
@@ -118,18 +129,40 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
   }
 }
 
+/** The X11 request to pass upstream, or undefined (with a line to the user) where the policy does not allow it. */
+async function x11Display(ts: TargetSession, info: X11Info, say: (line: string) => void): Promise<X11Info | undefined> {
+  try {
+    await ts.authorize('x11');
+    return info; // the client's own (often fake) cookie goes through: the client swaps it for the real one
+  } catch (err) {
+    say(`${userLine(err)}; going on without X11`);
+    return undefined;
+  }
+}
+
+/** A line on the channel's stderr, before the target's own output; part of what the user saw, so recorded. */
+function notice(channel: ServerChannel, recording: ChannelRecording, line: string, pty: boolean): void {
+  const bytes = Buffer.from(pty ? `${line}\r\n` : `${line}\n`);
+  recording.output(bytes, 'stderr');
+  if (channel.writable) channel.stderr.write(bytes);
+}
+
 function openUpstream(
   client: import('ssh2').Client,
   request: Request,
   pty: PseudoTtyInfo | undefined,
   env: Record<string, string>,
+  x11: X11Info | undefined,
 ): Promise<{ channel: ClientChannel; watch: UpstreamWatch }> {
   const window = pty && { term: pty.term, rows: pty.rows, cols: pty.cols, width: pty.width, height: pty.height, modes: pty.modes };
   return new Promise((resolve, reject) => {
     // The watch is attached inside the callback, synchronously, before any later packet can be handled.
     const done = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve({ channel: ch, watch: watchUpstream(ch) }));
-    if (request.kind === 'shell') client.shell(window ?? false, { env }, done);
-    else if (request.kind === 'exec') client.exec(request.command, { env, pty: window || undefined }, done);
+    // ssh2's server hands the cookie over as a Buffer of its hex text, and its client hex-encodes Buffers again.
+    const cookie: unknown = x11?.cookie;
+    const display = x11 && { single: x11.single, protocol: x11.protocol, cookie: Buffer.isBuffer(cookie) ? cookie.toString('latin1') : x11.cookie, screen: x11.screen };
+    if (request.kind === 'shell') client.shell(window ?? false, { env, ...(display ? { x11: display } : {}) }, done);
+    else if (request.kind === 'exec') client.exec(request.command, { env, pty: window || undefined, ...(display ? { x11: display } : {}) }, done);
     else client.subsys(request.name, done);
   });
 }

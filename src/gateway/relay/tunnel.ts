@@ -3,6 +3,7 @@
 import type { Duplex } from 'node:stream';
 import type { ChannelRecording } from '../../recording/channel-recording.js';
 import { createTap } from '../../recording/tap.js';
+import { drained } from './pipe.js';
 
 /** An SSH channel seen as a stream that can be closed (ssh2's Channel on either side). */
 export type ChannelStream = Duplex & { close(): void };
@@ -24,9 +25,9 @@ export function relayTunnel(client: ChannelStream, upstream: ChannelStream, opts
 
   const closed = (s: ChannelStream) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
   const both = Promise.all([closed(client), closed(upstream)]);
-  // Either side gone means the tunnel is gone; what was in flight has passed the taps already.
-  void closed(client).then(() => upstream.close());
-  void closed(upstream).then(() => client.close());
+  // Either side gone means the tunnel is gone, once what it sent has passed its tap to the other side.
+  void closed(client).then(() => drained(inTap)).then(() => upstream.close());
+  void closed(upstream).then(() => drained(outTap)).then(() => client.close());
 
   // Never continue unrecorded.
   let failed = false;
