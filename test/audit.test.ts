@@ -2,7 +2,7 @@
 // catches an edited line, exports DuckDB reads back, a report with denials and MFA logins, sshd-style lines.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
@@ -108,6 +108,31 @@ describe('audit trail', () => {
     assert.match(md, /## Access per user[\s\S]*\| alice \| 1 \| web1 \| 127\.0\.0\.1 \| \S+ \| \S+ \| 1 \| 0 \| 0 \|/);
     const html = (await b.cli(['report', '--since', '2000-01-01T00:00:00Z', '--until', '2100-01-01T00:00:00Z', '--format', 'html'])).stdout;
     assert.match(html, /<h2>Idle disconnects and ended sessions<\/h2>\s*<table[^]*?IdleTimeout/);
+  });
+
+  test('verify checks each recording against the sha256 its sealing event holds: an edited or deleted one is named', async () => {
+    const sealed = b.events('RecordingSealed');
+    assert.ok(sealed.length >= 2, 'the sessions above were recorded');
+    const ok = await b.cli(['audit', 'verify']);
+    assert.match(ok.stdout, new RegExp(`recordings: ${sealed.length} sealed, ${sealed.length} match their sealed sha256, 0 pruned after upload, 0 modified, 0 missing`));
+    const [edited, deleted] = sealed.map((e) => String(e.path));
+    const original = readFileSync(edited!);
+    const copy = Buffer.from(original);
+    copy[copy.length - 3] ^= 1; // one bit, far from the header
+    writeFileSync(edited!, copy);
+    const removed = readFileSync(deleted!);
+    rmSync(deleted!);
+    try {
+      const bad = await b.cli(['audit', 'verify'], true);
+      assert.equal(bad.code, 3);
+      assert.match(bad.stderr, new RegExp(`^fumidai: recording tampered: ${edited!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(session \\S+, channel \\d+\\): sha256 \\w+… differs from the sealed \\w+… \\(same size\\) \\(RECORDING_TAMPERED\\)$`, 'm'));
+      assert.match(bad.stderr, /^fumidai: recording deleted: .* is gone and was never uploaded \(RECORDING_TAMPERED\)$/m);
+      assert.match(bad.stdout, /1 modified, 1 missing/);
+      assert.equal((await b.cli(['audit', 'verify', '--no-recordings'])).code, 0, 'the chain itself is intact');
+    } finally {
+      writeFileSync(edited!, original);
+      writeFileSync(deleted!, removed);
+    }
   });
 
   test('verify passes on the untouched trail and names an edited line', async () => {

@@ -7,7 +7,8 @@ import { loadAuditKey } from '../audit/audit-log.js';
 import { auditRoot } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
-import { isoOption, printTable } from './common.js';
+import { isoOption, printTable, withStore } from './common.js';
+import { checkRecording, sealedRecordings } from '../audit/recording-check.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
 export function verifyAll(dir: DataDir, since?: string, until?: string): { chain: string; verdict: Verdict }[] {
@@ -18,6 +19,24 @@ export function verifyAll(dir: DataDir, since?: string, until?: string): { chain
     .filter((c) => statSync(join(root, c)).isDirectory())
     .sort()
     .map((chain) => ({ chain, verdict: verifySegments(readSegments(join(root, chain), since, until), key, !since) }));
+}
+
+/** Hashes every recording a RecordingSealed event names; prints a summary and one line per problem. */
+async function verifyRecordings(dir: DataDir, since?: string, until?: string): Promise<number> {
+  const root = auditRoot(dir);
+  const sealed = readdirSync(root)
+    .filter((c) => statSync(join(root, c)).isDirectory())
+    .flatMap((chain) => sealedRecordings(readSegments(join(root, chain), since, until)));
+  const uploaded = await withStore({ data: dir.dir }, async (store) => new Set((await store.spoolList()).filter((i) => i.state === 'pruned').map((i) => i.path)));
+  const counts = { ok: 0, uploaded: 0, modified: 0, missing: 0 };
+  for (const r of sealed) {
+    const v = await checkRecording(r, uploaded);
+    counts[v.status]++;
+    if (v.status === 'modified') console.error(`fumidai: recording tampered: ${r.path} (session ${r.sessionId}, channel ${r.channel}): ${v.detail} (RECORDING_TAMPERED)`);
+    if (v.status === 'missing') console.error(`fumidai: recording deleted: ${r.path} (session ${r.sessionId}, channel ${r.channel}) is gone and was never uploaded (RECORDING_TAMPERED)`);
+  }
+  console.log(`recordings: ${sealed.length} sealed, ${counts.ok} match their sealed sha256, ${counts.uploaded} pruned after upload, ${counts.modified} modified, ${counts.missing} missing`);
+  return counts.modified + counts.missing;
 }
 
 export function describeVerdict(chain: string, v: Verdict): string {
@@ -33,9 +52,12 @@ export function registerAudit(program: Command): void {
     .option('--data <dir>', 'data directory')
     .option('--since <iso>', 'first day to check (its first line is trusted as the anchor)')
     .option('--until <iso>', 'last day to check')
-    .action((opts: { data?: string; since?: string; until?: string }) => {
+    .option('--no-recordings', 'skip hashing the recordings the trail sealed')
+    .action(async (opts: { data?: string; since?: string; until?: string; recordings: boolean }) => {
       const dir = openDataDir(dataDirFrom(opts.data));
-      const results = verifyAll(dir, isoOption(opts.since, '--since'), isoOption(opts.until, '--until'));
+      const since = isoOption(opts.since, '--since');
+      const until = isoOption(opts.until, '--until');
+      const results = verifyAll(dir, since, until);
       if (results.length === 0) return console.log('no audit events yet');
       let bad = 0;
       for (const { chain, verdict } of results) {
@@ -45,6 +67,7 @@ export function registerAudit(program: Command): void {
           console.error(`fumidai: audit trail tampered: ${describeVerdict(chain, verdict)} (AUDIT_TAMPERED)`);
         }
       }
+      if (opts.recordings) bad += await verifyRecordings(dir, since, until);
       if (bad) process.exitCode = 3;
     });
   audit
