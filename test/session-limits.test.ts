@@ -18,7 +18,7 @@ describe('session limits and revocation', () => {
     await bastion.init({ 'idleTimeout: 900': 'idleTimeout: 4', 'maxLength: 43200': 'maxLength: 8', 'warning: 60': 'warning: 2' });
     web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
-    for (const u of ['alice', 'bob', 'carol', 'dave']) {
+    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
       keys[u] = await bastion.addUser(u);
       await bastion.cli(['grant', u, 'web1']);
     }
@@ -103,5 +103,34 @@ describe('session limits and revocation', () => {
     writeFileSync(file, good.replace('listen: 127.0.0.1:2222', 'listen: 127.0.0.1:2223'));
     const restart = await waitFor('ConfigReloaded', 2); // the file watcher notices without a signal
     assert.deepEqual(restart[1]?.needsRestart, ['listen']);
+  });
+
+  test('user disable ends live sessions and refuses logins, enable lets in again; sessions kill ends exactly one session', async () => {
+    const { r } = await revokedWhileLive('erin', () => bastion.cli(['user', 'disable', 'erin']));
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /fumidai: session ended, access revoked: user 'erin' is disabled \(ACCESS_REVOKED\)/);
+    const erin = bastion.sshConfig('erin', keys.erin!, { web1: LOGIN });
+    assert.equal((await ssh(erin, ['web1', 'true'])).code, 255, 'a disabled user cannot log in');
+    assert.match((await bastion.cli(['user', 'list'])).stdout, /^erin\s+disabled/m);
+    await bastion.cli(['user', 'enable', 'erin']);
+    assert.equal((await ssh(erin, ['web1', 'echo back'])).stdout, 'back\n');
+
+    // Two sessions of one user: the one killed ends with the reason, the other goes on.
+    const frank = bastion.sshConfig('frank', keys.frank!, { web1: LOGIN });
+    const doomed = ssh(frank, ['web1', 'echo started; sleep 30'], { timeoutMs: 30_000 });
+    const spared = ssh(frank, ['web1', 'sleep 3; echo spared'], { timeoutMs: 30_000 });
+    await bastion.waitForEvents('ChannelOpen', 2, (e) => e.user === 'frank');
+    const live = (await bastion.cli(['sessions', 'list', '--user', 'frank', '--live', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { auditKey: string });
+    assert.equal(live.length, 2);
+    const doomedKey = String((await bastion.waitForEvents('ChannelOpen', 1, (e) => e.user === 'frank' && String(e.command).startsWith('echo started')))[0]!.sessionId);
+    assert.ok(live.some((s) => s.auditKey === doomedKey));
+    await bastion.cli(['sessions', 'kill', doomedKey, '--reason', 'suspicious activity']);
+    const d = await doomed;
+    assert.equal(d.code, 255);
+    assert.match(d.stderr, /fumidai: session ended, access revoked: an administrator ended this session: suspicious activity \(ACCESS_REVOKED\)/);
+    assert.equal((await spared).stdout, 'spared\n');
+    const again = await bastion.cli(['sessions', 'kill', doomedKey], true);
+    assert.match(again.stderr, /fumidai: .*is not live \(closed\) \(ARGUMENT_INVALID\)/);
+    assert.match((await bastion.cli(['sessions', 'kill', 'nope'], true)).stderr, /no session with audit key 'nope' \(SESSION_UNKNOWN\)/);
   });
 });

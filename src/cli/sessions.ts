@@ -3,7 +3,7 @@ import { fail } from '../errors.js';
 import { outputOf, replay } from '../recording/replay.js';
 import { parseCast } from '../recording/asciicast.js';
 import { readFile } from 'node:fs/promises';
-import { isoOption, printTable, withStore } from './common.js';
+import { adminChange, isoOption, printTable, withStore } from './common.js';
 
 function positive(value: string, name: string): number {
   const n = Number(value);
@@ -88,6 +88,20 @@ export function registerSessions(program: Command): void {
             fileOps.map((o) => [String(o.channel), o.op, o.to ? `${o.path} -> ${o.to}` : o.path, o.bytes?.toString() ?? '', o.sha256 ?? '', o.result]));
         }
       });
+    });
+  sessions
+    .command('kill <auditKey>')
+    .description('end a live session now, on whichever node runs it, with a message to its user')
+    .option('--reason <text>', 'what the user and the audit trail are told', 'no reason given')
+    .option('--data <dir>', 'data directory')
+    .action(async (auditKey: string, opts: { data?: string; reason: string }) => {
+      await withStore(opts, async (store, dir) => {
+        const session = await store.getSession(auditKey);
+        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
+        if (!(await store.requestTermination(auditKey, opts.reason))) throw fail('ARGUMENT_INVALID', `session ${auditKey} is not live (${session.state})`);
+        await adminChange(dir, `sessions kill ${auditKey}`, { reason: opts.reason, sessionUser: session.user });
+      });
+      console.log(`asked the bastion to end ${auditKey}`);
     });
   sessions
     .command('search <text>')

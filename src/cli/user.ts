@@ -103,6 +103,19 @@ export function registerUser(program: Command): void {
       });
       console.log(`removed key ${fingerprint} of ${name}`);
     });
+  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+    user
+      .command(`${verb} <name>`)
+      .description(disabled ? 'refuse a user from now on, keeping keys and grants; their live sessions end' : 'let a disabled user in again')
+      .option('--data <dir>', 'data directory')
+      .action(async (name: string, opts: { data?: string }) => {
+        await withStore(opts, async (store, dir) => {
+          if (!(await store.setUserDisabled(name, disabled))) throw fail('USER_UNKNOWN', name);
+          await adminChange(dir, `user ${verb} ${name}`);
+        });
+        console.log(`${verb}d ${name}`);
+      });
+  }
   user
     .command('unlock <name>')
     .description('end a lockout after repeated authentication failures')

@@ -218,6 +218,10 @@ export class TargetSession {
 
   /** Why this session may no longer go on, or undefined if it may: the key, the user and the policy must all hold. */
   async recheck(): Promise<string | undefined> {
+    if (this.#recorded) {
+      const kill = (await this.#deps.store.getSession(this.auditKey))?.terminationRequested;
+      if (kill) return `an administrator ended this session: ${kill}`;
+    }
     const key = await this.#deps.store.findKey(this.caller.keyFingerprint);
     if (!key || key.user !== this.caller.user) return `the key ${this.caller.keyFingerprint} was removed`;
     if (!this.#resolved) {

@@ -36,6 +36,7 @@ const MIGRATIONS: string[] = [
      shipped_size INTEGER, sha256 TEXT);
    CREATE INDEX spool_due ON spool(state, next_attempt_at);`,
   `CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, user TEXT NOT NULL);`,
+  `ALTER TABLE sessions ADD COLUMN terminate_reason TEXT;`,
 ];
 
 const now = () => new Date().toISOString();
@@ -67,6 +68,9 @@ export class SqliteStore implements Store {
   }
   async removeUser(name: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
+  }
+  async setUserDisabled(name: string, disabled: boolean): Promise<boolean> {
+    return this.#db.prepare('UPDATE users SET disabled = ? WHERE name = ?').run(disabled ? 1 : 0, name).changes > 0;
   }
   async getUser(name: string): Promise<UserRecord | undefined> {
     const row = this.#db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Row | undefined;
@@ -175,6 +179,10 @@ export class SqliteStore implements Store {
   async getSession(auditKey: string): Promise<SessionRecord | undefined> {
     const row = this.#db.prepare('SELECT * FROM sessions WHERE audit_key = ?').get(auditKey) as Row | undefined;
     return row && toSession(row);
+  }
+
+  async requestTermination(auditKey: string, reason: string): Promise<boolean> {
+    return this.#db.prepare(`UPDATE sessions SET terminate_reason = ? WHERE audit_key = ? AND state = 'live'`).run(reason, auditKey).changes > 0;
   }
 
   async openChannel(c: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void> {
@@ -332,6 +340,7 @@ const toSession = (r: Row): SessionRecord => ({
   target: r.target ?? undefined, login: r.login ?? undefined, startedAt: r.started_at,
   endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, state: r.state, reason: r.reason ?? undefined,
   bytesIn: r.bytes_in ?? undefined, bytesOut: r.bytes_out ?? undefined,
+  ...(r.terminate_reason ? { terminationRequested: r.terminate_reason } : {}),
 });
 const toChannel = (r: Row): ChannelRecord => ({
   auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,

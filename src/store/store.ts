@@ -48,6 +48,8 @@ export interface SessionRecord {
   reason?: string;
   bytesIn?: number;
   bytesOut?: number;
+  /** Set by `sessions kill`: the node running the session ends it. */
+  terminationRequested?: string;
 }
 
 export interface ChannelRecord {
@@ -97,6 +99,8 @@ export interface SessionFilter {
 export interface Store {
   addUser(name: string): Promise<void>;
   removeUser(name: string): Promise<boolean>;
+  /** Disables or enables a user; false if there is no such user. A disabled user keeps keys and grants but is refused. */
+  setUserDisabled(name: string, disabled: boolean): Promise<boolean>;
   getUser(name: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
 
@@ -123,6 +127,8 @@ export interface Store {
   interruptLiveSessions(reason: string): Promise<number>;
   listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
   getSession(auditKey: string): Promise<SessionRecord | undefined>;
+  /** Asks whichever node runs a live session to end it; false if no such live session. */
+  requestTermination(auditKey: string, reason: string): Promise<boolean>;
 
   openChannel(rec: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void>;
   sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void>;
