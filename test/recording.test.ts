@@ -147,4 +147,22 @@ describe('recording', () => {
     assert.match(text, /commands typed \(channel 1\)\n(.*\n)*\s+echo marker-\$\(\(40\+2\)\)/);
     assert.match((await bastion.cli(['replay', 'nope', '--no-wait'], true)).stderr, /no session with audit key 'nope' \(SESSION_UNKNOWN\)/);
   });
+
+  test('sessions export: a terminal recording as one HTML page with the player and the cast exactly as recorded', async () => {
+    const all = await sessions();
+    const terminal = all.find((s) => s.exitStatus === 0)!;
+    const out = join(bastion.dir, 'session.html');
+    const r = await bastion.cli(['sessions', 'export', terminal.auditKey, out]);
+    assert.equal(r.stdout, `wrote ${out}\n`);
+    const html = readFileSync(out, 'utf8');
+    const open = '<script id="fumidai-cast" type="application/json">';
+    const cast = (JSON.parse(html.slice(html.indexOf(open) + open.length, html.indexOf('</script>', html.indexOf(open)))) as string[]).join('\n') + '\n';
+    const { channels } = await show(terminal.auditKey);
+    assert.equal(cast, readFileSync(channels[0].recordingPath, 'utf8'));
+    assert.match(html, /AsciinemaPlayer\.create/);
+    assert.match(html, /\(the file matches\)/);
+    const execOnly = all.find((s) => s.exitStatus === 3)!; // the exec session above
+    assert.match((await bastion.cli(['sessions', 'export', execOnly.auditKey, out], true)).stderr, /has no terminal recording .* \(ARGUMENT_INVALID\)/);
+    assert.match((await bastion.cli(['sessions', 'export', terminal.auditKey, '/nonexistent/dir/x.html'], true)).stderr, /^fumidai: cannot write \/nonexistent\/dir\/x\.html: ENOENT \(ARGUMENT_INVALID\)$/m);
+  });
 });

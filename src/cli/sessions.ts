@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { outputOf, replay } from '../recording/replay.js';
 import { parseCast } from '../recording/asciicast.js';
+import { exportHtml } from '../recording/html-export.js';
+import { checkRecording } from '../audit/recording-check.js';
 import { readFile } from 'node:fs/promises';
 import { adminChange, isoOption, printTable, withStore } from './common.js';
 
@@ -102,6 +104,27 @@ export function registerSessions(program: Command): void {
         await adminChange(dir, `sessions kill ${auditKey}`, { reason: opts.reason, sessionUser: session.user });
       });
       console.log(`asked the bastion to end ${auditKey}`);
+    });
+  sessions
+    .command('export <auditKey> <out>')
+    .description("a terminal channel as one self-contained HTML page with asciinema-player, for a browser")
+    .option('--channel <n>', 'which channel (default: the first terminal one)')
+    .option('--data <dir>', 'data directory')
+    .action(async (auditKey: string, out: string, opts: { data?: string; channel?: string }) => {
+      const { session, channel } = await withStore(opts, async (store) => {
+        const session = await store.getSession(auditKey);
+        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
+        const casts = (await store.channelsOf(auditKey)).filter((c) => c.recordingPath.endsWith('.cast'));
+        const channel = opts.channel === undefined ? casts[0] : casts.find((c) => String(c.channel) === opts.channel);
+        if (!channel) throw fail('ARGUMENT_INVALID', `session ${auditKey} has no terminal recording${opts.channel ? ` on channel ${opts.channel}` : ''} (exec, sftp and tunnels are in 'sessions show' and 'replay')`);
+        return { session, channel };
+      });
+      const sealed = channel.sha256 && { path: channel.recordingPath, sha256: channel.sha256, bytes: channel.recordingBytes ?? 0, sessionId: auditKey, channel: channel.channel };
+      const verified = sealed ? (await checkRecording(sealed, new Set())).status === 'ok' : false;
+      await exportHtml(channel.recordingPath, { ...session, channel: channel.channel, sha256: channel.sha256, verified }, out).catch((err: NodeJS.ErrnoException & { output?: boolean }) => {
+        throw err.output ? fail('ARGUMENT_INVALID', err.message) : fail('RECORDING_UNREADABLE', channel.recordingPath, err.code ?? err.message);
+      });
+      console.log(`wrote ${out}${sealed && !verified ? ' (WARNING: the recording does not match its sealed sha256)' : ''}`);
     });
   sessions
     .command('search <text>')
