@@ -40,6 +40,8 @@ const messages = {
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
   SESSION_UNKNOWN: (key: string) => `no session with audit key '${key}'`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
+  AUDIT_TAMPERED: (where: string) => `audit trail tampered: ${where}`,
+  RECORDING_TAMPERED: (path: string, where: string, what: string) => `recording ${what}: ${path} (${where})`,
   SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;

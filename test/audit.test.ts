@@ -125,8 +125,8 @@ describe('audit trail', () => {
     try {
       const bad = await b.cli(['audit', 'verify'], true);
       assert.equal(bad.code, 3);
-      assert.match(bad.stderr, new RegExp(`^fumidai: recording tampered: ${edited!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(session \\S+, channel \\d+\\): sha256 \\w+… differs from the sealed \\w+… \\(same size\\) \\(RECORDING_TAMPERED\\)$`, 'm'));
-      assert.match(bad.stderr, /^fumidai: recording deleted: .* is gone and was never uploaded \(RECORDING_TAMPERED\)$/m);
+      assert.match(bad.stderr, new RegExp(`^fumidai: recording tampered: ${edited!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(session \\S+, channel \\d+: sha256 \\w+… differs from the sealed \\w+… \\(same size\\)\\) \\(RECORDING_TAMPERED\\)$`, 'm'));
+      assert.match(bad.stderr, /^fumidai: recording deleted: .* \(session \S+, channel \d+: gone, and never uploaded\) \(RECORDING_TAMPERED\)$/m);
       assert.match(bad.stdout, /1 modified, 1 missing/);
       assert.equal((await b.cli(['audit', 'verify', '--no-recordings'])).code, 0, 'the chain itself is intact');
     } finally {

@@ -32,8 +32,9 @@ async function verifyRecordings(dir: DataDir, since?: string, until?: string): P
   for (const r of sealed) {
     const v = await checkRecording(r, uploaded);
     counts[v.status]++;
-    if (v.status === 'modified') console.error(`fumidai: recording tampered: ${r.path} (session ${r.sessionId}, channel ${r.channel}): ${v.detail} (RECORDING_TAMPERED)`);
-    if (v.status === 'missing') console.error(`fumidai: recording deleted: ${r.path} (session ${r.sessionId}, channel ${r.channel}) is gone and was never uploaded (RECORDING_TAMPERED)`);
+    const where = `session ${r.sessionId}, channel ${r.channel}`;
+    if (v.status === 'modified') console.error(fail('RECORDING_TAMPERED', r.path, `${where}: ${v.detail}`, 'tampered').line);
+    if (v.status === 'missing') console.error(fail('RECORDING_TAMPERED', r.path, `${where}: gone, and never uploaded`, 'deleted').line);
   }
   console.log(`recordings: ${sealed.length} sealed, ${counts.ok} match their sealed sha256, ${counts.uploaded} pruned after upload, ${counts.modified} modified, ${counts.missing} missing`);
   return counts.modified + counts.missing;
@@ -64,7 +65,7 @@ export function registerAudit(program: Command): void {
         if (verdict.ok) console.log(describeVerdict(chain, verdict));
         else {
           bad++;
-          console.error(`fumidai: audit trail tampered: ${describeVerdict(chain, verdict)} (AUDIT_TAMPERED)`);
+          console.error(fail('AUDIT_TAMPERED', describeVerdict(chain, verdict)).line);
         }
       }
       if (opts.recordings) bad += await verifyRecordings(dir, since, until);
