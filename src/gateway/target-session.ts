@@ -15,8 +15,8 @@ import { ForwardedAgent } from './ssh2-glue.js';
 import { endChannel } from './relay/channel-end.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
-import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
-import { screenSnapshotsOfFile } from '../recording/screen-index.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
+import { SessionRecorder, type ChannelSpec } from './session-recorder.js';
 
 export interface Resolved {
   target: TargetRecord;
@@ -41,6 +41,7 @@ export class TargetSession {
   /** Port-forwarding channels: ended with the session, never written to. */
   #tunnels = new Set<{ close(): void; once(event: 'close', listener: () => void): unknown }>();
   #recorded = false;
+  #recorder: SessionRecorder;
   #closed = false;
 
   constructor(deps: GatewayDeps, conn: Connection, caller: Caller, destination: Destination) {
@@ -53,6 +54,7 @@ export class TargetSession {
     this.clock = { startedAt: now, lastInputAt: now, warned: { idle: false, length: false } };
     const s = deps.config.session;
     this.limits = { idleTimeoutSec: s.idleTimeout, maxLengthSec: s.maxLength, warningSec: s.warning };
+    this.#recorder = new SessionRecorder(deps, this.auditKey, caller.user, (name, fields) => this.event(name, fields), () => this.log);
   }
 
   get log() {
@@ -125,55 +127,14 @@ export class TargetSession {
     void Promise.all(ends).then(() => setTimeout(() => this.#conn.end(), 100).unref());
   }
 
-  #channelNo = 0;
-  #bytes = { in: 0, out: 0 };
-
   /** Opens the recording of a new channel and indexes it; throws RECORDING_FAILED if it cannot be written. */
-  async startRecording(c: { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] }): Promise<ChannelRecording> {
-    const resolved = this.#resolved!;
-    const channel = ++this.#channelNo;
-    let rec: ChannelRecording;
-    try {
-      rec = await ChannelRecording.start({
-        dir: this.#deps.recordingDir, auditKey: this.auditKey, channel, user: this.caller.user,
-        target: resolved.target.name, login: resolved.login, recordInput: this.#deps.config.recording.input,
-        minFreeBytes: this.#deps.config.recording.minFreeMB * 1024 * 1024, ...c,
-      });
-    } catch (err) {
-      await this.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message, channel });
-      throw fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
-    }
-    await this.#deps.store.openChannel({ auditKey: this.auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
-    rec.onFileOp((op) => {
-      void this.event('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
-      this.#deps.store.addFileOp({ auditKey: this.auditKey, channel, at: new Date().toISOString(), ...op }).catch((err) => this.log.error({ err }, 'could not store file operation'));
-    });
-    return rec;
+  startRecording(c: ChannelSpec): Promise<ChannelRecording> {
+    return this.#recorder.start(this.#resolved!, c);
   }
 
   /** Seals a channel's recording: its sha256 goes into the index, so later tampering is detectable. */
-  async sealRecording(rec: ChannelRecording, exitStatus: number | undefined): Promise<void> {
-    this.#bytes.in += rec.bytesIn;
-    this.#bytes.out += rec.bytesOut;
-    const { channel } = rec.info;
-    const fields = { endedAt: new Date().toISOString(), exitStatus, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut };
-    try {
-      const seal = await rec.close();
-      await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
-      // Every byte is in the recording either way; this says the file-operation index of an sftp channel is partial.
-      const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
-      await this.event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
-      if (rec.info.pty) this.#indexScreen(channel, seal.path);
-    } catch (err) {
-      await this.#deps.store.sealChannel(this.auditKey, channel, { ...fields, state: 'failed' });
-      await this.event('RecordingFailed', { channel, reason: (err as Error).message });
-    }
-  }
-
-  #indexScreen(channel: number, path: string): void {
-    screenSnapshotsOfFile(path)
-      .then((rows) => this.#deps.store.addScreenText(this.auditKey, channel, rows))
-      .catch((err) => this.log.warn({ err: (err as Error).message }, 'screen text indexing failed'));
+  sealRecording(rec: ChannelRecording, exitStatus: number | undefined): Promise<void> {
+    return this.#recorder.seal(rec, exitStatus);
   }
 
   /** Resolves the destination and checks access for the first channel's action. Throws what the user may see. */
@@ -302,9 +263,9 @@ export class TargetSession {
     this.#upstream?.then((up) => up.client.end(), () => undefined);
     if (this.#recorded) {
       const durationSec = (Date.now() - this.clock.startedAt) / 1000;
-      await this.event('SessionEnd', { reason, exitStatus: this.lastExitStatus, durationSec, bytesIn: this.#bytes.in, bytesOut: this.#bytes.out });
+      await this.event('SessionEnd', { reason, exitStatus: this.lastExitStatus, durationSec, bytesIn: this.#recorder.bytes.in, bytesOut: this.#recorder.bytes.out });
       await this.#deps.store
-        .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#bytes.in, bytesOut: this.#bytes.out })
+        .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#recorder.bytes.in, bytesOut: this.#recorder.bytes.out })
         .catch((err) => this.log.error({ err }, 'could not close session record'));
     }
   }

@@ -1,0 +1,79 @@
+// The recordings of one session's channels: opens each (a channel that cannot be recorded is refused), indexes it in
+// the store, reports its file operations, seals it with its sha256, and has terminal screens indexed for search.
+import type { Logger } from 'pino';
+import { fail } from '../errors.js';
+import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
+import { screenSnapshotsOfFile } from '../recording/screen-index.js';
+import type { EventName } from '../audit/events.js';
+import type { EventFields } from '../audit/trail.js';
+import type { GatewayDeps } from './context.js';
+import type { Resolved } from './target-session.js';
+
+export type ChannelSpec = { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] };
+
+export class SessionRecorder {
+  /** Bytes relayed over all sealed channels, for the session's end. */
+  readonly bytes = { in: 0, out: 0 };
+  #deps: GatewayDeps;
+  #auditKey: string;
+  #user: string;
+  #event: (name: EventName, fields: EventFields) => Promise<void>;
+  #log: () => Logger;
+  #channelNo = 0;
+
+  constructor(deps: GatewayDeps, auditKey: string, user: string, event: (name: EventName, fields: EventFields) => Promise<void>, log: () => Logger) {
+    this.#deps = deps;
+    this.#auditKey = auditKey;
+    this.#user = user;
+    this.#event = event;
+    this.#log = log;
+  }
+
+  async start(resolved: Resolved, c: ChannelSpec): Promise<ChannelRecording> {
+    const { store, config, recordingDir } = this.#deps;
+    const channel = ++this.#channelNo;
+    let rec: ChannelRecording;
+    try {
+      rec = await ChannelRecording.start({
+        dir: recordingDir, auditKey: this.#auditKey, channel, user: this.#user,
+        target: resolved.target.name, login: resolved.login, recordInput: config.recording.input,
+        minFreeBytes: config.recording.minFreeMB * 1024 * 1024, ...c,
+      });
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      await this.#event('RecordingFailed', { reason: why, channel });
+      throw fail('RECORDING_FAILED', why);
+    }
+    await store.openChannel({ auditKey: this.#auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
+    rec.onFileOp((op) => {
+      void this.#event('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
+      store.addFileOp({ auditKey: this.#auditKey, channel, at: new Date().toISOString(), ...op }).catch((err) => this.#log().error({ err }, 'could not store file operation'));
+    });
+    return rec;
+  }
+
+  async seal(rec: ChannelRecording, exitStatus: number | undefined): Promise<void> {
+    this.bytes.in += rec.bytesIn;
+    this.bytes.out += rec.bytesOut;
+    const { channel } = rec.info;
+    const fields = { endedAt: new Date().toISOString(), exitStatus, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut };
+    try {
+      const seal = await rec.close();
+      await this.#deps.store.sealChannel(this.#auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
+      // Every byte is in the recording either way; this says the file-operation index of an sftp channel is partial.
+      const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
+      await this.#event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
+      if (rec.info.pty) this.#indexScreen(channel, seal.path);
+    } catch (err) {
+      await this.#deps.store.sealChannel(this.#auditKey, channel, { ...fields, state: 'failed' });
+      await this.#event('RecordingFailed', { channel, reason: (err as Error).message });
+    }
+  }
+
+  /** Off the relay's path: the screen text is rebuilt from the sealed file. */
+  #indexScreen(channel: number, path: string): void {
+    screenSnapshotsOfFile(path)
+      .then((rows) => this.#deps.store.addScreenText(this.#auditKey, channel, rows))
+      .catch((err) => this.#log().warn({ err: (err as Error).message }, 'screen text indexing failed'));
+  }
+}
