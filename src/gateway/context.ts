@@ -1,7 +1,7 @@
 // What every part of the gateway may use: configuration, store, keys and the logger, built once by the server.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { Store } from '../store/store.js';
+import type { Store, TargetRecord } from '../store/store.js';
 import type { SeedBox } from '../mfa/seed-box.js';
 import type { SourceThrottle } from './throttle.js';
 import type { LiveSessions } from './live-sessions.js';
@@ -21,6 +21,12 @@ export interface GatewayDeps {
   audit: AuditTrail;
   /** Absolute directory recordings are written to. */
   recordingDir: string;
+}
+
+/** Where a session goes, once resolved and allowed: the target and the login on it. */
+export interface Resolved {
+  target: TargetRecord;
+  login: string;
 }
 
 /** The authenticated client behind a connection (outer, or inner for ProxyJump). */

@@ -6,8 +6,7 @@ import { ChannelRecording, type ChannelInfo } from '../recording/channel-recordi
 import { screenSnapshotsOfFile } from '../recording/screen-index.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
-import type { GatewayDeps } from './context.js';
-import type { Resolved } from './target-session.js';
+import type { GatewayDeps, Resolved } from './context.js';
 
 export type ChannelSpec = { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] };
 

@@ -8,7 +8,7 @@ import type { Action, Decision } from '../policy/types.js';
 import type { TargetRecord } from '../store/store.js';
 import { connectUpstream, type Upstream } from '../upstream/connect.js';
 import { newAuditKey } from './audit-key.js';
-import type { Caller, GatewayDeps } from './context.js';
+import type { Caller, GatewayDeps, Resolved } from './context.js';
 import type { Destination } from './destination.js';
 import type { ClockState, SessionLimits } from './session-clock.js';
 import { ForwardedAgent } from './ssh2-glue.js';
@@ -18,10 +18,6 @@ import type { EventFields } from '../audit/trail.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { SessionRecorder, type ChannelSpec } from './session-recorder.js';
 
-export interface Resolved {
-  target: TargetRecord;
-  login: string;
-}
 
 export class TargetSession {
   readonly auditKey: string;
