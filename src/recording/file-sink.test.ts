@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,8 +56,12 @@ test('file sink: never overwrites a recording; an unwritable place fails at crea
   chmodSync(ro, 0o555);
   chmodSync(dir, 0o755);
   if (process.getuid?.() !== 0) return void (await assert.rejects(FileSink.create(join(ro, 'z')), /EACCES/));
-  // Root ignores directory permissions: try as nobody in a child process.
-  const script = `import { FileSink } from ${JSON.stringify(new URL('./file-sink.js', import.meta.url).href)};
+  // Root ignores directory permissions: try as nobody in a child process, with a copy of the module (it imports only
+  // node builtins) where nobody can read it: the checkout itself may sit in a directory only root can enter.
+  const copy = join(dir, 'file-sink.js');
+  copyFileSync(fileURLToPath(new URL('./file-sink.js', import.meta.url)), copy);
+  chmodSync(copy, 0o644);
+  const script = `import { FileSink } from ${JSON.stringify(pathToFileURL(copy).href)};
     FileSink.create(${JSON.stringify(join(ro, 'z'))}).then(() => console.log('created'), (e) => console.log(e.code));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
   if (child.error || child.status !== 0) return t.skip(`EACCES part skipped: cannot run a child as nobody (${child.error?.message ?? child.stderr})`);
