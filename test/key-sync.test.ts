@@ -84,5 +84,10 @@ describe('users and keys from a bucket', () => {
     assert.ok(skipped.some((e) => e.object === 'public-keys/carol.pub' && /public-keys\/carol\.pub line 2: not a usable SSH public key/.test(String(e.reason))));
     const list = await users();
     assert.doesNotMatch(list, /carol|Bad_Name/, 'carol was not created with only her first key');
+    // Rounds run every 0.5 s here: the same bad objects are not reported again; a new version of one is.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(b.events('KeySyncSkipped').length, 2, 'each bad object version is reported once');
+    await put('public-keys/carol.pub', 'ssh-ed25519 still-not-a-key carol@laptop\n');
+    await until(async () => b.events('KeySyncSkipped').length === 3, 'the changed object to be reported');
   });
 });

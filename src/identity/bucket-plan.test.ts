@@ -21,5 +21,5 @@ test('bucket key sync plan: new, changed, unchanged, removed, bad names, other f
   );
   assert.deepEqual(plan.fetch.map((f) => f.user), ['alice', 'carol']);
   assert.deepEqual(plan.remove.map((r) => r.user), ['erin']);
-  assert.deepEqual(plan.skip, [{ key: 'public-keys/Bad_Name.pub', reason: "user name 'Bad_Name' does not match ^[a-z][-a-z0-9]*$" }]);
+  assert.deepEqual(plan.skip, [{ key: 'public-keys/Bad_Name.pub', etag: '"x"', reason: "user name 'Bad_Name' does not match ^[a-z][-a-z0-9]*$" }]);
 });

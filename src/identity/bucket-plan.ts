@@ -19,7 +19,7 @@ export interface SyncPlan {
   fetch: { key: string; etag: string; user: string }[];
   /** Users whose object is gone. */
   remove: Known[];
-  skip: { key: string; reason: string }[];
+  skip: { key: string; etag: string; reason: string }[];
 }
 
 export function planSync(listing: Listed[], known: Known[], prefix: string): SyncPlan {
@@ -31,7 +31,7 @@ export function planSync(listing: Listed[], known: Known[], prefix: string): Syn
     if (!file.endsWith('.pub') || file.includes('/')) continue; // not a user's key file
     const user = file.slice(0, -'.pub'.length);
     if (!BUCKET_USER_NAME.test(user)) {
-      plan.skip.push({ key: o.key, reason: `user name '${user}' does not match ${BUCKET_USER_NAME.source}` });
+      plan.skip.push({ key: o.key, etag: o.etag, reason: `user name '${user}' does not match ${BUCKET_USER_NAME.source}` });
       continue;
     }
     seen.add(o.key);

@@ -18,6 +18,8 @@ export class BucketKeySync {
   #bucket: string;
   #prefix: string;
   #store: Store;
+  /** Object versions already reported as skipped: a bad object is reported (and fetched) once, not every round. */
+  #skipped = new Map<string, string>();
 
   constructor(client: S3Client, bucket: string, prefix: string, store: Store) {
     this.#client = client;
@@ -40,9 +42,16 @@ export class BucketKeySync {
   /** One round: one listing, and a fetch only for objects whose ETag changed. */
   async run(): Promise<SyncReport> {
     const known = await this.#store.bucketUsers();
-    const plan = planSync(await this.#list(), known, this.#prefix);
-    const report: SyncReport = { created: [], updated: [], removed: [], skipped: [...plan.skip] };
-    for (const f of plan.fetch) {
+    const listing = await this.#list();
+    const plan = planSync(listing, known, this.#prefix);
+    const report: SyncReport = { created: [], updated: [], removed: [], skipped: [] };
+    const skip = (s: { key: string; etag: string; reason: string }) => {
+      this.#skipped.set(s.key, s.etag);
+      report.skipped.push({ key: s.key, reason: s.reason });
+    };
+    const alreadySkipped = (o: { key: string; etag: string }) => this.#skipped.get(o.key) === o.etag;
+    for (const s of plan.skip) if (!alreadySkipped(s)) skip(s);
+    for (const f of plan.fetch.filter((o) => !alreadySkipped(o))) {
       try {
         if (!known.some((k) => k.user === f.user) && (await this.#store.getUser(f.user))) throw new Error(`user '${f.user}' exists and is managed with the CLI`);
         const res = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: f.key }));
@@ -52,11 +61,14 @@ export class BucketKeySync {
         const keys = lines.map((l, i) => parsePublicKey(l, `${f.key} line ${i + 1}`));
         const outcome = await this.#store.applyBucketUser(f.key, f.etag, f.user, keys.map((k) => ({ fingerprint: k.fingerprint, type: k.type, blob: k.blob, comment: k.comment })));
         report[outcome].push(f.user);
+        this.#skipped.delete(f.key);
       } catch (err) {
         const reason = /UNIQUE constraint failed: user_keys/.test((err as Error).message) ? 'a key in it already belongs to another user' : (err as Error).message;
-        report.skipped.push({ key: f.key, reason });
+        skip({ key: f.key, etag: f.etag, reason });
       }
     }
+    const listed = new Set(listing.map((o) => o.key));
+    for (const key of this.#skipped.keys()) if (!listed.has(key)) this.#skipped.delete(key); // gone: forget it
     for (const r of plan.remove) {
       await this.#store.removeBucketUser(r.objectKey, r.user);
       report.removed.push(r.user);
