@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,5 +144,38 @@ describe('shipping', () => {
     await store.close();
     assert.ok(chans.every((c) => !existsSync(c.recordingPath)));
     assert.match((await b.cli(['status'])).stdout, new RegExp(`pruned locally: ${chans.length}`));
+  });
+
+  test("a crash's torn tail is shipped beside its recording, byte for byte, and pruned with it", async () => {
+    const { SqliteStore } = await import('../src/store/sqlite-store.js');
+    const { recoverUnsealed } = await import('../src/recording/recovery.js');
+    const { Shipper } = await import('../src/shipping/shipper.js');
+    // A recording as a SIGKILL leaves it: a good header and event, then half a line.
+    const auditKey = '20260101T000000Z-alice-crashed01';
+    const dir = join(b.data, 'recordings', '20260101', auditKey);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, '01-shell.cast');
+    const good = `${JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1767225600 })}\n${JSON.stringify([0.5, 'o', 'before the crash\r\n'])}\n`;
+    const torn = '[0.9, "o", "half a li';
+    writeFileSync(path, good + torn);
+    const store = new SqliteStore(join(b.data, 'fumidai.db'));
+    try {
+      await store.openSession({ auditKey, user: 'alice', sourceIp: '127.0.0.1', sourcePort: 1, target: 'web1', login: LOGIN, startedAt: '2026-01-01T00:00:00Z' });
+      await store.openChannel({ auditKey, channel: 1, kind: 'shell', recordingPath: path, startedAt: '2026-01-01T00:00:00Z' });
+      const [repaired] = (await recoverUnsealed(store)).filter((r) => r.path === path);
+      assert.equal(repaired?.tornPath, `${path}.torn`);
+    } finally {
+      await store.close();
+    }
+    await b.cli(['ship', '--now']);
+    const keys = await objects();
+    const key = keys.find((k) => k.endsWith(`${auditKey}/01-shell.cast`))!;
+    assert.equal((await body(key)).toString(), good);
+    assert.equal((await body(`${key}.torn`)).toString(), torn);
+    const store2 = new SqliteStore(join(b.data, 'fumidai.db'));
+    const shipper = new Shipper(store2, { bucket: BUCKET, prefix: 'fumidai/', region: 'us-east-1', sse: 'AES256', interval: 60, retentionHours: 24 }, { recordings: join(b.data, 'recordings'), audit: join(b.data, 'audit') });
+    await shipper.prune(Date.now() + 25 * 3600 * 1000);
+    await store2.close();
+    assert.ok(!existsSync(path) && !existsSync(`${path}.torn`), 'both pruned after the retention period');
   });
 });

@@ -47,8 +47,11 @@ export class Shipper {
 
   /** Puts into the spool what should go up: new sealed recordings, and audit segments that grew since their upload. */
   async scan(): Promise<void> {
-    for (const path of await this.#store.unspooledRecordings())
-      await this.#store.spoolAdd({ path, objectKey: `${this.#cfg.prefix}recordings/${relative(this.#recordingDir, path)}`, kind: 'recording' });
+    for (const path of await this.#store.unspooledRecordings()) {
+      // A recording cut after a crash has its torn tail kept aside beside it (recovery.ts): that goes up too.
+      for (const p of existsSync(`${path}.torn`) ? [path, `${path}.torn`] : [path])
+        await this.#store.spoolAdd({ path: p, objectKey: `${this.#cfg.prefix}recordings/${relative(this.#recordingDir, p)}`, kind: 'recording' });
+    }
     if (!existsSync(this.#auditDir)) return;
     const known = new Map((await this.#store.spoolList()).map((i) => [i.path, i]));
     for (const chain of readdirSync(this.#auditDir)) {
