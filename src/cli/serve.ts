@@ -8,7 +8,8 @@ import { createLogger } from '../log.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { recoverUnsealed } from '../recording/recovery.js';
 import { auditRoot, openAuditTrail } from '../audit/open.js';
-import { Shipper, s3Client } from '../shipping/shipper.js';
+import { backlogOf, Shipper, s3Client } from '../shipping/shipper.js';
+import { Metrics } from '../metrics/metrics.js';
 import { BucketKeySync } from '../identity/bucket-sync.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Logger } from 'pino';
@@ -53,10 +54,16 @@ export function registerServe(program: Command): void {
         opts.listen ?? dir.config.listen,
       );
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
-      if (dir.config.keySync.bucket) startKeySync(dir, store, audit, log, live);
+      const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size });
+      if (dir.config.metrics.listen) {
+        const at = await metrics.listen(dir.config.metrics.listen);
+        log.info({ metrics: at }, `metrics on http://${at}/metrics`);
+      }
+      if (dir.config.keySync.bucket) startKeySync(dir, store, audit, log, live, metrics);
       if (dir.config.shipping.bucket) {
         const shipper = new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
         shipper.start((r) => {
+          metrics.shippingRound(r);
           if (r.shipped || r.failed.length || r.pruned) log[r.failed.length ? 'warn' : 'info']({ event: 'Shipping', shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
         });
       }
@@ -81,7 +88,7 @@ export function registerServe(program: Command): void {
 }
 
 /** Polls the key bucket; every change is an audit event and a changelog line on stderr. */
-function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, live: LiveSessions): void {
+function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, live: LiveSessions, metrics: Metrics): void {
   const { bucket, prefix, interval } = dir.config.keySync;
   const sync = new BucketKeySync(s3Client(dir.config.shipping), bucket!, prefix, store);
   const changelog = (line: string, user: string, key: string) => {
@@ -100,6 +107,7 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
       if (r.updated.length || r.removed.length) live.storeChanged(); // removed users and keys lose their live sessions
       for (const s of r.skipped) void audit.record('KeySyncSkipped', {}, { reason: s.reason, object: s.key }).catch(() => undefined);
     } catch (err) {
+      metrics.keySyncErrors.inc();
       log.warn({ event: 'KeySyncFailed', err: (err as Error).message }, 'key bucket not reachable; users stay as they are');
     } finally {
       running = false;

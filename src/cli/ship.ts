@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { auditRoot } from '../audit/open.js';
-import { Shipper } from '../shipping/shipper.js';
+import { backlogOf, Shipper } from '../shipping/shipper.js';
 import { printTable, withStore } from './common.js';
 import type { DataDir } from '../config/data-dir.js';
 import type { Store } from '../store/store.js';
@@ -15,12 +15,19 @@ export function registerShip(program: Command): void {
   program
     .command('status')
     .description('the shipping backlog: files waiting for upload, and the last errors')
+    .option('--json', 'one JSON object, for monitoring scripts')
     .option('--data <dir>', 'data directory')
-    .action(async (opts: { data?: string }) => {
+    .action(async (opts: { data?: string; json?: boolean }) => {
       await withStore(opts, async (store, dir) => {
         if (dir.config.shipping.bucket) await shipperFor(store, dir).scan();
         const items = await store.spoolList();
         const pending = items.filter((i) => i.state === 'pending');
+        if (opts.json) {
+          const count = (state: string) => items.filter((i) => i.state === state).length;
+          const destination = dir.config.shipping.bucket ? `s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : null;
+          const waiting = pending.map((i) => ({ objectKey: i.objectKey, attempts: i.attempts, nextAttemptAt: i.nextAttemptAt, lastError: i.lastError || null }));
+          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), waiting }));
+        }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));

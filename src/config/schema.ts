@@ -125,6 +125,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    metrics: z
+      .object({
+        /** HOST:PORT of a Prometheus endpoint (GET /metrics); off without one. Keep it on a private address. */
+        listen: hostPort.optional(),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

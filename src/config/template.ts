@@ -88,6 +88,10 @@ session:
   # Seconds of warning on the terminal before either limit ends the session.
   warning: 60
 
+metrics:
+  # Prometheus endpoint (GET /metrics): shipping backlog and upload errors, key sync errors, live sessions, process.
+  # listen: 127.0.0.1:9722
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

@@ -1,4 +1,5 @@
 // The SSH front door: listens, hands each connection to connection.ts, and stops cleanly.
+import { splitHostPort } from '../config/host-port.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
@@ -34,10 +35,4 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-export function splitHostPort(value: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
-  if (!m) throw new Error(`expected HOST:PORT, got '${value}'`);
-  return { host: m[1]!, port: Number(m[2]) };
 }

@@ -4,7 +4,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { SpoolItem, Store } from '../store/store.js';
@@ -26,6 +26,13 @@ export function s3Client(cfg: ShippingConfig): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 2,
   });
+}
+
+/** What waits for upload: files and their bytes on disk (a file gone since is counted as 0 bytes). */
+export async function backlogOf(store: Store): Promise<{ files: number; bytes: number }> {
+  const pending = (await store.spoolList()).filter((i) => i.state === 'pending');
+  const sizes = await Promise.all(pending.map((i) => stat(i.path).then((s) => s.size, () => 0)));
+  return { files: pending.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 export class Shipper {
