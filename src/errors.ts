@@ -38,10 +38,11 @@ const messages = {
   UPSTREAM_LOST: (target: string) => `connection to target '${target}' was lost`,
   UPSTREAM_CHANNEL_FAILED: (target: string, what: string, why: string) => `target '${target}' refused ${what}: ${why}`,
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
-  SESSION_UNKNOWN: (key: string) => `no session with audit key '${key}'`,
+  SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
   AUDIT_TAMPERED: (where: string) => `audit trail tampered: ${where}`,
   RECORDING_TAMPERED: (path: string, where: string, what: string) => `recording ${what}: ${path} (${where})`,
+  BUCKET_UNAVAILABLE: (where: string, why: string) => `cannot read ${where}: ${why}`,
   SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;

@@ -26,6 +26,7 @@ describe('shipping', () => {
   let s3port: number;
   let cfg: string;
   const puts: { key: string; sse?: string; checksum?: string }[] = [];
+  const methods: string[] = [];
   const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3-'));
   let client: S3Client;
 
@@ -33,6 +34,7 @@ describe('shipping', () => {
   const startProxy = (target: number) =>
     new Promise<void>((resolve) => {
       proxy = createServer((req, res) => {
+        methods.push(req.method!);
         if (req.method === 'PUT') puts.push({ key: decodeURIComponent(req.url!.split('?')[0]!.replace(`/${BUCKET}/`, '')), sse: req.headers['x-amz-server-side-encryption'] as string, checksum: req.headers['x-amz-checksum-sha256'] as string });
         const up = request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (r) => {
           res.writeHead(r.statusCode!, r.headers);
@@ -177,5 +179,28 @@ describe('shipping', () => {
     await shipper.prune(Date.now() + 25 * 3600 * 1000);
     await store2.close();
     assert.ok(!existsSync(path) && !existsSync(`${path}.torn`), 'both pruned after the retention period');
+  });
+
+  test('replay and audit query read from the bucket alone (GET requests only), also where no data directory exists', async () => {
+    assert.equal((await ssh(cfg, ['web1', 'echo from-the-bucket'])).code, 0);
+    await b.cli(['ship', '--now']);
+    const key = JSON.parse((await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').pop()!).auditKey as string;
+    const local = (await b.cli(['replay', key, '--no-wait'])).stdout;
+    assert.equal(local, 'from-the-bucket\n');
+    const count = async (args: string[]) =>
+      JSON.parse((await b.cli(['audit', 'query', '--json', "SELECT count(*) AS n FROM events WHERE eventName = 'SessionStart'", ...args])).stdout).n as number;
+    const localCount = await count([]);
+    methods.length = 0;
+    // With the local config (bucket, prefix and endpoint from its shipping section)...
+    assert.equal((await b.cli(['replay', key, '--no-wait', '--from-bucket'])).stdout, local);
+    assert.equal(await count(['--from-bucket']), localCount);
+    // ...and on an auditor's machine with nothing but the flags.
+    const flags = ['--data', join(b.dir, 'no-such-dir'), '--from-bucket', '--bucket', BUCKET, '--prefix', 'fumidai/', '--endpoint', `http://127.0.0.1:${proxyPort}`];
+    assert.equal((await b.cli(['replay', key, '--no-wait', ...flags])).stdout, local);
+    assert.equal(await count(flags), localCount);
+    assert.ok(methods.length > 0 && methods.every((m) => m === 'GET'), `read-only: ${methods.join(' ')}`);
+    assert.match((await b.cli(['replay', '20990101T000000Z-nobody-0000', '--no-wait', ...flags], true)).stderr, /no session with audit key '20990101T000000Z-nobody-0000' in s3:\/\/fumidai-logs\/fumidai\/recordings\/ \(SESSION_UNKNOWN\)/);
+    const down = await b.cli(['replay', key, '--no-wait', ...flags.slice(0, -1), 'http://127.0.0.1:1'], true);
+    assert.match(down.stderr, /^fumidai: cannot read s3:\/\/fumidai-logs\/fumidai\/: .* \(BUCKET_UNAVAILABLE\)$/m);
   });
 });

@@ -7,7 +7,8 @@ import { loadAuditKey } from '../audit/audit-log.js';
 import { auditRoot } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
-import { isoOption, printTable, withStore } from './common.js';
+import { bucketOptions, bucketReader, isoOption, printTable, withStore, type BucketOptions } from './common.js';
+import { rm } from 'node:fs/promises';
 import { checkRecording, sealedRecordings } from '../audit/recording-check.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
@@ -71,24 +72,32 @@ export function registerAudit(program: Command): void {
       if (opts.recordings) bad += await verifyRecordings(dir, since, until);
       if (bad) process.exitCode = 3;
     });
-  audit
-    .command('query <sql>')
-    .description('run SQL (DuckDB) over the view `events`')
-    .option('--data <dir>', 'data directory')
-    .option('--json', 'one JSON object per row')
-    .action(async (sql: string, opts: { data?: string; json?: boolean }) => {
-      const dir = openDataDir(dataDirFrom(opts.data));
-      const conn = await openEvents(segmentFiles(auditRoot(dir)));
-      let result;
-      try {
-        result = await query(conn, sql);
-      } catch (err) {
-        throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}`);
-      }
-      if (opts.json) {
-        for (const r of result.rows) console.log(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, cell(r[i])]))));
-      } else printTable(result.columns, result.rows.map((r) => r.map(cell)));
-    });
+  bucketOptions(
+    audit
+      .command('query <sql>')
+      .description('run SQL (DuckDB) over the view `events`')
+      .option('--data <dir>', 'data directory')
+      .option('--json', 'one JSON object per row'),
+  ).action(async (sql: string, opts: BucketOptions & { json?: boolean }) => {
+    let downloaded: string | undefined;
+    let files: string[];
+    if (opts.fromBucket) {
+      const reader = bucketReader(opts);
+      ({ dir: downloaded, paths: files } = await reader.download(await reader.auditSegments()));
+    } else files = segmentFiles(auditRoot(openDataDir(dataDirFrom(opts.data))));
+    let result;
+    try {
+      const conn = await openEvents(files);
+      result = await query(conn, sql);
+    } catch (err) {
+      throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}`);
+    } finally {
+      if (downloaded) await rm(downloaded, { recursive: true, force: true });
+    }
+    if (opts.json) {
+      for (const r of result.rows) console.log(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, cell(r[i])]))));
+    } else printTable(result.columns, result.rows.map((r) => r.map(cell)));
+  });
   audit
     .command('export <out>')
     .description('write events to a file DuckDB, Athena or a spreadsheet can read')

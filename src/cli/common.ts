@@ -4,6 +4,8 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { recordAdminChange } from '../audit/open.js';
 import { fail } from '../errors.js';
+import type { Command } from 'commander';
+import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 
 export interface DataOption {
   data?: string;
@@ -30,6 +32,35 @@ export function isoOption(value: string | undefined, name: string): string | und
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw fail('ARGUMENT_INVALID', `${name} must be an ISO 8601 time, not '${value}'`);
   return new Date(t).toISOString();
+}
+
+export interface BucketOptions extends DataOption {
+  fromBucket?: boolean;
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+}
+
+/** The options of commands that can read from the bucket instead of the local data directory. */
+export function bucketOptions(cmd: Command): Command {
+  return cmd
+    .option('--from-bucket', 'read what was shipped, from the bucket (read-only credentials suffice)')
+    .option('--bucket <name>', 'bucket (default: shipping.bucket of the local config)')
+    .option('--prefix <prefix>', 'prefix the bastion ships under (default: shipping.prefix, else fumidai/)')
+    .option('--endpoint <url>', 'S3-compatible endpoint (default: shipping.endpoint)')
+    .option('--region <region>', 'region (default: shipping.region, else $AWS_REGION)');
+}
+
+/** A reader for the bucket the options (or the local config, if there is one) name. */
+export function bucketReader(opts: BucketOptions): BucketReader {
+  let shipping;
+  try {
+    shipping = openDataDir(dataDirFrom(opts.data)).config.shipping;
+  } catch {
+    shipping = undefined; // an auditor's machine has no data directory: the flags say where to read
+  }
+  return new BucketReader(bucketLocation(opts, shipping));
 }
 
 /** Prints rows as aligned columns, for list commands. */

@@ -4,8 +4,8 @@ import { outputOf, replay } from '../recording/replay.js';
 import { parseCast } from '../recording/asciicast.js';
 import { exportHtml } from '../recording/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
-import { readFile } from 'node:fs/promises';
-import { adminChange, isoOption, printTable, withStore } from './common.js';
+import { readFile, rm } from 'node:fs/promises';
+import { adminChange, bucketOptions, bucketReader, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {
   const n = Number(value);
@@ -136,25 +136,40 @@ export function registerSessions(program: Command): void {
         printTable(['AUDIT KEY', 'CHANNEL', 'OFFSET', 'SCREEN'], hits.map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.snippet.replace(/\s+/g, ' ')]));
       });
     });
-  program
-    .command('replay <auditKey>')
-    .description("play a session's recordings in the terminal, with their timing")
-    .option('--data <dir>', 'data directory')
-    .option('--speed <n>', 'playback speed factor', '1')
-    .option('--idle-limit <s>', 'cut pauses longer than this many seconds')
-    .option('--no-wait', 'print everything at once')
-    .action(async (auditKey: string, opts: { data?: string; speed: string; idleLimit?: string; wait: boolean }) => {
-      const speed = positive(opts.speed, '--speed');
-      const idleLimit = opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit');
-      const channels = await withStore(opts, async (store) => {
-        if (!(await store.getSession(auditKey))) throw fail('SESSION_UNKNOWN', auditKey);
-        return store.channelsOf(auditKey);
-      });
-      for (const ch of channels) {
-        const events = await outputOf(ch.recordingPath).catch((err: NodeJS.ErrnoException) => {
-          throw fail('RECORDING_UNREADABLE', ch.recordingPath, err.code ?? err.message);
+  bucketOptions(
+    program
+      .command('replay <auditKey>')
+      .description("play a session's recordings in the terminal, with their timing")
+      .option('--data <dir>', 'data directory')
+      .option('--speed <n>', 'playback speed factor', '1')
+      .option('--idle-limit <s>', 'cut pauses longer than this many seconds')
+      .option('--no-wait', 'print everything at once'),
+  ).action(async (auditKey: string, opts: BucketOptions & { speed: string; idleLimit?: string; wait: boolean }) => {
+    const speed = positive(opts.speed, '--speed');
+    const idleLimit = opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit');
+    const play = async (paths: string[]) => {
+      for (const path of paths) {
+        const events = await outputOf(path).catch((err: NodeJS.ErrnoException) => {
+          throw fail('RECORDING_UNREADABLE', path, err.code ?? err.message);
         });
         await replay(events, (e) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(e.data), { speed, idleLimit, noWait: !opts.wait });
       }
+    };
+    if (opts.fromBucket) {
+      const reader = bucketReader(opts);
+      const keys = await reader.sessionRecordings(auditKey);
+      if (keys.length === 0) throw fail('SESSION_UNKNOWN', auditKey, ` in s3://${reader.location.bucket}/${reader.location.prefix}recordings/`);
+      const { dir, paths } = await reader.download(keys);
+      try {
+        return await play(paths);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const channels = await withStore(opts, async (store) => {
+      if (!(await store.getSession(auditKey))) throw fail('SESSION_UNKNOWN', auditKey);
+      return store.channelsOf(auditKey);
     });
+    await play(channels.map((c) => c.recordingPath));
+  });
 }

@@ -125,13 +125,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    metrics: z
-      .object({
-        /** HOST:PORT of a Prometheus endpoint (GET /metrics); off without one. Keep it on a private address. */
-        listen: hostPort.optional(),
-      })
-      .strict()
-      .default({}),
+    // A section whose keys are all commented out is null in YAML: that means its defaults.
+    metrics: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          /** HOST:PORT of a Prometheus endpoint (GET /metrics); off without one. Keep it on a private address. */
+          listen: hostPort.optional(),
+        })
+        .strict(),
+    ),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
