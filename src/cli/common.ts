@@ -1,8 +1,8 @@
 // What every CLI command shares: finding the data directory and opening the store.
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { recordAdminChange } from '../audit/open.js';
+import { nodeName, recordAdminChange } from '../audit/open.js';
 import { fail } from '../errors.js';
 import type { Command } from 'commander';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
@@ -11,9 +11,14 @@ export interface DataOption {
   data?: string;
 }
 
+/** The data directory's store: PostgreSQL when FUMIDAI_STORE_URL or store.url names one, else its SQLite file. */
+export function storeOf(dir: DataDir): Promise<Store> {
+  return openStore({ url: process.env.FUMIDAI_STORE_URL || dir.config.store.url, sqliteFile: dir.storeFile, node: nodeName(dir) });
+}
+
 export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: DataDir) => Promise<T>): Promise<T> {
   const dir = openDataDir(dataDirFrom(opts.data));
-  const store = new SqliteStore(dir.storeFile);
+  const store = await storeOf(dir);
   try {
     return await fn(store, dir);
   } finally {

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { dataDirFrom, initDataDir } from '../config/data-dir.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { join } from 'node:path';
-import { STORE_FILE } from '../config/data-dir.js';
+import { dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
+import { storeOf } from './common.js';
 
 export function registerInit(program: Command): void {
   program
@@ -11,7 +9,7 @@ export function registerInit(program: Command): void {
     .option('--data <dir>', 'data directory (default: $FUMIDAI_DATA, else ./fumidai-data)')
     .action(async (opts: { data?: string }) => {
       const { dir, created } = initDataDir(dataDirFrom(opts.data));
-      await new SqliteStore(join(dir, STORE_FILE)).close();
+      await (await storeOf(openDataDir(dir))).close(); // creates (or migrates) the store the config names
       console.log(created.length ? `initialized ${dir}: created ${created.join(', ')}` : `${dir} is already initialized`);
     });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { storeOf } from './common.js';
 import { recoverUnsealed } from '../recording/recovery.js';
 import { auditRoot, openAuditTrail } from '../audit/open.js';
 import { backlogOf, Shipper, s3Client } from '../shipping/shipper.js';
@@ -31,7 +31,7 @@ export function registerServe(program: Command): void {
       if (!existsSync(join(dirPath, CONFIG_FILE))) initDataDir(dirPath);
       const dir = openDataDir(dirPath);
       const log = createLogger(dir.config.log.level);
-      const store = new SqliteStore(dir.storeFile);
+      const store = await storeOf(dir);
       for (const r of await recoverUnsealed(store)) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');

@@ -126,6 +126,15 @@ export const configSchema = z
       .strict()
       .default({}),
     // A section whose keys are all commented out is null in YAML: that means its defaults.
+    store: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          /** postgres://USER@HOST:PORT/DATABASE shared by several nodes (password from PGPASSWORD or ~/.pgpass); SQLite without. */
+          url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres://USER@HOST:PORT/DATABASE URL').optional(),
+        })
+        .strict(),
+    ),
     metrics: z.preprocess(
       (v) => v ?? {},
       z

@@ -88,6 +88,11 @@ session:
   # Seconds of warning on the terminal before either limit ends the session.
   warning: 60
 
+store:
+  # Without a URL: SQLite in this directory (one node). Several nodes share one PostgreSQL database; the password comes
+  # from PGPASSWORD or ~/.pgpass, never from this file. FUMIDAI_STORE_URL overrides this.
+  # url: postgres://fumidai@db.internal:5432/fumidai
+
 metrics:
   # Prometheus endpoint (GET /metrics): shipping backlog and upload errors, key sync errors, live sessions, process.
   # listen: 127.0.0.1:9722

@@ -63,7 +63,7 @@ export class BucketKeySync {
         report[outcome].push(f.user);
         this.#skipped.delete(f.key);
       } catch (err) {
-        const reason = /UNIQUE constraint failed: user_keys/.test((err as Error).message) ? 'a key in it already belongs to another user' : (err as Error).message;
+        const reason = /UNIQUE constraint failed: user_keys|user_keys_pkey/.test((err as Error).message) ? 'a key in it already belongs to another user' : (err as Error).message;
         skip({ key: f.key, etag: f.etag, reason });
       }
     }

@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
 import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
+import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -207,10 +208,7 @@ export class SqliteStore implements Store {
       .run(o.auditKey, o.channel, o.at, o.op, o.path, o.to ?? null, o.bytes ?? null, o.sha256 ?? null, o.result);
   }
   async fileOpsOf(auditKey: string): Promise<FileOpRecord[]> {
-    return (this.#db.prepare('SELECT * FROM file_ops WHERE audit_key = ? ORDER BY rowid').all(auditKey) as Row[]).map((r) => ({
-      auditKey: r.audit_key, channel: r.channel, at: r.at, op: r.op, path: r.path, to: r.to_path ?? undefined,
-      bytes: r.bytes ?? undefined, sha256: r.sha256 ?? undefined, result: r.result,
-    }));
+    return (this.#db.prepare('SELECT * FROM file_ops WHERE audit_key = ? ORDER BY rowid').all(auditKey) as Row[]).map(toFileOp);
   }
   async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
     const insert = this.#db.prepare('INSERT INTO screen_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
@@ -324,30 +322,3 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Row = Record<string, any>;
-const toUser = (r: Row): UserRecord => ({ name: r.name, createdAt: r.created_at, disabled: r.disabled === 1 });
-const toKey = (r: Row): UserKeyRecord => ({
-  user: r.user, fingerprint: r.fingerprint, type: r.type, blob: r.blob, comment: r.comment, addedAt: r.added_at,
-});
-const toTarget = (r: Row): TargetRecord => ({
-  name: r.name, host: r.host, port: r.port, defaultLogin: r.default_login, createdAt: r.created_at,
-  hostKey: r.host_key ?? undefined, hostKeyFingerprint: r.host_key_fingerprint ?? undefined,
-});
-const toSession = (r: Row): SessionRecord => ({
-  auditKey: r.audit_key, user: r.user, sourceIp: r.source_ip, sourcePort: r.source_port,
-  target: r.target ?? undefined, login: r.login ?? undefined, startedAt: r.started_at,
-  endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, state: r.state, reason: r.reason ?? undefined,
-  bytesIn: r.bytes_in ?? undefined, bytesOut: r.bytes_out ?? undefined,
-  ...(r.terminate_reason ? { terminationRequested: r.terminate_reason } : {}),
-});
-const toChannel = (r: Row): ChannelRecord => ({
-  auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,
-  startedAt: r.started_at, endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, bytesIn: r.bytes_in,
-  bytesOut: r.bytes_out, sha256: r.sha256 ?? undefined, recordingBytes: r.recording_bytes ?? undefined, state: r.state,
-});
-const toSpool = (r: Row): SpoolItem => ({
-  path: r.path, objectKey: r.object_key, kind: r.kind, state: r.state, attempts: r.attempts, lastError: r.last_error ?? undefined,
-  nextAttemptAt: r.next_attempt_at, shippedAt: r.shipped_at ?? undefined, shippedSize: r.shipped_size ?? undefined, sha256: r.sha256 ?? undefined,
-});

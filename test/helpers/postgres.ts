@@ -1,0 +1,70 @@
+// A private PostgreSQL server for tests: its own cluster in a temp directory, on a 127.0.0.1 ephemeral port, run as an
+// unprivileged account (PostgreSQL refuses root), trust authentication, fsync off. Stopped (and removed) by the caller.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort, run, stopChild, waitForPort } from './proc.js';
+
+const ACCOUNT = 'fumidaipg';
+
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
+  if (!versions.length) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: apt-get install postgresql');
+  return join(root, versions[0]!, 'bin');
+}
+
+function account(): { uid: number; gid: number } {
+  try {
+    execFileSync('id', ['-u', ACCOUNT], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ACCOUNT]);
+  }
+  return { uid: Number(execFileSync('id', ['-u', ACCOUNT]).toString()), gid: Number(execFileSync('id', ['-g', ACCOUNT]).toString()) };
+}
+
+export interface Postgres {
+  /** postgres://fumidai@127.0.0.1:PORT/DATABASE of a fresh database. */
+  newDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(): Promise<Postgres> {
+  const bin = binDir();
+  const who = account();
+  const dir = mkdtempSync(join(tmpdir(), 'fumidai-pg-'));
+  const data = join(dir, 'data');
+  mkdirSync(data, { mode: 0o700 });
+  for (const p of [dir, data]) chownSync(p, who.uid, who.gid);
+  const init = await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'fumidai', '-E', 'UTF8', '--no-sync'], { ...who, cwd: dir });
+  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = await freePort();
+  const child: ChildProcess = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], { ...who, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log += d));
+  try {
+    await waitForPort(port, 20_000);
+  } catch {
+    child.kill('SIGKILL');
+    throw new Error(`postgres did not start: ${log}`);
+  }
+  const base = `postgres://fumidai@127.0.0.1:${port}`;
+  return {
+    async newDatabase(name: string) {
+      const c = new pg.Client({ connectionString: `${base}/postgres` });
+      await c.connect();
+      try {
+        await c.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await c.end();
+      }
+      return `${base}/${name}`;
+    },
+    async stop() {
+      await stopChild(child, 'SIGINT'); // fast shutdown
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
