@@ -1,0 +1,73 @@
+// Two fumidai nodes sharing one PostgreSQL store, as behind a load balancer: what is added through one node's CLI
+// works on the other, both nodes' sessions are in one index, and removing a user or killing a session through one node
+// ends the live session on the other.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bastion, ssh } from './helpers/fumidai.js';
+import { startPostgres, type Postgres } from './helpers/postgres.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
+
+describe('several nodes on PostgreSQL', () => {
+  const a = new Bastion();
+  const b = new Bastion();
+  let pg: Postgres;
+  let web1: Target;
+  let aliceKey: string;
+  const cfg = (node: Bastion) => node.sshConfig('alice', aliceKey, { web1: LOGIN });
+
+  before(async () => {
+    pg = await startPostgres();
+    const url = await pg.newDatabase('fumidai');
+    const edits = (node: string) => ({
+      '# url: postgres://fumidai@db.internal:5432/fumidai': `url: ${url}`,
+      '  dir: audit\n': `  dir: audit\n  node: ${node}\n`,
+    });
+    await a.init(edits('node-a'));
+    await b.init(edits('node-b'));
+    // A second node is set up with the first one's keys: same host key for clients, same upstream key for targets.
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub']) copyFileSync(join(a.data, f), join(b.data, f));
+    web1 = await a.addTarget('web1');
+    aliceKey = await a.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']); // through the other node's CLI: one store
+    await a.start();
+    await b.start();
+  });
+  after(async () => {
+    await a.stop();
+    await b.stop();
+    await web1?.stop();
+    await pg?.stop();
+  });
+
+  test('a user added through one node logs in through either; one session index', async () => {
+    for (const node of [a, b]) {
+      const r = await ssh(cfg(node), ['web1', 'echo via-$((6*7))']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'via-42\n');
+    }
+    const sessions = (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { user: string; state: string });
+    assert.equal(sessions.length, 2);
+    assert.ok(sessions.every((s) => s.user === 'alice' && s.state === 'closed'));
+  });
+
+  test('a kill through node A ends a session on node B; removing the user through A ends her session on B', async () => {
+    const killed = ssh(cfg(b), ['web1', 'echo started; sleep 30'], { timeoutMs: 30_000 });
+    const [opened] = await b.waitForEvents('ChannelOpen', 1, (e) => String(e.command).startsWith('echo started'));
+    await a.cli(['sessions', 'kill', String(opened!.sessionId), '--reason', 'seen from node A']);
+    const k = await killed;
+    assert.equal(k.code, 255);
+    assert.match(k.stderr, /an administrator ended this session: seen from node A \(ACCESS_REVOKED\)/);
+
+    const live = ssh(cfg(b), ['web1', 'echo started-again; sleep 30'], { timeoutMs: 30_000 });
+    await b.waitForEvents('ChannelOpen', 1, (e) => String(e.command).startsWith('echo started-again'));
+    const removedAt = Date.now();
+    await a.cli(['user', 'remove', 'alice']);
+    const r = await live;
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /access revoked: .*alice.* \(ACCESS_REVOKED\)|access revoked: the key \S+ was removed/);
+    assert.ok(Date.now() - removedAt < 5000, `ended ${Date.now() - removedAt} ms after the removal`);
+    assert.equal((await ssh(cfg(a), ['web1', 'true'])).code, 255, 'and she is refused on both');
+  });
+});
