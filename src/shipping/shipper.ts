@@ -1,13 +1,15 @@
 // Ships sealed recordings and audit segments to S3-compatible object storage. A local spool (in the store) keeps every
 // file until its upload is confirmed; failures back off and retry, so an outage of any length loses nothing and the
 // backlog drains when the bucket returns. Uploaded recordings are pruned locally after the retention period.
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { SpoolItem, Store } from '../store/store.js';
+import { auditObjectKey, recordingObjectKey } from './object-keys.js';
+import { s3Client } from './s3-client.js';
 
 export type ShippingConfig = Config['shipping'];
 
@@ -15,17 +17,6 @@ export interface ShipResult {
   shipped: number;
   failed: { path: string; error: string }[];
   backlog: number;
-}
-
-export function s3Client(cfg: ShippingConfig): S3Client {
-  return new S3Client({
-    region: cfg.region,
-    ...(cfg.endpoint ? { endpoint: cfg.endpoint, forcePathStyle: true } : {}),
-    // The checksum is computed here and sent as a header; streamed aws-chunked trailers are not used.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 2,
-  });
 }
 
 /** What waits for upload: files and their bytes on disk (a file gone since is counted as 0 bytes). */
@@ -57,7 +48,7 @@ export class Shipper {
     for (const path of await this.#store.unspooledRecordings()) {
       // A recording cut after a crash has its torn tail kept aside beside it (recovery.ts): that goes up too.
       for (const p of existsSync(`${path}.torn`) ? [path, `${path}.torn`] : [path])
-        await this.#store.spoolAdd({ path: p, objectKey: `${this.#cfg.prefix}recordings/${relative(this.#recordingDir, p)}`, kind: 'recording' });
+        await this.#store.spoolAdd({ path: p, objectKey: recordingObjectKey(this.#cfg.prefix, relative(this.#recordingDir, p)), kind: 'recording' });
     }
     if (!existsSync(this.#auditDir)) return;
     const known = new Map((await this.#store.spoolList()).map((i) => [i.path, i]));
@@ -69,7 +60,7 @@ export class Shipper {
         const item = known.get(path);
         if (item && item.state !== 'shipped') continue;
         if (item && item.shippedSize === statSync(path).size) continue;
-        await this.#store.spoolAdd({ path, objectKey: `${this.#cfg.prefix}audit/${chain}/${file}`, kind: 'audit' });
+        await this.#store.spoolAdd({ path, objectKey: auditObjectKey(this.#cfg.prefix, chain, file), kind: 'audit' });
       }
     }
   }

@@ -1,0 +1,26 @@
+// Where things live in the bucket, in one place: the shipper writes these keys and the read-only commands
+// (replay --from-bucket, audit query --from-bucket) find them again without a local store.
+//   PREFIX recordings/<YYYYMMDD>/<audit key>/<NN>-<kind>.cast|.bin[.torn]   (the local layout under recording.dir)
+//   PREFIX audit/<chain>/<YYYY-MM-DD>.jsonl                                   (the local layout under audit.dir)
+
+/** Object key of a recording file, from its path relative to the recording directory. */
+export function recordingObjectKey(prefix: string, relativePath: string): string {
+  return `${prefix}recordings/${relativePath.split('\\').join('/')}`;
+}
+
+/** Object key of an audit segment of one chain (a node, or a node's admin commands). */
+export function auditObjectKey(prefix: string, chain: string, file: string): string {
+  return `${prefix}audit/${chain}/${file}`;
+}
+
+/** The prefix under which one session's recordings are: its day folder comes from the audit key's time. */
+export function sessionRecordingsPrefix(prefix: string, auditKey: string): string {
+  return `${prefix}recordings/${auditKey.slice(0, 8)}/${auditKey}/`;
+}
+
+export function auditPrefix(prefix: string): string {
+  return `${prefix}audit/`;
+}
+
+/** An audit key as newAuditKey makes it: time, user, random suffix; never a path. */
+export const AUDIT_KEY = /^\d{8}T\d{6}Z-[a-z][-a-z0-9_.]{0,63}-[0-9a-f]+$/;
