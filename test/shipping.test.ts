@@ -146,6 +146,8 @@ describe('shipping', () => {
     await store.close();
     assert.ok(chans.every((c) => !existsSync(c.recordingPath)));
     assert.match((await b.cli(['status'])).stdout, new RegExp(`pruned locally: ${chans.length}`));
+    const key = JSON.parse((await b.cli(['sessions', 'list', '--json'])).stdout.split('\n')[0]!).auditKey as string;
+    assert.match((await b.cli(['replay', key, '--no-wait'], true)).stderr, /: ENOENT; it was pruned locally after its upload: add --from-bucket \(RECORDING_UNREADABLE\)\n$/);
   });
 
   test("a crash's torn tail is shipped beside its recording, byte for byte, and pruned with it", async () => {

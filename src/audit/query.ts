@@ -3,22 +3,32 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { segmentInRange } from './segment-range.js';
 
 const COLUMNS = `{seq: 'BIGINT', eventId: 'VARCHAR', eventTime: 'TIMESTAMPTZ', eventName: 'VARCHAR', eventCode: 'VARCHAR',
   sessionId: 'VARCHAR', "user": 'VARCHAR', sourceIp: 'VARCHAR', sourcePort: 'INTEGER', target: 'VARCHAR', login: 'VARCHAR',
   result: 'VARCHAR', reason: 'VARCHAR', details: 'JSON'}`;
 
-export function segmentFiles(root: string): string[] {
+/** Every chain's segments under an audit directory; with since/until, only those of the days they span. */
+export function segmentFiles(root: string, since?: string, until?: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(join(root, d.name)).filter((f) => f.endsWith('.jsonl')).map((f) => join(root, d.name, f)))
+    .flatMap((d) => readdirSync(join(root, d.name)).filter((f) => f.endsWith('.jsonl') && segmentInRange(f, since, until)).map((f) => join(root, d.name, f)))
     .sort();
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-export async function openEvents(files: string[]): Promise<DuckDBConnection> {
+export interface EventsView {
+  /** Only events in this time range (ISO times; until excluded). */
+  since?: string;
+  until?: string;
+  /** Shows `filename` under another root: the bucket's URL for segments fetched into a temporary directory. */
+  filenames?: { from: string; to: string };
+}
+
+export async function openEvents(files: string[], view: EventsView = {}): Promise<DuckDBConnection> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   if (files.length === 0) {
@@ -27,8 +37,10 @@ export async function openEvents(files: string[]): Promise<DuckDBConnection> {
       NULL::INTEGER AS sourcePort, NULL::VARCHAR AS target, NULL::VARCHAR AS login, NULL::VARCHAR AS result, NULL::VARCHAR AS reason,
       NULL::JSON AS details, NULL::VARCHAR AS filename) WHERE false`);
   } else {
-    await conn.run(`CREATE VIEW events AS SELECT * FROM read_json([${files.map(quote).join(', ')}],
-      format = 'newline_delimited', columns = ${COLUMNS}, filename = true) WHERE eventName IS NOT NULL`);
+    const select = view.filenames ? `* REPLACE (replace(filename, ${quote(view.filenames.from)}, ${quote(view.filenames.to)}) AS filename)` : '*';
+    const range = timeWhere(view.since, view.until).replace(/^WHERE /, ' AND ');
+    await conn.run(`CREATE VIEW events AS SELECT ${select} FROM read_json([${files.map(quote).join(', ')}],
+      format = 'newline_delimited', columns = ${COLUMNS}, filename = true) WHERE eventName IS NOT NULL${range}`);
   }
   return conn;
 }

@@ -5,9 +5,9 @@ import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
 import { loadAuditKey } from '../audit/audit-log.js';
 import { auditRoot } from '../audit/open.js';
-import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
+import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type EventsView } from '../audit/query.js';
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
-import { bucketOptions, bucketReader, isoOption, printTable, withStore, type BucketOptions } from './common.js';
+import { bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 import { rm } from 'node:fs/promises';
 import { checkRecording, sealedRecordings } from '../audit/recording-check.js';
 
@@ -75,19 +75,23 @@ export function registerAudit(program: Command): void {
   bucketOptions(
     audit
       .command('query <sql>')
-      .description('run SQL (DuckDB) over the view `events`')
+      .description('run SQL (DuckDB) over the view `events` (--from-bucket: over the segments shipped to the bucket)')
       .option('--data <dir>', 'data directory')
+      .option('--since <iso>', 'only events at or after (only the daily segments from that day on are read)')
+      .option('--until <iso>', 'only events before')
       .option('--json', 'one JSON object per row'),
-  ).action(async (sql: string, opts: BucketOptions & { json?: boolean }) => {
+  ).action(async (sql: string, opts: BucketOptions & { json?: boolean; since?: string; until?: string }) => {
+    const view: EventsView = { since: isoOption(opts.since, '--since'), until: isoOption(opts.until, '--until') };
     let downloaded: string | undefined;
     let files: string[];
-    if (opts.fromBucket) {
+    if (fromBucket(opts)) {
       const reader = bucketReader(opts);
-      ({ dir: downloaded, paths: files } = await reader.download(await reader.auditSegments()));
-    } else files = segmentFiles(auditRoot(openDataDir(dataDirFrom(opts.data))));
+      ({ dir: downloaded, paths: files } = await reader.download(await reader.auditSegments(view.since, view.until)));
+      view.filenames = { from: `${downloaded}/`, to: reader.url() }; // filename names the object, not the temporary copy
+    } else files = segmentFiles(auditRoot(openDataDir(dataDirFrom(opts.data))), view.since, view.until);
     let result;
     try {
-      const conn = await openEvents(files);
+      const conn = await openEvents(files, view);
       result = await query(conn, sql);
     } catch (err) {
       throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}`);

@@ -57,6 +57,14 @@ export function bucketOptions(cmd: Command): Command {
     .option('--region <region>', 'region (default: shipping.region, else $AWS_REGION)');
 }
 
+/** Whether to read from the bucket; a bucket flag without --from-bucket is a mistake, not a silent local read. */
+export function fromBucket(opts: BucketOptions): boolean {
+  if (opts.fromBucket) return true;
+  const stray = (['bucket', 'prefix', 'endpoint', 'region'] as const).find((o) => opts[o] !== undefined);
+  if (stray) throw fail('ARGUMENT_INVALID', `--${stray} says where to read from the bucket: add --from-bucket`);
+  return false;
+}
+
 /** A reader for the bucket the options (or the local config, if there is one) name. */
 export function bucketReader(opts: BucketOptions): BucketReader {
   let shipping;

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { fail } from '../errors.js';
-import { outputOf, replay } from '../recording/replay.js';
+import { fail, FumidaiError } from '../errors.js';
+import { once } from 'node:events';
+import { outputOf, replay, timedOutput, type Timed } from '../recording/replay.js';
 import { parseCast } from '../recording/asciicast.js';
 import { exportHtml } from '../recording/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
-import { readFile, rm } from 'node:fs/promises';
-import { adminChange, bucketOptions, bucketReader, isoOption, printTable, withStore, type BucketOptions } from './common.js';
+import { readFile } from 'node:fs/promises';
+import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {
   const n = Number(value);
@@ -145,31 +146,34 @@ export function registerSessions(program: Command): void {
       .option('--idle-limit <s>', 'cut pauses longer than this many seconds')
       .option('--no-wait', 'print everything at once'),
   ).action(async (auditKey: string, opts: BucketOptions & { speed: string; idleLimit?: string; wait: boolean }) => {
-    const speed = positive(opts.speed, '--speed');
-    const idleLimit = opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit');
-    const play = async (paths: string[]) => {
-      for (const path of paths) {
-        const events = await outputOf(path).catch((err: NodeJS.ErrnoException) => {
-          throw fail('RECORDING_UNREADABLE', path, err.code ?? err.message);
-        });
-        await replay(events, (e) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(e.data), { speed, idleLimit, noWait: !opts.wait });
-      }
-    };
-    if (opts.fromBucket) {
+    const play = { speed: positive(opts.speed, '--speed'), idleLimit: opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit'), noWait: !opts.wait };
+    if (fromBucket(opts)) {
+      // Streamed from the bucket into the player: no local copy, no recording whole in memory.
       const reader = bucketReader(opts);
       const keys = await reader.sessionRecordings(auditKey);
-      if (keys.length === 0) throw fail('SESSION_UNKNOWN', auditKey, ` in s3://${reader.location.bucket}/${reader.location.prefix}recordings/`);
-      const { dir, paths } = await reader.download(keys);
-      try {
-        return await play(paths);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+      if (keys.length === 0) throw fail('SESSION_UNKNOWN', auditKey, ` in ${reader.url(`${reader.location.prefix}recordings/`)}`);
+      for (const key of keys) {
+        await replay(timedOutput(await reader.open(key)), writeOut, play).catch((err: NodeJS.ErrnoException) => {
+          throw err instanceof FumidaiError ? err : fail('RECORDING_UNREADABLE', reader.url(key), err.code ?? err.message);
+        });
       }
+      return;
     }
-    const channels = await withStore(opts, async (store) => {
+    const { channels, pruned } = await withStore(opts, async (store) => {
       if (!(await store.getSession(auditKey))) throw fail('SESSION_UNKNOWN', auditKey);
-      return store.channelsOf(auditKey);
+      return { channels: await store.channelsOf(auditKey), pruned: new Set((await store.spoolList()).filter((i) => i.state === 'pruned').map((i) => i.path)) };
     });
-    await play(channels.map((c) => c.recordingPath));
+    for (const ch of channels) {
+      await replay(outputOf(ch.recordingPath), writeOut, play).catch((err: NodeJS.ErrnoException) => {
+        const why = err.code ?? err.message;
+        throw fail('RECORDING_UNREADABLE', ch.recordingPath, pruned.has(ch.recordingPath) ? `${why}; it was pruned locally after its upload: add --from-bucket` : why);
+      });
+    }
   });
+}
+
+/** Recorded output to the terminal, stdout and stderr as they were; waits while a pipe is full. */
+function writeOut(e: Timed): Promise<unknown> | undefined {
+  const stream = e.stream === 'stdout' ? process.stdout : process.stderr;
+  return stream.write(e.data) ? undefined : once(stream, 'drain');
 }

@@ -1,6 +1,7 @@
-// Reading back what was shipped, with read-only credentials (s3:ListBucket and s3:GetObject on the prefix): a
-// session's recordings and the audit segments, downloaded to a temporary directory so the usual readers work on them.
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+// Reading back what was shipped, with read-only credentials (s3:ListBucket and s3:GetObject on the prefix): only
+// ListObjectsV2 and GetObject are sent. A session's recordings are found from the audit key alone (no local store)
+// and streamed; audit segments are downloaded to a temporary directory so DuckDB reads them as local files.
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/schema.js';
 import { fail } from '../errors.js';
+import { segmentInRange } from '../audit/segment-range.js';
+import { AUDIT_KEY, auditPrefix, sessionRecordingsPrefix } from './object-keys.js';
+import { s3Client } from './s3-client.js';
 
 export interface BucketLocation {
   bucket: string;
@@ -42,13 +46,14 @@ export class BucketReader {
   readonly location: BucketLocation;
   #client: S3Client;
 
-  constructor(location: BucketLocation) {
+  constructor(location: BucketLocation, client: S3Client = s3Client(location)) {
     this.location = location;
-    this.#client = new S3Client({
-      region: location.region,
-      ...(location.endpoint ? { endpoint: location.endpoint, forcePathStyle: true } : {}),
-      maxAttempts: 2,
-    });
+    this.#client = client;
+  }
+
+  /** `s3://BUCKET/KEY`, for messages. */
+  url(key = this.location.prefix): string {
+    return `s3://${this.location.bucket}/${key}`;
   }
 
   /** Keys under PREFIX + `sub`, in order. */
@@ -79,13 +84,24 @@ export class BucketReader {
     return { dir, paths };
   }
 
-  /** The recordings of one session, channel by channel (torn tails left out). */
-  async sessionRecordings(auditKey: string): Promise<string[]> {
-    return (await this.list(`recordings/${auditKey.slice(0, 8)}/${auditKey}/`)).filter((k) => !k.endsWith('.torn'));
+  /** An object's bytes as they arrive, never whole in memory (a failure while they flow is a stream error). */
+  async open(key: string): Promise<Readable> {
+    const res = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
+    return res.Body as Readable;
   }
 
-  async auditSegments(): Promise<string[]> {
-    return (await this.list('audit/')).filter((k) => k.endsWith('.jsonl'));
+  /** The recordings of one session in channel order (torn tails left out), found from its audit key alone. */
+  async sessionRecordings(auditKey: string): Promise<string[]> {
+    if (!AUDIT_KEY.test(auditKey)) throw fail('ARGUMENT_INVALID', `'${auditKey}' is not an audit key (like 20261125T021503Z-alice-3f9c2a1b7e)`);
+    const under = sessionRecordingsPrefix(this.location.prefix, auditKey);
+    const channel = (k: string) => Number(/^(\d+)-/.exec(k.slice(under.length))?.[1] ?? Infinity);
+    return (await this.list(under.slice(this.location.prefix.length))).filter((k) => /\.(cast|bin)$/.test(k)).sort((a, b) => channel(a) - channel(b));
+  }
+
+  /** Every chain's daily segments, only those of the days from `since` to `until` when given. */
+  async auditSegments(since?: string, until?: string): Promise<string[]> {
+    const under = auditPrefix(this.location.prefix);
+    return (await this.list(under.slice(this.location.prefix.length))).filter((k) => k.endsWith('.jsonl') && segmentInRange(k.slice(k.lastIndexOf('/') + 1), since, until));
   }
 
   /** Any failure of the bucket becomes one line (BUCKET_UNAVAILABLE). */

@@ -1,0 +1,183 @@
+// Reading back from the bucket (s3rver over HTTP, behind a proxy that notes every request): after the local
+// recordings and audit trail are gone, `replay --from-bucket` prints what the local replay printed, byte for byte,
+// and `audit query --from-bucket` counts the same events; only read requests (GET) reach the bucket, and no data
+// directory is needed when the bucket is given by flags.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
+import { freePort, run, stopChild } from './helpers/proc.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
+
+const BUCKET = 'fumidai-audit-read';
+const PTY = join(ROOT, 'test/helpers/pty_drive.py');
+
+interface Bytes {
+  code: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+describe('reading back from the bucket', () => {
+  const b = new Bastion();
+  let web1: Target;
+  let s3: S3rver;
+  let proxy: Server;
+  let proxyPort: number;
+  const requests: { method: string; url: string }[] = [];
+  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3read-'));
+  const keys: string[] = [];
+  const localReplay = new Map<string, Bytes>();
+  let localCount = 0;
+
+  /** The CLI with its output as bytes (replay prints raw terminal output, not always UTF-8). */
+  const cli = (args: string[]) =>
+    new Promise<Bytes>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, FUMIDAI_DATA: b.data }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('error', reject);
+      child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })));
+    });
+  const startProxy = () =>
+    new Promise<void>((resolve) => {
+      proxy = createServer((req, res) => {
+        requests.push({ method: req.method!, url: req.url! });
+        const up = request({ host: '127.0.0.1', port: s3port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode!, r.headers);
+          r.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      });
+      proxy.listen(proxyPort, '127.0.0.1', resolve);
+    });
+  const stopProxy = () => new Promise<void>((resolve) => (proxy.closeAllConnections(), proxy.close(() => resolve())));
+  let s3port: number;
+
+  before(async () => {
+    s3port = await freePort();
+    proxyPort = await freePort();
+    s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
+    await s3.run();
+    await startProxy();
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    await b.init({
+      '# bucket: my-bastion-logs': `bucket: ${BUCKET}`,
+      '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${proxyPort}`,
+      'interval: 60': 'interval: 600', // shipped from the CLI below
+    });
+    web1 = await b.addTarget('web1');
+    const key = await b.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']);
+    await b.start();
+    const cfg = b.sshConfig('alice', key, { web1: LOGIN });
+    // A terminal session whose output is partly not UTF-8 (its exact bytes live in "b" events), and an exec session
+    // with stdout and stderr and enough output to span many chunks.
+    const script = JSON.stringify([
+      { expect: '\\$ ' },
+      { send: "printf 'caf\\303\\251 \\377\\376 raw \\033[1mbold\\033[0m\\n'; echo done-$((40+2))\r" },
+      { expect: 'done-42' },
+      { send: 'exit\r' },
+    ]);
+    assert.equal((await run('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', cfg, '-tt', 'web1'], { timeoutMs: 30_000 })).code, 0);
+    assert.equal((await ssh(cfg, ['web1', "printf 'out\\377\\n'; echo err-text >&2; head -c 300000 /dev/urandom | base64; echo tail-line"])).code, 0);
+    for (const line of (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n')) keys.push(JSON.parse(line).auditKey);
+    assert.equal(keys.length, 2);
+    // The server stops, so the trail is complete and checkpointed; then everything goes up, and the local copies go.
+    await stopChild(b.process!);
+    for (const k of keys) localReplay.set(k, await cli(['replay', k, '--no-wait']));
+    assert.match((await b.cli(['ship', '--now'])).stdout, /backlog 0/);
+    localCount = Number(JSON.parse((await b.cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json'])).stdout).n);
+    rmSync(join(b.data, 'recordings'), { recursive: true });
+    rmSync(join(b.data, 'audit'), { recursive: true });
+  });
+  after(async () => {
+    await b.stop();
+    await web1?.stop();
+    await stopProxy().catch(() => undefined);
+    await s3?.close();
+    rmSync(s3dir, { recursive: true, force: true });
+  });
+
+  test('replay --from-bucket prints what the local replay printed, byte for byte, with read requests only', async () => {
+    for (const k of keys) {
+      const local = localReplay.get(k)!;
+      assert.equal(local.code, 0, local.stderr.toString());
+      assert.ok(local.stdout.length > 0);
+      const gone = await cli(['replay', k, '--no-wait']);
+      assert.equal(gone.code, 1, 'the local recordings are gone');
+      assert.match(gone.stderr.toString(), /\(RECORDING_UNREADABLE\)/);
+      const seen = requests.length;
+      const r = await cli(['replay', k, '--from-bucket', '--no-wait']);
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.ok(r.stdout.equals(local.stdout), `stdout of ${k} differs (${r.stdout.length} bytes, local ${local.stdout.length})`);
+      assert.ok(r.stderr.equals(local.stderr), `stderr of ${k} differs: ${r.stderr}`);
+      const made = requests.slice(seen);
+      assert.ok(made.length >= 2 && made.every((q) => q.method === 'GET'), JSON.stringify(made));
+      assert.ok(made.some((q) => /[?&]list-type=2/.test(q.url)), 'found by listing, not through a local index');
+    }
+    const shown = Buffer.concat(keys.map((k) => localReplay.get(k)!.stdout)).toString('latin1');
+    assert.ok(shown.includes('caf\xc3\xa9 \xff\xfe raw'), 'the bytes that were not UTF-8 came back exact');
+    assert.ok(Buffer.concat(keys.map((k) => localReplay.get(k)!.stderr)).toString().includes('err-text'));
+  });
+
+  test('no data directory is needed when flags say where the bucket is', async () => {
+    const elsewhere = join(b.dir, 'no-such-data-dir');
+    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', `http://127.0.0.1:${proxyPort}`, '--prefix', 'fumidai/', '--data', elsewhere];
+    const r = await cli(['replay', keys[1]!, '--no-wait', ...flags]);
+    assert.equal(r.code, 0, r.stderr.toString());
+    assert.ok(r.stdout.equals(localReplay.get(keys[1]!)!.stdout));
+    const q = await cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json', ...flags]);
+    assert.equal(q.code, 0, q.stderr.toString());
+    assert.equal(Number(JSON.parse(q.stdout.toString()).n), localCount);
+    const none = await cli(['replay', keys[1]!, '--no-wait', '--data', elsewhere, '--from-bucket']);
+    assert.match(none.stderr.toString(), /^fumidai: no bucket: give --bucket NAME .* \(ARGUMENT_INVALID\)\n$/);
+  });
+
+  test('audit query --from-bucket runs the same view over the shipped segments', async () => {
+    assert.ok(localCount > 10, `events before the local trail was removed: ${localCount}`);
+    const local = await cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json']);
+    assert.equal(Number(JSON.parse(local.stdout.toString()).n), 0, 'nothing left locally');
+    const q = async (sql: string, ...extra: string[]) => {
+      const r = await cli(['audit', 'query', sql, '--json', '--from-bucket', ...extra]);
+      assert.equal(r.code, 0, r.stderr.toString());
+      return r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    };
+    assert.equal(Number((await q('SELECT count(*) AS n FROM events'))[0]!.n), localCount);
+    const starts = await q("SELECT sessionId, filename FROM events WHERE eventName = 'SessionStart' ORDER BY sessionId");
+    assert.deepEqual(starts.map((s) => s.sessionId), [...keys].sort());
+    assert.ok(starts.every((s) => /^s3:\/\/fumidai-audit-read\/fumidai\/audit\/[^/]+\/\d{4}-\d\d-\d\d\.jsonl$/.test(s.filename!)), JSON.stringify(starts));
+    assert.ok((await q("SELECT details->>'command' AS c FROM events WHERE eventName = 'ChannelOpen'")).some((r) => /tail-line/.test(r.c ?? '')));
+    // --since/--until select events (and fetch only the days they span).
+    assert.equal(Number((await q('SELECT count(*) AS n FROM events', '--since', '2000-01-01T00:00:00Z', '--until', '2000-01-02T00:00:00Z'))[0]!.n), 0);
+    assert.equal(Number((await q('SELECT count(*) AS n FROM events', '--since', '2000-01-01T00:00:00Z'))[0]!.n), localCount);
+  });
+
+  test('an unknown session, a bad audit key and an unreachable bucket are one line each', async () => {
+    const unknown = await cli(['replay', '20200101T000000Z-alice-0123456789', '--from-bucket']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr.toString(), "fumidai: no session with audit key '20200101T000000Z-alice-0123456789' in s3://fumidai-audit-read/fumidai/recordings/ (SESSION_UNKNOWN)\n");
+    assert.match((await cli(['replay', '../x', '--from-bucket'])).stderr.toString(), /is not an audit key .*\(ARGUMENT_INVALID\)\n$/);
+    assert.match((await cli(['replay', keys[0]!, '--prefix', 'x/'])).stderr.toString(), /--prefix says where to read from the bucket: add --from-bucket \(ARGUMENT_INVALID\)/);
+    await stopProxy();
+    try {
+      for (const args of [['replay', keys[0]!, '--from-bucket'], ['audit', 'query', 'SELECT 1', '--from-bucket']]) {
+        const down = await cli(args);
+        assert.equal(down.code, 1);
+        assert.match(down.stderr.toString(), /^fumidai: cannot read s3:\/\/fumidai-audit-read\/fumidai\/: .*ECONNREFUSED.* \(BUCKET_UNAVAILABLE\)\n$/);
+      }
+    } finally {
+      await startProxy();
+    }
+  });
+});
