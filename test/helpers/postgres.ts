@@ -51,6 +51,23 @@ export async function startPostgres(): Promise<Postgres> {
     throw new Error(`postgres did not start: ${log}`);
   }
   const base = `postgres://fumidai@127.0.0.1:${port}`;
+  // The port opens before the server takes queries ("the database system is starting up", 57P03): wait for one.
+  for (const deadline = Date.now() + 20_000; ; ) {
+    const c = new pg.Client({ connectionString: `${base}/postgres` });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`postgres did not take queries: ${(err as Error).message}: ${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
   return {
     async newDatabase(name: string) {
       const c = new pg.Client({ connectionString: `${base}/postgres` });
