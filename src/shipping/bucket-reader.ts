@@ -5,13 +5,13 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/schema.js';
 import { fail } from '../errors.js';
 import { segmentInRange } from '../audit/segment-range.js';
-import { AUDIT_KEY, auditPrefix, sessionRecordingsPrefix } from './object-keys.js';
+import { AUDIT_KEY, auditPrefix, auditSegmentOf, sessionRecordingsPrefix } from './object-keys.js';
 import { s3Client } from './s3-client.js';
 
 export interface BucketLocation {
@@ -74,6 +74,8 @@ export class BucketReader {
     const paths: string[] = [];
     for (const key of keys) {
       const path = join(dir, key.slice(this.location.prefix.length));
+      // Whoever can write to the bucket (the bastion can) must not place files outside the directory with `..`.
+      if (!key.startsWith(this.location.prefix) || !path.startsWith(`${dir}${sep}`)) throw fail('BUCKET_UNAVAILABLE', this.url(key), 'an object key that leads outside the download directory; not fetched');
       await mkdir(dirname(path), { recursive: true });
       await this.#call(async () => {
         const res = await this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
@@ -101,7 +103,10 @@ export class BucketReader {
   /** Every chain's daily segments, only those of the days from `since` to `until` when given. */
   async auditSegments(since?: string, until?: string): Promise<string[]> {
     const under = auditPrefix(this.location.prefix);
-    return (await this.list(under.slice(this.location.prefix.length))).filter((k) => k.endsWith('.jsonl') && segmentInRange(k.slice(k.lastIndexOf('/') + 1), since, until));
+    return (await this.list(under.slice(this.location.prefix.length))).filter((k) => {
+      const segment = auditSegmentOf(this.location.prefix, k);
+      return segment !== undefined && segmentInRange(segment.file, since, until);
+    });
   }
 
   /** Any failure of the bucket becomes one line (BUCKET_UNAVAILABLE). */

@@ -24,3 +24,9 @@ export function auditPrefix(prefix: string): string {
 
 /** An audit key as newAuditKey makes it: time, user, random suffix; never a path. */
 export const AUDIT_KEY = /^\d{8}T\d{6}Z-[a-z][-a-z0-9_.]{0,63}-[0-9a-f]+$/;
+
+/** The chain and day file of an audit segment's key, or undefined for anything else (such as a key with `..`). */
+export function auditSegmentOf(prefix: string, key: string): { chain: string; file: string } | undefined {
+  const m = /^([A-Za-z0-9][-A-Za-z0-9_.]*)\/(\d{4}-\d\d-\d\d\.jsonl)$/.exec(key.startsWith(auditPrefix(prefix)) ? key.slice(auditPrefix(prefix).length) : '');
+  return m ? { chain: m[1]!, file: m[2]! } : undefined; // a chain never starts with '.'
+}
