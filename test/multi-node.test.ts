@@ -23,6 +23,7 @@ describe('several nodes on PostgreSQL', () => {
     const edits = (node: string) => ({
       '# url: postgres://fumidai@db.internal:5432/fumidai': `url: ${url}`,
       '  dir: audit\n': `  dir: audit\n  node: ${node}\n`,
+      'banAfter: 20': 'banAfter: 3',
     });
     await a.init(edits('node-a'));
     await b.init(edits('node-b'));
@@ -69,5 +70,22 @@ describe('several nodes on PostgreSQL', () => {
     assert.match(r.stderr, /access revoked: .*alice.* \(ACCESS_REVOKED\)|access revoked: the key \S+ was removed/);
     assert.ok(Date.now() - removedAt < 5000, `ended ${Date.now() - removedAt} ms after the removal`);
     assert.equal((await ssh(cfg(a), ['web1', 'true'])).code, 255, 'and she is refused on both');
+  });
+
+  test('an address banned by one node is refused by the other within seconds; other addresses still get in', async () => {
+    const { keygen } = await import('./helpers/sshd.js');
+    const { priv } = await keygen(join(a.dir, 'attacker'));
+    const attacker = (node: Bastion) => node.sshConfig('mallory', priv, {}, ['BindAddress 127.0.0.2']);
+    for (let i = 0; i < 3; i++) await ssh(attacker(a), ['-l', 'web1', 'bastion', 'true']);
+    assert.equal((await a.waitForEvents('SourceBanned', 1)).length, 1, 'node A bans the address');
+    // Node B polls the shared bans every 2 s; then the address is refused at connection, before any failure on B.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal((await ssh(attacker(b), ['-l', 'web1', 'bastion', 'true'])).code, 255);
+    assert.equal((await b.waitForEvents('ConnectionRefused', 1, (e) => e.sourceIp === '127.0.0.2')).length, 1, 'node B refuses it');
+    assert.equal(b.events('SourceBanned').length, 0);
+    await a.addUser('carol');
+    await a.cli(['grant', 'carol', 'web1']);
+    const ok = await ssh(b.sshConfig('carol', join(a.dir, 'carol_key'), { web1: LOGIN }), ['web1', 'echo still-in']);
+    assert.equal(ok.stdout, 'still-in\n', ok.stderr);
   });
 });

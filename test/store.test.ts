@@ -125,6 +125,14 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await s.getUserLock('alice'), { consecutiveFailures: 0, lockedUntil: undefined });
     });
 
+    test('address bans: the later end wins; only bans in force are listed', async () => {
+      await s.banSource('192.0.2.7', '2026-11-25T10:00:00.000Z');
+      await s.banSource('192.0.2.7', '2026-11-25T09:00:00.000Z');
+      await s.banSource('2001:db8::1', '2026-11-25T08:00:00.000Z');
+      assert.deepEqual(await s.sourceBans('2026-11-25T08:30:00.000Z'), [{ ip: '192.0.2.7', until: '2026-11-25T10:00:00.000Z' }]);
+      assert.equal((await s.sourceBans('2026-11-25T07:00:00.000Z')).length, 2);
+    });
+
     test('the change token moves when another connection changes access', async () => {
       const other = await open();
       try {

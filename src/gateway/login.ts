@@ -123,7 +123,11 @@ export class Login {
   #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): void {
     this.#failures++;
     const { delayMs, banned } = this.#deps.throttle.failure(this.#source.sourceIp);
-    if (banned) void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.config.auth.banSeconds}s` }).catch(() => undefined);
+    if (banned) {
+      void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.config.auth.banSeconds}s` }).catch(() => undefined);
+      const until = new Date(Date.now() + this.#deps.config.auth.banSeconds * 1000).toISOString();
+      void this.#deps.store.banSource(this.#source.sourceIp, until).catch(() => undefined); // the other nodes learn it
+    }
     if (banned || this.#failures >= this.#deps.config.auth.maxAttempts) {
       void this.#event('AuthFailure', undefined, { reason: banned ? 'source address banned' : 'too many attempts' }).catch(() => undefined);
       return this.onGiveUp();

@@ -26,12 +26,18 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   const sweeper = setInterval(() => deps.throttle.sweep(), 60_000);
   sweeper.unref();
+  // Bans made by other nodes (or before a restart) arrive through the store within a couple of seconds.
+  const adoptBans = () => deps.store.sourceBans(new Date().toISOString()).then((b) => deps.throttle.adopt(b), () => undefined);
+  void adoptBans();
+  const banSync = setInterval(adoptBans, 2000);
+  banSync.unref();
   const addr = server.address() as AddressInfo;
   const address = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
   return {
     address,
     close: () => {
       clearInterval(sweeper);
+      clearInterval(banSync);
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

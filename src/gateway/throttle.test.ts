@@ -26,3 +26,16 @@ test('throttle: failures outside the window are forgotten', () => {
   t.sweep();
   assert.equal(t.bannedFor('a'), 0);
 });
+
+test('throttle: bans made elsewhere are adopted; a longer local ban is kept', () => {
+  let now = 1_000_000;
+  const t = new SourceThrottle({ banAfter: 2, windowSec: 60, banSec: 100 }, () => now);
+  t.adopt([{ ip: '192.0.2.9', until: new Date(now + 30_000).toISOString() }]);
+  assert.equal(t.bannedFor('192.0.2.9'), 30_000);
+  t.failure('198.51.100.1');
+  t.failure('198.51.100.1'); // banned here for 100 s
+  t.adopt([{ ip: '198.51.100.1', until: new Date(now + 10_000).toISOString() }]);
+  assert.equal(t.bannedFor('198.51.100.1'), 100_000);
+  now += 30_001;
+  assert.equal(t.bannedFor('192.0.2.9'), 0, 'an adopted ban ends too');
+});

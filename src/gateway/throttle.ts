@@ -1,5 +1,6 @@
-// Per-source-address brute-force defence: growing delays after failures, then a temporary ban. Memory only (per node),
-// keyed by address, with the clock injected so the rules are tested without waiting.
+// Per-source-address brute-force defence: growing delays after failures, then a temporary ban. Counted in memory per
+// node, keyed by address, with the clock injected so the rules are tested without waiting; bans are also shared
+// through the store (adopt), so a flood banned on one node is refused by all.
 
 export interface ThrottleRules {
   /** Failures inside the window after which the address is banned. */
@@ -43,6 +44,16 @@ export class SourceThrottle {
       return { delayMs: 0, banned: true };
     }
     return { delayMs: n <= 2 ? 0 : Math.min(250 * 2 ** (n - 3), 4000), banned: false };
+  }
+
+  /** Takes in bans made elsewhere (another node, through the shared store); a longer local ban stays. */
+  adopt(bans: { ip: string; until: string }[]): void {
+    for (const b of bans) {
+      const until = Date.parse(b.until);
+      const e = this.#entries.get(b.ip) ?? { failures: [], bannedUntil: 0 };
+      if (until > e.bannedUntil) e.bannedUntil = until;
+      this.#entries.set(b.ip, e);
+    }
   }
 
   /** Drops entries with nothing to remember, so a scan of many addresses cannot grow memory for ever. */

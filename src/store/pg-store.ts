@@ -51,6 +51,7 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER grants_changed AFTER INSERT OR UPDATE OR DELETE ON grants FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
    CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE ON policy FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
    CREATE TRIGGER session_killed AFTER UPDATE OF terminate_reason ON sessions FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
+  `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
 ];
 
 /** Any number, the same on every node: the key of the advisory lock migrations run under. */
@@ -307,6 +308,13 @@ export class PgStore implements Store {
   async getUserLock(user: string): Promise<UserLock> {
     const r = await this.#one('SELECT * FROM auth_failures WHERE "user" = $1', [user]);
     return { consecutiveFailures: r?.consecutive ?? 0, lockedUntil: r?.locked_until ?? undefined };
+  }
+
+  async banSource(ip: string, until: string): Promise<void> {
+    await this.#pool.query('INSERT INTO source_bans (ip, until) VALUES ($1, $2) ON CONFLICT (ip) DO UPDATE SET until = greatest(source_bans.until, excluded.until)', [ip, until]);
+  }
+  async sourceBans(at: string): Promise<{ ip: string; until: string }[]> {
+    return (await this.#rows('SELECT ip, until FROM source_bans WHERE until > $1 ORDER BY ip', [at])).map((r) => ({ ip: r.ip, until: r.until }));
   }
 
   async changeToken(): Promise<number> {

@@ -38,6 +38,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX spool_due ON spool(state, next_attempt_at);`,
   `CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, user TEXT NOT NULL);`,
   `ALTER TABLE sessions ADD COLUMN terminate_reason TEXT;`,
+  `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -267,6 +268,13 @@ export class SqliteStore implements Store {
   async getUserLock(user: string): Promise<UserLock> {
     const row = this.#db.prepare('SELECT * FROM auth_failures WHERE user = ?').get(user) as Row | undefined;
     return { consecutiveFailures: row?.consecutive ?? 0, lockedUntil: row?.locked_until ?? undefined };
+  }
+
+  async banSource(ip: string, until: string): Promise<void> {
+    this.#db.prepare('INSERT INTO source_bans (ip, until) VALUES (?, ?) ON CONFLICT (ip) DO UPDATE SET until = max(until, excluded.until)').run(ip, until);
+  }
+  async sourceBans(at: string): Promise<{ ip: string; until: string }[]> {
+    return (this.#db.prepare('SELECT ip, until FROM source_bans WHERE until > ? ORDER BY ip').all(at) as Row[]).map((r) => ({ ip: r.ip, until: r.until }));
   }
 
   async changeToken(): Promise<number> {

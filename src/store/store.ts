@@ -156,6 +156,11 @@ export interface Store {
   clearAuthFailures(user: string): Promise<void>;
   getUserLock(user: string): Promise<UserLock>;
 
+  /** Address bans, shared so that a flood banned by one node is refused by every node. The later end wins. */
+  banSource(ip: string, until: string): Promise<void>;
+  /** Bans still in force at `now`. */
+  sourceBans(now: string): Promise<{ ip: string; until: string }[]>;
+
   /** Changes whenever another process (the CLI, another node) commits; cheap to poll for revocation checks. */
   changeToken(): Promise<number>;
 
