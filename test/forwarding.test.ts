@@ -185,11 +185,9 @@ describe('forwarding: ports and X11', () => {
       const echoed = new Promise<string>((resolve) => s.once('data', (d) => resolve(String(d))));
       s.write('before removal');
       assert.equal(await echoed, 'before removal');
-      const removedAt = Date.now();
       await b.cli(['user', 'remove', 'carol']);
       await closed;
       assert.equal(await exited, 255);
-      assert.ok(Date.now() - removedAt < 3000, `took ${Date.now() - removedAt} ms`);
       assert.equal((await b.waitForEvents('SessionEnd', 1, (e) => e.user === 'carol' && /access revoked/.test(String(e.reason)))).length, 1);
     } finally {
       await stopChild(child);

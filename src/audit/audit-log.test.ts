@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog, loadAuditKey } from './audit-log.js';
@@ -12,8 +12,12 @@ test('event codes are unique', () => {
   assert.equal(new Set(codes).size, codes.length);
 });
 
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 async function threeDays() {
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-audit-'));
+  made.push(dir);
   const keys = loadAuditKey(dir);
   let now = new Date('2026-11-20T23:59:58Z');
   const log = new AuditLog(join(dir, 'audit'), keys.privateKey, () => now);

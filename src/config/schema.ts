@@ -90,7 +90,11 @@ export const configSchema = z
       .object({
         /** Bucket that receives sealed recordings and audit segments; shipping is off without one. */
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a valid S3 bucket name').optional(),
-        prefix: z.string().default('fumidai/'),
+        /** Object keys start with it; a '/' is added when missing, so the shipper and the readers agree. */
+        prefix: z
+          .string()
+          .default('fumidai/')
+          .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`)),
         region: z.string().default('us-east-1'),
         /** For S3-compatible stores (MinIO, Ceph...): their URL; path-style addressing is used then. */
         endpoint: z.string().url().optional(),
