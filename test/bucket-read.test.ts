@@ -180,4 +180,37 @@ describe('reading back from the bucket', () => {
       await startProxy();
     }
   });
+
+  test('audit verify --from-bucket checks the shipped chains and every recording object; an edited object is named', async () => {
+    const ok = await b.cli(['audit', 'verify', '--from-bucket']);
+    assert.match(ok.stdout, /^s3:\/\/fumidai-audit-read\/fumidai\/audit\/\S+: OK, \d+ events in 1 segments, [1-9]\d* signed checkpoints$/m);
+    assert.match(ok.stdout, /^recordings: 2 sealed, 2 in the bucket match their sealed sha256, 0 modified, 0 missing$/m);
+    // An auditor's machine: no data directory, the public key from a trusted copy.
+    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', `http://127.0.0.1:${proxyPort}`, '--data', join(b.dir, 'elsewhere')];
+    assert.equal((await b.cli(['audit', 'verify', ...flags, '--key', join(b.data, 'audit_ed25519_key.pub')])).code, 0);
+    assert.match((await b.cli(['audit', 'verify', ...flags], true)).stderr, /give --key audit_ed25519_key\.pub .* \(ARGUMENT_INVALID\)/);
+
+    // Someone with write access to the bucket edits a recording and an audit line.
+    const { S3Client, GetObjectCommand, PutObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const get = async (Key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray());
+    const put = (Key: string, Body: Buffer) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    const all = ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
+    const recording = all.find((k) => k.endsWith('-exec.bin'))!;
+    const segment = all.find((k) => /\/audit\/[^/]+\/\d{4}-\d\d-\d\d\.jsonl$/.test(k) && !k.includes('-admin/'))!;
+    const [recBefore, segBefore] = [await get(recording), await get(segment)];
+    try {
+      const edited = Buffer.from(recBefore);
+      edited[edited.length - 2] ^= 1;
+      await put(recording, edited);
+      await put(segment, Buffer.from(segBefore.toString().replace('"sourceIp":"127.0.0.1"', '"sourceIp":"10.6.6.6"')));
+      const bad = await b.cli(['audit', 'verify', '--from-bucket'], true);
+      assert.equal(bad.code, 3);
+      assert.match(bad.stderr, /^fumidai: audit trail tampered: s3:\/\/fumidai-audit-read\/fumidai\/audit\/\S+\.jsonl: line \d+: modified: .* \(AUDIT_TAMPERED\)$/m);
+      assert.match(bad.stderr, new RegExp(`^fumidai: recording tampered: s3://${BUCKET}/${recording.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(session \\S+, channel 1: sha256 .* \\(same size\\)\\) \\(RECORDING_TAMPERED\\)$`, 'm'));
+    } finally {
+      await put(recording, recBefore);
+      await put(segment, segBefore);
+    }
+  });
 });

@@ -53,11 +53,24 @@ export async function checkRecording(r: SealedRecording, uploaded: Set<string>):
   return { status: 'modified', detail: `sha256 ${digest.sha256.slice(0, 16)}… differs from the sealed ${r.sha256.slice(0, 16)}… (${size})` };
 }
 
+/** The same check on a shipped copy, read as a stream (a missing object is `missing`). */
+export async function checkStream(r: SealedRecording, open: () => Promise<NodeJS.ReadableStream | undefined>): Promise<RecordingStatus> {
+  const stream = await open();
+  if (!stream) return { status: 'missing' };
+  const digest = await hashStream(stream);
+  if (digest.sha256 === r.sha256) return { status: 'ok' };
+  return { status: 'modified', detail: `sha256 ${digest.sha256.slice(0, 16)}… differs from the sealed ${r.sha256.slice(0, 16)}… (${digest.bytes === r.bytes ? 'same size' : `${digest.bytes} bytes, sealed with ${r.bytes}`})` };
+}
+
 function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  return hashStream(createReadStream(path));
+}
+
+function hashStream(input: NodeJS.ReadableStream): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
-    createReadStream(path)
+    input
       .on('data', (chunk: Buffer | string) => {
         const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         bytes += b.length;

@@ -9,7 +9,9 @@ import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type Ev
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
 import { bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 import { rm } from 'node:fs/promises';
-import { checkRecording, sealedRecordings } from '../audit/recording-check.js';
+import { checkRecording, checkStream, sealedRecordings, type SealedRecording } from '../audit/recording-check.js';
+import { recordingObjectKey } from '../shipping/object-keys.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
 export function verifyAll(dir: DataDir, since?: string, until?: string): { chain: string; verdict: Verdict }[] {
@@ -20,6 +22,70 @@ export function verifyAll(dir: DataDir, since?: string, until?: string): { chain
     .filter((c) => statSync(join(root, c)).isDirectory())
     .sort()
     .map((chain) => ({ chain, verdict: verifySegments(readSegments(join(root, chain), since, until), key, !since) }));
+}
+
+/** The public key that checks checkpoint signatures: given by the auditor, or the local data directory's. */
+function auditPublicKey(opts: BucketOptions & { key?: string }): KeyObject {
+  if (opts.key) {
+    try {
+      return createPublicKey(readFileSync(opts.key));
+    } catch (err) {
+      throw fail('ARGUMENT_INVALID', `--key ${opts.key}: not a readable public key (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  try {
+    return loadAuditKey(openDataDir(dataDirFrom(opts.data)).dir).publicKey;
+  } catch {
+    throw fail('ARGUMENT_INVALID', 'no audit key here: give --key audit_ed25519_key.pub (from a copy you trust)');
+  }
+}
+
+/** The shipped trail: chains and signatures, then every sealed recording's object against its sha256. Returns problems. */
+async function verifyBucket(opts: BucketOptions & { recordings: boolean; key?: string }, since?: string, until?: string): Promise<number> {
+  const key = auditPublicKey(opts);
+  const reader = bucketReader(opts);
+  const where = `s3://${reader.location.bucket}/${reader.location.prefix}`;
+  const { dir } = await reader.download(await reader.auditSegments(since, until));
+  try {
+    const root = join(dir, 'audit');
+    const chains = existsSync(root) ? readdirSync(root).sort() : [];
+    if (chains.length === 0) {
+      console.log(`no audit segments in ${where}audit/`);
+      return 0;
+    }
+    let bad = 0;
+    const sealed: SealedRecording[] = [];
+    for (const chain of chains) {
+      const segments = readSegments(join(root, chain), since, until);
+      const verdict = verifySegments(segments, key, !since);
+      if (verdict.ok) console.log(`${where}audit/${describeVerdict(chain, verdict)}`);
+      else {
+        bad++;
+        console.error(fail('AUDIT_TAMPERED', `${where}audit/${describeVerdict(chain, verdict)}`).line);
+      }
+      sealed.push(...sealedRecordings(segments));
+    }
+    if (!opts.recordings) return bad;
+    const counts = { ok: 0, modified: 0, missing: 0 };
+    const listed = new Map<string, Set<string>>();
+    for (const r of sealed) {
+      // The object key is the recording's place under the recording directory: <day>/<audit key>/<file>.
+      const relative = r.path.split(/[\\/]/).slice(-3).join('/');
+      const objectKey = recordingObjectKey(reader.location.prefix, relative);
+      const folder = relative.split('/').slice(0, 2).join('/');
+      if (!listed.has(folder)) listed.set(folder, new Set(await reader.list(`recordings/${folder}/`)));
+      const v = await checkStream(r, async () => (listed.get(folder)!.has(objectKey) ? reader.open(objectKey) : undefined));
+      if (v.status === 'uploaded') continue;
+      counts[v.status]++;
+      const about = `session ${r.sessionId}, channel ${r.channel}`;
+      if (v.status === 'modified') console.error(fail('RECORDING_TAMPERED', `s3://${reader.location.bucket}/${objectKey}`, `${about}: ${v.detail}`, 'tampered').line);
+      if (v.status === 'missing') console.error(fail('RECORDING_TAMPERED', `s3://${reader.location.bucket}/${objectKey}`, `${about}: not in the bucket`, 'missing').line);
+    }
+    console.log(`recordings: ${sealed.length} sealed, ${counts.ok} in the bucket match their sealed sha256, ${counts.modified} modified, ${counts.missing} missing`);
+    return bad + counts.modified + counts.missing;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Hashes every recording a RecordingSealed event names; prints a summary and one line per problem. */
@@ -48,17 +114,24 @@ export function describeVerdict(chain: string, v: Verdict): string {
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit trail: verify, query, tail, export');
-  audit
-    .command('verify')
-    .description('check the hash chains and checkpoint signatures; names the first modified, deleted, inserted or reordered line')
-    .option('--data <dir>', 'data directory')
-    .option('--since <iso>', 'first day to check (its first line is trusted as the anchor)')
-    .option('--until <iso>', 'last day to check')
-    .option('--no-recordings', 'skip hashing the recordings the trail sealed')
-    .action(async (opts: { data?: string; since?: string; until?: string; recordings: boolean }) => {
-      const dir = openDataDir(dataDirFrom(opts.data));
+  bucketOptions(
+    audit
+      .command('verify')
+      .description('check the hash chains and checkpoint signatures; names the first modified, deleted, inserted or reordered line')
+      .option('--data <dir>', 'data directory')
+      .option('--since <iso>', 'first day to check (its first line is trusted as the anchor)')
+      .option('--until <iso>', 'last day to check')
+      .option('--no-recordings', 'skip hashing the recordings the trail sealed')
+      .option('--key <file>', "with --from-bucket: the audit public key (audit_ed25519_key.pub from a trusted copy); default: the data directory's"),
+  ).action(async (opts: BucketOptions & { since?: string; until?: string; recordings: boolean; key?: string }) => {
       const since = isoOption(opts.since, '--since');
       const until = isoOption(opts.until, '--until');
+      if (fromBucket(opts)) {
+        if (await verifyBucket(opts, since, until)) process.exitCode = 3;
+        return;
+      }
+      if (opts.key) throw fail('ARGUMENT_INVALID', '--key is for --from-bucket: locally the data directory has the key');
+      const dir = openDataDir(dataDirFrom(opts.data));
       const results = verifyAll(dir, since, until);
       if (results.length === 0) return console.log('no audit events yet');
       let bad = 0;
