@@ -9,13 +9,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT } from '../test/helpers/fumidai.js';
 import { keygen, LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
-import { cpuSeconds, fmt, fmtStats, rssMiB, stats, timed, type Stats } from './lib/measure.js';
+import { cpuSeconds, fmt, fmtStats, percentile, rssMiB, stats, timed, type Stats } from './lib/measure.js';
 import { startScriptBastion } from './lib/script-bastion.js';
+import { ECHO_COMMAND, echoLatencies } from './lib/echo.js';
+import { runConcurrency, type ConcResult, type ConcRoute } from './lib/concurrency.js';
+import { treePssKiB } from './lib/proc-mem.js';
+import { castOutputs, scriptOutputs } from './lib/recorded.js';
 
 const EXEC_MB = Number(process.env.BENCH_EXEC_MB ?? 1024);
 const PTY_MB = Number(process.env.BENCH_PTY_MB ?? 200);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const FLOODERS = Number(process.env.BENCH_FLOOD ?? 4);
+const KEYS = Number(process.env.BENCH_KEYS ?? 500);
+const CONC = (process.env.BENCH_CONC ?? '100,500,1000,2000').split(',').map(Number).filter((n) => n > 0);
+const CONC_BYTES = Number(process.env.BENCH_CONC_KB ?? 64) * 1024;
+/** BENCH_ONLY=pty,echo runs only those parts (setup exec pty flood echo conc) and prints without writing BENCHMARKS.md. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const wanted = (part: string) => !ONLY || ONLY.has(part);
+/** BENCH_PROF=DIR starts fumidai with --cpu-prof, writing its profile to DIR when it stops. */
+const PROF = process.env.BENCH_PROF;
 
 type Route = 'direct' | 'openssh -J' | 'openssh + script' | 'fumidai -J';
 const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-openssh', 'openssh + script': 'scriptb', 'fumidai -J': 'via-fumidai' };
@@ -34,7 +46,7 @@ async function main(): Promise<void> {
     started.push(target, jump, scriptb);
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(target.port), '--login', LOGIN]);
     await bastion.cli(['grant', 'bench', 'web1']);
-    await bastion.start();
+    await bastion.start(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []);
     const pid = bastion.process!.pid!;
     const cfg = join(bastion.dir, 'bench_ssh_config');
     writeFileSync(cfg, [
@@ -60,13 +72,22 @@ async function main(): Promise<void> {
     const results: Record<string, Partial<Record<Route, Stats>>> = {};
     const cpu: Record<string, number> = {};
     const measure = async (key: string, label: string, routes: Route[], reps: number, one: (r: Route) => Promise<number>, unit: string) => {
+      if (!wanted(key)) return;
       console.log(label);
       results[key] = {};
       for (const r of routes) {
         const cpu0 = cpuSeconds(pid);
         const runs: number[] = [];
-        for (let i = 0; i < reps; i++) runs.push(await one(r));
-        if (r === 'fumidai -J') cpu[key] = cpuSeconds(pid) - cpu0;
+        const perRun: number[] = [];
+        for (let i = 0; i < reps; i++) {
+          const c = cpuSeconds(pid);
+          runs.push(await one(r));
+          perRun.push(cpuSeconds(pid) - c);
+        }
+        if (r === 'fumidai -J') {
+          cpu[key] = cpuSeconds(pid) - cpu0;
+          if (ONLY) console.log(`  fumidai CPU per run: ${perRun.map((c) => fmt(c)).join(', ')} s`);
+        }
         results[key]![r] = stats(runs);
         console.log(`  ${r.padEnd(17)} ${fmtStats(results[key]![r]!, unit === 'ms' ? 0 : 1)} ${unit}`);
       }
@@ -80,6 +101,45 @@ async function main(): Promise<void> {
     await measure('pty', `pty: ${PTY_MB} MB, ${heavyReps} runs`, all, heavyReps,
       async (r) => PTY_MB / (await timed('ssh', ssh(r, '-tt', `head -c ${Math.round((PTY_MB * 3) / 4)}M /dev/zero | base64`))), 'MB/s');
     const rss = rssMiB(pid);
+
+    // Keystroke echo: one character at a time into a recorded interactive session, timed until it is shown.
+    const echo: Partial<Record<Route, { p50: number; p99: number }>> = {};
+    if (wanted('echo')) {
+      console.log(`keystroke echo latency, ${KEYS} keystrokes 10 ms apart (p50 / p99)`);
+      for (const r of all) {
+        const ms = await echoLatencies(ssh(r, '-tt', ECHO_COMMAND), KEYS, 10);
+        echo[r] = { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+        console.log(`  ${r.padEnd(17)} ${fmt(echo[r]!.p50, 2)} / ${fmt(echo[r]!.p99, 2)} ms`);
+      }
+    }
+
+    // Concurrency: N sessions at once through each bastion, idle then all printing; every byte checked.
+    const conc: { route: Route; result: ConcResult }[] = [];
+    if (wanted('conc')) {
+      const sshdPid = (t: Target) => Number(readFileSync(join(t.dir, 'sshd.pid'), 'utf8'));
+      const recordings = join(bastion.data, 'recordings');
+      const routes: Partial<Record<Route, ConcRoute>> = {
+        'openssh -J': { sshArgs: (c) => ssh('openssh -J', '-tt', c), memoryKiB: () => treePssKiB(sshdPid(jump)).kib },
+        'openssh + script': { sshArgs: (c) => ssh('openssh + script', c), memoryKiB: () => treePssKiB(sshdPid(scriptb)).kib, ...scriptOutputs(scriptb.logDir) },
+        'fumidai -J': { sshArgs: (c) => ssh('fumidai -J', '-tt', c), memoryKiB: () => rssMiB(pid) * 1024, ...castOutputs(recordings) },
+      };
+      const failed = new Set<Route>();
+      console.log(`concurrency: N sessions (${CONC.join(', ')}), idle, then each printing ${CONC_BYTES / 1024} KiB through its pty`);
+      for (const n of CONC) {
+        for (const r of ['fumidai -J', 'openssh -J', 'openssh + script'] as Route[]) {
+          if (failed.has(r)) continue;
+          const result = await runConcurrency(routes[r]!, n, CONC_BYTES);
+          conc.push({ route: r, result });
+          if (result.failure) failed.add(r);
+          console.log(`  N=${String(n).padEnd(5)} ${r.padEnd(17)} ${concLine(result)}`);
+        }
+      }
+    }
+
+    if (ONLY && !ONLY.has('flood')) {
+      for (const [k, c] of Object.entries(cpu)) console.log(`fumidai CPU during ${k}: ${fmt(c)} s`);
+      return;
+    }
 
     // Brute force: login time while flooders from another address hammer the bastion with unknown keys.
     const { priv: stranger } = await keygen(join(bastion.dir, 'stranger'));
@@ -162,6 +222,11 @@ async function main(): Promise<void> {
     await bastion.stop();
     for (const t of started) await t.stop();
   }
+}
+
+function concLine(c: ConcResult): string {
+  const rec = c.recordingsExact === undefined ? 'not recorded' : `${c.recordingsExact}/${c.recordings} recordings exact`;
+  return `${c.opened} up; idle ${fmt(c.idleKiBPerSession / 1024, 2)} MiB/session; busy peak ${fmt(c.busyPeakKiBPerSession / 1024, 2)} MiB/session, ${fmt(c.busySeconds)} s; ${c.clientsExact}/${c.n} clients exact; ${rec}${c.failure ? `; FAILED: ${c.failure}` : ''}`;
 }
 
 main().catch((err) => {

@@ -45,3 +45,9 @@ export function rssMiB(pid: number): number {
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
 export const fmtStats = (s: Stats, digits = 1) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+
+/** The p-th percentile (0–100) by nearest rank. */
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}

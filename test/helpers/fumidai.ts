@@ -63,8 +63,9 @@ export class Bastion {
     return this.cli(['apply', '-f', file]);
   }
 
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
+  /** Starts `fumidai serve`; `nodeArgs` go to node itself (benchmarks pass --cpu-prof). */
+  async start(nodeArgs: string[] = []): Promise<void> {
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
