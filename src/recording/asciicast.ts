@@ -7,7 +7,7 @@
 // Each direction has its own splitter, so a character cut across chunks is written whole, once.
 import type { FileSink, Seal } from './file-sink.js';
 import { stopwatch, type Clock } from './clock.js';
-import { jsonStringBytes } from './json-bytes.js';
+import { jsonLine } from './line-arena.js';
 import { Utf8Splitter, type Utf8Run } from './utf8.js';
 
 export interface CastHeader {
@@ -53,9 +53,7 @@ export class AsciicastRecorder {
     const t = this.#time();
     if (run.valid) {
       // The common case, kept off JS strings: the bytes are escaped in place (same output as JSON.stringify).
-      this.sink.write(`[${t}, "${type}", `);
-      this.sink.write(jsonStringBytes(run.bytes));
-      this.sink.write(']\n');
+      this.sink.write(jsonLine(`[${t}, "${type}", `, run.bytes, ']\n'));
     } else {
       this.sink.write(line(t, type, run.bytes.toString('utf8')) + line(t, 'b', `${type}:${run.bytes.toString('base64')}`));
     }

@@ -9,3 +9,13 @@ test('json bytes: identical to JSON.stringify for any valid UTF-8', () => {
   for (let c = 0; c < 0x80; c++) samples.push(String.fromCharCode(c));
   for (const s of samples) assert.deepEqual(jsonStringBytes(Buffer.from(s)), Buffer.from(JSON.stringify(s)), JSON.stringify(s));
 });
+
+test('json line: lines built in the shared arena are exact and stay intact as more lines are written', async () => {
+  const { jsonLine } = await import('./line-arena.js');
+  const lines: { got: Buffer; want: string }[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const text = i % 7 === 0 ? '"\\\x1b[0m\r\n'.repeat(i % 50) : randomBytes(i % 300).toString('base64') + 'é✓\t';
+    lines.push({ got: jsonLine(`[${i}, "o", `, Buffer.from(text), ']\n'), want: `[${i}, "o", ${JSON.stringify(text)}]\n` });
+  }
+  for (const { got, want } of lines) assert.equal(got.toString('utf8'), want);
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
-import { createTap, type TapTarget } from './tap.js';
+import { COALESCE_BYTES, createTap, type TapTarget } from './tap.js';
 
 const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
 
@@ -65,4 +65,33 @@ test('tap: with a real recording file behind it, memory stays bounded however fa
   assert.ok(maxBuffered <= highWater + 2 * (chunk.length + 9), `buffered up to ${maxBuffered}`);
   assert.equal(seal.bytes, statSync(path).size);
   assert.equal(seal.bytes > 1600 * chunk.length, true);
+});
+
+test('tap: chunks written in one turn leave as one, each still recorded on its own; a lone chunk leaves at once', async () => {
+  const recorded: Buffer[] = [];
+  const passed: Buffer[] = [];
+  const tap = createTap({ full: false, drained: () => Promise.resolve() }, (c) => recorded.push(c));
+  tap.pipe(collect(passed));
+  for (let i = 0; i < 10; i++) tap.write(Buffer.from(`chunk ${i};`));
+  await sleep(5);
+  assert.equal(recorded.length, 10);
+  assert.deepEqual(passed.map(String), [Array.from({ length: 10 }, (_, i) => `chunk ${i};`).join('')]);
+  tap.write(Buffer.from('alone'));
+  await new Promise((r) => setImmediate(r)); // no timer needed: it leaves within the same turn
+  assert.deepEqual(passed.map(String).at(-1), 'alone');
+});
+
+test('tap: coalesced output never exceeds COALESCE_BYTES plus one chunk, and a slow reader holds the writer back', async () => {
+  const passed: Buffer[] = [];
+  const tap = createTap({ full: false, drained: () => Promise.resolve() }, () => undefined);
+  const chunk = randomBytes(3000);
+  let accepted = 0;
+  for (let i = 0; i < 200; i++) if (tap.write(chunk)) accepted++;
+  await sleep(5);
+  assert.ok(tap.readableLength <= tap.readableHighWaterMark + COALESCE_BYTES + chunk.length, `buffered ${tap.readableLength}`);
+  assert.ok(accepted < 200, 'the writer is told to wait while nobody reads');
+  tap.pipe(collect(passed));
+  await sleep(20);
+  assert.equal(Buffer.concat(passed).length, 200 * chunk.length);
+  assert.ok(passed.every((p) => p.length <= COALESCE_BYTES + chunk.length));
 });
