@@ -1,16 +1,18 @@
 // fumidai against OpenSSH, in one run on this machine: a private sshd target, a private sshd used as a plain
 // ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
 // everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
-// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders);
+// Parts: connection setup, exec and pty throughput, keystroke echo latency, N concurrent sessions, login under a flood.
+// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders),
+// BENCH_KEYS (500 keystrokes), BENCH_CONC (N list, default 100,500,1000,2000), BENCH_CONC_KB (64 KiB per busy session);
 // BENCH_CIPHERS sets the clients' Ciphers (e.g. aes128-gcm@openssh.com) for every route alike.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT } from '../test/helpers/fumidai.js';
 import { keygen, LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
 import { cpuSeconds, fmt, fmtStats, percentile, rssMiB, stats, timed, type Stats } from './lib/measure.js';
 import { startScriptBastion } from './lib/script-bastion.js';
+import { ROUTES, writeReport, type Route } from './lib/report.js';
 import { ECHO_COMMAND, echoLatencies } from './lib/echo.js';
 import { runConcurrency, type ConcResult, type ConcRoute } from './lib/concurrency.js';
 import { treePssKiB } from './lib/proc-mem.js';
@@ -26,10 +28,12 @@ const CONC_BYTES = Number(process.env.BENCH_CONC_KB ?? 64) * 1024;
 /** BENCH_ONLY=pty,echo runs only those parts (setup exec pty flood echo conc) and prints without writing BENCHMARKS.md. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wanted = (part: string) => !ONLY || ONLY.has(part);
+/** BENCH_ROUTES=fumidai,script limits the routes measured to those whose names contain one of the words. */
+const ONLY_ROUTES = process.env.BENCH_ROUTES?.split(',');
+const routeWanted = (r: string) => !ONLY_ROUTES || ONLY_ROUTES.some((w) => r.includes(w));
 /** BENCH_PROF=DIR starts fumidai with --cpu-prof, writing its profile to DIR when it stops. */
 const PROF = process.env.BENCH_PROF;
 
-type Route = 'direct' | 'openssh -J' | 'openssh + script' | 'fumidai -J';
 const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-openssh', 'openssh + script': 'scriptb', 'fumidai -J': 'via-fumidai' };
 
 async function main(): Promise<void> {
@@ -75,15 +79,18 @@ async function main(): Promise<void> {
       if (!wanted(key)) return;
       console.log(label);
       results[key] = {};
-      for (const r of routes) {
+      for (const r of routes.filter(routeWanted)) {
         const cpu0 = cpuSeconds(pid);
         const runs: number[] = [];
         const perRun: number[] = [];
+        const io = () => Object.fromEntries(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+        const io0 = io();
         for (let i = 0; i < reps; i++) {
           const c = cpuSeconds(pid);
           runs.push(await one(r));
           perRun.push(cpuSeconds(pid) - c);
         }
+        if (ONLY && r === 'fumidai -J') console.log(`  fumidai system calls: ${io().syscr! - io0.syscr!} reads, ${io().syscw! - io0.syscw!} writes`);
         if (r === 'fumidai -J') {
           cpu[key] = cpuSeconds(pid) - cpu0;
           if (ONLY) console.log(`  fumidai CPU per run: ${perRun.map((c) => fmt(c)).join(', ')} s`);
@@ -92,7 +99,7 @@ async function main(): Promise<void> {
         console.log(`  ${r.padEnd(17)} ${fmtStats(results[key]![r]!, unit === 'ms' ? 0 : 1)} ${unit}`);
       }
     };
-    const all: Route[] = ['direct', 'openssh -J', 'openssh + script', 'fumidai -J'];
+    const all: Route[] = [...ROUTES];
     const heavyReps = Math.max(1, Math.floor(REPS / 2));
     await measure('setup', `connection setup (ssh HOST true), ${REPS} runs`, all, REPS, async (r) => (await timed('ssh', ssh(r, 'true'))) * 1000, 'ms');
     await measure('exec', `exec: ${EXEC_MB} MB, ${heavyReps} runs`, ['direct', 'openssh -J', 'fumidai -J'], heavyReps,
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
     const echo: Partial<Record<Route, { p50: number; p99: number }>> = {};
     if (wanted('echo')) {
       console.log(`keystroke echo latency, ${KEYS} keystrokes 10 ms apart (p50 / p99)`);
-      for (const r of all) {
+      for (const r of all.filter(routeWanted)) {
         const ms = await echoLatencies(ssh(r, '-tt', ECHO_COMMAND), KEYS, 10);
         echo[r] = { p50: percentile(ms, 50), p99: percentile(ms, 99) };
         console.log(`  ${r.padEnd(17)} ${fmt(echo[r]!.p50, 2)} / ${fmt(echo[r]!.p99, 2)} ms`);
@@ -138,6 +145,10 @@ async function main(): Promise<void> {
 
     if (ONLY && !ONLY.has('flood')) {
       for (const [k, c] of Object.entries(cpu)) console.log(`fumidai CPU during ${k}: ${fmt(c)} s`);
+      if (process.env.BENCH_CHUNKS) {
+        // How the target's output arrived: events per recording and their mean size (a diagnostic for the relay).
+        execFileSync('sh', ['-c', `for f in $(find ${join(bastion.data, 'recordings')} -name '*.cast'); do echo "$f $(wc -l < $f) lines $(stat -c %s $f) bytes"; done`], { stdio: 'inherit' });
+      }
       return;
     }
 
@@ -170,45 +181,12 @@ async function main(): Promise<void> {
     results.flood = { 'openssh -J': await loginUnderFlood('openssh -J', 'ojump'), 'fumidai -J': await loginUnderFlood('fumidai -J', 'bastion') };
     console.log(`  openssh -J        ${fmtStats(results.flood['openssh -J']!, 0)} ms\n  fumidai -J        ${fmtStats(results.flood['fumidai -J']!, 0)} ms`);
 
-    const med = (k: string, r: Route) => results[k]![r]!.median;
     const native = existsSync(join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'));
-    const sshV = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
-    const cell = (k: string, r: Route, digits: number) => (results[k]![r] ? fmtStats(results[k]![r]!, digits) : '–');
-    const row = (label: string, k: string, unit: string, digits: number) =>
-      `| ${label} | ${all.map((r) => cell(k, r, digits)).join(' | ')} | ${unit} |`;
-    const md = [
-      '# Benchmarks',
-      '',
-      `Latest run: ${new Date().toISOString()} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${sshV}, Node ${process.version};`,
-      `ssh2 native crypto binding built: ${native ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_REPS, BENCH_FLOOD).`,
-      '',
-      'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target; a private sshd as a plain',
-      'OpenSSH ProxyJump host (no recording); the classic recording bastion (sshd whose ForceCommand runs the second ssh',
-      'inside `script --log-timing`); and fumidai, recording every byte (asciicast for the pty, frames for exec).',
-      'Client, bastions and target share 2 cores, so absolute figures are lower than on separate hosts; ratios are the point.',
-      'Median (min–max).',
-      '',
-      `| measure | ${all.join(' | ')} | unit |`,
-      `|---|${all.map(() => '---').join('|')}|---|`,
-      row('connection setup, `ssh HOST true`', 'setup', 'ms', 0),
-      row(`exec throughput, ${EXEC_MB} MB of \`head -c\``, 'exec', 'MB/s', 1),
-      row(`pty throughput, ${PTY_MB} MB of base64 with \`ssh -tt\``, 'pty', 'MB/s', 1),
-      row(`login during a flood (${FLOODERS} parallel unknown-key clients)`, 'flood', 'ms', 0),
-      '',
-      'Ratios (fumidai / reference, medians):',
-      '',
-      `- connection setup: ${fmt(med('setup', 'fumidai -J') / med('setup', 'openssh -J'), 2)} × OpenSSH -J (lower is better; target ≤ 0.7)`,
-      `- exec throughput: ${fmt(med('exec', 'fumidai -J') / med('exec', 'openssh -J'), 2)} × OpenSSH -J (target ≥ 0.8)`,
-      `- recorded pty throughput: ${fmt(med('pty', 'fumidai -J') / med('pty', 'openssh + script'), 2)} × OpenSSH + script (target ≥ 1.3); ${fmt(med('pty', 'fumidai -J') / med('pty', 'openssh -J'), 2)} × unrecorded OpenSSH -J`,
-      `- login during a flood: ${fmt(med('flood', 'fumidai -J') / med('setup', 'fumidai -J'), 2)} × fumidai's own quiet login time (OpenSSH -J: ${fmt(med('flood', 'openssh -J') / med('setup', 'openssh -J'), 2)} ×); the flooding clients share the 2 cores, so part of the slowdown is theirs`,
-      '',
-      `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((heavyReps * EXEC_MB) / 1024))} s, pty ${fmt(cpu.pty! / ((heavyReps * PTY_MB) / 1024))} s (target ≤ 15 s for pty). Resident memory after the throughput runs: ${fmt(rss)} MiB.`,
-      '',
-      'Notes: fumidai -J sets up faster than direct ssh here because its SSH library offers curve25519 key exchange, while',
-      'OpenSSH 9.2 prefers the post-quantum sntrup761x25519 hybrid, which costs more CPU per handshake.',
-      '',
-    ].join('\n');
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
+    const sshVersion = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
+    const md = writeReport(join(ROOT, 'BENCHMARKS.md'), {
+      sshVersion, nativeBinding: native, results, cpu, rssMiB: rss, echo, conc,
+      sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
+    });
     console.log('\n' + md.split('\n').filter((l) => l.startsWith('- ')).join('\n'));
     console.log('wrote BENCHMARKS.md');
   } finally {

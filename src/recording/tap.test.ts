@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
-import { COALESCE_BYTES, createTap, type TapTarget } from './tap.js';
+import { COALESCE_MS, PIECE_BYTES, createTap, type TapTarget } from './tap.js';
 
 const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
 
@@ -76,22 +76,56 @@ test('tap: chunks written in one turn leave as one, each still recorded on its o
   await sleep(5);
   assert.equal(recorded.length, 10);
   assert.deepEqual(passed.map(String), [Array.from({ length: 10 }, (_, i) => `chunk ${i};`).join('')]);
+  await sleep(5); // a quiet spell
   tap.write(Buffer.from('alone'));
   await new Promise((r) => setImmediate(r)); // no timer needed: it leaves within the same turn
   assert.deepEqual(passed.map(String).at(-1), 'alone');
 });
 
-test('tap: coalesced output never exceeds COALESCE_BYTES plus one chunk, and a slow reader holds the writer back', async () => {
+test('tap: pieces never exceed PIECE_BYTES, and a slow reader holds the writer back', async () => {
   const passed: Buffer[] = [];
   const tap = createTap({ full: false, drained: () => Promise.resolve() }, () => undefined);
   const chunk = randomBytes(3000);
   let accepted = 0;
   for (let i = 0; i < 200; i++) if (tap.write(chunk)) accepted++;
   await sleep(5);
-  assert.ok(tap.readableLength <= tap.readableHighWaterMark + COALESCE_BYTES + chunk.length, `buffered ${tap.readableLength}`);
+  assert.ok(tap.readableLength <= tap.readableHighWaterMark + PIECE_BYTES + chunk.length, `buffered ${tap.readableLength}`);
   assert.ok(accepted < 200, 'the writer is told to wait while nobody reads');
   tap.pipe(collect(passed));
   await sleep(20);
   assert.equal(Buffer.concat(passed).length, 200 * chunk.length);
-  assert.ok(passed.every((p) => p.length <= COALESCE_BYTES + chunk.length));
+  assert.ok(passed.every((p) => p.length <= PIECE_BYTES));
+});
+
+test('tap: a steady stream of small chunks, one per turn, leaves in batches at most COALESCE_MS apart', async () => {
+  const recorded: Buffer[] = [];
+  const passed: { at: number; data: Buffer }[] = [];
+  const tap = createTap({ full: false, drained: () => Promise.resolve() }, (c) => recorded.push(c));
+  tap.pipe(new Writable({ write: (c: Buffer, _e, done) => (passed.push({ at: performance.now(), data: c }), done()) }));
+  const start = performance.now();
+  const chunks: Buffer[] = [];
+  while (performance.now() - start < 30) {
+    const c = randomBytes(1500);
+    chunks.push(c);
+    tap.write(c);
+    await new Promise((r) => setImmediate(r));
+  }
+  tap.end();
+  await new Promise((r) => tap.on('end', r));
+  await sleep(5);
+  assert.equal(recorded.length, chunks.length);
+  assert.deepEqual(Buffer.concat(passed.map((p) => p.data)), Buffer.concat(chunks));
+  assert.ok(passed.length < chunks.length / 2, `${chunks.length} chunks left as ${passed.length}`);
+  assert.ok(COALESCE_MS <= 1);
+});
+
+test('tap: exec-sized 32 KiB chunks leave as pieces that fit an outer packet, and the last bytes are not held', async () => {
+  const passed: Buffer[] = [];
+  const tap = createTap({ full: false, drained: () => Promise.resolve() }, () => undefined);
+  tap.pipe(collect(passed));
+  const chunks = Array.from({ length: 10 }, () => randomBytes(32 * 1024));
+  for (const c of chunks) tap.write(c);
+  await sleep(10);
+  assert.deepEqual(Buffer.concat(passed), Buffer.concat(chunks));
+  assert.ok(passed.slice(0, -1).every((p) => p.length === PIECE_BYTES));
 });

@@ -1,19 +1,25 @@
 // A pass-through stream that records what flows by. The relay pipes through it; when the recording file falls behind,
 // the tap holds the chunk back, so backpressure reaches the SSH window instead of growing a buffer.
 // Every chunk is recorded as it arrives (the recording keeps its events and their order), but what passes on is
-// coalesced: the chunks that arrive in one turn of the event loop (a socket read holds many SSH packets of a few
-// hundred bytes to 4 kB from a terminal) leave as one, up to COALESCE_BYTES. Each chunk that leaves costs a packet,
-// its padding, its encryption and a socket write on every hop after fumidai; coalescing adds no wait, since nothing
-// is held past the current turn.
+// coalesced, as TCP's autocorking does: the first chunk after a quiet spell leaves at the end of the current turn of
+// the event loop (with whatever came in the same socket read), and while data keeps coming, what arrived leaves at most
+// every COALESCE_MS, or as soon as a full PIECE_BYTES is there. A terminal's output reaches fumidai as SSH packets of
+// 1 to 4 kB; each chunk that leaves costs a packet, its padding and encryption, twice with ProxyJump, and a socket
+// write. A keystroke's echo, arriving after a quiet spell, is not delayed; output in a burst waits a millisecond at most.
+// Pieces stay a little under 32 KiB, so that with ProxyJump an inner packet (data and its 30-100 bytes of framing)
+// still fits one packet of the outer channel instead of spilling 50 bytes into a second one.
 import { Transform, type TransformCallback } from 'node:stream';
+import { performance } from 'node:perf_hooks';
 
 export interface TapTarget {
   full: boolean;
   drained(): Promise<void>;
 }
 
-/** Chunks are passed on as soon as this many bytes are waiting (one full SSH packet of OpenSSH's client). */
-export const COALESCE_BYTES = 32 * 1024;
+/** Largest piece passed on: OpenSSH's 32 KiB packet size, less room for an inner packet's framing. */
+export const PIECE_BYTES = 32 * 1024 - 128;
+/** While data keeps coming, what arrived is passed on at most this often. */
+export const COALESCE_MS = 1;
 
 export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Transform {
   let batch: Buffer[] = [];
@@ -24,18 +30,38 @@ export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Tra
   /** The last write's callback, held back while the reader is behind or the recording is full. */
   let held: TransformCallback | undefined;
 
+  let lastPassed = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+
   const release = () => {
     const cb = held;
     held = undefined;
     cb?.();
   };
-  const passOn = () => {
+  /** Passes on what is waiting in PIECE_BYTES pieces; a smaller rest too unless `keepRest` (more is coming now). */
+  const passOn = (keepRest = false) => {
     scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (gate || bytes === 0) return;
-    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
+    let data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
     batch = [];
     bytes = 0;
-    if (tap.push(data)) release(); // otherwise the reader is behind: read() releases it
+    let ok = true;
+    for (; data.length >= PIECE_BYTES; data = data.subarray(PIECE_BYTES)) ok = tap.push(data.subarray(0, PIECE_BYTES));
+    if (data.length && keepRest) {
+      batch = [data];
+      bytes = data.length;
+    } else if (data.length) ok = tap.push(data);
+    lastPassed = performance.now();
+    if (ok) release(); // otherwise the reader is behind: read() releases it
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    const wait = lastPassed + COALESCE_MS - performance.now();
+    if (wait <= 0) queueMicrotask(passOn);
+    else timer = setTimeout(passOn, wait).unref();
   };
   const tap = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
@@ -54,21 +80,22 @@ export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Tra
         }, (err: Error) => void tap.destroy(err));
         return;
       }
-      if (bytes >= COALESCE_BYTES) passOn();
-      else if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(passOn);
-      }
+      if (bytes >= PIECE_BYTES) passOn(true);
+      if (bytes) schedule();
       if (tap.readableLength >= tap.readableHighWaterMark) held = done;
       else done();
     },
     flush(done: TransformCallback) {
-      passOn(); // every write callback has run, so no gate is open: what is left goes now
+      passOn(); // every write callback has run, so no gate is open: what is left goes now, timer or not
       done();
     },
     read(size: number) {
       if (!gate) release();
       Transform.prototype._read.call(this, size);
+    },
+    destroy(err: Error | null, cb: (err: Error | null) => void) {
+      if (timer) clearTimeout(timer);
+      cb(err);
     },
   });
   return tap;

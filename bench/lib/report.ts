@@ -1,0 +1,110 @@
+// BENCHMARKS.md from one run's figures. The hand-written sections from "## Changes measured" on (what was changed,
+// before/after, where fumidai falls short) are kept from the existing file.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { ConcResult } from './concurrency.js';
+import { fmt, fmtStats, type Stats } from './measure.js';
+
+export const ROUTES = ['direct', 'openssh -J', 'openssh + script', 'fumidai -J'] as const;
+export type Route = (typeof ROUTES)[number];
+
+export interface Figures {
+  sshVersion: string;
+  nativeBinding: boolean;
+  sizes: { execMB: number; ptyMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
+  results: Record<string, Partial<Record<Route, Stats>>>;
+  cpu: Record<string, number>;
+  rssMiB: number;
+  echo: Partial<Record<Route, { p50: number; p99: number }>>;
+  conc: { route: Route; result: ConcResult }[];
+}
+
+const KEPT_FROM = '## Changes measured';
+
+export function writeReport(path: string, f: Figures): string {
+  const { results, cpu, sizes } = f;
+  const med = (k: string, r: Route) => results[k]?.[r]?.median ?? NaN;
+  const cell = (k: string, r: Route, digits: number) => (results[k]?.[r] ? fmtStats(results[k]![r]!, digits) : '–');
+  const row = (label: string, k: string, unit: string, digits: number) => `| ${label} | ${ROUTES.map((r) => cell(k, r, digits)).join(' | ')} | ${unit} |`;
+  const echoCell = (r: Route) => (f.echo[r] ? `${fmt(f.echo[r]!.p50, 2)} / ${fmt(f.echo[r]!.p99, 2)}` : '–');
+  const ratio = (a: number, b: number) => fmt(a / b, 2);
+  const concRoutes: Route[] = ['openssh -J', 'openssh + script', 'fumidai -J'];
+  const ns = [...new Set(f.conc.map((c) => c.result.n))];
+  const concCell = (n: number, r: Route, pick: (c: ConcResult) => string) => {
+    const c = f.conc.find((x) => x.route === r && x.result.n === n)?.result;
+    return !c ? 'not run' : c.failure ? `**failed**: ${c.failure}` : pick(c);
+  };
+  const mib = (kib: number) => fmt(kib / 1024, 2);
+  const held = (r: Route) => Math.max(0, ...f.conc.filter((c) => c.route === r && !c.result.failure).map((c) => c.result.n));
+  const firstConc = (r: Route) => f.conc.find((c) => c.route === r && !c.result.failure)?.result;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Latest run: ${new Date().toISOString()} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${f.sshVersion}, Node ${process.version};`,
+    `ssh2 native crypto binding built: ${f.nativeBinding ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_REPS, BENCH_FLOOD,`,
+    'BENCH_KEYS, BENCH_CONC, BENCH_CONC_KB; BENCH_ONLY=pty,echo runs parts without writing this file; BENCH_PROF=DIR profiles fumidai).',
+    '',
+    'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target; a private sshd as a plain',
+    'OpenSSH ProxyJump host (no recording); the classic recording bastion (sshd whose ForceCommand runs the second ssh',
+    'inside `script --log-timing`); and fumidai, recording every byte (asciicast for the pty, frames for exec).',
+    'Client, bastions and target share 2 cores (with other work on the machine), so absolute figures are lower than on',
+    'separate hosts and wobble from run to run; ratios within one run are the point. Median (min–max).',
+    '',
+    `| measure | ${ROUTES.join(' | ')} | unit |`,
+    `|---|${ROUTES.map(() => '---').join('|')}|---|`,
+    row('connection setup, `ssh HOST true`', 'setup', 'ms', 0),
+    row(`exec throughput, ${sizes.execMB} MB of \`head -c\``, 'exec', 'MB/s', 1),
+    row(`pty throughput, ${sizes.ptyMB} MB of base64 with \`ssh -tt\``, 'pty', 'MB/s', 1),
+    `| keystroke echo p50 / p99, ${sizes.keys} keys | ${ROUTES.map(echoCell).join(' | ')} | ms |`,
+    row(`login during a flood (${sizes.flooders} parallel unknown-key clients)`, 'flood', 'ms', 0),
+    '',
+    'Ratios (fumidai / reference, medians):',
+    '',
+    `- connection setup: ${ratio(med('setup', 'fumidai -J'), med('setup', 'openssh -J'))} × OpenSSH -J (lower is better; target ≤ 0.7)`,
+    `- exec throughput: ${ratio(med('exec', 'fumidai -J'), med('exec', 'openssh -J'))} × OpenSSH -J (target ≥ 0.8)`,
+    `- recorded pty throughput: ${ratio(med('pty', 'fumidai -J'), med('pty', 'openssh + script'))} × OpenSSH + script (target ≥ 1.3); ${ratio(med('pty', 'fumidai -J'), med('pty', 'openssh -J'))} × unrecorded OpenSSH -J`,
+    ...(f.echo['fumidai -J'] && f.echo['openssh -J'] && f.echo['openssh + script']
+      ? [`- keystroke echo: p50 ${ratio(f.echo['fumidai -J'].p50, f.echo['openssh -J'].p50)} × OpenSSH -J and ${ratio(f.echo['fumidai -J'].p50, f.echo['openssh + script'].p50)} × OpenSSH + script; p99 ${ratio(f.echo['fumidai -J'].p99, f.echo['openssh -J'].p99)} × and ${ratio(f.echo['fumidai -J'].p99, f.echo['openssh + script'].p99)} × (lower is better; targets p50 ≤ 1.2 ms, p99 ≤ 6 ms)`]
+      : []),
+    `- login during a flood: ${ratio(med('flood', 'fumidai -J'), med('setup', 'fumidai -J'))} × fumidai's own quiet login time (OpenSSH -J: ${ratio(med('flood', 'openssh -J'), med('setup', 'openssh -J'))} ×); the flooding clients share the 2 cores, so part of the slowdown is theirs`,
+    ...(firstConc('fumidai -J') && firstConc('openssh -J') && firstConc('openssh + script')
+      ? [`- memory per idle recorded session (smallest N): ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh -J')!.idleKiBPerSession)} × OpenSSH -J, ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh + script')!.idleKiBPerSession)} × OpenSSH + script (target ≤ 0.25 MiB per session)`]
+      : []),
+    '',
+    `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((sizes.heavyReps * sizes.execMB) / 1024))} s, pty ${fmt(cpu.pty! / ((sizes.heavyReps * sizes.ptyMB) / 1024))} s (target ≤ 15 s for pty; includes indexing the screen text of the sessions that ended). Resident memory after the throughput runs: ${fmt(f.rssMiB)} MiB.`,
+    '',
+  ];
+  if (f.conc.length) {
+    lines.push(
+      `### Concurrent sessions`,
+      '',
+      `N sessions open at once through each bastion (stock ssh clients with a pty, opened 16 at a time), first idle, then all`,
+      `printing ${sizes.concKiB} KiB of base64 at once. Memory per session: fumidai's resident set growth over N; OpenSSH: growth of the`,
+      'proportional set size summed over the bastion sshd\'s whole process tree (/proc/PID/smaps_rollup). Then every',
+      'client\'s output and every recording is compared byte for byte with what was printed. Routes stop at the first N',
+      'where a session cannot be opened or a byte is missing.',
+      '',
+      `| N | measure | ${concRoutes.join(' | ')} |`,
+      `|---|---|${concRoutes.map(() => '---').join('|')}|`,
+      ...ns.flatMap((n) => [
+        `| ${n} | idle, MiB per session | ${concRoutes.map((r) => concCell(n, r, (c) => mib(c.idleKiBPerSession))).join(' | ')} |`,
+        `| ${n} | busy peak, MiB per session | ${concRoutes.map((r) => concCell(n, r, (c) => mib(c.busyPeakKiBPerSession))).join(' | ')} |`,
+        `| ${n} | all printing, s | ${concRoutes.map((r) => concCell(n, r, (c) => fmt(c.busySeconds))).join(' | ')} |`,
+        `| ${n} | clients / recordings with every byte | ${concRoutes.map((r) => concCell(n, r, (c) => `${c.clientsExact}/${n} / ${c.recordingsExact === undefined ? 'not recorded' : `${c.recordingsExact}/${c.recordings}`}`)).join(' | ')} |`,
+      ]),
+      '',
+      `Held with every byte: ${concRoutes.map((r) => `${r} up to N = ${held(r) || 'none'}`).join('; ')}.`,
+      '',
+    );
+  }
+  lines.push(
+    'Notes: fumidai -J sets up faster than direct ssh here because its SSH library offers curve25519 key exchange, while',
+    'OpenSSH 9.2 prefers the post-quantum sntrup761x25519 hybrid, which costs more CPU per handshake.',
+    '',
+  );
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const kept = old.includes(KEPT_FROM) ? old.slice(old.indexOf(KEPT_FROM)) : '';
+  const md = lines.join('\n') + (kept ? `\n${kept}` : '');
+  writeFileSync(path, md);
+  return md;
+}
