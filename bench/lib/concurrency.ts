@@ -38,6 +38,14 @@ const OPENING_AT_ONCE = 16;
 /** The run stops rather than push the machine (shared with others) into swapping or the OOM killer. */
 const MIN_FREE_MIB = 3072;
 
+/** Every client process of the run in progress, so an interrupted benchmark can stop them (see stopAllClients). */
+const live = new Set<ChildProcess>();
+
+/** Kills the clients of a run in progress (the benchmark was interrupted). */
+export function stopAllClients(): void {
+  for (const c of live) c.kill('SIGKILL');
+}
+
 interface Client {
   child: ChildProcess;
   out: Buffer[];
@@ -81,7 +89,8 @@ export async function runConcurrency(route: ConcRoute, n: number, printBytes: nu
       });
       child.stderr!.on('data', (d) => (c.stderr += d));
       child.stdin!.on('error', () => undefined);
-      child.on('exit', () => (c.exited = true));
+      live.add(child);
+      child.on('exit', () => ((c.exited = true), live.delete(child)));
       child.on('error', (err) => ((c.stderr += err.message), (c.exited = true)));
       clients.push(c);
       return c;

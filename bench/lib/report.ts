@@ -10,6 +10,8 @@ export type Route = (typeof ROUTES)[number];
 
 export interface Figures {
   sshVersion: string;
+  /** 1-minute load averages at the start and the end of the run (other work on the shared machine included). */
+  load: [number, number];
   nativeBinding: boolean;
   sizes: { execMB: number; ptyMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
   results: Record<string, Partial<Record<Route, Stats>>>;
@@ -49,6 +51,7 @@ export function writeReport(path: string, f: Figures): string {
     'inside `script --log-timing`); and fumidai, recording every byte (asciicast for the pty, frames for exec).',
     'Client, bastions and target share 2 cores (with other work on the machine), so absolute figures are lower than on',
     'separate hosts and wobble from run to run; ratios within one run are the point. Median (min–max).',
+    `Load average (1 min) at the start of this run: ${fmt(f.load[0], 1)}, at the end: ${fmt(f.load[1], 1)}.`,
     '',
     `| measure | ${ROUTES.join(' | ')} | unit |`,
     `|---|${ROUTES.map(() => '---').join('|')}|---|`,
