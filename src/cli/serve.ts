@@ -33,6 +33,12 @@ export function registerServe(program: Command): void {
       if (!existsSync(join(dirPath, CONFIG_FILE))) initDataDir(dirPath);
       const dir = openDataDir(dirPath);
       const log = createLogger(dir.config.log.level);
+      // A bug that escapes every handler leaves one fatal line with its stack in the log before the process goes:
+      // a bastion that vanished without a word cannot be diagnosed.
+      process.on('uncaughtException', (err) => {
+        log.fatal({ event: 'Crash', err }, `fumidai stopped on an unexpected error: ${err.message}`);
+        process.exit(70);
+      });
       const store = await storeOf(dir);
       for (const r of await recoverUnsealed(store)) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');

@@ -24,6 +24,8 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   const { host, port } = splitHostPort(listen);
   server.listen(port, host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  // Once listening, an accept error (EMFILE when out of file descriptors) is logged and the server goes on serving.
+  server.on('error', (err: NodeJS.ErrnoException) => deps.log.error({ event: 'ListenerError', code: err.code, err: err.message }, 'accepting a connection failed'));
   const sweeper = setInterval(() => deps.throttle.sweep(), 60_000);
   sweeper.unref();
   // Bans made by other nodes (or before a restart) arrive through the store within a couple of seconds.
