@@ -6,12 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
 import { freePort, run, stopChild } from './helpers/proc.js';
+import { S3Proxy } from './helpers/s3-proxy.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-audit-read';
@@ -27,9 +27,8 @@ describe('reading back from the bucket', () => {
   const b = new Bastion();
   let web1: Target;
   let s3: S3rver;
-  let proxy: Server;
+  let proxy: S3Proxy;
   let proxyPort: number;
-  const requests: { method: string; url: string }[] = [];
   const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3read-'));
   const keys: string[] = [];
   const localReplay = new Map<string, Bytes>();
@@ -47,20 +46,6 @@ describe('reading back from the bucket', () => {
       child.on('error', reject);
       child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })));
     });
-  const startProxy = () =>
-    new Promise<void>((resolve) => {
-      proxy = createServer((req, res) => {
-        requests.push({ method: req.method!, url: req.url! });
-        const up = request({ host: '127.0.0.1', port: s3port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode!, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', () => res.destroy());
-        req.pipe(up);
-      });
-      proxy.listen(proxyPort, '127.0.0.1', resolve);
-    });
-  const stopProxy = () => new Promise<void>((resolve) => (proxy.closeAllConnections(), proxy.close(() => resolve())));
   let s3port: number;
 
   before(async () => {
@@ -68,7 +53,8 @@ describe('reading back from the bucket', () => {
     proxyPort = await freePort();
     s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
     await s3.run();
-    await startProxy();
+    proxy = new S3Proxy(proxyPort, s3port);
+    await proxy.start();
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     await b.init({
@@ -104,7 +90,7 @@ describe('reading back from the bucket', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await stopProxy().catch(() => undefined);
+    await proxy?.stop();
     await s3?.close();
     rmSync(s3dir, { recursive: true, force: true });
   });
@@ -117,12 +103,12 @@ describe('reading back from the bucket', () => {
       const gone = await cli(['replay', k, '--no-wait']);
       assert.equal(gone.code, 1, 'the local recordings are gone');
       assert.match(gone.stderr.toString(), /\(RECORDING_UNREADABLE\)/);
-      const seen = requests.length;
+      const seen = proxy.requests.length;
       const r = await cli(['replay', k, '--from-bucket', '--no-wait']);
       assert.equal(r.code, 0, r.stderr.toString());
       assert.ok(r.stdout.equals(local.stdout), `stdout of ${k} differs (${r.stdout.length} bytes, local ${local.stdout.length})`);
       assert.ok(r.stderr.equals(local.stderr), `stderr of ${k} differs: ${r.stderr}`);
-      const made = requests.slice(seen);
+      const made = proxy.requests.slice(seen);
       assert.ok(made.length >= 2 && made.every((q) => q.method === 'GET'), JSON.stringify(made));
       assert.ok(made.some((q) => /[?&]list-type=2/.test(q.url)), 'found by listing, not through a local index');
     }
@@ -169,7 +155,7 @@ describe('reading back from the bucket', () => {
     assert.equal(unknown.stderr.toString(), "fumidai: no session with audit key '20200101T000000Z-alice-0123456789' in s3://fumidai-audit-read/fumidai/recordings/ (SESSION_UNKNOWN)\n");
     assert.match((await cli(['replay', '../x', '--from-bucket'])).stderr.toString(), /is not an audit key .*\(ARGUMENT_INVALID\)\n$/);
     assert.match((await cli(['replay', keys[0]!, '--prefix', 'x/'])).stderr.toString(), /--prefix says where to read from the bucket: add --from-bucket \(ARGUMENT_INVALID\)/);
-    await stopProxy();
+    await proxy.stop();
     try {
       for (const args of [['replay', keys[0]!, '--from-bucket'], ['audit', 'query', 'SELECT 1', '--from-bucket']]) {
         const down = await cli(args);
@@ -177,7 +163,7 @@ describe('reading back from the bucket', () => {
         assert.match(down.stderr.toString(), /^fumidai: cannot read s3:\/\/fumidai-audit-read\/fumidai\/: .*ECONNREFUSED.* \(BUCKET_UNAVAILABLE\)\n$/);
       }
     } finally {
-      await startProxy();
+      await proxy.start();
     }
   });
 

@@ -5,13 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { freePort } from './helpers/proc.js';
+import { S3Proxy } from './helpers/s3-proxy.js';
 import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-logs';
@@ -21,34 +21,18 @@ describe('shipping', () => {
   const b = new Bastion();
   let web1: Target;
   let s3: S3rver;
-  let proxy: Server;
+  let proxy: S3Proxy;
   let proxyPort: number;
   let s3port: number;
   let cfg: string;
-  const puts: { key: string; sse?: string; checksum?: string }[] = [];
-  const methods: string[] = [];
   const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3-'));
   let client: S3Client;
 
-  /** Forwards to s3rver and notes the headers of every PUT: the encryption header is asserted on what fumidai sends. */
-  const startProxy = (target: number) =>
-    new Promise<void>((resolve) => {
-      proxy = createServer((req, res) => {
-        methods.push(req.method!);
-        if (req.method === 'PUT') puts.push({ key: decodeURIComponent(req.url!.split('?')[0]!.replace(`/${BUCKET}/`, '')), sse: req.headers['x-amz-server-side-encryption'] as string, checksum: req.headers['x-amz-checksum-sha256'] as string });
-        const up = request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode!, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', () => res.destroy());
-        req.pipe(up);
-      });
-      proxy.listen(proxyPort, '127.0.0.1', resolve);
-    });
-  const stopProxy = () => new Promise<void>((resolve) => {
-    proxy.closeAllConnections();
-    proxy.close(() => resolve());
-  });
+  /** What fumidai sent: the encryption and checksum headers are asserted on its PUTs. */
+  const puts = () =>
+    proxy.requests
+      .filter((r) => r.method === 'PUT')
+      .map((r) => ({ key: decodeURIComponent(r.url.split('?')[0]!.replace(`/${BUCKET}/`, '')), sse: r.headers['x-amz-server-side-encryption'] as string, checksum: r.headers['x-amz-checksum-sha256'] as string }));
 
   const objects = async () => {
     const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
@@ -61,7 +45,8 @@ describe('shipping', () => {
     proxyPort = await freePort();
     s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
     await s3.run();
-    await startProxy(s3port);
+    proxy = new S3Proxy(proxyPort, s3port);
+    await proxy.start();
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
@@ -80,7 +65,7 @@ describe('shipping', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await stopProxy().catch(() => undefined);
+    await proxy?.stop();
     await s3?.close();
     rmSync(s3dir, { recursive: true, force: true });
   });
@@ -107,13 +92,14 @@ describe('shipping', () => {
     const auditKeys = keys.filter((k) => k.startsWith('fumidai/audit/'));
     assert.ok(auditKeys.some((k) => /\/\d{4}-\d\d-\d\d\.jsonl$/.test(k)), keys.join(', '));
     for (const k of auditKeys) assert.ok((await body(k)).toString().includes('"eventName"'));
-    assert.ok(puts.length >= keys.length);
-    assert.ok(puts.every((p) => p.sse === 'AES256'), JSON.stringify(puts));
-    assert.ok(puts.every((p) => p.checksum && /^[A-Za-z0-9+/]{43}=$/.test(p.checksum)), 'a content checksum on every upload');
+    const sent = puts();
+    assert.ok(sent.length >= keys.length);
+    assert.ok(sent.every((p) => p.sse === 'AES256'), JSON.stringify(sent));
+    assert.ok(sent.every((p) => p.checksum && /^[A-Za-z0-9+/]{43}=$/.test(p.checksum)), 'a content checksum on every upload');
   });
 
   test('a bucket outage loses nothing: the backlog waits, then drains, no object duplicated or corrupted', async () => {
-    await stopProxy();
+    await proxy.stop();
     assert.equal((await ssh(cfg, ['web1', 'echo during-outage'])).code, 0, 'sessions go on during the outage');
     const failed = await b.cli(['ship', '--now'], true);
     assert.equal(failed.code, 1);
@@ -121,7 +107,7 @@ describe('shipping', () => {
     const status = (await b.cli(['status'])).stdout;
     assert.match(status, /backlog: [1-9]\d* file\(s\) waiting/);
     assert.match(status, /fumidai\/recordings\/.*-exec\.bin +1 /);
-    await startProxy(s3port);
+    await proxy.start();
     const drained = await b.cli(['ship', '--now']);
     assert.match(drained.stdout, /backlog 0/);
     const keys = await objects();
@@ -192,7 +178,7 @@ describe('shipping', () => {
     const count = async (args: string[]) =>
       JSON.parse((await b.cli(['audit', 'query', '--json', "SELECT count(*) AS n FROM events WHERE eventName = 'SessionStart'", ...args])).stdout).n as number;
     const localCount = await count([]);
-    methods.length = 0;
+    const seen = proxy.requests.length;
     // With the local config (bucket, prefix and endpoint from its shipping section)...
     assert.equal((await b.cli(['replay', key, '--no-wait', '--from-bucket'])).stdout, local);
     assert.equal(await count(['--from-bucket']), localCount);
@@ -200,6 +186,7 @@ describe('shipping', () => {
     const flags = ['--data', join(b.dir, 'no-such-dir'), '--from-bucket', '--bucket', BUCKET, '--prefix', 'fumidai/', '--endpoint', `http://127.0.0.1:${proxyPort}`];
     assert.equal((await b.cli(['replay', key, '--no-wait', ...flags])).stdout, local);
     assert.equal(await count(flags), localCount);
+    const methods = proxy.requests.slice(seen).map((r) => r.method);
     assert.ok(methods.length > 0 && methods.every((m) => m === 'GET'), `read-only: ${methods.join(' ')}`);
     assert.match((await b.cli(['replay', '20990101T000000Z-nobody-0000', '--no-wait', ...flags], true)).stderr, /no session with audit key '20990101T000000Z-nobody-0000' in s3:\/\/fumidai-logs\/fumidai\/recordings\/ \(SESSION_UNKNOWN\)/);
     const down = await b.cli(['replay', key, '--no-wait', ...flags.slice(0, -1), 'http://127.0.0.1:1'], true);
