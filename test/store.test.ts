@@ -10,8 +10,10 @@ import { PgStore } from '../src/store/pg-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
+import { FumidaiError, type ErrorCode } from '../src/errors.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
 
+const code = (c: ErrorCode, text?: RegExp) => (err: unknown) => err instanceof FumidaiError && err.code === c && (!text || text.test(err.message));
 const key = (user: string, n: number) => ({ user, fingerprint: `SHA256:${user}${n}`, type: 'ssh-ed25519', blob: Buffer.from([n, 0, 255]), comment: `${user}@laptop` });
 const session = (auditKey: string, user = 'alice') => ({ auditKey, user, sourceIp: '10.0.0.5', sourcePort: 50522, target: 'web1', login: 'ec2-user', startedAt: `2026-11-2${auditKey.slice(-1)}T10:00:00.000Z` });
 
@@ -29,10 +31,12 @@ function contract(name: string, open: () => Promise<Store>): void {
     test('users and keys: add, find, disable, remove with everything of theirs; duplicates refused', async () => {
       await s.addUser('alice');
       await s.addUser('bob');
-      await assert.rejects(s.addUser('alice'));
+      await assert.rejects(s.addUser('alice'), code('USER_EXISTS'));
       await s.addKey(key('alice', 1));
       await s.addKey(key('alice', 2));
-      await assert.rejects(s.addKey(key('alice', 1)), 'a fingerprint belongs to one user');
+      await assert.rejects(s.addKey(key('alice', 1)), code('KEY_IN_USE', /'alice'/), 'a fingerprint belongs to one user');
+      await assert.rejects(s.addKey({ ...key('bob', 1), fingerprint: 'SHA256:alice1' }), code('KEY_IN_USE', /SHA256:alice1 already belongs to user 'alice'/));
+      await assert.rejects(s.addKey(key('nobody', 1)), code('USER_UNKNOWN'));
       assert.deepEqual((await s.findKey('SHA256:alice1'))?.blob, Buffer.from([1, 0, 255]));
       assert.deepEqual((await s.keysOf('alice')).map((k) => k.fingerprint), ['SHA256:alice1', 'SHA256:alice2']);
       assert.equal(await s.removeKey('bob', 'SHA256:alice2'), false, "not bob's key");
@@ -51,7 +55,9 @@ function contract(name: string, open: () => Promise<Store>): void {
     test('targets, host key pinning (first pin wins) and grants', async () => {
       await s.addTarget({ name: 'web1', host: '10.0.0.7', port: 22, defaultLogin: 'ec2-user' });
       await s.addTarget({ name: 'db1', host: '10.0.0.8', port: 2222, defaultLogin: 'postgres' });
-      await assert.rejects(s.addTarget({ name: 'web1', host: 'x', port: 1, defaultLogin: 'x' }));
+      await assert.rejects(s.addTarget({ name: 'web1', host: 'x', port: 1, defaultLogin: 'x' }), code('TARGET_EXISTS'));
+      await assert.rejects(s.grant('nobody', 'web1', 'root'), code('USER_UNKNOWN'));
+      await assert.rejects(s.grant('alice', 'web9', 'root'), code('TARGET_UNKNOWN'));
       await s.pinHostKey('web1', 'AAAA1', 'SHA256:first');
       await s.pinHostKey('web1', 'AAAA2', 'SHA256:second');
       assert.equal((await s.getTarget('web1'))?.hostKeyFingerprint, 'SHA256:first');
@@ -109,6 +115,7 @@ function contract(name: string, open: () => Promise<Store>): void {
       await s.setPolicyDocument('rules: []');
       await s.setPolicyDocument('rules: [x]');
       assert.equal((await s.getPolicyDocument())?.document, 'rules: [x]');
+      await assert.rejects(s.setMfa('nobody', Buffer.from([1])), code('USER_UNKNOWN'));
       await s.setMfa('alice', Buffer.from([1, 2, 3]));
       assert.equal(await s.useMfaStep('alice', 100), true);
       assert.equal(await s.useMfaStep('alice', 100), false, 'a replay');
@@ -167,7 +174,7 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.equal(await s.applyBucketUser('pk/dave.pub', '"e1"', 'dave', [key('dave', 1), key('dave', 2)]), 'created');
       assert.equal(await s.applyBucketUser('pk/dave.pub', '"e2"', 'dave', [key('dave', 3)]), 'updated');
       assert.deepEqual((await s.keysOf('dave')).map((k) => k.fingerprint), ['SHA256:dave3']);
-      await assert.rejects(s.applyBucketUser('pk/erin.pub', '"x"', 'erin', [key('erin', 1), key('dave', 3)]), 'a key of another user');
+      await assert.rejects(s.applyBucketUser('pk/erin.pub', '"x"', 'erin', [key('erin', 1), key('dave', 3)]), code('KEY_IN_USE', /'dave'/), 'a key of another user');
       assert.equal(await s.getUser('erin'), undefined, 'never half-applied');
       assert.deepEqual(await s.bucketUsers(), [{ objectKey: 'pk/dave.pub', etag: '"e2"', user: 'dave' }]);
       await s.removeBucketUser('pk/dave.pub', 'dave');

@@ -2,6 +2,7 @@
 // `public-keys/alice.pub` creates alice with the keys in it; a changed object replaces her keys; a deleted object
 // removes her (and the live-session watcher ends her sessions). Every change is an audit event and a changelog line.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { FumidaiError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { planSync, type Listed } from './bucket-plan.js';
 import { parsePublicKey } from './public-key.js';
@@ -63,7 +64,7 @@ export class BucketKeySync {
         report[outcome].push(f.user);
         this.#skipped.delete(f.key);
       } catch (err) {
-        const reason = /UNIQUE constraint failed: user_keys|user_keys_pkey/.test((err as Error).message) ? 'a key in it already belongs to another user' : (err as Error).message;
+        const reason = err instanceof FumidaiError && err.code === 'KEY_IN_USE' ? 'a key in it already belongs to another user' : (err as Error).message;
         skip({ key: f.key, etag: f.etag, reason });
       }
     }

@@ -4,6 +4,7 @@
 // advisory lock (nodes may start at once), and changeToken() is a sequence that triggers advance on every change that
 // can revoke access, so each node notices another node's or the CLI's change within its polling interval.
 import pg from 'pg';
+import { fail } from '../errors.js';
 import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 
@@ -58,6 +59,11 @@ const MIGRATIONS: string[] = [
 const MIGRATION_LOCK = 0x66756d69;
 
 const now = () => new Date().toISOString();
+
+// Constraint violations become the same typed errors as in the SQLite store.
+const UNIQUE = '23505';
+const FOREIGN_KEY = '23503';
+const codeOf = (err: unknown) => (err as { code?: string }).code;
 
 export class PgStore implements Store {
   #pool: pg.Pool;
@@ -120,7 +126,11 @@ export class PgStore implements Store {
   }
 
   async addUser(name: string): Promise<void> {
-    await this.#pool.query('INSERT INTO users (name, created_at) VALUES ($1, $2)', [name, now()]);
+    try {
+      await this.#pool.query('INSERT INTO users (name, created_at) VALUES ($1, $2)', [name, now()]);
+    } catch (err) {
+      throw codeOf(err) === UNIQUE ? fail('USER_EXISTS', name) : err;
+    }
   }
   async removeUser(name: string): Promise<boolean> {
     return (await this.#count('DELETE FROM users WHERE name = $1', [name])) > 0;
@@ -137,7 +147,20 @@ export class PgStore implements Store {
   }
 
   async addKey(key: Omit<UserKeyRecord, 'addedAt'>): Promise<void> {
-    await this.#pool.query('INSERT INTO user_keys (fingerprint, "user", type, blob, comment, added_at) VALUES ($1, $2, $3, $4, $5, $6)', [key.fingerprint, key.user, key.type, key.blob, key.comment, now()]);
+    try {
+      await this.#insertKey(this.#pool, key.user, key);
+    } catch (err) {
+      throw await this.#keyError(err, key.user, key.fingerprint);
+    }
+  }
+  #insertKey(on: pg.Pool | pg.PoolClient, user: string, k: Omit<UserKeyRecord, 'addedAt' | 'user'>): Promise<unknown> {
+    return on.query('INSERT INTO user_keys (fingerprint, "user", type, blob, comment, added_at) VALUES ($1, $2, $3, $4, $5, $6)', [k.fingerprint, user, k.type, k.blob, k.comment, now()]);
+  }
+  /** A key that belongs to someone (KEY_IN_USE, naming the owner) or to no known user (USER_UNKNOWN), as with SQLite. */
+  async #keyError(err: unknown, user: string, fingerprint: string): Promise<unknown> {
+    if (codeOf(err) === FOREIGN_KEY) return fail('USER_UNKNOWN', user);
+    if (codeOf(err) !== UNIQUE) return err;
+    return fail('KEY_IN_USE', fingerprint, (await this.findKey(fingerprint))?.user ?? '?');
   }
   async keysOf(user: string): Promise<UserKeyRecord[]> {
     return (await this.#rows('SELECT * FROM user_keys WHERE "user" = $1 ORDER BY added_at', [user])).map(toKey);
@@ -151,7 +174,11 @@ export class PgStore implements Store {
   }
 
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
-    await this.#pool.query('INSERT INTO targets (name, host, port, default_login, created_at) VALUES ($1, $2, $3, $4, $5)', [t.name, t.host, t.port, t.defaultLogin, now()]);
+    try {
+      await this.#pool.query('INSERT INTO targets (name, host, port, default_login, created_at) VALUES ($1, $2, $3, $4, $5)', [t.name, t.host, t.port, t.defaultLogin, now()]);
+    } catch (err) {
+      throw codeOf(err) === UNIQUE ? fail('TARGET_EXISTS', t.name) : err;
+    }
   }
   async removeTarget(name: string): Promise<boolean> {
     return (await this.#count('DELETE FROM targets WHERE name = $1', [name])) > 0;
@@ -172,7 +199,12 @@ export class PgStore implements Store {
   }
 
   async grant(user: string, target: string, login: string): Promise<void> {
-    await this.#pool.query('INSERT INTO grants ("user", target, login, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [user, target, login, now()]);
+    try {
+      await this.#pool.query('INSERT INTO grants ("user", target, login, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [user, target, login, now()]);
+    } catch (err) {
+      if (codeOf(err) !== FOREIGN_KEY) throw err;
+      throw (await this.getUser(user)) ? fail('TARGET_UNKNOWN', target) : fail('USER_UNKNOWN', user);
+    }
   }
   async revoke(user: string, target: string, login?: string): Promise<number> {
     if (login === undefined) return this.#count('DELETE FROM grants WHERE "user" = $1 AND target = $2', [user, target]);
@@ -277,10 +309,14 @@ export class PgStore implements Store {
     return r && { secretEnc: r.secret_enc, lastStep: r.last_step, enrolledAt: r.enrolled_at };
   }
   async setMfa(user: string, secretEnc: Buffer): Promise<void> {
-    await this.#pool.query(
-      'INSERT INTO mfa ("user", secret_enc, last_step, enrolled_at) VALUES ($1, $2, 0, $3) ON CONFLICT ("user") DO UPDATE SET secret_enc = excluded.secret_enc, last_step = 0, enrolled_at = excluded.enrolled_at',
-      [user, secretEnc, now()],
-    );
+    try {
+      await this.#pool.query(
+        'INSERT INTO mfa ("user", secret_enc, last_step, enrolled_at) VALUES ($1, $2, 0, $3) ON CONFLICT ("user") DO UPDATE SET secret_enc = excluded.secret_enc, last_step = 0, enrolled_at = excluded.enrolled_at',
+        [user, secretEnc, now()],
+      );
+    } catch (err) {
+      throw codeOf(err) === FOREIGN_KEY ? fail('USER_UNKNOWN', user) : err;
+    }
   }
   async deleteMfa(user: string): Promise<boolean> {
     return (await this.#count('DELETE FROM mfa WHERE "user" = $1', [user])) > 0;
@@ -356,13 +392,21 @@ export class PgStore implements Store {
   }
   async applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[]): Promise<'created' | 'updated'> {
     // One transaction: a user is never half-applied, even with two nodes syncing the same bucket.
-    return this.#tx(async (c) => {
-      const created = (await c.query('INSERT INTO users (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [user, now()])).rowCount === 1;
-      await c.query('DELETE FROM user_keys WHERE "user" = $1', [user]);
-      for (const k of keys) await c.query('INSERT INTO user_keys (fingerprint, "user", type, blob, comment, added_at) VALUES ($1, $2, $3, $4, $5, $6)', [k.fingerprint, user, k.type, k.blob, k.comment, now()]);
-      await c.query('INSERT INTO bucket_users (object_key, etag, "user") VALUES ($1, $2, $3) ON CONFLICT (object_key) DO UPDATE SET etag = excluded.etag', [objectKey, etag, user]);
-      return created ? 'created' : 'updated';
-    });
+    let adding = '';
+    try {
+      return await this.#tx(async (c) => {
+        const created = (await c.query('INSERT INTO users (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [user, now()])).rowCount === 1;
+        await c.query('DELETE FROM user_keys WHERE "user" = $1', [user]);
+        for (const k of keys) {
+          adding = k.fingerprint;
+          await this.#insertKey(c, user, k);
+        }
+        await c.query('INSERT INTO bucket_users (object_key, etag, "user") VALUES ($1, $2, $3) ON CONFLICT (object_key) DO UPDATE SET etag = excluded.etag', [objectKey, etag, user]);
+        return created ? 'created' : 'updated';
+      });
+    } catch (err) {
+      throw await this.#keyError(err, user, adding);
+    }
   }
   async removeBucketUser(objectKey: string, user: string): Promise<void> {
     await this.#tx(async (c) => {

@@ -1,5 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
+import { fail } from '../errors.js';
 import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 
@@ -66,7 +67,11 @@ export class SqliteStore implements Store {
   }
 
   async addUser(name: string): Promise<void> {
-    this.#db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now());
+    try {
+      this.#db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now());
+    } catch (err) {
+      throw isUnique(err) ? fail('USER_EXISTS', name) : err;
+    }
   }
   async removeUser(name: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
@@ -83,9 +88,20 @@ export class SqliteStore implements Store {
   }
 
   async addKey(key: Omit<UserKeyRecord, 'addedAt'>): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO user_keys (fingerprint, user, type, blob, comment, added_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(key.fingerprint, key.user, key.type, key.blob, key.comment, now());
+    try {
+      this.#db
+        .prepare('INSERT INTO user_keys (fingerprint, user, type, blob, comment, added_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(key.fingerprint, key.user, key.type, key.blob, key.comment, now());
+    } catch (err) {
+      throw this.#keyError(err, key.user, key.fingerprint);
+    }
+  }
+  /** A key that belongs to someone (KEY_IN_USE, naming the owner) or to no known user (USER_UNKNOWN). */
+  #keyError(err: unknown, user: string, fingerprint: string): unknown {
+    if (codeOf(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY') return fail('USER_UNKNOWN', user);
+    if (!isUnique(err)) return err;
+    const owner = this.#db.prepare('SELECT user FROM user_keys WHERE fingerprint = ?').get(fingerprint) as Row | undefined;
+    return fail('KEY_IN_USE', fingerprint, owner?.user ?? '?');
   }
   async keysOf(user: string): Promise<UserKeyRecord[]> {
     return (this.#db.prepare('SELECT * FROM user_keys WHERE user = ? ORDER BY added_at').all(user) as Row[]).map(toKey);
@@ -100,9 +116,13 @@ export class SqliteStore implements Store {
   }
 
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO targets (name, host, port, default_login, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(t.name, t.host, t.port, t.defaultLogin, now());
+    try {
+      this.#db
+        .prepare('INSERT INTO targets (name, host, port, default_login, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(t.name, t.host, t.port, t.defaultLogin, now());
+    } catch (err) {
+      throw isUnique(err) ? fail('TARGET_EXISTS', t.name) : err;
+    }
   }
   async removeTarget(name: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM targets WHERE name = ?').run(name).changes > 0;
@@ -128,9 +148,14 @@ export class SqliteStore implements Store {
   }
 
   async grant(user: string, target: string, login: string): Promise<void> {
-    this.#db
-      .prepare('INSERT OR IGNORE INTO grants (user, target, login, created_at) VALUES (?, ?, ?, ?)')
-      .run(user, target, login, now());
+    try {
+      this.#db
+        .prepare('INSERT OR IGNORE INTO grants (user, target, login, created_at) VALUES (?, ?, ?, ?)')
+        .run(user, target, login, now());
+    } catch (err) {
+      if (codeOf(err) !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
+      throw this.#db.prepare('SELECT 1 FROM users WHERE name = ?').get(user) ? fail('TARGET_UNKNOWN', target) : fail('USER_UNKNOWN', user);
+    }
   }
   async revoke(user: string, target: string, login?: string): Promise<number> {
     if (login === undefined)
@@ -240,9 +265,13 @@ export class SqliteStore implements Store {
     return row && { secretEnc: row.secret_enc, lastStep: row.last_step, enrolledAt: row.enrolled_at };
   }
   async setMfa(user: string, secretEnc: Buffer): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO mfa (user, secret_enc, last_step, enrolled_at) VALUES (?, ?, 0, ?) ON CONFLICT (user) DO UPDATE SET secret_enc = excluded.secret_enc, last_step = 0, enrolled_at = excluded.enrolled_at')
-      .run(user, secretEnc, now());
+    try {
+      this.#db
+        .prepare('INSERT INTO mfa (user, secret_enc, last_step, enrolled_at) VALUES (?, ?, 0, ?) ON CONFLICT (user) DO UPDATE SET secret_enc = excluded.secret_enc, last_step = 0, enrolled_at = excluded.enrolled_at')
+        .run(user, secretEnc, now());
+    } catch (err) {
+      throw codeOf(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY' ? fail('USER_UNKNOWN', user) : err;
+    }
   }
   async deleteMfa(user: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM mfa WHERE user = ?').run(user).changes > 0;
@@ -309,12 +338,20 @@ export class SqliteStore implements Store {
   }
   async applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[]): Promise<'created' | 'updated'> {
     // One transaction: a user is never half-applied (created without keys, or with a mix of old and new keys).
+    let adding = '';
+    try {
+      return this.#applyBucketUser(objectKey, etag, user, keys, (fp) => (adding = fp));
+    } catch (err) {
+      throw this.#keyError(err, user, adding);
+    }
+  }
+  #applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[], adding: (fp: string) => void): 'created' | 'updated' {
     return this.#db.transaction(() => {
       const exists = this.#db.prepare('SELECT 1 FROM users WHERE name = ?').get(user);
       if (!exists) this.#db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(user, now());
       this.#db.prepare('DELETE FROM user_keys WHERE user = ?').run(user);
       const add = this.#db.prepare('INSERT INTO user_keys (fingerprint, user, type, blob, comment, added_at) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const k of keys) add.run(k.fingerprint, user, k.type, k.blob, k.comment, now());
+      for (const k of keys) adding(k.fingerprint), add.run(k.fingerprint, user, k.type, k.blob, k.comment, now());
       this.#db.prepare('INSERT INTO bucket_users (object_key, etag, user) VALUES (?, ?, ?) ON CONFLICT (object_key) DO UPDATE SET etag = excluded.etag').run(objectKey, etag, user);
       return exists ? 'updated' : 'created';
     })();
@@ -330,3 +367,6 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 }
+
+const codeOf = (err: unknown) => (err as { code?: string }).code;
+const isUnique = (err: unknown) => codeOf(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || codeOf(err) === 'SQLITE_CONSTRAINT_UNIQUE';
