@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { PgStore } from '../src/store/pg-store.js';
+import { MIGRATIONS } from '../src/store/pg-migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
@@ -110,6 +112,29 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await s.searchScreen('" OR *'), []);
     });
 
+    test('screen text: whole words as FTS5 reads them, whatever the case or accents, on either store', async () => {
+      await s.addScreenText('k9', 2, [
+        { offset: 3, text: 'root@web1:~# cat /etc/passwd' },
+        { offset: 4, text: 'Ünïcödé Straße naïve "quoted" it\'s MARKER-7 db1.internal 10.0.0.9' },
+      ]);
+      const at = async (q: string) => (await s.searchScreen(q)).filter((h) => h.auditKey === 'k9').map((h) => h.offset);
+      assert.deepEqual(await at('passwd'), [3], 'a word inside a path');
+      assert.deepEqual(await at('etc/passwd'), [3]);
+      assert.deepEqual(await at('pass'), [], 'whole words only');
+      assert.deepEqual(await at('passwd etc'), [], 'in order');
+      assert.deepEqual(await at('unicode'), [4], 'accents do not matter');
+      assert.deepEqual(await at('NAIVE'), [4]);
+      assert.deepEqual(await at('straße'), [4]);
+      assert.deepEqual(await at('marker 7'), [4]);
+      assert.deepEqual(await at('internal'), [4], 'a word inside a host name');
+      assert.deepEqual(await at('0 0 9'), [4]);
+      assert.deepEqual(await at('"quoted'), [4]);
+      assert.deepEqual(await at("it's"), [4]);
+      assert.deepEqual(await s.searchScreen(''), []);
+      assert.deepEqual(await s.searchScreen(' -- '), []);
+      assert.match((await s.searchScreen('cat /etc/passwd'))[0]!.snippet, /\[cat \/etc\/passwd\]/);
+    });
+
     test('policy document, second factor (a step is used once), lockout', async () => {
       assert.equal(await s.getPolicyDocument(), undefined);
       await s.setPolicyDocument('rules: []');
@@ -181,6 +206,11 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.equal(await s.getUser('dave'), undefined);
       assert.deepEqual(await s.bucketUsers(), []);
     });
+
+    test('users and targets are listed in byte order, as SQLite sorts them, whatever the database collation', async () => {
+      for (const n of ['zed', 'a_x', 'a-x', 'a.x', 'a1']) await s.addUser(n);
+      assert.deepEqual((await s.listUsers()).map((u) => u.name).filter((n) => n.startsWith('a') || n === 'zed'), ['a-x', 'a.x', 'a1', 'a_x', 'alice', 'zed']);
+    });
   });
 }
 
@@ -198,9 +228,10 @@ contract('PostgreSQL', async () => {
 describe('PostgreSQL shared by nodes', () => {
   let a: Store;
   let b: Store;
+  let shared = '';
   before(async () => {
     server ??= await startPostgres();
-    const shared = await server.newDatabase('nodes');
+    shared = await server.newDatabase('nodes');
     // Two nodes starting at once: migrations run once, under a lock.
     [a, b] = await Promise.all([PgStore.open(shared, 'node-a'), PgStore.open(shared, 'node-b')]);
   });
@@ -238,6 +269,46 @@ describe('PostgreSQL shared by nodes', () => {
     assert.equal(await b.requestTermination('a1', 'from node-b'), true);
     assert.notEqual(await a.changeToken(), token);
     assert.equal((await a.getSession('a1'))?.terminationRequested, 'from node-b');
+  });
+
+  test('the change token moves when a change commits, not before (a node never rechecks too early)', async () => {
+    const c = new pg.Client({ connectionString: shared });
+    await c.connect();
+    try {
+      await a.addUser('trent');
+      const before = await b.changeToken();
+      await c.query('BEGIN');
+      await c.query("DELETE FROM users WHERE name = 'trent'");
+      assert.equal(await b.changeToken(), before, 'not while the removal is uncommitted: a recheck now would still see trent');
+      await c.query('COMMIT');
+      assert.notEqual(await b.changeToken(), before);
+      assert.equal(await b.getUser('trent'), undefined, 'and a recheck then sees the removal');
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('migration 3 keeps what version 2 stored: screen text becomes searchable by words, the token keeps counting', async () => {
+    const url = await server!.newDatabase('from_v2');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (const m of MIGRATIONS.slice(0, 2)) await c.query(m as string);
+      await c.query('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2)');
+      await c.query(`INSERT INTO screen_text (audit_key, channel, "offset", text) VALUES ('old', 1, 2.5, 'cat /etc/passwd')`);
+      await c.query("SELECT setval('access_changes', 41)");
+    } finally {
+      await c.end();
+    }
+    const s = await PgStore.open(url, 'node-a');
+    try {
+      assert.deepEqual((await s.searchScreen('passwd')).map((h) => [h.auditKey, h.offset]), [['old', 2.5]]);
+      assert.equal(await s.changeToken(), 41);
+      await s.addUser('zoe');
+      assert.equal(await s.changeToken(), 42);
+    } finally {
+      await s.close();
+    }
   });
 
   test('a store URL that cannot be used is one line, without the password', async () => {

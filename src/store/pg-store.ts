@@ -1,62 +1,18 @@
 // The shared store for several nodes: PostgreSQL. Same contract as the SQLite store (store-contract.ts runs against
 // both). What differs is what sharing needs: sessions, channels and the shipping spool carry the node that owns them
 // (a node recovers, interrupts and ships only its own: the recording files are on its disk), migrations run under an
-// advisory lock (nodes may start at once), and changeToken() is a sequence that triggers advance on every change that
-// can revoke access, so each node notices another node's or the CLI's change within its polling interval.
+// advisory lock (nodes may start at once), and changeToken() is a counter that triggers advance on every change that
+// can revoke access (in the changing transaction, so a node never sees the new token before the change itself), so each
+// node notices another node's or the CLI's change within its polling interval. Screen text is indexed with the same
+// tokens as SQLite's FTS5 (screen-text.ts), so a search finds the same rows on either store.
 import pg from 'pg';
 import { fail } from '../errors.js';
 import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
+import { migrate } from './pg-migrations.js';
+import { phraseQueryLiteral, snippet, tsvectorLiteral } from './screen-text.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
-
-const MIGRATIONS: string[] = [
-  `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false);
-   CREATE TABLE user_keys (fingerprint TEXT PRIMARY KEY, "user" TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-     type TEXT NOT NULL, blob BYTEA NOT NULL, comment TEXT NOT NULL, added_at TEXT NOT NULL);
-   CREATE INDEX user_keys_user ON user_keys("user");
-   CREATE TABLE targets (name TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL, default_login TEXT NOT NULL,
-     host_key TEXT, host_key_fingerprint TEXT, created_at TEXT NOT NULL);
-   CREATE TABLE grants ("user" TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-     target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE, login TEXT NOT NULL, created_at TEXT NOT NULL,
-     PRIMARY KEY ("user", target, login));
-   CREATE TABLE sessions (audit_key TEXT PRIMARY KEY, node TEXT NOT NULL, "user" TEXT NOT NULL, source_ip TEXT NOT NULL,
-     source_port INTEGER NOT NULL, target TEXT, login TEXT, started_at TEXT NOT NULL, ended_at TEXT, exit_status INTEGER,
-     state TEXT NOT NULL, reason TEXT, bytes_in BIGINT, bytes_out BIGINT, terminate_reason TEXT);
-   CREATE INDEX sessions_started ON sessions(started_at);
-   CREATE INDEX sessions_live ON sessions(node) WHERE state = 'live';
-   CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_at TEXT NOT NULL);
-   CREATE TABLE mfa ("user" TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE, secret_enc BYTEA NOT NULL,
-     last_step BIGINT NOT NULL DEFAULT 0, enrolled_at TEXT NOT NULL);
-   CREATE TABLE auth_failures ("user" TEXT PRIMARY KEY, consecutive INTEGER NOT NULL, locked_until TEXT);
-   CREATE TABLE channels (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL,
-     command TEXT, recording_path TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, exit_status INTEGER,
-     bytes_in BIGINT NOT NULL DEFAULT 0, bytes_out BIGINT NOT NULL DEFAULT 0, sha256 TEXT, recording_bytes BIGINT,
-     state TEXT NOT NULL, PRIMARY KEY (audit_key, channel));
-   CREATE INDEX channels_node_state ON channels(node, state);
-   CREATE TABLE file_ops (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, channel INTEGER NOT NULL, at TEXT NOT NULL,
-     op TEXT NOT NULL, path TEXT NOT NULL, to_path TEXT, bytes BIGINT, sha256 TEXT, result TEXT NOT NULL);
-   CREATE INDEX file_ops_session ON file_ops(audit_key);
-   CREATE TABLE screen_text (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, "offset" DOUBLE PRECISION NOT NULL,
-     text TEXT NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED);
-   CREATE INDEX screen_text_tsv ON screen_text USING GIN (tsv);
-   CREATE TABLE spool (node TEXT NOT NULL, path TEXT NOT NULL, object_key TEXT NOT NULL, kind TEXT NOT NULL,
-     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL,
-     shipped_at TEXT, shipped_size BIGINT, sha256 TEXT, PRIMARY KEY (node, path));
-   CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, "user" TEXT NOT NULL);
-   CREATE SEQUENCE access_changes;
-   CREATE FUNCTION access_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('access_changes'); RETURN NULL; END $$;
-   CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
-   CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON user_keys FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
-   CREATE TRIGGER targets_changed AFTER INSERT OR UPDATE OR DELETE ON targets FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
-   CREATE TRIGGER grants_changed AFTER INSERT OR UPDATE OR DELETE ON grants FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
-   CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE ON policy FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
-   CREATE TRIGGER session_killed AFTER UPDATE OF terminate_reason ON sessions FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
-  `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
-];
-
-/** Any number, the same on every node: the key of the advisory lock migrations run under. */
-const MIGRATION_LOCK = 0x66756d69;
 
 const now = () => new Date().toISOString();
 
@@ -89,15 +45,7 @@ export class PgStore implements Store {
   }
 
   async #migrate(): Promise<void> {
-    await this.#tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      const { rows } = await c.query('SELECT version FROM schema_version');
-      let version: number = rows[0]?.version ?? 0;
-      if (rows.length === 0) await c.query('INSERT INTO schema_version VALUES (0)');
-      for (; version < MIGRATIONS.length; version++) await c.query(MIGRATIONS[version]!);
-      await c.query('UPDATE schema_version SET version = $1', [version]);
-    });
+    await this.#tx((c) => migrate(c));
   }
 
   async #tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -143,7 +91,7 @@ export class PgStore implements Store {
     return r && toUser(r);
   }
   async listUsers(): Promise<UserRecord[]> {
-    return (await this.#rows('SELECT * FROM users ORDER BY name')).map(toUser);
+    return (await this.#rows('SELECT * FROM users ORDER BY name COLLATE "C"')).map(toUser);
   }
 
   async addKey(key: Omit<UserKeyRecord, 'addedAt'>): Promise<void> {
@@ -188,7 +136,7 @@ export class PgStore implements Store {
     return r && toTarget(r);
   }
   async listTargets(): Promise<TargetRecord[]> {
-    return (await this.#rows('SELECT * FROM targets ORDER BY name')).map(toTarget);
+    return (await this.#rows('SELECT * FROM targets ORDER BY name COLLATE "C"')).map(toTarget);
   }
   async pinHostKey(target: string, hostKey: string, fingerprint: string): Promise<void> {
     // Only the first pin wins, whichever node makes it.
@@ -211,7 +159,7 @@ export class PgStore implements Store {
     return this.#count('DELETE FROM grants WHERE "user" = $1 AND target = $2 AND login = $3', [user, target, login]);
   }
   async grantsOf(user: string): Promise<GrantRecord[]> {
-    return (await this.#rows('SELECT * FROM grants WHERE "user" = $1 ORDER BY target, login', [user])).map((r) => ({ user: r.user, target: r.target, login: r.login, createdAt: r.created_at }));
+    return (await this.#rows('SELECT * FROM grants WHERE "user" = $1 ORDER BY target COLLATE "C", login COLLATE "C"', [user])).map((r) => ({ user: r.user, target: r.target, login: r.login, createdAt: r.created_at }));
   }
 
   async openSession(s: Omit<SessionRecord, 'state'>): Promise<void> {
@@ -282,20 +230,19 @@ export class PgStore implements Store {
   async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
     if (rows.length === 0) return;
     await this.#tx(async (c) => {
-      for (const r of rows) await c.query('INSERT INTO screen_text (audit_key, channel, "offset", text) VALUES ($1, $2, $3, $4)', [auditKey, channel, r.offset, r.text]);
+      for (const r of rows) await c.query('INSERT INTO screen_text (audit_key, channel, "offset", text, tokens) VALUES ($1, $2, $3, $4, $5::tsvector)', [auditKey, channel, r.offset, r.text, tsvectorLiteral(r.text)]);
     });
   }
   async searchScreen(query: string): Promise<ScreenHit[]> {
-    // One phrase, as with SQLite: the words in this order; nothing in the user's text is an operator.
-    return (
-      await this.#rows(
-        `SELECT audit_key, channel, "offset", ts_headline('simple', text, q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4, MaxFragments=1, FragmentDelimiter=…') AS snippet
-         FROM screen_text, phraseto_tsquery('simple', $1) AS q WHERE tsv @@ q ORDER BY audit_key, "offset" LIMIT 200`,
-        [query],
-      )
-    ).map((r) => ({ auditKey: r.audit_key, channel: r.channel, offset: r.offset, snippet: r.snippet }));
+    // One phrase of whole words, as FTS5 reads it: the same tokens on both sides, nothing in the text is an operator.
+    const phrase = phraseQueryLiteral(query);
+    if (!phrase) return [];
+    const rows = await this.#rows(
+      'SELECT audit_key, channel, "offset", text FROM screen_text WHERE tokens @@ $1::tsquery ORDER BY audit_key COLLATE "C", "offset" LIMIT 200',
+      [phrase],
+    );
+    return rows.map((r) => ({ auditKey: r.audit_key, channel: r.channel, offset: r.offset, snippet: snippet(r.text, query) ?? r.text }));
   }
-
   async getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined> {
     const r = await this.#one('SELECT document, updated_at FROM policy WHERE id = 1');
     return r && { document: r.document, updatedAt: r.updated_at };
@@ -350,12 +297,11 @@ export class PgStore implements Store {
     await this.#pool.query('INSERT INTO source_bans (ip, until) VALUES ($1, $2) ON CONFLICT (ip) DO UPDATE SET until = greatest(source_bans.until, excluded.until)', [ip, until]);
   }
   async sourceBans(at: string): Promise<{ ip: string; until: string }[]> {
-    return (await this.#rows('SELECT ip, until FROM source_bans WHERE until > $1 ORDER BY ip', [at])).map((r) => ({ ip: r.ip, until: r.until }));
+    return (await this.#rows('SELECT ip, until FROM source_bans WHERE until > $1 ORDER BY ip COLLATE "C"', [at])).map((r) => ({ ip: r.ip, until: r.until }));
   }
 
   async changeToken(): Promise<number> {
-    const r = await this.#one('SELECT last_value, is_called FROM access_changes');
-    return r!.is_called ? r!.last_value : 0;
+    return (await this.#one('SELECT n FROM change_counter WHERE id = 1'))!.n;
   }
 
   async spoolAdd(i: { path: string; objectKey: string; kind: 'recording' | 'audit' }): Promise<void> {

@@ -1,0 +1,90 @@
+// The PostgreSQL schema as numbered migrations, applied at start in one transaction under an advisory lock, so nodes
+// that start together apply each once. A migration is SQL, or a function when rows need computing (screen tokens).
+import type pg from 'pg';
+import { tsvectorLiteral } from './screen-text.js';
+
+type Migration = string | ((c: pg.PoolClient) => Promise<void>);
+
+/** Any number, the same on every node: the key of the advisory lock migrations run under. */
+const MIGRATION_LOCK = 0x66756d69;
+
+export const MIGRATIONS: Migration[] = [
+  `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false);
+   CREATE TABLE user_keys (fingerprint TEXT PRIMARY KEY, "user" TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     type TEXT NOT NULL, blob BYTEA NOT NULL, comment TEXT NOT NULL, added_at TEXT NOT NULL);
+   CREATE INDEX user_keys_user ON user_keys("user");
+   CREATE TABLE targets (name TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL, default_login TEXT NOT NULL,
+     host_key TEXT, host_key_fingerprint TEXT, created_at TEXT NOT NULL);
+   CREATE TABLE grants ("user" TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE, login TEXT NOT NULL, created_at TEXT NOT NULL,
+     PRIMARY KEY ("user", target, login));
+   CREATE TABLE sessions (audit_key TEXT PRIMARY KEY, node TEXT NOT NULL, "user" TEXT NOT NULL, source_ip TEXT NOT NULL,
+     source_port INTEGER NOT NULL, target TEXT, login TEXT, started_at TEXT NOT NULL, ended_at TEXT, exit_status INTEGER,
+     state TEXT NOT NULL, reason TEXT, bytes_in BIGINT, bytes_out BIGINT, terminate_reason TEXT);
+   CREATE INDEX sessions_started ON sessions(started_at);
+   CREATE INDEX sessions_live ON sessions(node) WHERE state = 'live';
+   CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE mfa ("user" TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE, secret_enc BYTEA NOT NULL,
+     last_step BIGINT NOT NULL DEFAULT 0, enrolled_at TEXT NOT NULL);
+   CREATE TABLE auth_failures ("user" TEXT PRIMARY KEY, consecutive INTEGER NOT NULL, locked_until TEXT);
+   CREATE TABLE channels (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL,
+     command TEXT, recording_path TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, exit_status INTEGER,
+     bytes_in BIGINT NOT NULL DEFAULT 0, bytes_out BIGINT NOT NULL DEFAULT 0, sha256 TEXT, recording_bytes BIGINT,
+     state TEXT NOT NULL, PRIMARY KEY (audit_key, channel));
+   CREATE INDEX channels_node_state ON channels(node, state);
+   CREATE TABLE file_ops (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, channel INTEGER NOT NULL, at TEXT NOT NULL,
+     op TEXT NOT NULL, path TEXT NOT NULL, to_path TEXT, bytes BIGINT, sha256 TEXT, result TEXT NOT NULL);
+   CREATE INDEX file_ops_session ON file_ops(audit_key);
+   CREATE TABLE screen_text (audit_key TEXT NOT NULL, channel INTEGER NOT NULL, "offset" DOUBLE PRECISION NOT NULL,
+     text TEXT NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED);
+   CREATE INDEX screen_text_tsv ON screen_text USING GIN (tsv);
+   CREATE TABLE spool (node TEXT NOT NULL, path TEXT NOT NULL, object_key TEXT NOT NULL, kind TEXT NOT NULL,
+     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL,
+     shipped_at TEXT, shipped_size BIGINT, sha256 TEXT, PRIMARY KEY (node, path));
+   CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, "user" TEXT NOT NULL);
+   CREATE SEQUENCE access_changes;
+   CREATE FUNCTION access_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('access_changes'); RETURN NULL; END $$;
+   CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON user_keys FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   CREATE TRIGGER targets_changed AFTER INSERT OR UPDATE OR DELETE ON targets FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   CREATE TRIGGER grants_changed AFTER INSERT OR UPDATE OR DELETE ON grants FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE ON policy FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   CREATE TRIGGER session_killed AFTER UPDATE OF terminate_reason ON sessions FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
+  `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
+  // 3. The change token becomes a counter row: a sequence moves when the trigger fires, before the change commits, so a
+  //    node could recheck its sessions, still see the old grants and never look again. Screen text gets the tokens of
+  //    SQLite's FTS5 (whole runs of letters and digits, lower case, no accents) instead of PostgreSQL's parser, which
+  //    keeps '/etc/passwd' or 'web1.internal' as one word; names sort by bytes as in SQLite whatever the collation.
+  async (c) => {
+    await c.query(`CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
+      INSERT INTO change_counter SELECT 1, CASE WHEN is_called THEN last_value ELSE 0 END FROM access_changes;
+      CREATE OR REPLACE FUNCTION access_changed() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN UPDATE change_counter SET n = n + 1 WHERE id = 1; RETURN NULL; END $$;
+      DROP SEQUENCE access_changes;
+      ALTER TABLE screen_text ADD COLUMN id BIGSERIAL, ADD COLUMN tokens tsvector;`);
+    for (;;) {
+      const { rows } = await c.query('SELECT id, text FROM screen_text WHERE tokens IS NULL LIMIT 1000');
+      if (!rows.length) break;
+      await c.query('UPDATE screen_text s SET tokens = v.t::tsvector FROM unnest($1::bigint[], $2::text[]) AS v(id, t) WHERE s.id = v.id', [
+        rows.map((r) => r.id),
+        rows.map((r) => tsvectorLiteral(r.text)),
+      ]);
+    }
+    await c.query(`ALTER TABLE screen_text ALTER COLUMN tokens SET NOT NULL, DROP COLUMN tsv;
+      CREATE INDEX screen_text_tokens ON screen_text USING GIN (tokens);`);
+  },
+];
+
+export async function migrate(c: pg.PoolClient): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const { rows } = await c.query('SELECT version FROM schema_version');
+  let version: number = rows[0]?.version ?? 0;
+  if (rows.length === 0) await c.query('INSERT INTO schema_version VALUES (0)');
+  for (; version < MIGRATIONS.length; version++) {
+    const m = MIGRATIONS[version]!;
+    if (typeof m === 'string') await c.query(m);
+    else await m(c);
+  }
+  await c.query('UPDATE schema_version SET version = $1', [version]);
+}
