@@ -3,10 +3,18 @@
 // ends the live session on the other.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
+import { run } from './helpers/proc.js';
+
+const totp = async (secret: string) => (await run('oathtool', ['--totp', '-b', secret])).stdout.trim();
+/** Waits until the current 30 s step has at least `need` seconds left, so a code computed now stays valid. */
+const freshStep = async (need = 12) => {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < need) await new Promise((r) => setTimeout(r, left * 1000 + 200));
+};
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 describe('several nodes on PostgreSQL', () => {
@@ -24,11 +32,11 @@ describe('several nodes on PostgreSQL', () => {
       '# url: postgres://fumidai@db.internal:5432/fumidai': `url: ${url}`,
       '  dir: audit\n': `  dir: audit\n  node: ${node}\n`,
       'banAfter: 20': 'banAfter: 3',
+      'lockAfter: 10': 'lockAfter: 3',
     });
     await a.init(edits('node-a'));
-    await b.init(edits('node-b'));
-    // A second node is set up with the first one's keys: same host key for clients, same upstream key for targets.
-    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub']) copyFileSync(join(a.data, f), join(b.data, f));
+    // The second node joins the first: its config (store.url) and the keys all nodes share, its own node name.
+    await b.init({}, ['--join', a.data, '--node', 'node-b']);
     web1 = await a.addTarget('web1');
     aliceKey = await a.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']); // through the other node's CLI: one store
@@ -40,6 +48,17 @@ describe('several nodes on PostgreSQL', () => {
     await b.stop();
     await web1?.stop();
     await pg?.stop();
+  });
+
+  test('init --join: the config and the shared keys (host, upstream, MFA) come from the first node, the name does not', async () => {
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub', 'mfa.key'])
+      assert.deepEqual(readFileSync(join(b.data, f)), readFileSync(join(a.data, f)), f);
+    const config = readFileSync(join(b.data, 'fumidai.yaml'), 'utf8');
+    assert.match(config, /^ {2}url: postgres:\/\/fumidai@127\.0\.0\.1:\d+\/fumidai$/m);
+    assert.match(config, /^ {2}node: node-b$/m);
+    assert.match(config, /^# fumidai configuration/, 'comments kept');
+    const same = await new Bastion().cli(['init', '--join', a.data, '--node', 'node-a', '--data', join(b.dir, 'third')], true);
+    assert.match(same.stderr, /the node joined is named 'node-a' already: give this one --node NAME \(ARGUMENT_INVALID\)/);
   });
 
   test('a user added through one node logs in through either; one session index', async () => {
@@ -72,17 +91,35 @@ describe('several nodes on PostgreSQL', () => {
     assert.equal((await ssh(cfg(a), ['web1', 'true'])).code, 255, 'and she is refused on both');
   });
 
+  test('a user locked by failures on one node is locked on the other; an unlock through either frees her', async () => {
+    const key = await a.addUser('dave');
+    await a.cli(['grant', 'dave', 'web1']);
+    const secret = /secret=([A-Z2-7]+)/.exec((await a.cli(['mfa', 'enroll', 'dave', '--no-qr'])).stdout)![1]!;
+    const login = (node: Bastion, code: string, from: string) =>
+      run('sshpass', ['-P', 'Verification code', '-p', code, 'ssh', '-F', node.sshConfig('dave', key, {}, ['BatchMode no', 'LogLevel INFO', 'NumberOfPasswordPrompts 1', `BindAddress ${from}`]), '-l', 'web1', 'bastion', 'echo in'], { timeoutMs: 30_000 });
+    for (let i = 0; i < 3; i++) assert.notEqual((await login(a, '000000', '127.0.0.3')).code, 0);
+    await freshStep();
+    let r = await login(b, await totp(secret), '127.0.0.4');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /fumidai: user 'dave' is locked until \S+ after repeated failures; an admin can run 'fumidai user unlock dave' \(USER_LOCKED\)/);
+    await b.cli(['user', 'unlock', 'dave']);
+    await freshStep();
+    r = await login(b, await totp(secret), '127.0.0.4'); // a seed sealed through node A opens on node B: one MFA key
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'in\n');
+  });
+
   test('an address banned by one node is refused by the other within seconds; other addresses still get in', async () => {
     const { keygen } = await import('./helpers/sshd.js');
     const { priv } = await keygen(join(a.dir, 'attacker'));
     const attacker = (node: Bastion) => node.sshConfig('mallory', priv, {}, ['BindAddress 127.0.0.2']);
     for (let i = 0; i < 3; i++) await ssh(attacker(a), ['-l', 'web1', 'bastion', 'true']);
-    assert.equal((await a.waitForEvents('SourceBanned', 1)).length, 1, 'node A bans the address');
+    assert.equal((await a.waitForEvents('SourceBanned', 1, (e) => e.sourceIp === '127.0.0.2')).length, 1, 'node A bans the address');
     // Node B polls the shared bans every 2 s; then the address is refused at connection, before any failure on B.
     await new Promise((r) => setTimeout(r, 4000));
     assert.equal((await ssh(attacker(b), ['-l', 'web1', 'bastion', 'true'])).code, 255);
     assert.equal((await b.waitForEvents('ConnectionRefused', 1, (e) => e.sourceIp === '127.0.0.2')).length, 1, 'node B refuses it');
-    assert.equal(b.events('SourceBanned').length, 0);
+    assert.equal(b.events('SourceBanned').filter((e) => e.sourceIp === '127.0.0.2').length, 0);
     await a.addUser('carol');
     await a.cli(['grant', 'carol', 'web1']);
     const ok = await ssh(b.sshConfig('carol', join(a.dir, 'carol_key'), { web1: LOGIN }), ['web1', 'echo still-in']);

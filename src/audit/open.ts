@@ -8,7 +8,9 @@ import { AuditLog, loadAuditKey } from './audit-log.js';
 import { AuditTrail } from './trail.js';
 
 export const auditRoot = (dir: DataDir) => dir.path(dir.config.audit.dir);
-export const nodeName = (dir: DataDir) => dir.config.audit.node ?? hostname().replace(/[^-A-Za-z0-9_.]/g, '-');
+/** A node's name when audit.node does not give one: its host name. */
+export const defaultNodeName = () => hostname().replace(/[^-A-Za-z0-9_.]/g, '-');
+export const nodeName = (dir: DataDir) => dir.config.audit.node ?? defaultNodeName();
 
 /** The server's trail: one chain per node. */
 export function openAuditTrail(dir: DataDir, logger: Logger): AuditTrail {

@@ -1,15 +1,36 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
+import { joinDataDir } from '../config/join-node.js';
+import { defaultNodeName, nodeName } from '../audit/open.js';
+import { fail } from '../errors.js';
+import { SeedBox } from '../mfa/seed-box.js';
 import { storeOf } from './common.js';
 
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('create a data directory: host key, upstream key, commented config, SQLite store')
+    .description('create a data directory: host, upstream and MFA keys, commented config, and the store')
     .option('--data <dir>', 'data directory (default: $FUMIDAI_DATA, else ./fumidai-data)')
-    .action(async (opts: { data?: string }) => {
-      const { dir, created } = initDataDir(dataDirFrom(opts.data));
-      await (await storeOf(openDataDir(dir))).close(); // creates (or migrates) the store the config names
-      console.log(created.length ? `initialized ${dir}: created ${created.join(', ')}` : `${dir} is already initialized`);
+    .option('--join <dir>', "another node's data directory (or a copy): take its config and the keys every node shares")
+    .option('--node <name>', "with --join: this node's name in the audit trail (default: the host name)")
+    .action(async (opts: { data?: string; join?: string; node?: string }) => {
+      const target = dataDirFrom(opts.data);
+      if (opts.node && !opts.join) throw fail('ARGUMENT_INVALID', '--node names a joining node: use it with --join DIR');
+      if (opts.join) {
+        // Two nodes with one name would share an audit chain and interrupt each other's sessions at restart.
+        const joined = nodeName(openDataDir(dataDirFrom(opts.join)));
+        if ((opts.node ?? defaultNodeName()) === joined) throw fail('ARGUMENT_INVALID', `the node joined is named '${joined}' already: give this one --node NAME`);
+      }
+      const copied = opts.join ? joinDataDir(dataDirFrom(opts.join), target, opts.node) : [];
+      const { dir, created } = initDataDir(target);
+      const data = openDataDir(dir);
+      // The MFA key now, not at first use: a node set up later must copy this very key, not make its own.
+      const mfaKey = data.path(data.config.auth.mfaKeyFile);
+      if (!existsSync(mfaKey)) created.push(data.config.auth.mfaKeyFile);
+      SeedBox.fromFile(mfaKey);
+      await (await storeOf(data)).close(); // creates (or migrates) the store the config names
+      const what = [copied.length ? `copied ${copied.join(', ')} from ${opts.join}` : '', created.length ? `created ${created.join(', ')}` : ''].filter(Boolean);
+      console.log(what.length ? `initialized ${dir}: ${what.join('; ')}` : `${dir} is already initialized`);
     });
 }

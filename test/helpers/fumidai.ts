@@ -30,8 +30,9 @@ export class Bastion {
     return r;
   }
 
-  async init(configEdits: Record<string, string> = {}): Promise<void> {
-    await this.cli(['init']);
+  /** `fumidai init` (with `args`, e.g. `--join DIR --node NAME`), then edits of the config file's text. */
+  async init(configEdits: Record<string, string> = {}, args: string[] = []): Promise<void> {
+    await this.cli(['init', ...args]);
     const file = join(this.data, 'fumidai.yaml');
     let text = readFileSync(file, 'utf8');
     for (const [from, to] of Object.entries(configEdits)) text = text.replace(from, to);
