@@ -125,4 +125,15 @@ describe('several nodes on PostgreSQL', () => {
     const ok = await ssh(b.sshConfig('carol', join(a.dir, 'carol_key'), { web1: LOGIN }), ['web1', 'echo still-in']);
     assert.equal(ok.stdout, 'still-in\n', ok.stderr);
   });
+
+  test('a flood spread over both nodes counts once: banAfter failures in all ban the address', async () => {
+    const { keygen } = await import('./helpers/sshd.js');
+    const { priv } = await keygen(join(a.dir, 'spreader'));
+    const from = (node: Bastion) => node.sshConfig('mallory', priv, {}, ['BindAddress 127.0.0.5']);
+    await ssh(from(a), ['-l', 'web1', 'bastion', 'true']);
+    await ssh(from(b), ['-l', 'web1', 'bastion', 'true']);
+    await ssh(from(a), ['-l', 'web1', 'bastion', 'true']);
+    assert.equal((await a.waitForEvents('SourceBanned', 1, (e) => e.sourceIp === '127.0.0.5')).length, 1, 'the third failure in all, on node A, bans');
+    assert.equal(b.events('SourceBanned').filter((e) => e.sourceIp === '127.0.0.5').length, 0);
+  });
 });

@@ -165,6 +165,22 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.equal((await s.sourceBans('2026-11-25T07:00:00.000Z')).length, 2);
     });
 
+    test('failures per source address: changed atomically from every connection, quiet ones swept', async () => {
+      const other = await open();
+      try {
+        const add = (store: Store, ip: string, at: number) => store.updateSourceFailures(ip, (f) => ({ failures: [...f, at], result: f.length }));
+        assert.equal(await add(s, '192.0.2.50', 1000), 0, 'an unknown address has none');
+        await Promise.all(Array.from({ length: 8 }, (_, i) => add(i % 2 ? s : other, '192.0.2.50', 2000 + i)));
+        assert.equal(await s.updateSourceFailures('192.0.2.50', (f) => ({ failures: [], result: f.length })), 9, 'none lost between connections');
+        await add(s, '192.0.2.51', 5000);
+        assert.equal(await other.sweepSourceFailures(4000), 1, 'the address with no recent failure goes');
+        assert.equal(await s.updateSourceFailures('192.0.2.51', (f) => ({ failures: f, result: f })).then((f) => f.length), 1);
+        assert.equal(await s.sweepSourceFailures(6000), 1);
+      } finally {
+        await other.close();
+      }
+    });
+
     test('the change token moves when another connection changes access', async () => {
       const other = await open();
       try {

@@ -57,7 +57,8 @@ export function registerServe(program: Command): void {
           audit,
           policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
-          throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }),
+          // Failures counted in the store: with several nodes, a flood spread over them counts once.
+          throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }, Date.now, store),
         },
         opts.listen ?? dir.config.listen,
       );

@@ -120,9 +120,9 @@ export class Login {
   }
 
   /** Counts a failure: delays the answer for this address, bans it after a flood, cuts the connection at the limit. */
-  #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): void {
+  async #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): Promise<void> {
     this.#failures++;
-    const { delayMs, banned } = this.#deps.throttle.failure(this.#source.sourceIp);
+    const { delayMs, banned } = await this.#deps.throttle.failure(this.#source.sourceIp);
     if (banned) {
       void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.config.auth.banSeconds}s` }).catch(() => undefined);
       const until = new Date(Date.now() + this.#deps.config.auth.banSeconds * 1000).toISOString();

@@ -26,7 +26,7 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   // Once listening, an accept error (EMFILE when out of file descriptors) is logged and the server goes on serving.
   server.on('error', (err: NodeJS.ErrnoException) => deps.log.error({ event: 'ListenerError', code: err.code, err: err.message }, 'accepting a connection failed'));
-  const sweeper = setInterval(() => deps.throttle.sweep(), 60_000);
+  const sweeper = setInterval(() => void deps.throttle.sweep().catch((err) => deps.log.warn({ err: (err as Error).message }, 'throttle sweep failed')), 60_000);
   sweeper.unref();
   // Bans made by other nodes (or before a restart) arrive through the store within a couple of seconds.
   const adoptBans = () => deps.store.sourceBans(new Date().toISOString()).then((b) => deps.throttle.adopt(b), () => undefined);

@@ -73,6 +73,9 @@ export const MIGRATIONS: Migration[] = [
     await c.query(`ALTER TABLE screen_text ALTER COLUMN tokens SET NOT NULL, DROP COLUMN tsv;
       CREATE INDEX screen_text_tokens ON screen_text USING GIN (tokens);`);
   },
+  // 4. Failures per source address counted across nodes (the rule is gateway/throttle.ts).
+  `CREATE TABLE source_failures (ip TEXT PRIMARY KEY, failures TEXT NOT NULL, last_failure BIGINT NOT NULL);
+   CREATE INDEX source_failures_last ON source_failures(last_failure);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -300,6 +300,20 @@ export class PgStore implements Store {
     return (await this.#rows('SELECT ip, until FROM source_bans WHERE until > $1 ORDER BY ip COLLATE "C"', [at])).map((r) => ({ ip: r.ip, until: r.until }));
   }
 
+  async updateSourceFailures<T>(ip: string, update: (failures: number[]) => { failures: number[]; result: T }): Promise<T> {
+    // The address's row is locked while the rule runs: failures seen by several nodes at once all count.
+    return this.#tx(async (c) => {
+      await c.query(`INSERT INTO source_failures (ip, failures, last_failure) VALUES ($1, '[]', 0) ON CONFLICT DO NOTHING`, [ip]);
+      const row = (await c.query('SELECT failures FROM source_failures WHERE ip = $1 FOR UPDATE', [ip])).rows[0] as Row;
+      const { failures, result } = update(JSON.parse(row.failures) as number[]);
+      await c.query('UPDATE source_failures SET failures = $2, last_failure = $3 WHERE ip = $1', [ip, JSON.stringify(failures), Math.max(0, ...failures)]);
+      return result;
+    });
+  }
+  async sweepSourceFailures(before: number): Promise<number> {
+    return this.#count('DELETE FROM source_failures WHERE last_failure < $1', [before]);
+  }
+
   async changeToken(): Promise<number> {
     return (await this.#one('SELECT n FROM change_counter WHERE id = 1'))!.n;
   }

@@ -40,6 +40,8 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE bucket_users (object_key TEXT PRIMARY KEY, etag TEXT NOT NULL, user TEXT NOT NULL);`,
   `ALTER TABLE sessions ADD COLUMN terminate_reason TEXT;`,
   `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
+  `CREATE TABLE source_failures (ip TEXT PRIMARY KEY, failures TEXT NOT NULL, last_failure INTEGER NOT NULL);
+   CREATE INDEX source_failures_last ON source_failures(last_failure);`,
 ];
 
 const now = () => new Date().toISOString();
@@ -304,6 +306,20 @@ export class SqliteStore implements Store {
   }
   async sourceBans(at: string): Promise<{ ip: string; until: string }[]> {
     return (this.#db.prepare('SELECT ip, until FROM source_bans WHERE until > ? ORDER BY ip').all(at) as Row[]).map((r) => ({ ip: r.ip, until: r.until }));
+  }
+
+  async updateSourceFailures<T>(ip: string, update: (failures: number[]) => { failures: number[]; result: T }): Promise<T> {
+    return this.#db.transaction((): T => {
+      const row = this.#db.prepare('SELECT failures FROM source_failures WHERE ip = ?').get(ip) as Row | undefined;
+      const { failures, result } = update(row ? (JSON.parse(row.failures) as number[]) : []);
+      this.#db
+        .prepare('INSERT INTO source_failures (ip, failures, last_failure) VALUES (?, ?, ?) ON CONFLICT (ip) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure')
+        .run(ip, JSON.stringify(failures), Math.max(0, ...failures));
+      return result;
+    }).immediate();
+  }
+  async sweepSourceFailures(before: number): Promise<number> {
+    return this.#db.prepare('DELETE FROM source_failures WHERE last_failure < ?').run(before).changes;
   }
 
   async changeToken(): Promise<number> {

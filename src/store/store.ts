@@ -160,6 +160,10 @@ export interface Store {
   banSource(ip: string, until: string): Promise<void>;
   /** Bans still in force at `now`. */
   sourceBans(now: string): Promise<{ ip: string; until: string }[]>;
+  /** Recent failure times (ms) of an address, replaced by what `update` makes of them, atomically across nodes. */
+  updateSourceFailures<T>(ip: string, update: (failures: number[]) => { failures: number[]; result: T }): Promise<T>;
+  /** Forgets addresses whose last failure is before `before` (ms since the epoch); returns how many. */
+  sweepSourceFailures(before: number): Promise<number>;
 
   /** Changes whenever another process (the CLI, another node) commits; cheap to poll for revocation checks. */
   changeToken(): Promise<number>;
