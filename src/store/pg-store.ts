@@ -1,4 +1,4 @@
-// The shared store for several nodes: PostgreSQL. Same contract as the SQLite store (store-contract.ts runs against
+// The shared store for several nodes: PostgreSQL. Same contract as the SQLite store (test/store.test.ts runs against
 // both). What differs is what sharing needs: sessions, channels and the shipping spool carry the node that owns them
 // (a node recovers, interrupts and ships only its own: the recording files are on its disk), migrations run under an
 // advisory lock (nodes may start at once), and changeToken() is a counter that triggers advance on every change that
