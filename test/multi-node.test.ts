@@ -88,6 +88,7 @@ describe('several nodes on PostgreSQL', () => {
     assert.equal(r.code, 255);
     assert.match(r.stderr, /access revoked: .*alice.* \(ACCESS_REVOKED\)|access revoked: the key \S+ was removed/);
     assert.ok(Date.now() - removedAt < 5000, `ended ${Date.now() - removedAt} ms after the removal`);
+    console.log(`# the session on node B ended ${Date.now() - removedAt} ms after 'user remove' started on node A`);
     assert.equal((await ssh(cfg(a), ['web1', 'true'])).code, 255, 'and she is refused on both');
   });
 

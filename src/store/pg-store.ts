@@ -229,9 +229,12 @@ export class PgStore implements Store {
   }
   async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.#tx(async (c) => {
-      for (const r of rows) await c.query('INSERT INTO screen_text (audit_key, channel, "offset", text, tokens) VALUES ($1, $2, $3, $4, $5::tsvector)', [auditKey, channel, r.offset, r.text, tsvectorLiteral(r.text)]);
-    });
+    // One statement for the batch (parallel arrays), not a round trip per row.
+    await this.#pool.query(
+      `INSERT INTO screen_text (audit_key, channel, "offset", text, tokens)
+       SELECT $1, $2, o, t, v::tsvector FROM unnest($3::float8[], $4::text[], $5::text[]) AS x(o, t, v)`,
+      [auditKey, channel, rows.map((r) => r.offset), rows.map((r) => r.text), rows.map((r) => tsvectorLiteral(r.text))],
+    );
   }
   async searchScreen(query: string): Promise<ScreenHit[]> {
     // One phrase of whole words, as FTS5 reads it: the same tokens on both sides, nothing in the text is an operator.
