@@ -34,6 +34,8 @@ const ONLY_ROUTES = process.env.BENCH_ROUTES?.split(',');
 const routeWanted = (r: string) => !ONLY_ROUTES || ONLY_ROUTES.some((w) => r.includes(w));
 /** BENCH_PROF=DIR starts fumidai with --cpu-prof, writing its profile to DIR when it stops. */
 const PROF = process.env.BENCH_PROF;
+/** BENCH_NODE_ARGS='--trace-gc ...' adds options to fumidai's node; BENCH_LOG=FILE keeps fumidai's output there. */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-openssh', 'openssh + script': 'scriptb', 'fumidai -J': 'via-fumidai' };
 
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       }
     }
     await bastion.stop();
+    if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, bastion.log);
     for (const t of started) await t.stop();
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     started.push(target, jump, scriptb);
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(target.port), '--login', LOGIN]);
     await bastion.cli(['grant', 'bench', 'web1']);
-    await bastion.start(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []);
+    await bastion.start([...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []), ...NODE_ARGS]);
     const pid = bastion.process!.pid!;
     const cfg = join(bastion.dir, 'bench_ssh_config');
     writeFileSync(cfg, [

@@ -21,6 +21,7 @@ import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
 import { paddingPooled } from '../gateway/ssh2-padding.js';
+import { packetSizeSet } from '../gateway/ssh2-packet-size.js';
 
 export function registerServe(program: Command): void {
   program
@@ -63,6 +64,7 @@ export function registerServe(program: Command): void {
         opts.listen ?? dir.config.listen,
       );
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
+      if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size });
       if (dir.config.metrics.listen) {

@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FileSink } from './file-sink.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FileSink, piecesAfter } from './file-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fumidai-sink-'));
 
@@ -66,4 +68,31 @@ test('file sink: never overwrites a recording; an unwritable place fails at crea
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
   if (child.error || child.status !== 0) return t.skip(`EACCES part skipped: cannot run a child as nobody (${child.error?.message ?? child.stderr})`);
   assert.equal(child.stdout.trim(), 'EACCES');
+});
+
+test('file sink: many pieces (more than one gathered write takes) reach the file whole and in order, sealed by their sha256', async () => {
+  const path = join(dir, 'pieces');
+  const sink = await FileSink.create(path, { flushMs: 60_000, flushBytes: 1 << 30 });
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const piece = Buffer.from(`piece ${i} ${'x'.repeat(i % 97)}\n`);
+    expected.push(piece);
+    sink.write(i % 2 ? piece : piece.toString());
+  }
+  const seal = await sink.close();
+  const content = readFileSync(path);
+  assert.ok(content.equals(Buffer.concat(expected)));
+  assert.equal(seal.sha256, createHash('sha256').update(content).digest('hex'));
+  assert.equal(seal.bytes, content.length);
+});
+
+test('file sink: after a short gathered write, the rest starts at the first byte not written', () => {
+  const pieces = [Buffer.from('abc'), Buffer.from('defg'), Buffer.from('h')];
+  const rest = (n: number) => piecesAfter(pieces, n).map((b) => b.toString()).join('|');
+  assert.equal(rest(0), 'abc|defg|h');
+  assert.equal(rest(2), 'c|defg|h');
+  assert.equal(rest(3), 'defg|h');
+  assert.equal(rest(5), 'fg|h');
+  assert.equal(rest(7), 'h');
+  assert.equal(rest(8), '');
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
-import { COALESCE_MS, PIECE_BYTES, createTap, type TapTarget } from './tap.js';
+import { COALESCE_MS, PIECE_BYTES, coalesce, createTap, type TapTarget } from './tap.js';
 
 const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
 
@@ -119,13 +119,30 @@ test('tap: a steady stream of small chunks, one per turn, leaves in batches at m
   assert.ok(COALESCE_MS <= 1);
 });
 
-test('tap: exec-sized 32 KiB chunks leave as pieces that fit an outer packet, and the last bytes are not held', async () => {
+test('tap: exec-sized chunks leave as they are (no copy), and the last bytes are not held', async () => {
   const passed: Buffer[] = [];
   const tap = createTap({ full: false, drained: () => Promise.resolve() }, () => undefined);
   tap.pipe(collect(passed));
-  const chunks = Array.from({ length: 10 }, () => randomBytes(32 * 1024));
+  // What ssh2 delivers once the packet size is set (ssh2-packet-size.ts), and odd sizes a peer may still send.
+  const chunks = [...Array.from({ length: 8 }, () => randomBytes(PIECE_BYTES)), randomBytes(20_000), randomBytes(70_000), randomBytes(5)];
   for (const c of chunks) tap.write(c);
   await sleep(10);
   assert.deepEqual(Buffer.concat(passed), Buffer.concat(chunks));
-  assert.ok(passed.slice(0, -1).every((p) => p.length === PIECE_BYTES));
+  assert.ok(passed.every((p) => p.length <= PIECE_BYTES));
+  assert.ok(passed.slice(0, 8).every((p, i) => p.buffer === chunks[i]!.buffer && p.byteOffset === chunks[i]!.byteOffset), 'full pieces are the chunks themselves');
+});
+
+test('coalesce: small chunks are joined up to PIECE_BYTES, big ones pass as views, a short rest can wait', () => {
+  const small = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1700, i));
+  const { pieces, rest } = coalesce(small, true);
+  assert.deepEqual(pieces.map((p) => p.length), [19 * 1700, 19 * 1700]);
+  assert.equal(rest.length, 2);
+  assert.ok(rest[0] === small[38], 'the rest is kept as the chunks themselves');
+  assert.deepEqual(Buffer.concat([...pieces, ...rest]), Buffer.concat(small));
+  assert.deepEqual(coalesce(small).pieces.map((p) => p.length), [19 * 1700, 19 * 1700, 2 * 1700]);
+  const big = randomBytes(2 * PIECE_BYTES + 10);
+  const cut = coalesce([Buffer.from('ab'), big, Buffer.from('cd')]);
+  assert.deepEqual(cut.pieces.map((p) => p.length), [2, PIECE_BYTES, PIECE_BYTES, 12]);
+  assert.ok(cut.pieces[1]!.buffer === big.buffer, 'cut, not copied');
+  assert.deepEqual(Buffer.concat(cut.pieces), Buffer.concat([Buffer.from('ab'), big, Buffer.from('cd')]));
 });

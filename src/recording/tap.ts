@@ -38,21 +38,17 @@ export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Tra
     held = undefined;
     cb?.();
   };
-  /** Passes on what is waiting in PIECE_BYTES pieces; a smaller rest too unless `keepRest` (more is coming now). */
+  /** Passes on what is waiting, in pieces of PIECE_BYTES at most; the last piece too unless `keepRest` (more is coming now). */
   const passOn = (keepRest = false) => {
     scheduled = false;
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (gate || bytes === 0) return;
-    let data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
-    batch = [];
-    bytes = 0;
+    const { pieces, rest } = coalesce(batch, keepRest);
+    batch = rest;
+    bytes = rest.reduce((n, c) => n + c.length, 0);
     let ok = true;
-    for (; data.length >= PIECE_BYTES; data = data.subarray(PIECE_BYTES)) ok = tap.push(data.subarray(0, PIECE_BYTES));
-    if (data.length && keepRest) {
-      batch = [data];
-      bytes = data.length;
-    } else if (data.length) ok = tap.push(data);
+    for (const piece of pieces) ok = tap.push(piece);
     lastPassed = performance.now();
     if (ok) release(); // otherwise the reader is behind: read() releases it
   };
@@ -99,4 +95,30 @@ export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Tra
     },
   });
   return tap;
+}
+
+/**
+ * Groups chunks in order into pieces of PIECE_BYTES at most. Only small chunks are joined (a piece of several chunks
+ * is a copy); a chunk that does not fit beside the others leaves on its own, as it is, so 32 KiB exec chunks are
+ * never copied; one larger than PIECE_BYTES is cut into views. With `keepRest`, the last group stays behind (as
+ * chunks, uncopied) when it is not yet a full piece.
+ */
+export function coalesce(chunks: Buffer[], keepRest = false): { pieces: Buffer[]; rest: Buffer[] } {
+  const pieces: Buffer[] = [];
+  let group: Buffer[] = [];
+  let groupBytes = 0;
+  const close = () => {
+    if (group.length) pieces.push(group.length === 1 ? group[0]! : Buffer.concat(group, groupBytes));
+    group = [];
+    groupBytes = 0;
+  };
+  for (let chunk of chunks) {
+    if (groupBytes + chunk.length > PIECE_BYTES) close();
+    for (; chunk.length > PIECE_BYTES; chunk = chunk.subarray(PIECE_BYTES)) pieces.push(chunk.subarray(0, PIECE_BYTES));
+    group.push(chunk);
+    groupBytes += chunk.length;
+  }
+  if (keepRest && groupBytes < PIECE_BYTES) return { pieces, rest: group };
+  close();
+  return { pieces, rest: [] };
 }
