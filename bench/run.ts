@@ -1,7 +1,8 @@
 // fumidai against OpenSSH, in one run on this machine: a private sshd target, a private sshd used as a plain
 // ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
 // everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
-// Parts: connection setup, exec and pty throughput, keystroke echo latency, N concurrent sessions, login under a flood.
+// Parts: connection setup (key only, and with a TOTP code for fumidai), exec and pty throughput, keystroke echo
+// latency, N concurrent sessions, login under a flood.
 // Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders),
 // BENCH_KEYS (500 keystrokes), BENCH_CONC (N list, default 100,500,1000,2000), BENCH_CONC_KB (64 KiB per busy session);
 // BENCH_CIPHERS sets the clients' Ciphers (e.g. aes128-gcm@openssh.com) for every route alike.
@@ -18,6 +19,7 @@ import { ECHO_COMMAND, echoLatencies } from './lib/echo.js';
 import { runConcurrency, stopAllClients, type ConcResult, type ConcRoute } from './lib/concurrency.js';
 import { treePssKiB } from './lib/proc-mem.js';
 import { castOutputs, scriptOutputs } from './lib/recorded.js';
+import { enrollMfaUsers, freshCode, sshpassArgs, type MfaUser } from './lib/totp.js';
 
 const EXEC_MB = Number(process.env.BENCH_EXEC_MB ?? 1024);
 const PTY_MB = Number(process.env.BENCH_PTY_MB ?? 200);
@@ -26,7 +28,7 @@ const FLOODERS = Number(process.env.BENCH_FLOOD ?? 4);
 const KEYS = Number(process.env.BENCH_KEYS ?? 500);
 const CONC = (process.env.BENCH_CONC ?? '100,500,1000,2000').split(',').map(Number).filter((n) => n > 0);
 const CONC_BYTES = Number(process.env.BENCH_CONC_KB ?? 64) * 1024;
-/** BENCH_ONLY=pty,echo runs only those parts (setup exec pty flood echo conc) and prints without writing BENCHMARKS.md. */
+/** BENCH_ONLY=pty,echo runs only those parts (setup setup-mfa exec pty flood echo conc) and prints without writing BENCHMARKS.md. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wanted = (part: string) => !ONLY || ONLY.has(part);
 /** BENCH_ROUTES=fumidai,script limits the routes measured to those whose names contain one of the words. */
@@ -72,6 +74,12 @@ async function main(): Promise<void> {
     started.push(target, jump, scriptb);
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(target.port), '--login', LOGIN]);
     await bastion.cli(['grant', 'bench', 'web1']);
+    // Connection setup with a second factor: users of their own enrolled in TOTP (the `bench` user stays key-only for
+    // every other part). fumidai accepts a code once per user and 30 s step, so each run takes the next user of the
+    // pool, and waits (untimed) for the next step only when the pool is used up within one step.
+    const mfaUsers: MfaUser[] = wanted('setup-mfa') && routeWanted('fumidai -J')
+      ? await enrollMfaUsers(bastion, Array.from({ length: Math.min(REPS, 10) }, (_, i) => `bench-mfa-${i + 1}`), 'web1')
+      : [];
     await bastion.start([...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []), ...NODE_ARGS]);
     const pid = bastion.process!.pid!;
     const cfg = join(bastion.dir, 'bench_ssh_config');
@@ -82,6 +90,12 @@ async function main(): Promise<void> {
       `Host scriptb`, `  HostName 127.0.0.1`, `  Port ${scriptb.port}`, `  User ${LOGIN}`, `  RequestTTY force`,
       `Host bastion`, `  HostName 127.0.0.1`, `  Port ${bastion.port}`, `  User bench`,
       `Host via-fumidai`, `  HostName web1`, `  User ${LOGIN}`, `  ProxyJump bastion`,
+      // BatchMode no: keyboard-interactive answers the "Verification code:" prompt (first values win over Host *).
+      ...mfaUsers.flatMap((u) => [
+        `Host bastion-${u.name}`, `  HostName 127.0.0.1`, `  Port ${bastion.port}`, `  User ${u.name}`, `  IdentityFile ${u.key}`,
+        `  BatchMode no`, `  NumberOfPasswordPrompts 1`,
+        `Host via-fumidai-${u.name}`, `  HostName web1`, `  User ${LOGIN}`, `  ProxyJump bastion-${u.name}`, `  IdentityFile ${u.key}`,
+      ]),
       `Host *`, `  IdentityFile ${clientKey}`, `  IdentitiesOnly yes`, `  StrictHostKeyChecking no`,
       `  UserKnownHostsFile /dev/null`, `  BatchMode yes`, `  LogLevel ERROR`,
       ...(process.env.BENCH_CIPHERS ? [`  Ciphers ${process.env.BENCH_CIPHERS}`] : []), '',
@@ -151,6 +165,19 @@ async function main(): Promise<void> {
     const all: Route[] = [...ROUTES];
     const heavyReps = Math.max(1, Math.floor(REPS / 2));
     await measure('setup', `connection setup (ssh HOST true), ${REPS} runs`, all, REPS, async (r) => (await timed('ssh', ssh(r, 'true'))) * 1000, 'ms');
+    // The same `ssh -J bastion web1 true` by a user enrolled in TOTP: sshpass types oathtool's code (made before the
+    // timer starts) at the prompt. Timed: sshpass, ssh and both hops with the prompt's round trip; nothing subtracted.
+    let mfaRun = 0;
+    await measure('setup-mfa', `connection setup with TOTP (sshpass typing an oathtool code into ssh -J, fumidai only), ${REPS} runs`, ['fumidai -J'], REPS, async () => {
+      const u = mfaUsers[mfaRun++ % mfaUsers.length]!;
+      const code = await freshCode(u);
+      return (await timed('sshpass', sshpassArgs(code, ['-F', cfg, `via-fumidai-${u.name}`, 'true']))) * 1000;
+    }, 'ms');
+    if (mfaRun) {
+      // Every run passed the second factor (sshpass would also succeed if no prompt came).
+      const passed = (await bastion.waitForEvents('MfaSuccess', mfaRun, (e) => String(e.user).startsWith('bench-mfa-'))).length;
+      if (passed !== mfaRun) throw new Error(`${passed} MfaSuccess events for ${mfaRun} logins with TOTP`);
+    }
     await measure('exec', `exec: ${EXEC_MB} MB, ${heavyReps} runs`, ['direct', 'openssh -J', 'fumidai -J'], heavyReps,
       async (r) => EXEC_MB / (await timed('ssh', ssh(r, `head -c ${EXEC_MB}M /dev/zero`))), 'MB/s');
     // Through a pty, printable output (a terminal's kind of data), recorded by fumidai (asciicast) and by script.
