@@ -1,13 +1,13 @@
 // fumidai against OpenSSH, in one run on this machine: a private sshd target, a private sshd used as a plain
 // ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
 // everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
-// Parts: connection setup (key only, and with a TOTP code for fumidai), exec and pty throughput, keystroke echo
-// latency, N concurrent sessions, login under a flood.
-// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders),
+// Parts: connection setup (key only, and with a TOTP code for fumidai), exec and pty throughput, scp of a file,
+// keystroke echo latency, N concurrent sessions, login under a flood.
+// Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_SCP_MB (1024), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders),
 // BENCH_KEYS (500 keystrokes), BENCH_CONC (N list, default 100,500,1000,2000), BENCH_CONC_KB (64 KiB per busy session);
 // BENCH_CIPHERS sets the clients' Ciphers (e.g. aes128-gcm@openssh.com) for every route alike.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { Bastion, ROOT } from '../test/helpers/fumidai.js';
@@ -20,15 +20,17 @@ import { runConcurrency, stopAllClients, type ConcResult, type ConcRoute } from 
 import { treePssKiB } from './lib/proc-mem.js';
 import { castOutputs, scriptOutputs } from './lib/recorded.js';
 import { enrollMfaUsers, freshCode, sshpassArgs, type MfaUser } from './lib/totp.js';
+import { makeScpSource, scpDestDir, scpOnce } from './lib/scp.js';
 
 const EXEC_MB = Number(process.env.BENCH_EXEC_MB ?? 1024);
 const PTY_MB = Number(process.env.BENCH_PTY_MB ?? 200);
+const SCP_MB = Number(process.env.BENCH_SCP_MB ?? 1024);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const FLOODERS = Number(process.env.BENCH_FLOOD ?? 4);
 const KEYS = Number(process.env.BENCH_KEYS ?? 500);
 const CONC = (process.env.BENCH_CONC ?? '100,500,1000,2000').split(',').map(Number).filter((n) => n > 0);
 const CONC_BYTES = Number(process.env.BENCH_CONC_KB ?? 64) * 1024;
-/** BENCH_ONLY=pty,echo runs only those parts (setup setup-mfa exec pty flood echo conc) and prints without writing BENCHMARKS.md. */
+/** BENCH_ONLY=pty,echo runs only those parts (setup setup-mfa exec pty scp flood echo conc) and prints without writing BENCHMARKS.md. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wanted = (part: string) => !ONLY || ONLY.has(part);
 /** BENCH_ROUTES=fumidai,script limits the routes measured to those whose names contain one of the words. */
@@ -185,6 +187,23 @@ async function main(): Promise<void> {
       async (r) => PTY_MB / (await timed('ssh', ssh(r, '-tt', `head -c ${Math.round((PTY_MB * 3) / 4)}M /dev/zero | base64`))), 'MB/s');
     const rss = rssMiB(pid);
 
+    // scp of a random file to the target's disk (read after the resident memory above, which stays comparable with
+    // runs from before this part). The script bastion's ForceCommand would swallow scp's SFTP subsystem: not measured.
+    if (wanted('scp')) {
+      const src = await makeScpSource(bastion.dir, SCP_MB);
+      const destDir = scpDestDir(target.dir);
+      const checked = new Set<Route>(); // sha256 of the first copy per route, size of every one
+      try {
+        await measure('scp', `scp: ${SCP_MB} MB file of random bytes to the target's disk, ${heavyReps} runs`, ['direct', 'openssh -J', 'fumidai -J'], heavyReps, async (r) => {
+          const seconds = await scpOnce(['-F', cfg], HOSTS[r], src, destDir, !checked.has(r));
+          checked.add(r);
+          return SCP_MB / seconds;
+        }, 'MB/s');
+      } finally {
+        rmSync(src.path, { force: true });
+      }
+    }
+
     // Keystroke echo: one character at a time into a recorded interactive session, timed until it is shown.
     const echo: Partial<Record<Route, { p50: number; p99: number }>> = {};
     if (wanted('echo')) {
@@ -238,7 +257,7 @@ async function main(): Promise<void> {
     const sshVersion = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
     const md = writeReport(join(ROOT, 'BENCHMARKS.md'), {
       sshVersion, nativeBinding: native, load: [load0, loadavg()[0]!], results, cpu, rssMiB: rss, echo, conc,
-      sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
+      sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, scpMB: SCP_MB, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
     });
     console.log('\n' + md.split('\n').filter((l) => l.startsWith('- ')).join('\n'));
     console.log('wrote BENCHMARKS.md');

@@ -13,7 +13,7 @@ export interface Figures {
   /** 1-minute load averages at the start and the end of the run (other work on the shared machine included). */
   load: [number, number];
   nativeBinding: boolean;
-  sizes: { execMB: number; ptyMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
+  sizes: { execMB: number; ptyMB: number; scpMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
   results: Record<string, Partial<Record<Route, Stats>>>;
   cpu: Record<string, number>;
   rssMiB: number;
@@ -43,9 +43,9 @@ export function writeReport(path: string, f: Figures): string {
     '# Benchmarks',
     '',
     `Latest run: ${new Date().toISOString()} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${f.sshVersion}, Node ${process.version};`,
-    `ssh2 native crypto binding built: ${f.nativeBinding ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_REPS, BENCH_FLOOD,`,
-    'BENCH_KEYS, BENCH_CONC, BENCH_CONC_KB; BENCH_ONLY=pty,echo runs parts (setup setup-mfa exec pty echo conc flood)',
-    'without writing this file; BENCH_PROF=DIR profiles fumidai).',
+    `ssh2 native crypto binding built: ${f.nativeBinding ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_SCP_MB, BENCH_REPS,`,
+    'BENCH_FLOOD, BENCH_KEYS, BENCH_CONC, BENCH_CONC_KB; BENCH_ONLY=pty,echo runs parts (setup setup-mfa exec pty scp echo conc',
+    'flood) without writing this file; BENCH_PROF=DIR profiles fumidai).',
     '',
     'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target; a private sshd as a plain',
     'OpenSSH ProxyJump host (no recording); the classic recording bastion (sshd whose ForceCommand runs the second ssh',
@@ -60,6 +60,7 @@ export function writeReport(path: string, f: Figures): string {
     row('connection setup with TOTP, `ssh -J … true` by an enrolled user; sshpass types an oathtool code made beforehand, prompt included', 'setup-mfa', 'ms', 0),
     row(`exec throughput, ${sizes.execMB} MB of \`head -c\``, 'exec', 'MB/s', 1),
     row(`pty throughput, ${sizes.ptyMB} MB of base64 with \`ssh -tt\``, 'pty', 'MB/s', 1),
+    row(`scp of a ${sizes.scpMB} MB random file to the target's disk (SFTP underneath)`, 'scp', 'MB/s', 1),
     `| keystroke echo p50 / p99, ${sizes.keys} keys | ${ROUTES.map(echoCell).join(' | ')} | ms |`,
     row(`login during a flood (${sizes.flooders} parallel unknown-key clients)`, 'flood', 'ms', 0),
     '',
@@ -71,6 +72,9 @@ export function writeReport(path: string, f: Figures): string {
       : []),
     `- exec throughput: ${ratio(med('exec', 'fumidai -J'), med('exec', 'openssh -J'))} × OpenSSH -J (target ≥ 0.8)`,
     `- recorded pty throughput: ${ratio(med('pty', 'fumidai -J'), med('pty', 'openssh + script'))} × OpenSSH + script (target ≥ 1.3); ${ratio(med('pty', 'fumidai -J'), med('pty', 'openssh -J'))} × unrecorded OpenSSH -J`,
+    ...(results.scp?.['fumidai -J']
+      ? [`- scp throughput: ${ratio(med('scp', 'fumidai -J'), med('scp', 'openssh -J'))} × OpenSSH -J, ${ratio(med('scp', 'fumidai -J'), med('scp', 'direct'))} × direct (higher is better; fumidai records every byte of the transfer)`]
+      : []),
     ...(f.echo['fumidai -J'] && f.echo['openssh -J'] && f.echo['openssh + script']
       ? [`- keystroke echo: p50 ${ratio(f.echo['fumidai -J'].p50, f.echo['openssh -J'].p50)} × OpenSSH -J and ${ratio(f.echo['fumidai -J'].p50, f.echo['openssh + script'].p50)} × OpenSSH + script; p99 ${ratio(f.echo['fumidai -J'].p99, f.echo['openssh -J'].p99)} × and ${ratio(f.echo['fumidai -J'].p99, f.echo['openssh + script'].p99)} × (lower is better; targets p50 ≤ 1.2 ms, p99 ≤ 6 ms)`]
       : []),
@@ -79,7 +83,7 @@ export function writeReport(path: string, f: Figures): string {
       ? [`- memory per idle recorded session (smallest N): ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh -J')!.idleKiBPerSession)} × OpenSSH -J, ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh + script')!.idleKiBPerSession)} × OpenSSH + script (target ≤ 0.25 MiB per session)`]
       : []),
     '',
-    `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((sizes.heavyReps * sizes.execMB) / 1024))} s, pty ${fmt(cpu.pty! / ((sizes.heavyReps * sizes.ptyMB) / 1024))} s (target ≤ 15 s for pty; includes indexing the screen text of the sessions that ended). Resident memory after the throughput runs: ${fmt(f.rssMiB)} MiB.`,
+    `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((sizes.heavyReps * sizes.execMB) / 1024))} s, pty ${fmt(cpu.pty! / ((sizes.heavyReps * sizes.ptyMB) / 1024))} s${cpu.scp !== undefined ? `, scp ${fmt(cpu.scp / ((sizes.heavyReps * sizes.scpMB) / 1024))} s` : ''} (target ≤ 15 s for pty; includes indexing the screen text of the sessions that ended). Resident memory after the throughput runs: ${fmt(f.rssMiB)} MiB.`,
     '',
   ];
   if (f.conc.length) {
