@@ -5,6 +5,7 @@
 // byte is missing, is where the route fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { memAvailableMiB } from './proc-mem.js';
 
@@ -70,6 +71,16 @@ export function expectedOutput(printBytes: number): Buffer {
   return Buffer.from(`READY\ngo\n${b64.toString('latin1')}DONE\n`.replaceAll('\n', '\r\n'), 'latin1');
 }
 
+/** Pseudo-terminals in use on the machine, against its limit: each session holds one on the target, and more on a bastion that records with `script`. */
+function ptysInUse(): string {
+  const read = (f: string) => readFileSync(`/proc/sys/kernel/pty/${f}`, 'utf8').trim();
+  try {
+    return `pseudo-terminals in use: ${read('nr')} of ${read('max')}, ${read('reserve')} of them reserved for the host's initial namespace`;
+  } catch {
+    return 'pseudo-terminals in use: unknown';
+  }
+}
+
 export async function runConcurrency(route: ConcRoute, n: number, printBytes: number): Promise<ConcResult> {
   const command = `echo READY; read x; head -c ${printBytes} /dev/zero | base64; echo DONE; exec sleep 3600`;
   const expected = expectedOutput(printBytes);
@@ -123,7 +134,10 @@ export async function runConcurrency(route: ConcRoute, n: number, printBytes: nu
       const dead = clients.find((c) => c.exited);
       result.failure = `${n - result.opened} sessions ended early: ${dead?.stderr.trim().split('\n').at(-1) ?? ''}`;
     }
-    if (result.failure) return result;
+    if (result.failure) {
+      result.failure += ` (${ptysInUse()})`;
+      return result;
+    }
 
     await sleep(2000); // settle: buffers of the setup freed, recording headers flushed
     result.idleKiBPerSession = (route.memoryKiB() - before) / n;
