@@ -22,6 +22,7 @@ import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
 import { paddingPooled } from '../gateway/ssh2-padding.js';
 import { packetSizeSet } from '../gateway/ssh2-packet-size.js';
+import { ScreenIndexPool } from '../recording/screen-index-pool.js';
 
 export function registerServe(program: Command): void {
   program
@@ -58,6 +59,7 @@ export function registerServe(program: Command): void {
           audit,
           policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
+          screenIndex: new ScreenIndexPool(),
           // Failures counted in the store: with several nodes, a flood spread over them counts once.
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }, Date.now, store),
         },

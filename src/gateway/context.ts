@@ -7,6 +7,7 @@ import type { SourceThrottle } from './throttle.js';
 import type { LiveSessions } from './live-sessions.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { PolicySource } from './policy-source.js';
+import type { ScreenSnapshot } from '../recording/screen-index.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   audit: AuditTrail;
   /** Absolute directory recordings are written to. */
   recordingDir: string;
+  /** Rebuilds the screens of a sealed terminal recording for search (off the relay's thread). */
+  screenIndex: { snapshots(path: string): Promise<ScreenSnapshot[]> };
 }
 
 /** Where a session goes, once resolved and allowed: the target and the login on it. */

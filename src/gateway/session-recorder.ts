@@ -3,7 +3,6 @@
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
-import { screenSnapshotsOfFile } from '../recording/screen-index.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { GatewayDeps, Resolved } from './context.js';
@@ -71,7 +70,8 @@ export class SessionRecorder {
 
   /** Off the relay's path: the screen text is rebuilt from the sealed file. */
   #indexScreen(channel: number, path: string): void {
-    screenSnapshotsOfFile(path)
+    this.#deps.screenIndex
+      .snapshots(path)
       .then((rows) => this.#deps.store.addScreenText(this.#auditKey, channel, rows))
       .catch((err) => this.#log().warn({ err: (err as Error).message }, 'screen text indexing failed'));
   }

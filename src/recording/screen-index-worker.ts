@@ -1,0 +1,21 @@
+// The worker thread of ScreenIndexPool: takes recording paths, answers with their screen snapshots. It lowers its own
+// scheduling priority first (Linux applies it to this thread alone), so indexing only uses CPU the relay leaves.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort } from 'node:worker_threads';
+import { screenSnapshotsOfFile } from './screen-index.js';
+import type { WorkerReply } from './screen-index-pool.js';
+
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  setPriority(tid, 10);
+} catch {
+  // not Linux, or not allowed: index at normal priority
+}
+
+parentPort!.on('message', (path: string) => {
+  screenSnapshotsOfFile(path).then(
+    (rows) => parentPort!.postMessage({ rows } satisfies WorkerReply),
+    (err: Error) => parentPort!.postMessage({ error: err.message } satisfies WorkerReply),
+  );
+});
