@@ -1,7 +1,8 @@
-// The only place that reaches into ssh2's internals, for the two things its public API lacks
+// The only place that reaches into ssh2's internals, for what its public API lacks
 // (see ../shared/SSH2-NOTES.md). Kept small and tested through real OpenSSH clients.
 import ssh2, { type Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
+import { Socket } from 'node:net';
 
 const MAX_WINDOW = 2 * 1024 * 1024;
 const PACKET_SIZE = 32 * 1024;
@@ -47,4 +48,29 @@ export function rejectWithReason(conn: Connection, reject: () => void, reason: s
   } finally {
     proto.channelOpenFail = original;
   }
+}
+
+/**
+ * Writes an ssh2 connection makes within one turn of the event loop leave in one system call (writev) instead of
+ * one each. A socket read from a target often carries two or more packets, each relayed as its own packet to the
+ * client: one write per packet made a system call, and a TCP segment, for every 32 KiB. Nothing waits longer than
+ * the current turn.
+ */
+export function coalesceSocketWrites(conn: Connection | ssh2.Client): void {
+  const sock = (conn as unknown as { _sock?: unknown })._sock;
+  if (!(sock instanceof Socket)) return; // an inner ProxyJump connection runs over a channel: its outer one coalesces
+  const write = sock.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: typeof sock, ...args: Parameters<typeof write>) {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as typeof write;
 }
