@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       const recordings = join(bastion.data, 'recordings');
       const routes: Partial<Record<Route, ConcRoute>> = {
         'openssh -J': { sshArgs: (c) => ssh('openssh -J', '-tt', c), memoryKiB: () => treePssKiB(sshdPid(jump)).kib },
-        'openssh + script': { sshArgs: (c) => ssh('openssh + script', c), memoryKiB: () => treePssKiB(sshdPid(scriptb)).kib, ...scriptOutputs(scriptb.logDir) },
+        'openssh + script': { sshArgs: (c) => ssh('openssh + script', c), memoryKiB: () => treePssKiB(sshdPid(scriptb)).kib, ...scriptOutputs(scriptb.logDir), afterRun: scriptb.killOrphans },
         'fumidai -J': { sshArgs: (c) => ssh('fumidai -J', '-tt', c), memoryKiB: () => rssMiB(pid) * 1024, ...castOutputs(recordings) },
       };
       const failed = new Set<Route>();

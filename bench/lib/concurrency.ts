@@ -17,6 +17,8 @@ export interface ConcRoute {
   /** Called before the sessions open; `recorded` then returns the output recorded for the sessions opened since. */
   mark?(): void;
   recorded?(): Buffer[];
+  /** Called once the run's clients are gone, to clear what the bastion left behind. */
+  afterRun?(): void;
 }
 
 export interface ConcResult {
@@ -167,6 +169,7 @@ export async function runConcurrency(route: ConcRoute, n: number, printBytes: nu
     for (const c of clients) if (!c.exited) c.child.kill('SIGTERM');
     await until(() => clients.every((c) => c.exited), 20_000);
     for (const c of clients) if (!c.exited) c.child.kill('SIGKILL');
+    route.afterRun?.();
     await sleep(3000); // the bastions and the target wind the sessions down before the next run
   }
 }
