@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Bastion, ssh } from './helpers/fumidai.js';
@@ -127,6 +129,28 @@ describe('gateway faults', () => {
     for (const o of await Promise.all(others)) {
       assert.equal(o.code, 0, o.stderr);
       assert.equal(o.stdout.split('\n').filter((l) => l.startsWith('tick')).length, 30);
+    }
+  });
+
+  // The classic script bastion fails this: its `script` and second ssh outlive the departed client (bench/lib/script-bastion.ts).
+  test('a client that vanishes ends its target session too: nothing is left running on the target', async () => {
+    const onTarget = async () => (await run('pgrep', ['-f', 'sleep 3517'])).stdout.trim();
+    const client = spawn('ssh', ['-F', cfg, '-tt', 'web1', 'echo up; exec sleep 3517'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = once(client, 'exit');
+    let out = '';
+    client.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('up') || !(await onTarget())) {
+      assert.ok(Date.now() < deadline, `the session never came up: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    client.kill('SIGKILL'); // no EOF, no close: the TCP connection just drops
+    await exited;
+    const liveSessions = async () => (await bastion.cli(['sessions', 'list', '--live', '--json'])).stdout.split('\n').filter(Boolean).length;
+    const gone = Date.now() + 10_000;
+    while ((await onTarget()) || (await liveSessions())) {
+      assert.ok(Date.now() < gone, `10 s later: target still runs '${await onTarget()}', ${await liveSessions()} session(s) live in the index`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   });
 

@@ -26,7 +26,9 @@ export async function startScriptBastion(dir: string, clientPub: string, clientK
   const wrapper = join(home, 'record.sh');
   writeFileSync(wrapper, `#!/bin/sh
 # ForceCommand of the classic bastion: every session runs inside script(1), recorded with its timing.
-exec script -q -f -e --log-timing "${logDir}/$$.timing" --log-out "${logDir}/$$.log" \\
+# Named by time and process id: a process id alone comes back after a few thousand sessions (and the file with it).
+id=$(date +%s%N)-$$
+exec script -q -f -e --log-timing "${logDir}/$id.timing" --log-out "${logDir}/$id.log" \\
   -c 'ssh -tt -F ${join(home, 'ssh_config')} target "$SSH_ORIGINAL_COMMAND"'
 `);
   chmodSync(wrapper, 0o755);

@@ -52,5 +52,9 @@ export async function handleJump(
     });
   });
   channel.on('error', () => undefined);
+  // ssh -J relays through a helper (`ssh -W`) that, when the client above it is gone (even killed), only half-closes
+  // this channel. No packet can follow an EOF, so the inner connection ends now, and the target session with it,
+  // instead of both living on until the idle timeout.
+  channel.once('end', () => channel.close());
   inner.injectSocket(channel as never);
 }
