@@ -54,11 +54,14 @@ export function rejectWithReason(conn: Connection, reject: () => void, reason: s
  * Writes an ssh2 connection makes within one turn of the event loop leave in one system call (writev) instead of
  * one each. A socket read from a target often carries two or more packets, each relayed as its own packet to the
  * client: one write per packet made a system call, and a TCP segment, for every 32 KiB. Nothing waits longer than
- * the current turn.
+ * the current turn. Since writes are gathered here, Nagle's algorithm is turned off: it had nothing left to gather
+ * and would only hold a keystroke's echo or a handshake reply until the previous segment is acknowledged (OpenSSH
+ * turns it off for interactive sessions too).
  */
 export function coalesceSocketWrites(conn: Connection | ssh2.Client): void {
   const sock = (conn as unknown as { _sock?: unknown })._sock;
   if (!(sock instanceof Socket)) return; // an inner ProxyJump connection runs over a channel: its outer one coalesces
+  sock.setNoDelay(true);
   const write = sock.write;
   let corked = false;
   const uncork = () => {
