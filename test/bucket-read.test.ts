@@ -5,13 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
-import { freePort, run, stopChild } from './helpers/proc.js';
-import { S3Proxy } from './helpers/s3-proxy.js';
+import { run, stopChild } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-audit-read';
@@ -26,10 +25,7 @@ interface Bytes {
 describe('reading back from the bucket', () => {
   const b = new Bastion();
   let web1: Target;
-  let s3: S3rver;
-  let proxy: S3Proxy;
-  let proxyPort: number;
-  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3read-'));
+  let bucket: Bucket;
   const keys: string[] = [];
   const localReplay = new Map<string, Bytes>();
   let localCount = 0;
@@ -46,22 +42,10 @@ describe('reading back from the bucket', () => {
       child.on('error', reject);
       child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })));
     });
-  let s3port: number;
 
   before(async () => {
-    s3port = await freePort();
-    proxyPort = await freePort();
-    s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    await s3.run();
-    proxy = new S3Proxy(proxyPort, s3port);
-    await proxy.start();
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    await b.init({
-      '# bucket: my-bastion-logs': `bucket: ${BUCKET}`,
-      '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${proxyPort}`,
-      'interval: 60': 'interval: 600', // shipped from the CLI below
-    });
+    bucket = await startBucket(BUCKET);
+    await b.init(bucket.shippingConfig(600)); // shipped from the CLI below
     web1 = await b.addTarget('web1');
     const key = await b.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']);
@@ -90,9 +74,7 @@ describe('reading back from the bucket', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await proxy?.stop();
-    await s3?.close();
-    rmSync(s3dir, { recursive: true, force: true });
+    await bucket?.stop();
   });
 
   test('replay --from-bucket prints what the local replay printed, byte for byte, with read requests only', async () => {
@@ -103,12 +85,12 @@ describe('reading back from the bucket', () => {
       const gone = await cli(['replay', k, '--no-wait']);
       assert.equal(gone.code, 1, 'the local recordings are gone');
       assert.match(gone.stderr.toString(), /\(RECORDING_UNREADABLE\)/);
-      const seen = proxy.requests.length;
+      const seen = bucket.proxy.requests.length;
       const r = await cli(['replay', k, '--from-bucket', '--no-wait']);
       assert.equal(r.code, 0, r.stderr.toString());
       assert.ok(r.stdout.equals(local.stdout), `stdout of ${k} differs (${r.stdout.length} bytes, local ${local.stdout.length})`);
       assert.ok(r.stderr.equals(local.stderr), `stderr of ${k} differs: ${r.stderr}`);
-      const made = proxy.requests.slice(seen);
+      const made = bucket.proxy.requests.slice(seen);
       assert.ok(made.length >= 2 && made.every((q) => q.method === 'GET'), JSON.stringify(made));
       assert.ok(made.some((q) => /[?&]list-type=2/.test(q.url)), 'found by listing, not through a local index');
     }
@@ -119,7 +101,7 @@ describe('reading back from the bucket', () => {
 
   test('no data directory is needed when flags say where the bucket is', async () => {
     const elsewhere = join(b.dir, 'no-such-data-dir');
-    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', `http://127.0.0.1:${proxyPort}`, '--prefix', 'fumidai/', '--data', elsewhere];
+    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', bucket.endpoint, '--prefix', 'fumidai/', '--data', elsewhere];
     const r = await cli(['replay', keys[1]!, '--no-wait', ...flags]);
     assert.equal(r.code, 0, r.stderr.toString());
     assert.ok(r.stdout.equals(localReplay.get(keys[1]!)!.stdout));
@@ -155,7 +137,7 @@ describe('reading back from the bucket', () => {
     assert.equal(unknown.stderr.toString(), "fumidai: no session with audit key '20200101T000000Z-alice-0123456789' in s3://fumidai-audit-read/fumidai/recordings/ (SESSION_UNKNOWN)\n");
     assert.match((await cli(['replay', '../x', '--from-bucket'])).stderr.toString(), /is not an audit key .*\(ARGUMENT_INVALID\)\n$/);
     assert.match((await cli(['replay', keys[0]!, '--prefix', 'x/'])).stderr.toString(), /--prefix says where to read from the bucket: add --from-bucket \(ARGUMENT_INVALID\)/);
-    await proxy.stop();
+    await bucket.proxy.stop();
     try {
       for (const args of [['replay', keys[0]!, '--from-bucket'], ['audit', 'query', 'SELECT 1', '--from-bucket']]) {
         const down = await cli(args);
@@ -163,7 +145,7 @@ describe('reading back from the bucket', () => {
         assert.match(down.stderr.toString(), /^fumidai: cannot read s3:\/\/fumidai-audit-read\/fumidai\/: .*ECONNREFUSED.* \(BUCKET_UNAVAILABLE\)\n$/);
       }
     } finally {
-      await proxy.start();
+      await bucket.proxy.start();
     }
   });
 
@@ -172,16 +154,14 @@ describe('reading back from the bucket', () => {
     assert.match(ok.stdout, /^s3:\/\/fumidai-audit-read\/fumidai\/audit\/\S+: OK, \d+ events in 1 segments, [1-9]\d* signed checkpoints$/m);
     assert.match(ok.stdout, /^recordings: 2 sealed, 2 in the bucket match their sealed sha256, 0 modified, 0 missing$/m);
     // An auditor's machine: no data directory, the public key from a trusted copy.
-    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', `http://127.0.0.1:${proxyPort}`, '--data', join(b.dir, 'elsewhere')];
+    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', bucket.endpoint, '--data', join(b.dir, 'elsewhere')];
     assert.equal((await b.cli(['audit', 'verify', ...flags, '--key', join(b.data, 'audit_ed25519_key.pub')])).code, 0);
     assert.match((await b.cli(['audit', 'verify', ...flags], true)).stderr, /give --key audit_ed25519_key\.pub .* \(ARGUMENT_INVALID\)/);
 
     // Someone with write access to the bucket edits a recording and an audit line.
-    const { S3Client, GetObjectCommand, PutObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    const get = async (Key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray());
-    const put = (Key: string, Body: Buffer) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
-    const all = ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
+    const get = async (Key: string) => Buffer.from(await (await bucket.client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray());
+    const put = (Key: string, Body: Buffer) => bucket.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    const all = ((await bucket.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
     const recording = all.find((k) => k.endsWith('-exec.bin'))!;
     const segment = all.find((k) => /\/audit\/[^/]+\/\d{4}-\d\d-\d\d\.jsonl$/.test(k) && !k.includes('-admin/'))!;
     const [recBefore, segBefore] = [await get(recording), await get(segment)];

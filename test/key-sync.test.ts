@@ -2,24 +2,20 @@
 // ending a live session, and bad names and bad keys skipped with events, never half-applied.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, ssh } from './helpers/fumidai.js';
-import { freePort } from './helpers/proc.js';
-import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { keygen, LOGIN, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-keys';
 
 describe('users and keys from a bucket', () => {
   const b = new Bastion();
   let web1: Target;
-  let s3: S3rver;
-  let client: S3Client;
-  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3keys-'));
-  const put = (key: string, body: string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
+  let bucket: Bucket;
+  const put = (key: string, body: string) => bucket.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
   const until = async (what: () => Promise<boolean>, label: string) => {
     for (let i = 0; i < 60; i++) {
       if (await what()) return;
@@ -30,22 +26,15 @@ describe('users and keys from a bucket', () => {
   const users = async () => (await b.cli(['user', 'list'])).stdout;
 
   before(async () => {
-    const port = await freePort();
-    s3 = new S3rver({ port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    await s3.run();
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    await b.init({ '# bucket: my-bastion-keys': `bucket: ${BUCKET}`, '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${port}`, 'interval: 60\n\nsession': 'interval: 0.5\n\nsession' });
-    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
-    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    bucket = await startBucket(BUCKET);
+    await b.init(bucket.keySyncConfig(0.5));
+    web1 = await b.addTarget('web1');
     await b.start();
   });
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await s3?.close();
-    rmSync(s3dir, { recursive: true, force: true });
+    await bucket?.stop();
   });
 
   test('an object creates a user, a changed object replaces the keys, a deleted one ends the user and her sessions', async () => {
@@ -67,7 +56,7 @@ describe('users and keys from a bucket', () => {
 
     const live = ssh(cfg2, ['web1', 'echo started; sleep 30'], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'public-keys/alice.pub' }));
+    await bucket.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'public-keys/alice.pub' }));
     const r = await live;
     assert.equal(r.stdout, 'started\n');
     assert.match(r.stderr, /session ended, access revoked: .*removed \(ACCESS_REVOKED\)/);

@@ -2,12 +2,9 @@
 // backlog shows (files and bytes), then the backlog drains and uploads are counted; `status --json` agrees.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, ssh } from './helpers/fumidai.js';
-import { freePort } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-metrics';
@@ -15,10 +12,8 @@ const BUCKET = 'fumidai-metrics';
 describe('metrics', () => {
   const b = new Bastion();
   let web1: Target;
-  let s3: S3rver | undefined;
-  let s3port: number;
+  let bucket: Bucket;
   let metricsUrl: string;
-  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3metrics-'));
 
   /** The samples of one scrape, by metric name (labels ignored: these metrics have none). */
   const scrape = async (): Promise<Record<string, number>> => {
@@ -43,15 +38,8 @@ describe('metrics', () => {
   };
 
   before(async () => {
-    s3port = await freePort(); // nothing listens there yet: the bucket is down from the start
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    await b.init({
-      '# bucket: my-bastion-logs': `bucket: ${BUCKET}`,
-      '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${s3port}`,
-      'interval: 60': 'interval: 0.5',
-      '# listen: 127.0.0.1:9722': 'listen: 127.0.0.1:0',
-    });
+    bucket = await startBucket(BUCKET, { down: true }); // nothing listens at its endpoint yet: down from the start
+    await b.init({ ...bucket.shippingConfig(0.5), '# listen: 127.0.0.1:9722': 'listen: 127.0.0.1:0' });
     web1 = await b.addTarget('web1');
     const key = await b.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']);
@@ -63,8 +51,7 @@ describe('metrics', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await s3?.close();
-    rmSync(s3dir, { recursive: true, force: true });
+    await bucket?.stop();
   });
 
   test('an outage shows as upload errors and a backlog; when the bucket returns the backlog drains', async () => {
@@ -77,8 +64,7 @@ describe('metrics', () => {
     assert.ok(status.backlog.files > 0 && status.waiting.some((w) => w.lastError), JSON.stringify(status));
     assert.ok(down.fumidai_process_resident_memory_bytes! > 0, 'process metrics too');
 
-    s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    await s3.run();
+    await bucket.proxy.start();
     const up = await until((m) => m.fumidai_shipping_backlog_files === 0 && (m.fumidai_shipping_uploads_total ?? 0) >= down.fumidai_shipping_backlog_files!, 'the backlog to drain');
     assert.equal(up.fumidai_shipping_backlog_bytes, 0);
     assert.ok(Math.abs(up.fumidai_shipping_last_upload_timestamp_seconds! - Date.now() / 1000) < 60);

@@ -4,15 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, ssh } from './helpers/fumidai.js';
-import { freePort } from './helpers/proc.js';
-import { S3Proxy } from './helpers/s3-proxy.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 
 const BUCKET = 'fumidai-logs';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -20,43 +17,25 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe('shipping', () => {
   const b = new Bastion();
   let web1: Target;
-  let s3: S3rver;
-  let proxy: S3Proxy;
-  let proxyPort: number;
-  let s3port: number;
+  let bucket: Bucket;
   let cfg: string;
-  const s3dir = mkdtempSync(join(tmpdir(), 'fumidai-s3-'));
-  let client: S3Client;
 
   /** What fumidai sent: the encryption and checksum headers are asserted on its PUTs. */
   const puts = () =>
-    proxy.requests
+    bucket.proxy.requests
       .filter((r) => r.method === 'PUT')
       .map((r) => ({ key: decodeURIComponent(r.url.split('?')[0]!.replace(`/${BUCKET}/`, '')), sse: r.headers['x-amz-server-side-encryption'] as string, checksum: r.headers['x-amz-checksum-sha256'] as string }));
 
   const objects = async () => {
-    const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const list = await bucket.client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     return (list.Contents ?? []).map((o) => o.Key!);
   };
-  const body = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+  const body = async (key: string) => Buffer.from(await (await bucket.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
 
   before(async () => {
-    s3port = await freePort();
-    proxyPort = await freePort();
-    s3 = new S3rver({ port: s3port, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    await s3.run();
-    proxy = new S3Proxy(proxyPort, s3port);
-    await proxy.start();
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    await b.init({
-      '# bucket: my-bastion-logs': `bucket: ${BUCKET}`,
-      '# endpoint: http://127.0.0.1:9000': `endpoint: http://127.0.0.1:${proxyPort}`,
-      'interval: 60': 'interval: 600', // rounds run from the CLI here; the pruning test shortens it
-    });
-    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
-    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    bucket = await startBucket(BUCKET);
+    await b.init(bucket.shippingConfig(600)); // rounds run from the CLI here; the pruning test shortens it
+    web1 = await b.addTarget('web1');
     const key = await b.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']);
     await b.start();
@@ -65,9 +44,7 @@ describe('shipping', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await proxy?.stop();
-    await s3?.close();
-    rmSync(s3dir, { recursive: true, force: true });
+    await bucket?.stop();
   });
 
   const channels = async () => {
@@ -99,7 +76,7 @@ describe('shipping', () => {
   });
 
   test('a bucket outage loses nothing: the backlog waits, then drains, no object duplicated or corrupted', async () => {
-    await proxy.stop();
+    await bucket.proxy.stop();
     assert.equal((await ssh(cfg, ['web1', 'echo during-outage'])).code, 0, 'sessions go on during the outage');
     const failed = await b.cli(['ship', '--now'], true);
     assert.equal(failed.code, 1);
@@ -107,7 +84,7 @@ describe('shipping', () => {
     const status = (await b.cli(['status'])).stdout;
     assert.match(status, /backlog: [1-9]\d* file\(s\) waiting/);
     assert.match(status, /fumidai\/recordings\/.*-exec\.bin +1 /);
-    await proxy.start();
+    await bucket.proxy.start();
     const drained = await b.cli(['ship', '--now']);
     assert.match(drained.stdout, /backlog 0/);
     const keys = await objects();
@@ -178,15 +155,15 @@ describe('shipping', () => {
     const count = async (args: string[]) =>
       JSON.parse((await b.cli(['audit', 'query', '--json', "SELECT count(*) AS n FROM events WHERE eventName = 'SessionStart'", ...args])).stdout).n as number;
     const localCount = await count([]);
-    const seen = proxy.requests.length;
+    const seen = bucket.proxy.requests.length;
     // With the local config (bucket, prefix and endpoint from its shipping section)...
     assert.equal((await b.cli(['replay', key, '--no-wait', '--from-bucket'])).stdout, local);
     assert.equal(await count(['--from-bucket']), localCount);
     // ...and on an auditor's machine with nothing but the flags.
-    const flags = ['--data', join(b.dir, 'no-such-dir'), '--from-bucket', '--bucket', BUCKET, '--prefix', 'fumidai/', '--endpoint', `http://127.0.0.1:${proxyPort}`];
+    const flags = ['--data', join(b.dir, 'no-such-dir'), '--from-bucket', '--bucket', BUCKET, '--prefix', 'fumidai/', '--endpoint', bucket.endpoint];
     assert.equal((await b.cli(['replay', key, '--no-wait', ...flags])).stdout, local);
     assert.equal(await count(flags), localCount);
-    const methods = proxy.requests.slice(seen).map((r) => r.method);
+    const methods = bucket.proxy.requests.slice(seen).map((r) => r.method);
     assert.ok(methods.length > 0 && methods.every((m) => m === 'GET'), `read-only: ${methods.join(' ')}`);
     assert.match((await b.cli(['replay', '20990101T000000Z-nobody-0000', '--no-wait', ...flags], true)).stderr, /no session with audit key '20990101T000000Z-nobody-0000' in s3:\/\/fumidai-logs\/fumidai\/recordings\/ \(SESSION_UNKNOWN\)/);
     const down = await b.cli(['replay', key, '--no-wait', ...flags.slice(0, -1), 'http://127.0.0.1:1'], true);
