@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { keygen, LOGIN, type Target } from './helpers/sshd.js';
 
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
 
@@ -22,8 +22,7 @@ describe('audit trail', () => {
 
   before(async () => {
     await b.init({ 'idleTimeout: 900': 'idleTimeout: 3', 'warning: 60': 'warning: 1' });
-    web1 = await startTarget({ authorizedKeys: await b.upstreamPublicKey() });
-    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await b.addTarget('web1');
     aliceKey = await b.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']);
     await b.addUser('bob');

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
@@ -20,8 +20,7 @@ describe('gateway', () => {
   before(async () => {
     await bastion.init();
     aliceKey = await bastion.addUser('alice');
-    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
-    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await bastion.addTarget('web1');
     await bastion.cli(['grant', 'alice', 'web1']);
     await bastion.start();
     cfg = bastion.sshConfig('alice', aliceKey, { web1: LOGIN });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { keygen, LOGIN, type Target } from './helpers/sshd.js';
 
 const totp = async (secret: string, offsetSec = 0) =>
   (await run('oathtool', ['--totp', '-b', ...(offsetSec ? ['-N', `${offsetSec >= 0 ? '+' : ''}${offsetSec} seconds`] : []), secret])).stdout.trim();
@@ -28,8 +28,7 @@ describe('mfa and brute force', () => {
 
   before(async () => {
     await bastion.init({ 'lockAfter: 10': 'lockAfter: 3', 'banAfter: 20': 'banAfter: 6' });
-    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
-    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await bastion.addTarget('web1');
     for (const user of ['alice', 'mallory', 'carol']) {
       keys[user] = await bastion.addUser(user);
       await bastion.cli(['grant', user, 'web1']);
@@ -113,8 +112,7 @@ describe('mfa self-enrolment', () => {
   let key: string;
   before(async () => {
     await bastion.init({ 'mfa: if-enrolled': 'mfa: required', 'selfEnroll: false': 'selfEnroll: true' });
-    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
-    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await bastion.addTarget('web1');
     key = await bastion.addUser('erin');
     await bastion.cli(['grant', 'erin', 'web1']);
     await bastion.start();

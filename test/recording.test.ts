@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 import { decodeBinary, STREAM } from '../src/recording/binary-log.js';
 import { parseCast } from '../src/recording/asciicast.js';
 
@@ -27,8 +27,7 @@ describe('recording', () => {
 
   before(async () => {
     await bastion.init();
-    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
-    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await bastion.addTarget('web1');
     const key = await bastion.addUser('alice');
     await bastion.cli(['grant', 'alice', 'web1']);
     await bastion.start();

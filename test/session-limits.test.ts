@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run, type RunResult } from './helpers/proc.js';
-import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
 
@@ -16,8 +16,7 @@ describe('session limits and revocation', () => {
 
   before(async () => {
     await bastion.init({ 'idleTimeout: 900': 'idleTimeout: 4', 'maxLength: 43200': 'maxLength: 8', 'warning: 60': 'warning: 2' });
-    web1 = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey() });
-    await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    web1 = await bastion.addTarget('web1');
     for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
       keys[u] = await bastion.addUser(u);
       await bastion.cli(['grant', u, 'web1']);
