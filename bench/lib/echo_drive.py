@@ -4,13 +4,13 @@ receives (`stty -icanon -echo; cat`, as a shell's line editor echoes what is typ
 time and times until that character is shown. A first round of probes waits for the session to be up.
 Argv: KEYS PAUSE_MS -- COMMAND...  Prints one JSON object: {"ms": [round trip of each keystroke in milliseconds]}.
 Ends the session with ^C (the remote cat dies of SIGINT) and exits 0 if every keystroke came back."""
-import json, os, pty, select, signal, sys, time
+import json, os, signal, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'helpers'))
+from pty_io import read_some, spawn  # the tests' pty_drive.py uses the same
 
 keys, pause = int(sys.argv[1]), float(sys.argv[2]) / 1000
-cmd = sys.argv[sys.argv.index('--') + 1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(cmd[0], cmd)
+pid, fd = spawn(sys.argv[sys.argv.index('--') + 1:])
 
 
 def wait_for(byte, timeout):
@@ -20,15 +20,9 @@ def wait_for(byte, timeout):
         left = deadline - time.perf_counter()
         if left <= 0:
             return None
-        r, _, _ = select.select([fd], [], [], left)
-        if not r:
-            return None
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            return None
+        data = read_some(fd, left)
         now = time.perf_counter()
-        if not data:
+        if not data:  # nothing in time, or closed
             return None
         if byte in data:
             return now
@@ -48,8 +42,8 @@ for attempt in range(60):
 else:
     fail('no echo within 30 s')
 time.sleep(0.2)
-while select.select([fd], [], [], 0.05)[0]:  # late echoes of extra probes
-    os.read(fd, 65536)
+while read_some(fd, 0.05):  # late echoes of extra probes
+    pass
 
 letters = b'abcdefghijklmnopqrstuvwxyz'
 ms = []
@@ -66,12 +60,8 @@ for i in range(keys):
 os.write(fd, b'\x03')
 end_by = time.time() + 10
 while time.time() < end_by:  # until the session closes the terminal (EOF, or EIO on Linux)
-    if select.select([fd], [], [], 0.5)[0]:
-        try:
-            if not os.read(fd, 65536):
-                break
-        except OSError:
-            break
+    if read_some(fd, 0.5) is None:
+        break
 for _ in range(50):  # ssh exits soon after the terminal closes
     if os.waitpid(pid, os.WNOHANG) != (0, 0):
         break

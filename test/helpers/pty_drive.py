@@ -3,13 +3,11 @@
 {"send": text}, {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH),
 {"send_totp": regex} (the regex's group 1 in what was shown is a base32 secret: types oathtool's code for it).
 Argv: ROWS COLS SCRIPT_JSON -- COMMAND... Prints everything the terminal showed; exits with the command's status."""
-import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
+import fcntl, json, os, re, signal, struct, sys, termios, time
+from pty_io import read_some, spawn  # beside this file (a script's folder is first on sys.path)
 
 rows, cols, script = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
-cmd = sys.argv[sys.argv.index('--') + 1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(cmd[0], cmd)
+pid, fd = spawn(sys.argv[sys.argv.index('--') + 1:])
 
 def winsize(r, c):
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', r, c, 0, 0))
@@ -18,15 +16,10 @@ winsize(rows, cols)
 seen = b''
 
 def pump(timeout):
+    """Adds what the terminal shows within `timeout` to `seen`; False once it is closed."""
     global seen
-    r, _, _ = select.select([fd], [], [], timeout)
-    if not r:
-        return True
-    try:
-        data = os.read(fd, 65536)
-    except OSError:
-        return False
-    if not data:
+    data = read_some(fd, timeout)
+    if data is None:
         return False
     seen += data
     return True
