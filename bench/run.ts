@@ -18,6 +18,7 @@ import { ROUTES, writeReport, type Route } from './lib/report.js';
 import { ECHO_COMMAND, echoLatencies } from './lib/echo.js';
 import { runConcurrency, stopAllClients, type ConcResult, type ConcRoute } from './lib/concurrency.js';
 import { treePssKiB } from './lib/proc-mem.js';
+import { sampleTreeCpu } from './lib/proc-cpu.js';
 import { castOutputs, scriptOutputs } from './lib/recorded.js';
 import { enrollMfaUsers, freshCode, sshpassArgs, type MfaUser } from './lib/totp.js';
 import { makeScpSource, scpDestDir, scpOnce } from './lib/scp.js';
@@ -102,6 +103,16 @@ async function main(): Promise<void> {
       `  UserKnownHostsFile /dev/null`, `  BatchMode yes`, `  LogLevel ERROR`,
       ...(process.env.BENCH_CIPHERS ? [`  Ciphers ${process.env.BENCH_CIPHERS}`] : []), '',
     ].join('\n'));
+    const sshdPid = (t: Target) => Number(readFileSync(join(t.dir, 'sshd.pid'), 'utf8'));
+    /** CPU seconds each bastion has used so far (OpenSSH: its listener and every finished session under it). */
+    const bastionCpu: Partial<Record<Route, () => { stop(): number }>> = {
+      'openssh -J': () => sampleTreeCpu(sshdPid(jump)),
+      'openssh + script': () => sampleTreeCpu(sshdPid(scriptb)),
+      'fumidai -J': () => {
+        const cpu0 = cpuSeconds(pid); // one process: its own counters are exact, worker threads included
+        return { stop: () => cpuSeconds(pid) - cpu0 };
+      },
+    };
     const ssh = (route: Route, ...args: string[]) => ['-F', cfg, ...args.slice(0, -1), HOSTS[route], args.at(-1)!];
 
     // Correctness first: every route delivers exactly the bytes asked for (the script bastion goes through a pty).
@@ -116,7 +127,6 @@ async function main(): Promise<void> {
     // bastion, idle, then all printing; every byte checked.
     const conc: { route: Route; result: ConcResult }[] = [];
     if (wanted('conc')) {
-      const sshdPid = (t: Target) => Number(readFileSync(join(t.dir, 'sshd.pid'), 'utf8'));
       const recordings = join(bastion.data, 'recordings');
       const routes: Partial<Record<Route, ConcRoute>> = {
         'openssh -J': { sshArgs: (c) => ssh('openssh -J', '-tt', c), memoryKiB: () => treePssKiB(sshdPid(jump)).kib },
@@ -140,12 +150,15 @@ async function main(): Promise<void> {
 
     const results: Record<string, Partial<Record<Route, Stats>>> = {};
     const cpu: Record<string, number> = {};
+    const cpuByRoute: Record<string, Partial<Record<Route, number>>> = {};
     const measure = async (key: string, label: string, routes: Route[], reps: number, one: (r: Route) => Promise<number>, unit: string) => {
       if (!wanted(key)) return;
       console.log(label);
       results[key] = {};
+      cpuByRoute[key] = {};
       for (const r of routes.filter(routeWanted)) {
         const cpu0 = cpuSeconds(pid);
+        const bastion = bastionCpu[r]?.();
         const runs: number[] = [];
         const perRun: number[] = [];
         const io = () => Object.fromEntries(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
@@ -161,7 +174,9 @@ async function main(): Promise<void> {
           if (ONLY) console.log(`  fumidai CPU per run: ${perRun.map((c) => fmt(c)).join(', ')} s`);
         }
         results[key]![r] = stats(runs);
-        console.log(`  ${r.padEnd(17)} ${fmtStats(results[key]![r]!, unit === 'ms' ? 0 : 1)} ${unit}`);
+        if (bastion) cpuByRoute[key]![r] = bastion.stop();
+        const cpuNote = bastion && unit === 'MB/s' ? `; bastion CPU ${fmt(cpuByRoute[key]![r]!)} s for ${reps} runs` : '';
+        console.log(`  ${r.padEnd(17)} ${fmtStats(results[key]![r]!, unit === 'ms' ? 0 : 1)} ${unit}${cpuNote}`);
       }
     };
     const all: Route[] = [...ROUTES];
@@ -256,7 +271,7 @@ async function main(): Promise<void> {
     const native = existsSync(join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'));
     const sshVersion = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
     const md = writeReport(join(ROOT, 'BENCHMARKS.md'), {
-      sshVersion, nativeBinding: native, load: [load0, loadavg()[0]!], results, cpu, rssMiB: rss, echo, conc,
+      sshVersion, nativeBinding: native, load: [load0, loadavg()[0]!], results, cpu, cpuByRoute, rssMiB: rss, echo, conc,
       sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, scpMB: SCP_MB, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
     });
     console.log('\n' + md.split('\n').filter((l) => l.startsWith('- ')).join('\n'));

@@ -16,6 +16,8 @@ export interface Figures {
   sizes: { execMB: number; ptyMB: number; scpMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
   results: Record<string, Partial<Record<Route, Stats>>>;
   cpu: Record<string, number>;
+  /** CPU seconds of each bastion during a part's runs (OpenSSH: the bastion sshd and what it ran). */
+  cpuByRoute: Record<string, Partial<Record<Route, number>>>;
   rssMiB: number;
   echo: Partial<Record<Route, { p50: number; p99: number }>>;
   conc: { route: Route; result: ConcResult }[];
@@ -36,6 +38,15 @@ export function writeReport(path: string, f: Figures): string {
     const c = f.conc.find((x) => x.route === r && x.result.n === n)?.result;
     return !c ? 'not run' : c.failure ? `**failed**: ${c.failure}` : pick(c);
   };
+  const partMB = { exec: sizes.execMB, pty: sizes.ptyMB, scp: sizes.scpMB } as const;
+  const cpuPerGb = (k: keyof typeof partMB, r: Route) => {
+    const seconds = f.cpuByRoute[k]?.[r];
+    return seconds === undefined ? undefined : seconds / ((sizes.heavyReps * partMB[k]) / 1024);
+  };
+  const bastionCpuLine = (Object.keys(partMB) as (keyof typeof partMB)[])
+    .filter((k) => f.cpuByRoute[k])
+    .map((k) => `${k}: ${concRoutes.filter((r) => cpuPerGb(k, r) !== undefined).map((r) => `${r} ${fmt(cpuPerGb(k, r)!)} s`).join(', ')}`)
+    .join('; ');
   const mib = (kib: number) => fmt(kib / 1024, 2);
   const held = (r: Route) => Math.max(0, ...f.conc.filter((c) => c.route === r && !c.result.failure).map((c) => c.result.n));
   const firstConc = (r: Route) => f.conc.find((c) => c.route === r && !c.result.failure)?.result;
@@ -83,6 +94,8 @@ export function writeReport(path: string, f: Figures): string {
     ...(firstConc('fumidai -J') && firstConc('openssh -J') && firstConc('openssh + script')
       ? [`- memory per idle recorded session (smallest N): ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh -J')!.idleKiBPerSession)} × OpenSSH -J, ${ratio(firstConc('fumidai -J')!.idleKiBPerSession, firstConc('openssh + script')!.idleKiBPerSession)} × OpenSSH + script (target ≤ 0.25 MiB per session)`]
       : []),
+    '',
+    `Bastion CPU per GB relayed (fumidai's process with its threads; OpenSSH: the bastion sshd and every session process under it): ${bastionCpuLine}.`,
     '',
     `fumidai CPU per GB relayed and recorded: exec ${fmt(cpu.exec! / ((sizes.heavyReps * sizes.execMB) / 1024))} s, pty ${fmt(cpu.pty! / ((sizes.heavyReps * sizes.ptyMB) / 1024))} s${cpu.scp !== undefined ? `, scp ${fmt(cpu.scp / ((sizes.heavyReps * sizes.scpMB) / 1024))} s` : ''} (target ≤ 15 s for pty; includes indexing the screen text of the sessions that ended). Resident memory after the throughput runs: ${fmt(f.rssMiB)} MiB.`,
     '',
