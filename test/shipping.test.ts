@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
+import type { Store } from '../src/store/store.js';
 
 const BUCKET = 'fumidai-logs';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -34,7 +35,7 @@ describe('shipping', () => {
 
   before(async () => {
     bucket = await startBucket(BUCKET);
-    await b.init(bucket.shippingConfig(600)); // rounds run from the CLI here; the pruning test shortens it
+    await b.init(bucket.shippingConfig(600)); // rounds are driven from the CLI here; a long interval keeps the server's own rounds out of the way
     web1 = await b.addTarget('web1');
     const key = await b.addUser('alice');
     await b.cli(['grant', 'alice', 'web1']);
@@ -47,6 +48,11 @@ describe('shipping', () => {
     await bucket?.stop();
   });
 
+  /** A shipper over the bastion's data with a 24-hour retention, for the pruning tests (they move the clock). */
+  const pruningShipper = async (store: Store) => {
+    const { Shipper } = await import('../src/shipping/shipper.js');
+    return new Shipper(store, { bucket: BUCKET, prefix: 'fumidai/', region: 'us-east-1', sse: 'AES256', interval: 60, retentionHours: 24 }, { recordings: join(b.data, 'recordings'), audit: join(b.data, 'audit') });
+  };
   const channels = async () => {
     const out: { recordingPath: string; sha256: string }[] = [];
     for (const line of (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n'))
@@ -100,10 +106,9 @@ describe('shipping', () => {
   test('uploaded recordings are pruned locally after the retention period', async () => {
     const chans = await channels();
     assert.ok(chans.every((c) => existsSync(c.recordingPath)));
-    const { Shipper } = await import('../src/shipping/shipper.js');
     const { SqliteStore } = await import('../src/store/sqlite-store.js');
     const store = new SqliteStore(join(b.data, 'fumidai.db'));
-    const shipper = new Shipper(store, { bucket: BUCKET, prefix: 'fumidai/', region: 'us-east-1', sse: 'AES256', interval: 60, retentionHours: 24 }, { recordings: join(b.data, 'recordings'), audit: join(b.data, 'audit') });
+    const shipper = await pruningShipper(store);
     assert.equal(await shipper.prune(Date.now()), 0, 'not before the retention period');
     assert.equal(await shipper.prune(Date.now() + 25 * 3600 * 1000), chans.length);
     await store.close();
@@ -116,7 +121,6 @@ describe('shipping', () => {
   test("a crash's torn tail is shipped beside its recording, byte for byte, and pruned with it", async () => {
     const { SqliteStore } = await import('../src/store/sqlite-store.js');
     const { recoverUnsealed } = await import('../src/recording/recovery.js');
-    const { Shipper } = await import('../src/shipping/shipper.js');
     // A recording as a SIGKILL leaves it: a good header and event, then half a line.
     const auditKey = '20260101T000000Z-alice-crashed01';
     const dir = join(b.data, 'recordings', '20260101', auditKey);
@@ -140,7 +144,7 @@ describe('shipping', () => {
     assert.equal((await body(key)).toString(), good);
     assert.equal((await body(`${key}.torn`)).toString(), torn);
     const store2 = new SqliteStore(join(b.data, 'fumidai.db'));
-    const shipper = new Shipper(store2, { bucket: BUCKET, prefix: 'fumidai/', region: 'us-east-1', sse: 'AES256', interval: 60, retentionHours: 24 }, { recordings: join(b.data, 'recordings'), audit: join(b.data, 'audit') });
+    const shipper = await pruningShipper(store2);
     await shipper.prune(Date.now() + 25 * 3600 * 1000);
     await store2.close();
     assert.ok(!existsSync(path) && !existsSync(`${path}.torn`), 'both pruned after the retention period');
