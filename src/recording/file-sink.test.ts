@@ -35,6 +35,24 @@ test('file sink: a big buffer is flushed at once; above the high-water mark the 
   assert.equal((await sink.close()).bytes, 16384);
 });
 
+test('file sink: closed while writes queue behind the one in flight, it waits for all of them', async () => {
+  const path = join(dir, 'queued');
+  const sink = await FileSink.create(path, { flushMs: 60_000, flushBytes: 512 });
+  const hash = createHash('sha256');
+  // Each write starts (or queues) a flush, as a fast producer does; the second flush takes more pieces than one
+  // gathered write can, so it is still writing when close() is called.
+  for (let i = 0; i < 3000; i++) {
+    const piece = Buffer.alloc(512, i);
+    hash.update(piece);
+    sink.write(piece);
+  }
+  const seal = await sink.close();
+  assert.equal(seal.bytes, 3000 * 512);
+  assert.equal(statSync(path).size, 3000 * 512);
+  assert.equal(seal.sha256, hash.digest('hex'));
+  assert.equal(seal.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+});
+
 test('file sink: ENOSPC (/dev/full) surfaces everywhere: onError, write, drained, flush callers and close', async () => {
   const sink = await FileSink.create('/dev/full', { flags: 'w', highWater: 10 });
   const seen: Error[] = [];

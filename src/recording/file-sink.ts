@@ -96,7 +96,9 @@ export class FileSink {
 
   /** Writes out what is buffered; one flush at a time, in order. */
   flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing.then(() => (this.#pendingBytes ? this.flush() : undefined));
+    // Again once the write in flight is done: another caller may have started the next write by then, and close()
+    // must not go on while it is in flight.
+    if (this.#flushing) return this.#flushing.then(() => this.flush());
     if (this.#pendingBytes === 0 || this.#error) return Promise.resolve();
     // The buffered pieces go out as they are, in one gathered write: joining them first copied every recorded byte
     // into a new buffer, and those allocations were a fifth of what drove the garbage collector through exec.
