@@ -2,8 +2,12 @@
 // recorded output is replayed through a headless terminal emulator (@xterm/headless) and the visible screen is taken
 // as text before each command the user entered (and at the end), with its time offset. Runs after a recording is
 // sealed, off the relay's path.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+//
+// Cost: a 200 MB `cat` must not spend minutes in the emulator, yet what was typed after it must still be found. So the
+// file is scanned as bytes for the events that matter (input with Enter, resizes), and before each snapshot only the
+// tail of the output since the last one goes through the emulator: the last `window` bytes of a long burst are what
+// the screen shows (a screen is a few kB; the tail redraws it many times over).
+import { open } from 'node:fs/promises';
 import xterm from '@xterm/headless';
 
 export interface ScreenSnapshot {
@@ -11,74 +15,164 @@ export interface ScreenSnapshot {
   text: string;
 }
 
-/** Cap on output fed to the emulator per recording, so a 200 MB `cat` does not spend minutes in indexing. */
-const MAX_INDEXED_OUTPUT = 16 * 1024 * 1024;
-
-/** Snapshots from the lines of an asciicast file, read one by one so a huge recording never sits in memory. */
-export async function screenSnapshots(lines: AsyncIterable<string> | Iterable<string>): Promise<ScreenSnapshot[]> {
-  let term: xterm.Terminal | undefined;
-  const write = (data: string) => new Promise<void>((resolve) => term!.write(data, resolve));
-  const snapshots: ScreenSnapshot[] = [];
-  let fed = 0;
-  let pending = '';
-  let last = '';
-  let lastTime = 0;
-  const snap = async (offset: number) => {
-    if (pending) await write(pending);
-    pending = '';
-    const buffer = term!.buffer.active;
-    const rows: string[] = [];
-    for (let y = 0; y < term!.rows; y++) rows.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
-    const text = rows.join('\n').trim();
-    if (text && text !== last) snapshots.push({ offset, text });
-    last = text;
-  };
-  for await (const line of lines) {
-    if (!line) continue;
-    if (!term) {
-      const header = JSON.parse(line) as { version?: number; width?: number; height?: number };
-      if (header.version !== 2) throw new Error('not an asciicast v2 file');
-      term = new xterm.Terminal({ cols: header.width || 80, rows: header.height || 24, allowProposedApi: true, scrollback: 0 });
-      continue;
-    }
-    // Past the cap, nothing new can appear on the emulated screen (a later snapshot would repeat the last one), so
-    // the rest of the file is not read: after a 200 MB session that was most of the indexing's CPU.
-    if (fed >= MAX_INDEXED_OUTPUT) break;
-    let event: [number, string, string];
-    try {
-      event = JSON.parse(line) as [number, string, string];
-    } catch {
-      break; // a torn last line
-    }
-    const [time, type, data] = event;
-    lastTime = time;
-    if (type === 'o') {
-      pending += data;
-      fed += data.length;
-      if (pending.length > 1 << 20) {
-        await write(pending);
-        pending = '';
-      }
-    } else if (type === 'r') {
-      const [cols, rows] = data.split('x').map(Number);
-      if (pending) await write(pending);
-      pending = '';
-      if (cols && rows) term.resize(cols, rows);
-    } else if (type === 'i' && /[\r\n]/.test(data)) {
-      await snap(time);
-    }
-  }
-  if (!term) return [];
-  await snap(lastTime);
-  term.dispose();
-  return snapshots;
+export interface ScreenIndexOptions {
+  /** Output bytes (of recording lines) fed to the emulator before each snapshot, at most. */
+  window?: number;
 }
 
-export async function screenSnapshotsOfFile(path: string): Promise<ScreenSnapshot[]> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+const DEFAULT_WINDOW = 256 * 1024;
+const READ_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+// An event's type field as it appears in a line, `[t, "i", "…"]`: inside a JSON string a quote is always escaped, and
+// the data field is followed by `]`, so `"i",` can only be the type of an input event.
+const INPUT = Buffer.from('"i",');
+const RESIZE = Buffer.from('"r",');
+
+type Event = [number, string, string];
+
+/** The screens of an asciicast v2 file, read in pieces so a huge recording never sits in memory. */
+export async function screenSnapshotsOfFile(path: string, options: ScreenIndexOptions = {}): Promise<ScreenSnapshot[]> {
+  const fh = await open(path, 'r');
   try {
-    return await screenSnapshots(lines);
+    const screens = new ScreenTaker(options.window ?? DEFAULT_WINDOW);
+    let carry = Buffer.alloc(0);
+    let position = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_BYTES);
+      const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position);
+      if (bytesRead === 0) break; // a last line without its newline is torn (a killed process): it is left out
+      position += bytesRead;
+      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const end = data.lastIndexOf(NEWLINE) + 1;
+      if (!(await screens.lines(data.subarray(0, end)))) return screens.finish();
+      carry = Buffer.from(data.subarray(end)); // a copy: the read buffer is not kept alive by a short tail
+    }
+    return screens.finish();
   } finally {
-    lines.close();
+    await fh.close();
   }
+}
+
+/** Feeds whole recording lines to an emulator and takes the screens; knows nothing of files. */
+class ScreenTaker {
+  #window: number;
+  #term: xterm.Terminal | undefined;
+  #snapshots: ScreenSnapshot[] = [];
+  #last = '';
+  #lastTime = 0;
+  /** Output lines not yet fed, oldest first, about `window` bytes, each slice whole lines. */
+  #unfed: Buffer[] = [];
+  #unfedBytes = 0;
+
+  constructor(window: number) {
+    this.#window = window;
+  }
+
+  /** Takes complete lines; false once the file turns out to be damaged (what came before still counts). */
+  async lines(buf: Buffer): Promise<boolean> {
+    let at = 0;
+    if (!this.#term) {
+      const headerEnd = buf.indexOf(NEWLINE);
+      if (headerEnd < 0) return true;
+      const header = JSON.parse(buf.toString('utf8', 0, headerEnd)) as { version?: number; width?: number; height?: number };
+      if (header.version !== 2) throw new Error('not an asciicast v2 file');
+      this.#term = new xterm.Terminal({ cols: header.width || 80, rows: header.height || 24, allowProposedApi: true, scrollback: 0 });
+      at = headerEnd + 1;
+    }
+    // Each pattern is searched for again only once passed: a line of keystrokes does not rescan the rest for resizes.
+    let input = buf.indexOf(INPUT, at);
+    let resize = buf.indexOf(RESIZE, at);
+    while (input >= 0 || resize >= 0) {
+      const marker = input < 0 ? resize : resize < 0 ? input : Math.min(input, resize);
+      const lineStart = buf.lastIndexOf(NEWLINE, marker) + 1;
+      const lineEnd = buf.indexOf(NEWLINE, marker);
+      this.#keep(buf.subarray(at, lineStart));
+      at = lineEnd + 1;
+      if (input >= 0 && input < at) input = buf.indexOf(INPUT, at);
+      if (resize >= 0 && resize < at) resize = buf.indexOf(RESIZE, at);
+      const event = parseEvent(buf.toString('utf8', lineStart, lineEnd));
+      if (!event) {
+        await this.#feed(); // the lines before the damaged one still count
+        return false;
+      }
+      const [time, type, data] = event;
+      this.#lastTime = time;
+      if (type === 'r') {
+        const [cols, rows] = data.split('x').map(Number);
+        if (!(await this.#feed())) return false;
+        if (cols && rows) this.#term.resize(cols, rows);
+      } else if (type === 'i' && /[\r\n]/.test(data)) {
+        if (!(await this.#feed())) return false;
+        await this.#snap(time);
+      }
+    }
+    this.#keep(buf.subarray(at));
+    return true;
+  }
+
+  async finish(): Promise<ScreenSnapshot[]> {
+    if (!this.#term) return [];
+    await this.#feed();
+    await this.#snap(this.#lastTime);
+    this.#term.dispose();
+    return this.#snapshots;
+  }
+
+  /** Holds output lines for the next feed, dropping the oldest whole lines beyond the window. */
+  #keep(lines: Buffer): void {
+    if (!lines.length) return;
+    this.#unfed.push(lines);
+    this.#unfedBytes += lines.length;
+    while (this.#unfed.length > 1 && this.#unfedBytes - this.#unfed[0]!.length >= this.#window) this.#unfedBytes -= this.#unfed.shift()!.length;
+    const first = this.#unfed[0]!;
+    const excess = this.#unfedBytes - this.#window;
+    if (excess <= 0) return;
+    // Slices start and end on line boundaries; the line the window's edge falls in is kept whole (a single event can
+    // be longer than the window, and its end is what the screen shows).
+    const cut = first.lastIndexOf(NEWLINE, excess - 1) + 1;
+    this.#unfed[0] = first.subarray(cut);
+    this.#unfedBytes -= cut;
+  }
+
+  /** Writes the held output to the emulator; false if a line is damaged (the lines before it are written). */
+  async #feed(): Promise<boolean> {
+    if (!this.#unfedBytes) return true;
+    const text = Buffer.concat(this.#unfed, this.#unfedBytes).toString('utf8');
+    this.#unfed = [];
+    this.#unfedBytes = 0;
+    let out = '';
+    let ok = true;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const event = parseEvent(line);
+      if (!event) {
+        ok = false;
+        break;
+      }
+      this.#lastTime = event[0];
+      if (event[1] === 'o') out += event[2];
+    }
+    if (out) await new Promise<void>((resolve) => this.#term!.write(out, resolve));
+    return ok;
+  }
+
+  async #snap(offset: number): Promise<void> {
+    const term = this.#term!;
+    const buffer = term.buffer.active;
+    const rows: string[] = [];
+    for (let y = 0; y < term.rows; y++) rows.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+    const text = rows.join('\n').trim();
+    if (text && text !== this.#last) this.#snapshots.push({ offset, text });
+    this.#last = text;
+  }
+}
+
+function parseEvent(line: string): Event | undefined {
+  try {
+    const e = JSON.parse(line) as unknown;
+    if (Array.isArray(e) && e.length === 3 && typeof e[0] === 'number' && typeof e[1] === 'string' && typeof e[2] === 'string') return e as Event;
+  } catch {
+    // a damaged line: the caller stops there
+  }
+  return undefined;
 }
