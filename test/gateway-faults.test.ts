@@ -120,7 +120,10 @@ describe('gateway faults', () => {
     const ticks = 'for i in $(seq 1 30); do echo tick $i; sleep 0.1; done';
     const others = Array.from({ length: 20 }, () => ssh(cfg, ['web1', ticks], { timeoutMs: 60_000 }));
     const doomed = ssh(cfg, ['doomed', 'echo started; sleep 60'], { timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed once its command runs (21 sessions opening at once on 2 cores can take more than a second or two).
+    const opened = await bastion.waitForEvents('ChannelOpen', 1, (e) => String(e.command).startsWith('echo started; sleep 60'), 30_000);
+    assert.equal(opened.length, 1, 'the doomed session opened its channel');
+    await new Promise((r) => setTimeout(r, 500));
     await targets[2]!.kill();
     const d = await doomed;
     assert.equal(d.code, 255, d.stderr);
