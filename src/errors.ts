@@ -39,6 +39,7 @@ const messages = {
   UPSTREAM_CHANNEL_FAILED: (target: string, what: string, why: string) => `target '${target}' refused ${what}: ${why}`,
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
   STORE_UNAVAILABLE: (where: string, why: string) => `cannot use the store ${where}: ${why}`,
+  LOGIN_UNAVAILABLE: () => 'logins are paused: the bastion cannot reach its store to check them; try again in a minute',
   SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
   AUDIT_TAMPERED: (where: string) => `audit trail tampered: ${where}`,

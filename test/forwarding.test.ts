@@ -120,10 +120,14 @@ describe('forwarding: ports and X11', () => {
     const r = await ssh(cfg('bob'), ['-o', 'ExitOnForwardFailure=yes', '-R', `${await freePort()}:127.0.0.1:${echo.port}`, 'web1', 'true']);
     assert.equal(r.code, 255);
     assert.match(r.stderr, /remote port forwarding failed/);
-    const denied = await b.waitForEvents('PolicyDenied', 2, (e) => e.user === 'bob');
-    assert.deepEqual(denied.map((e) => e.action).sort(), ['local-forward', 'remote-forward']);
-    const failed = await b.waitForEvents('PortForward', 2, (e) => e.user === 'bob' && e.result === 'failure');
-    assert.deepEqual(failed.map((e) => e.direction).sort(), ['local', 'remote']);
+    // Without ExitOnForwardFailure the command runs: the refused -R, sent before the session channel, refuses only itself.
+    const cmd = await ssh(cfg('bob'), ['-R', `${await freePort()}:127.0.0.1:${echo.port}`, 'web1', 'echo cmd-ok']);
+    assert.equal(cmd.code, 0, cmd.stderr);
+    assert.equal(cmd.stdout, 'cmd-ok\n');
+    const denied = await b.waitForEvents('PolicyDenied', 3, (e) => e.user === 'bob');
+    assert.deepEqual(denied.map((e) => e.action).sort(), ['local-forward', 'remote-forward', 'remote-forward']);
+    const failed = await b.waitForEvents('PortForward', 3, (e) => e.user === 'bob' && e.result === 'failure');
+    assert.deepEqual(failed.map((e) => e.direction).sort(), ['local', 'remote', 'remote']);
     // Their shell is unaffected.
     assert.equal((await ssh(cfg('bob'), ['web1', 'echo shell-ok'])).stdout, 'shell-ok\n');
   });

@@ -20,6 +20,7 @@ import { PolicySource } from '../gateway/policy-source.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
+import { IndexWrites } from '../gateway/index-writes.js';
 import { paddingPooled } from '../gateway/ssh2-padding.js';
 import { packetSizeSet } from '../gateway/ssh2-packet-size.js';
 import { ScreenIndexPool } from '../recording/screen-index-pool.js';
@@ -47,6 +48,7 @@ export function registerServe(program: Command): void {
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
       const audit = openAuditTrail(dir, log);
       const live = new LiveSessions(store, log);
+      const indexWrites = new IndexWrites(log);
       const gateway = await startGateway(
         {
           config: dir.config,
@@ -60,6 +62,7 @@ export function registerServe(program: Command): void {
           policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
           screenIndex: new ScreenIndexPool(),
+          indexWrites,
           // Failures counted in the store: with several nodes, a flood spread over them counts once.
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }, Date.now, store),
         },
@@ -84,7 +87,8 @@ export function registerServe(program: Command): void {
       const stop = async (signal: string) => {
         log.info({ signal }, 'stopping');
         await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);
-        await store.interruptLiveSessions(`fumidai stopped (${signal})`);
+        if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');
+        await store.interruptLiveSessions(`fumidai stopped (${signal})`).catch((err) => log.error({ err: (err as Error).message }, 'could not mark live sessions interrupted'));
         await audit.close(); // ends today's segment with a signed checkpoint
         await store.close();
         process.exit(0);

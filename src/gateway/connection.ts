@@ -8,7 +8,7 @@ import { parseDestination } from './destination.js';
 import { handleJump } from './jump.js';
 import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
 import { handleSessionChannel } from './relay/session-channel.js';
-import { coalesceSocketWrites, rejectWithReason } from './ssh2-glue.js';
+import { coalesceSocketWrites, rejectWithReason, sendAuthBanner } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
 import type { MenuEntry } from './menu.js';
 import { decide } from '../policy/engine.js';
@@ -41,11 +41,9 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
 
   const login = new Login(deps, source);
   login.onGiveUp = () => conn.end();
+  login.say = (line) => sendAuthBanner(conn, line);
   conn.on('authentication', (ctx) => {
-    login.handle(ctx).catch((err) => {
-      log.error({ err }, 'authentication error');
-      ctx.reject(['publickey']);
-    });
+    login.handle(ctx).catch((err) => log.error({ err }, 'authentication error')); // refused and audited by the login
   });
 
   conn.on('ready', () => {

@@ -1,5 +1,6 @@
 // What every part of the gateway may use: configuration, store, keys and the logger, built once by the server.
 import type { Logger } from 'pino';
+import type { IndexWrites } from './index-writes.js';
 import type { Config } from '../config/schema.js';
 import type { Store, TargetRecord } from '../store/store.js';
 import type { SeedBox } from '../mfa/seed-box.js';
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   audit: AuditTrail;
   /** Absolute directory recordings are written to. */
   recordingDir: string;
+  /** Index writes after the fact, retried while the store is away. */
+  indexWrites: IndexWrites;
   /** Rebuilds the screens of a sealed terminal recording for search (off the relay's thread). */
   screenIndex: { snapshots(path: string): Promise<ScreenSnapshot[]> };
 }

@@ -13,6 +13,7 @@ export class LiveSessions {
   #timer: NodeJS.Timeout;
   #lastToken = -1;
   #checking = false;
+  #storeDown = false;
 
   constructor(store: Store, log: Logger, intervalMs = 500) {
     this.#store = store;
@@ -48,8 +49,12 @@ export class LiveSessions {
         this.#lastToken = token;
         await this.#recheckAll();
       }
+      if (this.#storeDown) this.#log.info('live session check: the store answers again');
+      this.#storeDown = false;
     } catch (err) {
-      this.#log.error({ err }, 'live session check failed');
+      // Once, not every tick: an outage would otherwise write two stack traces a second.
+      if (!this.#storeDown) this.#log.error({ err }, 'live session check failed; retried quietly until the store answers');
+      this.#storeDown = true;
     } finally {
       this.#checking = false;
     }

@@ -28,6 +28,9 @@ export class Login {
   result: LoginResult | undefined;
   /** Called when the connection must be cut (too many attempts). */
   onGiveUp: () => void = () => undefined;
+  /** Shows the client a line before its next prompt or failure (an authentication banner). */
+  say: (line: string) => void = () => undefined;
+  #saidUnavailable = false;
 
   constructor(deps: GatewayDeps, source: { sourceIp: string; sourcePort: number }) {
     this.#deps = deps;
@@ -38,7 +41,21 @@ export class Login {
     return this.#deps.audit.record(name, { ...this.#source, ...(user ? { user } : {}) }, fields);
   }
 
+  /** Answers one authentication attempt. If the store cannot be asked, the attempt fails (nobody gets in unchecked). */
   async handle(ctx: AuthContext): Promise<void> {
+    try {
+      await this.#attempt(ctx);
+    } catch (err) {
+      if (!this.#saidUnavailable) this.say(`${fail('LOGIN_UNAVAILABLE').line}\r\n`); // once, however many keys are tried
+      this.#saidUnavailable = true;
+      ctx.reject(this.#methods());
+      const why = (err as { code?: string }).code ?? (err as Error).message;
+      await this.#event('AuthFailure', undefined, { reason: `store unavailable: ${why}`, sshUser: ctx.username, method: ctx.method });
+      throw err;
+    }
+  }
+
+  async #attempt(ctx: AuthContext): Promise<void> {
     if (this.#pending && ctx.method === 'keyboard-interactive') return this.#secondFactor(ctx, this.#pending);
     const outcome = await checkPublicKey(ctx, this.#deps.store);
     if (outcome.kind === 'query-ok') return ctx.accept();

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
+import type { Seal } from '../recording/file-sink.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { GatewayDeps, Resolved } from './context.js';
@@ -45,7 +46,8 @@ export class SessionRecorder {
     await store.openChannel({ auditKey: this.#auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
     rec.onFileOp((op) => {
       void this.#event('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
-      store.addFileOp({ auditKey: this.#auditKey, channel, at: new Date().toISOString(), ...op }).catch((err) => this.#log().error({ err }, 'could not store file operation'));
+      const at = new Date().toISOString();
+      void this.#deps.indexWrites.write(`file operation of ${this.#auditKey}`, () => store.addFileOp({ auditKey: this.#auditKey, channel, at, ...op }));
     });
     return rec;
   }
@@ -55,24 +57,29 @@ export class SessionRecorder {
     this.bytes.out += rec.bytesOut;
     const { channel } = rec.info;
     const fields = { endedAt: new Date().toISOString(), exitStatus, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut };
+    const index = (what: string, state: { state: 'sealed' | 'failed'; sha256?: string; recordingBytes?: number }) =>
+      this.#deps.indexWrites.write(`${what} ${this.#auditKey}/${channel}`, () => this.#deps.store.sealChannel(this.#auditKey, channel, { ...fields, ...state }));
+    let seal: Seal;
     try {
-      const seal = await rec.close();
-      await this.#deps.store.sealChannel(this.#auditKey, channel, { ...fields, sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
-      // Every byte is in the recording either way; this says the file-operation index of an sftp channel is partial.
-      const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
-      await this.#event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
-      if (rec.info.pty) this.#indexScreen(channel, seal.path);
+      seal = await rec.close();
     } catch (err) {
-      await this.#deps.store.sealChannel(this.#auditKey, channel, { ...fields, state: 'failed' });
       await this.#event('RecordingFailed', { channel, reason: (err as Error).message });
+      await index('failed channel', { state: 'failed' });
+      return;
     }
+    // The event first: it is the record (a local file) and names the digest; the index may have to wait for the store.
+    // Every byte is in the recording either way; fileOpsIncomplete says the file-operation index of an sftp channel is partial.
+    const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
+    await this.#event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
+    await index('sealed channel', { sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
+    if (rec.info.pty) this.#indexScreen(channel, seal.path);
   }
 
   /** Off the relay's path: the screen text is rebuilt from the sealed file. */
   #indexScreen(channel: number, path: string): void {
     this.#deps.screenIndex
       .snapshots(path)
-      .then((rows) => this.#deps.store.addScreenText(this.#auditKey, channel, rows))
+      .then((rows) => this.#deps.indexWrites.write(`screen text of ${this.#auditKey}/${channel}`, () => this.#deps.store.addScreenText(this.#auditKey, channel, rows)))
       .catch((err) => this.#log().warn({ err: (err as Error).message }, 'screen text indexing failed'));
   }
 }

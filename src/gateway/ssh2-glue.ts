@@ -3,6 +3,12 @@
 import ssh2, { type Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';
+import { createRequire } from 'node:module';
+
+const { sendPacket } = createRequire(import.meta.url)('ssh2/lib/protocol/utils.js') as {
+  sendPacket: (proto: unknown, packet: Buffer) => boolean;
+};
+const USERAUTH_BANNER = 53;
 
 const MAX_WINDOW = 2 * 1024 * 1024;
 const PACKET_SIZE = 32 * 1024;
@@ -48,6 +54,23 @@ export function rejectWithReason(conn: Connection, reject: () => void, reason: s
   } finally {
     proto.channelOpenFail = original;
   }
+}
+
+/**
+ * Sends text the client shows before its next authentication prompt or failure (SSH_MSG_USERAUTH_BANNER, allowed at
+ * any time before authentication succeeds; OpenSSH prints it on stderr at its default log level). ssh2 only sends
+ * the one static banner of its server config, before the first attempt.
+ */
+export function sendAuthBanner(conn: Connection, text: string): void {
+  const proto = (conn as unknown as Internals)._protocol;
+  const length = Buffer.byteLength(text);
+  let p: number = proto._packetRW.write.allocStart;
+  const packet: Buffer = proto._packetRW.write.alloc(1 + 4 + length + 4);
+  packet[p] = USERAUTH_BANNER;
+  packet.writeUInt32BE(length, ++p);
+  packet.write(text, (p += 4), length, 'utf8');
+  packet.writeUInt32BE(0, p + length); // no language tag
+  sendPacket(proto, proto._packetRW.write.finalize(packet));
 }
 
 /**

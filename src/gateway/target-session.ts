@@ -135,14 +135,19 @@ export class TargetSession {
 
   /** Resolves the destination and checks access for the first channel's action. Throws what the user may see. */
   async resolve(action: Action): Promise<Resolved> {
+    const resolved = await this.#resolveFor(action);
+    this.#resolved = resolved;
+    this.#action = action;
+    return resolved;
+  }
+
+  async #resolveFor(action: Action): Promise<Resolved> {
     const dest = this.destination;
     if (dest.kind !== 'target') throw fail('TARGET_NOT_GIVEN');
     const target = await this.#deps.store.getTarget(dest.target);
     if (!target) throw fail('TARGET_UNKNOWN', dest.target);
     const resolved = { target, login: await this.#loginFor(target, dest.login, action) };
     await this.#require(resolved, action);
-    this.#resolved = resolved;
-    this.#action = action;
     return resolved;
   }
 
@@ -198,7 +203,10 @@ export class TargetSession {
   }
 
   /** The upstream connection, opened on first use. */
-  upstream(action: Action): Promise<Upstream & Resolved> {
+  async upstream(action: Action): Promise<Upstream & Resolved> {
+    // Until the session is resolved, each request is checked on its own first: a refused -R that arrives before the
+    // shell refuses only itself, instead of failing the session opening the shell then shares.
+    if (!this.#resolved) await this.#resolveFor(action);
     this.#upstream ??= this.#open(action);
     return this.#upstream;
   }
@@ -260,9 +268,8 @@ export class TargetSession {
     if (this.#recorded) {
       const durationSec = (Date.now() - this.clock.startedAt) / 1000;
       await this.event('SessionEnd', { reason, exitStatus: this.lastExitStatus, durationSec, bytesIn: this.#recorder.bytes.in, bytesOut: this.#recorder.bytes.out });
-      await this.#deps.store
-        .closeSession(this.auditKey, { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#recorder.bytes.in, bytesOut: this.#recorder.bytes.out })
-        .catch((err) => this.log.error({ err }, 'could not close session record'));
+      const end = { endedAt: new Date().toISOString(), exitStatus: this.lastExitStatus, reason, bytesIn: this.#recorder.bytes.in, bytesOut: this.#recorder.bytes.out };
+      await this.#deps.indexWrites.write(`end of session ${this.auditKey}`, () => this.#deps.store.closeSession(this.auditKey, end));
     }
   }
 }

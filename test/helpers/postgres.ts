@@ -28,6 +28,10 @@ function account(): { uid: number; gid: number } {
 export interface Postgres {
   /** postgres://fumidai@127.0.0.1:PORT/DATABASE of a fresh database. */
   newDatabase(name: string): Promise<string>;
+  /** Stops the server and keeps its data: an outage. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port after halt(). */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,33 +45,21 @@ export async function startPostgres(): Promise<Postgres> {
   const init = await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'fumidai', '-E', 'UTF8', '--no-sync'], { ...who, cwd: dir });
   if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
-  const child: ChildProcess = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], { ...who, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  try {
-    await waitForPort(port, 20_000);
-  } catch {
-    child.kill('SIGKILL');
-    throw new Error(`postgres did not start: ${log}`);
-  }
-  const base = `postgres://fumidai@127.0.0.1:${port}`;
-  // The port opens before the server takes queries ("the database system is starting up", 57P03): wait for one.
-  for (const deadline = Date.now() + 20_000; ; ) {
-    const c = new pg.Client({ connectionString: `${base}/postgres` });
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], { ...who, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr!.on('data', (d) => (log += d));
     try {
-      await c.connect();
-      await c.query('SELECT 1');
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`postgres did not take queries: ${(err as Error).message}: ${log}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      await c.end().catch(() => undefined);
+      await waitForPort(port, 20_000);
+    } catch {
+      child.kill('SIGKILL');
+      throw new Error(`postgres did not start: ${log}`);
     }
-  }
+    await ready(`postgres://fumidai@127.0.0.1:${port}/postgres`, child, () => log);
+    return child;
+  };
+  let child = await launch();
+  const base = `postgres://fumidai@127.0.0.1:${port}`;
   return {
     async newDatabase(name: string) {
       const c = new pg.Client({ connectionString: `${base}/postgres` });
@@ -79,9 +71,35 @@ export async function startPostgres(): Promise<Postgres> {
       }
       return `${base}/${name}`;
     },
+    async halt() {
+      await stopChild(child, 'SIGINT'); // fast shutdown: clients' connections are cut
+    },
+    async resume() {
+      child = await launch();
+    },
     async stop() {
-      await stopChild(child, 'SIGINT'); // fast shutdown
+      await stopChild(child, 'SIGINT');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The port opens before the server takes queries ("the database system is starting up", 57P03): waits for one. */
+async function ready(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; ; ) {
+    const c = new pg.Client({ connectionString: url });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`postgres did not take queries: ${(err as Error).message}: ${log()}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
 }
