@@ -53,6 +53,11 @@ describe('recording faults', () => {
       console.log(`# client saw tick-${lastSeen}, recording kept tick-${lastRecorded} (0.1 s apart)`);
       assert.ok(lastRecorded >= lastSeen - 15, `recording lost more than about a second: ${lastRecorded} vs ${lastSeen}`);
       assert.equal(execFileSync('python3', [PTY, '24', '80', '[]', '--', 'asciinema', 'cat', channels[0].recordingPath]).includes('tick-1\r'), true);
+      // Its screens are indexed at that start too: the session cut by the crash can be searched.
+      let hits = '';
+      for (const deadline = Date.now() + 15_000; !hits.includes(session.auditKey) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+        hits = (await b.cli(['sessions', 'search', `tick-${lastRecorded}`])).stdout;
+      assert.match(hits, new RegExp(`${session.auditKey}\\s+1\\s`));
     } finally {
       await b.stop();
     }

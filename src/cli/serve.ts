@@ -21,6 +21,7 @@ import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../gateway/throttle.js';
 import { LiveSessions } from '../gateway/live-sessions.js';
 import { IndexWrites } from '../gateway/index-writes.js';
+import { indexScreenText } from '../gateway/session-recorder.js';
 import { paddingPooled } from '../gateway/ssh2-padding.js';
 import { packetSizeSet } from '../gateway/ssh2-packet-size.js';
 import { ScreenIndexPool } from '../recording/screen-index-pool.js';
@@ -43,12 +44,16 @@ export function registerServe(program: Command): void {
         process.exit(70);
       });
       const store = await storeOf(dir);
-      for (const r of await recoverUnsealed(store)) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
+      const recovered = await recoverUnsealed(store);
+      for (const r of recovered) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
       const audit = openAuditTrail(dir, log);
       const live = new LiveSessions(store, log);
       const indexWrites = new IndexWrites(log);
+      const screenIndex = new ScreenIndexPool();
+      // A session cut by a crash is one an auditor will want to search: its screens are indexed like any other's.
+      for (const r of recovered) if (!r.error && r.path.endsWith('.cast')) indexScreenText({ screenIndex, indexWrites, store }, r, log);
       const gateway = await startGateway(
         {
           config: dir.config,
@@ -61,7 +66,7 @@ export function registerServe(program: Command): void {
           audit,
           policy: new PolicySource(store),
           recordingDir: dir.path(dir.config.recording.dir),
-          screenIndex: new ScreenIndexPool(),
+          screenIndex,
           indexWrites,
           // Failures counted in the store: with several nodes, a flood spread over them counts once.
           throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }, Date.now, store),
@@ -87,6 +92,8 @@ export function registerServe(program: Command): void {
       const stop = async (signal: string) => {
         log.info({ signal }, 'stopping');
         await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);
+        // Screens of the sessions that just ended are indexed before the store goes (up to 10 s).
+        await Promise.race([screenIndex.idle(), new Promise((r) => setTimeout(r, 10_000))]);
         if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');
         await store.interruptLiveSessions(`fumidai stopped (${signal})`).catch((err) => log.error({ err: (err as Error).message }, 'could not mark live sessions interrupted'));
         await audit.close(); // ends today's segment with a signed checkpoint

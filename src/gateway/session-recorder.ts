@@ -75,11 +75,19 @@ export class SessionRecorder {
     if (rec.info.pty) this.#indexScreen(channel, seal.path);
   }
 
-  /** Off the relay's path: the screen text is rebuilt from the sealed file. */
   #indexScreen(channel: number, path: string): void {
-    this.#deps.screenIndex
-      .snapshots(path)
-      .then((rows) => this.#deps.indexWrites.write(`screen text of ${this.#auditKey}/${channel}`, () => this.#deps.store.addScreenText(this.#auditKey, channel, rows)))
-      .catch((err) => this.#log().warn({ err: (err as Error).message }, 'screen text indexing failed'));
+    indexScreenText(this.#deps, { auditKey: this.#auditKey, channel, path }, this.#log());
   }
+}
+
+/** Off the relay's path: the screen text of a sealed terminal recording is rebuilt from the file and indexed. */
+export function indexScreenText(
+  deps: Pick<GatewayDeps, 'screenIndex' | 'indexWrites' | 'store'>,
+  rec: { auditKey: string; channel: number; path: string },
+  log: Logger,
+): void {
+  deps.screenIndex
+    .snapshots(rec.path)
+    .then((rows) => deps.indexWrites.write(`screen text of ${rec.auditKey}/${rec.channel}`, () => deps.store.addScreenText(rec.auditKey, rec.channel, rows)))
+    .catch((err) => log.warn({ err: (err as Error).message, auditKey: rec.auditKey, channel: rec.channel }, 'screen text indexing failed'));
 }

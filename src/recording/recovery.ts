@@ -80,18 +80,29 @@ async function sha256Of(path: string, bytes: number): Promise<string> {
 }
 
 /** Seals, as interrupted, every channel recording a previous process left open. Returns what it did. */
-export async function recoverUnsealed(store: Store): Promise<{ path: string; cut: number; tornPath?: string; error?: string }[]> {
-  const done: { path: string; cut: number; tornPath?: string; error?: string }[] = [];
+export interface Recovered {
+  auditKey: string;
+  channel: number;
+  path: string;
+  /** Bytes moved to the torn file. */
+  cut: number;
+  tornPath?: string;
+  /** Why the recording could not be repaired (the channel is marked failed). */
+  error?: string;
+}
+
+export async function recoverUnsealed(store: Store): Promise<Recovered[]> {
+  const done: Recovered[] = [];
   for (const ch of await store.unsealedChannels()) {
     try {
       const r = await repairRecording(ch.recordingPath);
       await store.sealChannel(ch.auditKey, ch.channel, {
         endedAt: new Date().toISOString(), bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, sha256: r.sha256, recordingBytes: r.bytes, state: 'interrupted',
       });
-      done.push({ path: ch.recordingPath, cut: r.cut, ...(r.tornPath ? { tornPath: r.tornPath } : {}) });
+      done.push({ auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath, cut: r.cut, ...(r.tornPath ? { tornPath: r.tornPath } : {}) });
     } catch (err) {
       await store.sealChannel(ch.auditKey, ch.channel, { bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, state: 'failed' });
-      done.push({ path: ch.recordingPath, cut: 0, error: (err as Error).message });
+      done.push({ auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath, cut: 0, error: (err as Error).message });
     }
   }
   return done;

@@ -48,3 +48,19 @@ test('screen index pool: a bad or missing file fails its own job only; the worke
   assert.equal((await pool.snapshots(good))[0]!.text, 'ok', 'a new job starts a new worker');
   await pool.close();
 });
+
+test('screen index pool: idle() waits for every job queued before it, failed ones included', async () => {
+  const pool = new ScreenIndexPool();
+  await pool.idle(); // nothing queued: at once
+  const settled: string[] = [];
+  const jobs = [cast('i1.cast', ['one\r\n']), join(dir, 'missing-too.cast'), cast('i2.cast', ['two\r\n'])].map((p) =>
+    pool.snapshots(p).then(
+      () => settled.push(p),
+      () => settled.push(p),
+    ),
+  );
+  await pool.idle();
+  assert.equal(settled.length, 3);
+  await Promise.all(jobs);
+  await pool.close();
+});

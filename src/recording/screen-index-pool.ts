@@ -20,6 +20,7 @@ export class ScreenIndexPool {
   #busy: Job | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleMs: number;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(opts: { idleMs?: number } = {}) {
     this.#idleMs = opts.idleMs ?? 60_000;
@@ -33,6 +34,12 @@ export class ScreenIndexPool {
     });
   }
 
+  /** Resolves when every job queued so far is done (or failed). */
+  idle(): Promise<void> {
+    if (!this.#busy && !this.#queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /** True while a worker thread is running (for tests). */
   get running(): boolean {
     return this.#worker !== undefined;
@@ -42,12 +49,14 @@ export class ScreenIndexPool {
   async close(): Promise<void> {
     for (const job of this.#queue.splice(0)) job.reject(new Error('screen indexing stopped'));
     await this.#stopWorker();
+    for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   #next(): void {
     if (this.#busy) return;
     const job = this.#queue.shift();
     if (!job) {
+      for (const w of this.#idleWaiters.splice(0)) w();
       clearTimeout(this.#idleTimer);
       this.#idleTimer = setTimeout(() => void this.#stopWorker(), this.#idleMs).unref();
       return;
