@@ -2,10 +2,9 @@ import type { Command } from 'commander';
 import { fail, FumidaiError } from '../errors.js';
 import { once } from 'node:events';
 import { outputOf, replay, timedOutput, type Timed } from '../recording/replay.js';
-import { parseCast } from '../recording/asciicast.js';
+import { inputOf } from '../recording/cast-scan.js';
 import { exportHtml } from '../recording/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
-import { readFile } from 'node:fs/promises';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {
@@ -66,10 +65,9 @@ export function registerSessions(program: Command): void {
         const fileOps = await store.fileOpsOf(auditKey);
         const typed: { channel: number; lines: string[] }[] = [];
         for (const ch of channels.filter((c) => c.recordingPath.endsWith('.cast'))) {
-          const text = await readFile(ch.recordingPath, 'utf8').catch(() => '');
-          if (!text) continue;
-          const input = parseCast(text).events.filter((e) => e.type === 'i').map((e) => e.data).join('');
-          typed.push({ channel: ch.channel, lines: typedLines(input) });
+          // Streamed: a recording of a gigabyte is more than one string can hold, and its output is not needed here.
+          const input = await inputOf(ch.recordingPath).catch(() => undefined); // not on this node (shipped and pruned)
+          if (input !== undefined) typed.push({ channel: ch.channel, lines: typedLines(input) });
         }
         if (opts.json) return console.log(JSON.stringify({ session, channels, typed, fileOps }));
         const s = session;

@@ -7,8 +7,9 @@
 // file is scanned as bytes for the events that matter (input with Enter, resizes), and before each snapshot only the
 // tail of the output since the last one goes through the emulator: the last `window` bytes of a long burst are what
 // the screen shows (a screen is a few kB; the tail redraws it many times over).
-import { open } from 'node:fs/promises';
 import xterm from '@xterm/headless';
+import { parseEventLine } from './asciicast.js';
+import { forEachLines, INPUT_TYPE, NEWLINE, RESIZE_TYPE } from './cast-scan.js';
 
 export interface ScreenSnapshot {
   offset: number;
@@ -21,36 +22,12 @@ export interface ScreenIndexOptions {
 }
 
 const DEFAULT_WINDOW = 256 * 1024;
-const READ_BYTES = 1 << 20;
-const NEWLINE = 0x0a;
-// An event's type field as it appears in a line, `[t, "i", "…"]`: inside a JSON string a quote is always escaped, and
-// the data field is followed by `]`, so `"i",` can only be the type of an input event.
-const INPUT = Buffer.from('"i",');
-const RESIZE = Buffer.from('"r",');
-
-type Event = [number, string, string];
 
 /** The screens of an asciicast v2 file, read in pieces so a huge recording never sits in memory. */
 export async function screenSnapshotsOfFile(path: string, options: ScreenIndexOptions = {}): Promise<ScreenSnapshot[]> {
-  const fh = await open(path, 'r');
-  try {
-    const screens = new ScreenTaker(options.window ?? DEFAULT_WINDOW);
-    let carry = Buffer.alloc(0);
-    let position = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(READ_BYTES);
-      const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position);
-      if (bytesRead === 0) break; // a last line without its newline is torn (a killed process): it is left out
-      position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      const end = data.lastIndexOf(NEWLINE) + 1;
-      if (!(await screens.lines(data.subarray(0, end)))) return screens.finish();
-      carry = Buffer.from(data.subarray(end)); // a copy: the read buffer is not kept alive by a short tail
-    }
-    return screens.finish();
-  } finally {
-    await fh.close();
-  }
+  const screens = new ScreenTaker(options.window ?? DEFAULT_WINDOW);
+  await forEachLines(path, (lines) => screens.lines(lines));
+  return screens.finish();
 }
 
 /** Feeds whole recording lines to an emulator and takes the screens; knows nothing of files. */
@@ -80,22 +57,22 @@ class ScreenTaker {
       at = headerEnd + 1;
     }
     // Each pattern is searched for again only once passed: a line of keystrokes does not rescan the rest for resizes.
-    let input = buf.indexOf(INPUT, at);
-    let resize = buf.indexOf(RESIZE, at);
+    let input = buf.indexOf(INPUT_TYPE, at);
+    let resize = buf.indexOf(RESIZE_TYPE, at);
     while (input >= 0 || resize >= 0) {
       const marker = input < 0 ? resize : resize < 0 ? input : Math.min(input, resize);
       const lineStart = buf.lastIndexOf(NEWLINE, marker) + 1;
       const lineEnd = buf.indexOf(NEWLINE, marker);
       this.#keep(buf.subarray(at, lineStart));
       at = lineEnd + 1;
-      if (input >= 0 && input < at) input = buf.indexOf(INPUT, at);
-      if (resize >= 0 && resize < at) resize = buf.indexOf(RESIZE, at);
-      const event = parseEvent(buf.toString('utf8', lineStart, lineEnd));
+      if (input >= 0 && input < at) input = buf.indexOf(INPUT_TYPE, at);
+      if (resize >= 0 && resize < at) resize = buf.indexOf(RESIZE_TYPE, at);
+      const event = parseEventLine(buf.toString('utf8', lineStart, lineEnd));
       if (!event) {
         await this.#feed(); // the lines before the damaged one still count
         return false;
       }
-      const [time, type, data] = event;
+      const { time, type, data } = event;
       this.#lastTime = time;
       if (type === 'r') {
         const [cols, rows] = data.split('x').map(Number);
@@ -144,13 +121,13 @@ class ScreenTaker {
     let ok = true;
     for (const line of text.split('\n')) {
       if (!line) continue;
-      const event = parseEvent(line);
+      const event = parseEventLine(line);
       if (!event) {
         ok = false;
         break;
       }
-      this.#lastTime = event[0];
-      if (event[1] === 'o') out += event[2];
+      this.#lastTime = event.time;
+      if (event.type === 'o') out += event.data;
     }
     if (out) await new Promise<void>((resolve) => this.#term!.write(out, resolve));
     return ok;
@@ -165,14 +142,4 @@ class ScreenTaker {
     if (text && text !== this.#last) this.#snapshots.push({ offset, text });
     this.#last = text;
   }
-}
-
-function parseEvent(line: string): Event | undefined {
-  try {
-    const e = JSON.parse(line) as unknown;
-    if (Array.isArray(e) && e.length === 3 && typeof e[0] === 'number' && typeof e[1] === 'string' && typeof e[2] === 'string') return e as Event;
-  } catch {
-    // a damaged line: the caller stops there
-  }
-  return undefined;
 }

@@ -1,0 +1,52 @@
+// Reading big asciicast files without holding them: whole lines in chunks of about a megabyte, and the input events
+// found by their bytes. A 1 GB recording does not fit in one JavaScript string, and most of it is output that a
+// reader of what was typed never needs to parse.
+import { open } from 'node:fs/promises';
+import { parseEventLine } from './asciicast.js';
+
+const READ_BYTES = 1 << 20;
+export const NEWLINE = 0x0a;
+// An event's type field as it appears in a line, `[t, "i", "…"]`: inside a JSON string a quote is always escaped, and
+// the data field is followed by `]`, so `"i",` can only be the type of an input event.
+export const INPUT_TYPE = Buffer.from('"i",');
+export const RESIZE_TYPE = Buffer.from('"r",');
+
+/**
+ * Hands `take` the file's whole lines, in order, a chunk at a time; a last line without its newline (torn by a killed
+ * process) is left out. `take` returns false to stop.
+ */
+export async function forEachLines(path: string, take: (lines: Buffer) => Promise<boolean> | boolean): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    let carry = Buffer.alloc(0);
+    for (let position = 0; ; ) {
+      const chunk = Buffer.allocUnsafe(READ_BYTES);
+      const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const end = data.lastIndexOf(NEWLINE) + 1;
+      if (!(await take(data.subarray(0, end)))) return;
+      carry = Buffer.from(data.subarray(end)); // a copy: the read buffer is not kept alive by a short tail
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Everything typed in a terminal recording, in order (the data of its input events); stops at a damaged line. */
+export async function inputOf(path: string): Promise<string> {
+  let input = '';
+  await forEachLines(path, (buf) => {
+    for (let at = buf.indexOf(INPUT_TYPE); at >= 0; ) {
+      const start = buf.lastIndexOf(NEWLINE, at) + 1;
+      const end = buf.indexOf(NEWLINE, at);
+      const event = parseEventLine(buf.toString('utf8', start, end));
+      if (!event) return false;
+      if (event.type === 'i') input += event.data;
+      at = buf.indexOf(INPUT_TYPE, end + 1);
+    }
+    return true;
+  });
+  return input;
+}
