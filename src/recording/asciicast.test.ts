@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastRecorder, parseCast, rawBytes, type CastHeader } from './asciicast.js';
 import { FileSink } from './file-sink.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-cast-'));
+const dir = tempDir('fumidai-cast-');
 let n = 0;
 const header: CastHeader = {
   width: 80, height: 24, timestamp: 1_700_000_000, title: 'K1', env: { TERM: 'xterm-256color' },

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryRecorder, decodeBinary, FrameReader, readFrames, STREAM, type Frame } from './binary-log.js';
 import { FileSink } from './file-sink.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-bin-'));
+const dir = tempDir('fumidai-bin-');
 
 async function sample(name: string) {
   const path = join(dir, name);

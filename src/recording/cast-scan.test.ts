@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastRecorder, parseCast } from './asciicast.js';
 import { FileSink } from './file-sink.js';
 import { forEachLines, inputOf } from './cast-scan.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-cast-scan-'));
+const dir = tempDir('fumidai-cast-scan-');
 const header = { width: 80, height: 24, timestamp: 0, title: 't', env: {}, fumidai: { auditKey: 'k', user: 'u', target: 't', login: 'l', channel: 0 } };
 
 test('inputOf: what was typed, across chunk boundaries and megabytes of output, as the whole-file parse gives it', async () => {

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCast } from './asciicast.js';
 import { decodeBinary, STREAM } from './binary-log.js';
 import { ChannelRecording, type ChannelInfo } from './channel-recording.js';
 import type { FileOp } from './file-ops.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-chanrec-'));
+const dir = tempDir('fumidai-chanrec-');
 const base: ChannelInfo = {
   dir, auditKey: '20250101T000000Z-alice-abcd', channel: 1, kind: 'shell', user: 'alice', target: 'web1', login: 'ec2-user', recordInput: true, minFreeBytes: 0,
 };

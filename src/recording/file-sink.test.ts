@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileSink, piecesAfter } from './file-sink.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-sink-'));
+const dir = tempDir('fumidai-sink-');
 
 test('file sink: small writes are coalesced in memory and reach the file within flushMs', async () => {
   const path = join(dir, 'coalesce');
@@ -51,6 +51,22 @@ test('file sink: closed while writes queue behind the one in flight, it waits fo
   assert.equal(statSync(path).size, 3000 * 512);
   assert.equal(seal.sha256, hash.digest('hex'));
   assert.equal(seal.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+});
+
+test('file sink: writes made while a flush is in flight share one follow-up flush, however many there are', async () => {
+  const sink = await FileSink.create(join(dir, 'follow-up'), { flushMs: 60_000, flushBytes: 16, highWater: 1 << 30 });
+  let flushes = 0;
+  const flush = sink.flush.bind(sink);
+  sink.flush = () => (flushes++, flush()); // counts the calls write() makes and the follow-ups' own
+  const writes = 5000;
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < writes / 10; i++) sink.write(Buffer.alloc(64, i)); // each one at or above flushBytes
+    await sleep(1); // a write is in flight; the next round's writes find it so
+  }
+  const seal = await sink.close();
+  assert.equal(seal.bytes, writes * 64);
+  // One call per write() and one per follow-up; a follow-up chained per caller made this grow with writes squared.
+  assert.ok(flushes < writes + 200, `flush ran ${flushes} times for ${writes} writes`);
 });
 
 test('file sink: ENOSPC (/dev/full) surfaces everywhere: onError, write, drained, flush callers and close', async () => {

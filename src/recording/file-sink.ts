@@ -40,6 +40,7 @@ export class FileSink {
   #written = 0;
   #hash: Hash = createHash('sha256');
   #flushing: Promise<void> | undefined;
+  #followUp: Promise<void> | undefined;
   #timer: NodeJS.Timeout;
   #error: Error | undefined;
   #waiters: (() => void)[] = [];
@@ -96,9 +97,16 @@ export class FileSink {
 
   /** Writes out what is buffered; one flush at a time, in order. */
   flush(): Promise<void> {
-    // Again once the write in flight is done: another caller may have started the next write by then, and close()
-    // must not go on while it is in flight.
-    if (this.#flushing) return this.#flushing.then(() => this.flush());
+    // While a write is in flight, every caller shares one follow-up flush, which takes whatever is buffered by then and
+    // settles when that is written (close() must not go on while it is in flight). One shared follow-up, not one per
+    // caller: each write() of a busy relay calls flush(), and a chain per call re-ran all of them after every write.
+    if (this.#flushing) {
+      this.#followUp ??= this.#flushing.then(() => {
+        this.#followUp = undefined;
+        return this.flush();
+      });
+      return this.#followUp;
+    }
     if (this.#pendingBytes === 0 || this.#error) return Promise.resolve();
     // The buffered pieces go out as they are, in one gathered write: joining them first copied every recorded byte
     // into a new buffer, and those allocations were a fifth of what drove the garbage collector through exec.

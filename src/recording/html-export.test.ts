@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { exportHtml } from './html-export.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-html-'));
+const dir = tempDir('fumidai-html-');
 const facts = { auditKey: '20260101T000000Z-alice-abcd', user: 'alice', target: 'web1', login: 'ec2-user', sourceIp: '10.0.0.5', startedAt: '2026-01-01T00:00:00Z', channel: 1, sha256: 'ab'.repeat(32), verified: true };
 
 function embedded(html: string): string {

@@ -2,15 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastRecorder, parseCast } from './asciicast.js';
 import { BinaryRecorder, decodeBinary, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
 import { repairRecording } from './recovery.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-recover-'));
+const dir = tempDir('fumidai-recover-');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const header = { width: 80, height: 24, timestamp: 0, title: 'k', env: {}, fumidai: { auditKey: 'k', user: 'u', target: 't', login: 'l', channel: 0 } };
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastRecorder, parseCast, rawBytes } from './asciicast.js';
 import { BinaryRecorder, decodeBinary, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
 import { outputOf, replay, timedOutput, type Timed } from './replay.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-replay-'));
+const dir = tempDir('fumidai-replay-');
 
 async function collect(events: AsyncIterable<Timed>): Promise<Timed[]> {
   const out: Timed[] = [];

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScreenIndexPool } from './screen-index-pool.js';
 import { screenSnapshotsOfFile } from './screen-index.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-screens-'));
+const dir = tempDir('fumidai-screens-');
 
 function cast(name: string, output: string[]): string {
   const path = join(dir, name);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastRecorder } from './asciicast.js';
 import { FileSink } from './file-sink.js';
 import { screenSnapshotsOfFile } from './screen-index.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fumidai-screen-index-'));
+const dir = tempDir('fumidai-screen-index-');
 let n = 0;
 
 /** A cast file written by the real recorder, with a clock that advances one second per event. */

@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
 import { COALESCE_MS, PIECE_BYTES, coalesce, createTap, type TapTarget } from './tap.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
+
+const dir = tempDir('fumidai-tap-');
 
 const collect = (into: Buffer[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c), done()) });
 
@@ -48,7 +50,7 @@ test('tap: a recorder failure (while recording or while waiting) errors the stre
 });
 
 test('tap: with a real recording file behind it, memory stays bounded however fast the source is', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'fumidai-tap-')), 'big.bin');
+  const path = join(dir, 'big.bin');
   const highWater = 256 * 1024;
   const sink = await FileSink.create(path, { highWater, flushBytes: 64 * 1024 });
   const rec = new BinaryRecorder(sink, { kind: 'exec' });
