@@ -72,11 +72,7 @@ export class SessionRecorder {
     const partial = rec.fileOpsLost ? { fileOpsIncomplete: 'the sftp stream stopped parsing; later file operations are only in the raw bytes' } : {};
     await this.#event('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
     await index('sealed channel', { sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
-    if (rec.info.pty) this.#indexScreen(channel, seal.path);
-  }
-
-  #indexScreen(channel: number, path: string): void {
-    indexScreenText(this.#deps, { auditKey: this.#auditKey, channel, path }, this.#log());
+    if (rec.info.pty) indexScreenText(this.#deps, { auditKey: this.#auditKey, channel, path: seal.path }, this.#log());
   }
 }
 
