@@ -27,11 +27,7 @@ describe('recording', () => {
 
   before(async () => {
     await bastion.init();
-    web1 = await bastion.addTarget('web1');
-    const key = await bastion.addUser('alice');
-    await bastion.cli(['grant', 'alice', 'web1']);
-    await bastion.start();
-    cfg = bastion.sshConfig('alice', key, { web1: LOGIN });
+    ({ target: web1, cfg } = await bastion.startWith('alice', 'web1'));
   });
   after(async () => {
     await bastion.stop();

@@ -36,11 +36,7 @@ describe('shipping', () => {
   before(async () => {
     bucket = await startBucket(BUCKET);
     await b.init(bucket.shippingConfig(600)); // rounds are driven from the CLI here; a long interval keeps the server's own rounds out of the way
-    web1 = await b.addTarget('web1');
-    const key = await b.addUser('alice');
-    await b.cli(['grant', 'alice', 'web1']);
-    await b.start();
-    cfg = b.sshConfig('alice', key, { web1: LOGIN });
+    ({ target: web1, cfg } = await b.startWith('alice', 'web1'));
   });
   after(async () => {
     await b.stop();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
-import { LOGIN, type Target } from './helpers/sshd.js';
+import type { Target } from './helpers/sshd.js';
 
 describe('store outage', () => {
   const b = new Bastion();
@@ -19,11 +19,7 @@ describe('store outage', () => {
     pg = await startPostgres();
     const url = await pg.newDatabase('fumidai');
     await b.init({ '# url: postgres://fumidai@db.internal:5432/fumidai': `url: ${url}` });
-    web1 = await b.addTarget('web1');
-    const key = await b.addUser('alice');
-    await b.cli(['grant', 'alice', 'web1']);
-    await b.start();
-    cfg = b.sshConfig('alice', key, { web1: LOGIN });
+    ({ target: web1, cfg } = await b.startWith('alice', 'web1'));
   });
   after(async () => {
     await b.stop();
@@ -35,6 +31,10 @@ describe('store outage', () => {
     assert.equal((await ssh(cfg, ['web1', 'echo before'])).stdout, 'before\n');
     const live = ssh(cfg, ['web1', 'echo started; sleep 4; echo still-here'], { timeoutMs: 30_000 });
     const [opened] = await b.waitForEvents('ChannelOpen', 1, (e) => String(e.command).startsWith('echo started'));
+    // The channel is in the index (its recording started) before the database goes: a channel opening at that very
+    // moment is refused, which is not what this test is about.
+    const indexed = async () => (JSON.parse((await b.cli(['sessions', 'show', String(opened!.sessionId), '--json'])).stdout) as { channels: unknown[] }).channels.length;
+    for (const deadline = Date.now() + 10_000; (await indexed()) === 0; await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < deadline, 'the channel never reached the index');
     await pg.halt();
     try {
       // Through -J and with the target in the user name; at OpenSSH's default log level the client shows the banner.

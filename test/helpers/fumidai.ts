@@ -57,6 +57,15 @@ export class Bastion {
     return target;
   }
 
+  /** The usual start: one target, one user granted on it, fumidai serving; the target, the user's key and ssh config. */
+  async startWith(user: string, targetName: string): Promise<{ target: Target; key: string; cfg: string }> {
+    const target = await this.addTarget(targetName);
+    const key = await this.addUser(user);
+    await this.cli(['grant', user, targetName]);
+    await this.start();
+    return { target, key, cfg: this.sshConfig(user, key, { [targetName]: LOGIN }) };
+  }
+
   /** Applies a policy document (YAML text) with `fumidai apply -f`. */
   async applyPolicy(yaml: string): Promise<RunResult> {
     const file = join(this.dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
