@@ -133,14 +133,7 @@ export class TargetSession {
     return this.#recorder.seal(rec, exitStatus);
   }
 
-  /** Resolves the destination and checks access for the first channel's action. Throws what the user may see. */
-  async resolve(action: Action): Promise<Resolved> {
-    const resolved = await this.#resolveFor(action);
-    this.#resolved = resolved;
-    this.#action = action;
-    return resolved;
-  }
-
+  /** Resolves the destination and checks access for an action. Throws what the user may see. */
   async #resolveFor(action: Action): Promise<Resolved> {
     const dest = this.destination;
     if (dest.kind !== 'target') throw fail('TARGET_NOT_GIVEN');
@@ -204,15 +197,18 @@ export class TargetSession {
 
   /** The upstream connection, opened on first use. */
   async upstream(action: Action): Promise<Upstream & Resolved> {
-    // Until the session is resolved, each request is checked on its own first: a refused -R that arrives before the
-    // shell refuses only itself, instead of failing the session opening the shell then shares.
-    if (!this.#resolved) await this.#resolveFor(action);
-    this.#upstream ??= this.#open(action);
+    if (!this.#upstream) {
+      // Until the session opens, each request is checked on its own: a refused -R that arrives before the shell
+      // refuses only itself, instead of failing the session the shell then shares.
+      const resolved = await this.#resolveFor(action);
+      this.#upstream ??= this.#open(action, resolved);
+    }
     return this.#upstream;
   }
 
-  async #open(action: Action): Promise<Upstream & Resolved> {
-    const resolved = await this.resolve(action);
+  async #open(action: Action, resolved: Resolved): Promise<Upstream & Resolved> {
+    this.#resolved = resolved;
+    this.#action = action;
     const { target, login } = resolved;
     const { config, store, upstreamKey } = this.#deps;
     await store.openSession({
