@@ -56,6 +56,8 @@ recording:
   input: true
   # Refuse new channels when the recording disk has less than this many MB free.
   minFreeMB: 64
+  # Write whole blocks around the page cache (O_DIRECT) where the filesystem allows it; false on network filesystems.
+  directIo: true
 
 audit:
   # The hash-chained audit trail: <dir>/<node>/<YYYY-MM-DD>.jsonl; node defaults to the host name.

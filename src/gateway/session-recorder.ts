@@ -36,7 +36,7 @@ export class SessionRecorder {
       rec = await ChannelRecording.start({
         dir: recordingDir, auditKey: this.#auditKey, channel, user: this.#user,
         target: resolved.target.name, login: resolved.login, recordInput: config.recording.input,
-        minFreeBytes: config.recording.minFreeMB * 1024 * 1024, ...c,
+        minFreeBytes: config.recording.minFreeMB * 1024 * 1024, directIo: config.recording.directIo, ...c,
       });
     } catch (err) {
       const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;

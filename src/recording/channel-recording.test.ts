@@ -11,7 +11,7 @@ import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const dir = tempDir('fumidai-chanrec-');
 const base: ChannelInfo = {
-  dir, auditKey: '20250101T000000Z-alice-abcd', channel: 1, kind: 'shell', user: 'alice', target: 'web1', login: 'ec2-user', recordInput: true, minFreeBytes: 0,
+  dir, auditKey: '20250101T000000Z-alice-abcd', channel: 1, kind: 'shell', user: 'alice', target: 'web1', login: 'ec2-user', recordInput: true, minFreeBytes: 0, directIo: true,
 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

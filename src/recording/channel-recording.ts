@@ -24,6 +24,8 @@ export interface ChannelInfo {
   recordInput: boolean;
   /** Refuse to start below this much free space: a recording that would stop at once is no recording. */
   minFreeBytes: number;
+  /** Whole blocks bypass the page cache (FileSink's `direct`). */
+  directIo: boolean;
 }
 
 export class ChannelRecording {
@@ -73,7 +75,7 @@ export class ChannelRecording {
     if (fs.bavail * fs.bsize < info.minFreeBytes) throw Object.assign(new Error('not enough free space for recordings'), { code: 'ENOSPC' });
     const ext = info.pty ? 'cast' : 'bin';
     const path = join(dir, `${String(info.channel).padStart(2, '0')}-${info.kind}.${ext}`);
-    const rec = new ChannelRecording(info, path, await FileSink.create(path));
+    const rec = new ChannelRecording(info, path, await FileSink.create(path, { direct: info.directIo }));
     await rec.#sink.flush(); // the header is on disk before the channel opens: a write problem shows now
     if (rec.#sink.error) {
       await rec.#sink.close().catch(() => undefined); // releases the file and the flush timer; the error is thrown below

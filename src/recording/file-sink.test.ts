@@ -93,10 +93,12 @@ test('file sink: never overwrites a recording; an unwritable place fails at crea
   chmodSync(dir, 0o755);
   if (process.getuid?.() !== 0) return void (await assert.rejects(FileSink.create(join(ro, 'z')), /EACCES/));
   // Root ignores directory permissions: try as nobody in a child process, with a copy of the module (it imports only
-  // node builtins) where nobody can read it: the checkout itself may sit in a directory only root can enter.
+  // node builtins and direct-io.js) where nobody can read it: the checkout itself may sit in a directory only root can enter.
   const copy = join(dir, 'file-sink.js');
-  copyFileSync(fileURLToPath(new URL('./file-sink.js', import.meta.url)), copy);
-  chmodSync(copy, 0o644);
+  for (const module of ['file-sink.js', 'direct-io.js']) {
+    copyFileSync(fileURLToPath(new URL(`./${module}`, import.meta.url)), join(dir, module));
+    chmodSync(join(dir, module), 0o644);
+  }
   const script = `import { FileSink } from ${JSON.stringify(pathToFileURL(copy).href)};
     FileSink.create(${JSON.stringify(join(ro, 'z'))}).then(() => console.log('created'), (e) => console.log(e.code));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });

@@ -3,6 +3,7 @@
 // Backpressure: `full` tells the relay to wait for `drained()`; a write error is kept and surfaces on every call after.
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { DirectAppender, directWritesRefused, nothingWritten } from './direct-io.js';
 
 /** Pieces per gathered write (Linux's IOV_MAX). */
 const MAX_IOV = 1024;
@@ -24,6 +25,8 @@ export interface SinkOptions {
   highWater?: number;
   /** Open flags; 'wx' (the default) never replaces an existing file. Tests use 'w' on /dev/full. */
   flags?: 'wx' | 'w' | 'a';
+  /** Write whole blocks around the page cache where the filesystem allows it (direct-io.ts); new files only. */
+  direct?: boolean;
 }
 
 export interface Seal {
@@ -35,6 +38,7 @@ export interface Seal {
 export class FileSink {
   readonly path: string;
   #fh: FileHandle;
+  #direct: DirectAppender | undefined;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #written = 0;
@@ -49,9 +53,10 @@ export class FileSink {
   /** Called once, with the first write error; the error also rejects drained(), flush() callers and close(). */
   onError: (err: Error) => void = () => undefined;
 
-  private constructor(path: string, fh: FileHandle, o: SinkOptions) {
+  private constructor(path: string, fh: FileHandle, direct: DirectAppender | undefined, o: SinkOptions) {
     this.path = path;
     this.#fh = fh;
+    this.#direct = direct;
     this.#flushBytes = o.flushBytes ?? 256 * 1024;
     this.#highWater = o.highWater ?? 1024 * 1024;
     this.#timer = setInterval(() => void this.flush(), o.flushMs ?? 1000);
@@ -60,7 +65,20 @@ export class FileSink {
 
   /** Creates the file; fails (never overwrites) if it exists, so a recording cannot be replaced by another. */
   static async create(path: string, options: SinkOptions = {}): Promise<FileSink> {
-    return new FileSink(path, await open(path, options.flags ?? 'wx', 0o640), options);
+    const flags = options.flags ?? 'wx';
+    const fh = await open(path, flags, 0o640);
+    try {
+      const direct = flags === 'wx' && options.direct !== false ? await DirectAppender.open(path, fh) : undefined;
+      return new FileSink(path, fh, direct, options);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  /** Whether whole blocks bypass the page cache (false on tmpfs, or where direct writes were refused). */
+  get direct(): boolean {
+    return this.#direct !== undefined && !directWritesRefused();
   }
 
   /** Bytes written to the file so far. */
@@ -139,11 +157,12 @@ export class FileSink {
   }
 
   async #writeAll(pieces: Buffer[], bytes: number): Promise<void> {
+    if (this.#direct) return this.#direct.append(pieces, bytes, this.#written);
     let done = 0;
     let rest = pieces;
     while (done < bytes) {
       const { bytesWritten } = await this.#fh.writev(rest.length > MAX_IOV ? rest.slice(0, MAX_IOV) : rest, this.#written + done);
-      if (bytesWritten === 0) throw Object.assign(new Error('the recording file accepted no bytes'), { code: 'EIO' });
+      if (bytesWritten === 0) throw nothingWritten();
       done += bytesWritten;
       rest = piecesAfter(rest, bytesWritten);
     }
@@ -156,7 +175,11 @@ export class FileSink {
     try {
       if (!this.#error) await this.#fh.sync();
     } finally {
-      await this.#fh.close();
+      try {
+        await this.#direct?.close();
+      } finally {
+        await this.#fh.close();
+      }
     }
     if (this.#error) throw this.#error;
     return { path: this.path, bytes: this.#written, sha256: this.#hash.digest('hex') };
