@@ -10,6 +10,8 @@ import { run, stopChild, type RunResult } from './proc.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = join(ROOT, 'bin/fumidai.js');
+/** The node flags of BIN's first line, so that tests and benchmarks run serve as `fumidai serve` does. */
+export const NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((w) => w.startsWith('--'));
 
 export class Bastion {
   readonly dir: string;
@@ -75,7 +77,7 @@ export class Bastion {
 
   /** Starts `fumidai serve`; `nodeArgs` go to node itself (benchmarks pass --cpu-prof). */
   async start(nodeArgs: string[] = []): Promise<void> {
-    const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
