@@ -63,7 +63,7 @@ describe('recording faults', () => {
     }
   });
 
-  test('disk full: the session is ended with a message and new ones are refused', async () => {
+  for (const directIo of [false, true]) test(`disk full (directIo ${directIo}): the session is ended with a message and new ones are refused`, async () => {
     const mount = mkdtempSync(join(tmpdir(), 'fumidai-full-'));
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
@@ -71,7 +71,7 @@ describe('recording faults', () => {
       rmSync(mount, { recursive: true, force: true });
       assert.fail('cannot mount a small tmpfs here (the test needs root)');
     }
-    const { b, cfg } = await setUp({ 'dir: recordings': `dir: ${mount}`, 'minFreeMB: 64': 'minFreeMB: 0.1' });
+    const { b, cfg } = await setUp({ 'dir: recordings': `dir: ${mount}`, 'minFreeMB: 64': 'minFreeMB: 0.1', 'directIo: false': `directIo: ${directIo}` });
     try {
       const big = await ssh(cfg, ['web1', 'head -c 3000000 /dev/urandom | base64; echo not-reached'], { timeoutMs: 60_000 });
       assert.equal(big.code, 255, big.stderr);

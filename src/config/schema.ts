@@ -73,7 +73,7 @@ export const configSchema = z
         /** New channels are refused when the recording disk has less free space than this (MB). */
         minFreeMB: z.number().nonnegative().default(64),
         /** Write recordings around the page cache where the filesystem allows it (see recording/direct-io.ts). */
-        directIo: z.boolean().default(true),
+        directIo: z.boolean().default(false),
       })
       .strict()
       .default({}),

@@ -56,8 +56,9 @@ recording:
   input: true
   # Refuse new channels when the recording disk has less than this many MB free.
   minFreeMB: 64
-  # Write whole blocks around the page cache (O_DIRECT) where the filesystem allows it; false on network filesystems.
-  directIo: true
+  # Write whole blocks around the page cache (O_DIRECT) where the filesystem allows it. Worth it on a virtual machine
+  # whose host takes back free memory, where filling new cache pages costs seconds of kernel time per GB (BENCHMARKS.md).
+  directIo: false
 
 audit:
   # The hash-chained audit trail: <dir>/<node>/<YYYY-MM-DD>.jsonl; node defaults to the host name.

@@ -29,7 +29,7 @@ function cachedBytes(path: string): number {
 test('direct writes: the file always holds exactly what was flushed, across block and staging-slot edges', async (t) => {
   if (!(await directSupported())) return t.skip(`${dir} has no direct I/O`);
   const path = join(dir, 'edges');
-  const sink = await FileSink.create(path, { flushMs: 60_000, flushBytes: Number.MAX_SAFE_INTEGER });
+  const sink = await FileSink.create(path, { flushMs: 60_000, flushBytes: Number.MAX_SAFE_INTEGER, direct: true });
   assert.equal(sink.direct, true);
   // Sizes that end inside a block, on a block edge, just past one, and beyond one 256 KiB staging slot.
   const sizes = [1, 17, BLOCK - 18, 1, BLOCK, 3 * BLOCK + 5, 100, 256 * 1024 - 7, 256 * 1024 + 4096 * 3 + 9, 2, 700_001];
@@ -70,4 +70,33 @@ test('direct writes: a recording does not fill the page cache; with directIo off
   const buffered = await cached('buffered', false);
   assert.ok(direct <= BLOCK, `direct: ${direct} bytes cached (at most the partial last block)`);
   assert.ok(buffered >= 4 * 1024 * 1024, `buffered: ${buffered} bytes cached`);
+});
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !check(); ) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('direct writes: a flush started by the buffer size keeps the partial block in memory, the timer writes it within its period', async (t) => {
+  if (!(await directSupported())) return t.skip(`${dir} has no direct I/O`);
+  const path = join(dir, 'held-tail');
+  const sink = await FileSink.create(path, { flushMs: 300, flushBytes: 8 * BLOCK, direct: true });
+  const data = randomBytes(10 * BLOCK + 123);
+  sink.write(data); // above flushBytes: a flush starts at once
+  await until(() => statSync(path).size > 0, 250, 'the size-started flush');
+  // Only whole blocks went out, none of them through the page cache (no page for the next direct write to wait on).
+  assert.equal(statSync(path).size, 10 * BLOCK);
+  assert.equal(cachedBytes(path), 0);
+  // The timer completes the file without any flush() call: what a killed process loses stays bounded by the period.
+  await until(() => statSync(path).size === data.length, 2000, 'the timer flush');
+  assert.ok(readFileSync(path).equals(data));
+  // More data after a written tail rewrites that block directly and goes on from there.
+  const more = randomBytes(3 * BLOCK);
+  sink.write(more);
+  await sink.flush();
+  assert.ok(readFileSync(path).equals(Buffer.concat([data, more])));
+  await sink.close();
 });

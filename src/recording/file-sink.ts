@@ -25,7 +25,7 @@ export interface SinkOptions {
   highWater?: number;
   /** Open flags; 'wx' (the default) never replaces an existing file. Tests use 'w' on /dev/full. */
   flags?: 'wx' | 'w' | 'a';
-  /** Write whole blocks around the page cache where the filesystem allows it (direct-io.ts); new files only. */
+  /** Write whole blocks around the page cache where the filesystem allows it (direct-io.ts); new files only; off by default. */
   direct?: boolean;
 }
 
@@ -45,6 +45,8 @@ export class FileSink {
   #hash: Hash = createHash('sha256');
   #flushing: Promise<void> | undefined;
   #followUp: Promise<void> | undefined;
+  /** Whether the follow-up flush must leave the file complete (some caller of it asked for that). */
+  #followUpComplete = false;
   #timer: NodeJS.Timeout;
   #error: Error | undefined;
   #waiters: (() => void)[] = [];
@@ -68,7 +70,7 @@ export class FileSink {
     const flags = options.flags ?? 'wx';
     const fh = await open(path, flags, 0o640);
     try {
-      const direct = flags === 'wx' && options.direct !== false ? await DirectAppender.open(path, fh) : undefined;
+      const direct = flags === 'wx' && options.direct === true ? await DirectAppender.open(path, fh) : undefined;
       return new FileSink(path, fh, direct, options);
     } catch (err) {
       await fh.close();
@@ -81,7 +83,7 @@ export class FileSink {
     return this.#direct !== undefined && !directWritesRefused();
   }
 
-  /** Bytes written to the file so far. */
+  /** Bytes handed to the file so far (a direct sink may still hold the last partial block of them; flush() writes it). */
   get written(): number {
     return this.#written;
   }
@@ -105,7 +107,7 @@ export class FileSink {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     this.#pending.push(buf);
     this.#pendingBytes += buf.length;
-    if (this.#pendingBytes >= this.#flushBytes) void this.flush();
+    if (this.#pendingBytes >= this.#flushBytes) void this.#flush(false);
   }
 
   drained(): Promise<void> {
@@ -113,26 +115,34 @@ export class FileSink {
     return new Promise((resolve, reject) => this.#waiters.push(() => (this.#error ? reject(this.#error) : resolve())));
   }
 
-  /** Writes out what is buffered; one flush at a time, in order. */
+  /** Writes out everything buffered, so the file holds all that was written; one flush at a time, in order. */
   flush(): Promise<void> {
+    return this.#flush(true);
+  }
+
+  /** `complete` false (a flush started by the buffer's size) lets a direct sink keep a partial block for the next one. */
+  #flush(complete: boolean): Promise<void> {
     // While a write is in flight, every caller shares one follow-up flush, which takes whatever is buffered by then and
     // settles when that is written (close() must not go on while it is in flight). One shared follow-up, not one per
     // caller: each write() of a busy relay calls flush(), and a chain per call re-ran all of them after every write.
     if (this.#flushing) {
+      this.#followUpComplete ||= complete;
       this.#followUp ??= this.#flushing.then(() => {
+        const c = this.#followUpComplete;
         this.#followUp = undefined;
-        return this.flush();
+        this.#followUpComplete = false;
+        return this.#flush(c);
       });
       return this.#followUp;
     }
-    if (this.#pendingBytes === 0 || this.#error) return Promise.resolve();
+    if (this.#error || (this.#pendingBytes === 0 && !(complete && this.#direct?.holding))) return Promise.resolve();
     // The buffered pieces go out as they are, in one gathered write: joining them first copied every recorded byte
     // into a new buffer, and those allocations were a fifth of what drove the garbage collector through exec.
     const pieces = this.#pending;
     const bytes = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#flushing = this.#writeAll(pieces, bytes)
+    this.#flushing = this.#writeAll(pieces, bytes, complete)
       .then(() => {
         for (const p of pieces) this.#hash.update(p);
         this.#written += bytes;
@@ -156,8 +166,8 @@ export class FileSink {
     return this.#flushing;
   }
 
-  async #writeAll(pieces: Buffer[], bytes: number): Promise<void> {
-    if (this.#direct) return this.#direct.append(pieces, bytes, this.#written);
+  async #writeAll(pieces: Buffer[], bytes: number, complete: boolean): Promise<void> {
+    if (this.#direct) return this.#direct.append(pieces, bytes, this.#written, complete);
     let done = 0;
     let rest = pieces;
     while (done < bytes) {
