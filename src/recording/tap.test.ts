@@ -118,7 +118,7 @@ test('tap: a steady stream of small chunks, one per turn, leaves in batches at m
   assert.equal(recorded.length, chunks.length);
   assert.deepEqual(Buffer.concat(passed.map((p) => p.data)), Buffer.concat(chunks));
   assert.ok(passed.length < chunks.length / 2, `${chunks.length} chunks left as ${passed.length}`);
-  assert.ok(COALESCE_MS <= 1);
+  assert.ok(COALESCE_MS <= 5, 'output in a burst never waits as long as a screen refresh');
 });
 
 test('tap: exec-sized chunks leave as they are (no copy), and the last bytes are not held', async () => {

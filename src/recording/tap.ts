@@ -5,7 +5,7 @@
 // the event loop (with whatever came in the same socket read), and while data keeps coming, what arrived leaves at most
 // every COALESCE_MS, or as soon as a full PIECE_BYTES is there. A terminal's output reaches fumidai as SSH packets of
 // 1 to 4 kB; each chunk that leaves costs a packet, its padding and encryption, twice with ProxyJump, and a socket
-// write. A keystroke's echo, arriving after a quiet spell, is not delayed; output in a burst waits a millisecond at most.
+// write. A keystroke's echo, arriving after a quiet spell, is not delayed; output in a burst waits COALESCE_MS at most.
 // Pieces stay a little under 32 KiB, so that with ProxyJump an inner packet (data and its 30-100 bytes of framing)
 // still fits one packet of the outer channel instead of spilling 50 bytes into a second one.
 import { Transform, type TransformCallback } from 'node:stream';
@@ -18,8 +18,12 @@ export interface TapTarget {
 
 /** Largest piece passed on: OpenSSH's 32 KiB packet size, less room for an inner packet's framing. */
 export const PIECE_BYTES = 32 * 1024 - 128;
-/** While data keeps coming, what arrived is passed on at most this often. */
-export const COALESCE_MS = 1;
+/**
+ * While data keeps coming, what arrived is passed on at most this often. 4 ms, not 1: a 200 MB pty run then made 18k
+ * socket writes instead of 29k and took about a tenth less CPU, and a burst's output waiting 4 ms is still far below
+ * a screen refresh (16 ms).
+ */
+export const COALESCE_MS = 4;
 
 export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Transform {
   let batch: Buffer[] = [];
