@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FileSink, piecesAfter } from './file-sink.js';
+import { FileSink, joinAdjacent, piecesAfter } from './file-sink.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const dir = tempDir('fumidai-sink-');
@@ -131,4 +131,15 @@ test('file sink: after a short gathered write, the rest starts at the first byte
   assert.equal(rest(5), 'fg|h');
   assert.equal(rest(7), 'h');
   assert.equal(rest(8), '');
+});
+
+test('joinAdjacent: consecutive views of one buffer become one view; anything else stays apart, in order', () => {
+  const arena = Buffer.from('abcdefghij');
+  const other = Buffer.from('xyz');
+  const pieces = [arena.subarray(0, 2), arena.subarray(2, 5), other, arena.subarray(5, 6), arena.subarray(7, 9), arena.subarray(9, 10), Buffer.alloc(0)];
+  const joined = joinAdjacent(pieces);
+  assert.deepEqual(joined.map((p) => p.toString()), ['abcde', 'xyz', 'f', 'hij', '']);
+  assert.ok(joined[0]!.buffer === arena.buffer, 'a view, not a copy');
+  assert.deepEqual(Buffer.concat(joined), Buffer.concat(pieces));
+  assert.deepEqual(joinAdjacent([]), []);
 });

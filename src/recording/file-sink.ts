@@ -16,6 +16,23 @@ export function piecesAfter(pieces: Buffer[], n: number): Buffer[] {
   return n === 0 ? pieces.slice(i) : [pieces[i]!.subarray(n), ...pieces.slice(i + 1)];
 }
 
+/**
+ * Pieces that lie one after the other in the same memory as one view each: a busy terminal's event lines are
+ * consecutive views of the line arena (line-arena.ts), so a flush of hundreds of lines hashes and writes as a few.
+ */
+export function joinAdjacent(pieces: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < pieces.length; ) {
+    const first = pieces[i]!;
+    let end = first.byteOffset + first.length;
+    let j = i + 1;
+    for (; j < pieces.length && pieces[j]!.buffer === first.buffer && pieces[j]!.byteOffset === end; j++) end += pieces[j]!.length;
+    out.push(j === i + 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset));
+    i = j;
+  }
+  return out;
+}
+
 export interface SinkOptions {
   /** Longest time a write waits in memory: what a SIGKILL can lose. */
   flushMs?: number;
@@ -138,7 +155,7 @@ export class FileSink {
     if (this.#error || (this.#pendingBytes === 0 && !(complete && this.#direct?.holding))) return Promise.resolve();
     // The buffered pieces go out as they are, in one gathered write: joining them first copied every recorded byte
     // into a new buffer, and those allocations were a fifth of what drove the garbage collector through exec.
-    const pieces = this.#pending;
+    const pieces = joinAdjacent(this.#pending);
     const bytes = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
