@@ -83,15 +83,15 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 test('direct writes: a flush started by the buffer size keeps the partial block in memory, the timer writes it within its period', async (t) => {
   if (!(await directSupported())) return t.skip(`${dir} has no direct I/O`);
   const path = join(dir, 'held-tail');
-  const sink = await FileSink.create(path, { flushMs: 300, flushBytes: 8 * BLOCK, direct: true });
+  const sink = await FileSink.create(path, { flushMs: 1000, flushBytes: 8 * BLOCK, direct: true });
   const data = randomBytes(10 * BLOCK + 123);
-  sink.write(data); // above flushBytes: a flush starts at once
-  await until(() => statSync(path).size > 0, 250, 'the size-started flush');
+  sink.write(data); // above flushBytes: a flush starts at once, long before the timer's first tick
+  await until(() => statSync(path).size > 0, 500, 'the size-started flush');
   // Only whole blocks went out, none of them through the page cache (no page for the next direct write to wait on).
   assert.equal(statSync(path).size, 10 * BLOCK);
   assert.equal(cachedBytes(path), 0);
   // The timer completes the file without any flush() call: what a killed process loses stays bounded by the period.
-  await until(() => statSync(path).size === data.length, 2000, 'the timer flush');
+  await until(() => statSync(path).size === data.length, 3000, 'the timer flush');
   assert.ok(readFileSync(path).equals(data));
   // More data after a written tail rewrites that block directly and goes on from there.
   const more = randomBytes(3 * BLOCK);
