@@ -29,9 +29,10 @@ test('inputOf: what was typed, across chunk boundaries and megabytes of output, 
   assert.equal(await inputOf(path), whole, 'a torn last line is left out');
 });
 
-test('forEachLines: whole lines only, in order; stops when told', async () => {
+test('forEachLines: whole lines only, in order, lines longer than a read too; stops when told', async () => {
   const path = join(dir, 'lines.txt');
   const lines = Array.from({ length: 5000 }, (_, i) => `${i} ${'y'.repeat(i % 700)}`);
+  lines.splice(1000, 0, 'z'.repeat(2_500_000), ''); // spans three reads of 1 MB, then an empty line
   writeFileSync(path, lines.join('\n') + '\nno newline');
   const seen: string[] = [];
   await forEachLines(path, (buf) => {

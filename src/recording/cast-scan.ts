@@ -13,21 +13,34 @@ export const RESIZE_TYPE = Buffer.from('"r",');
 
 /**
  * Hands `take` the file's whole lines, in order, a chunk at a time; a last line without its newline (torn by a killed
- * process) is left out. `take` returns false to stop.
+ * process) is left out. `take` returns false to stop. Only the line that straddles two reads is joined (a copy); the
+ * rest of each read is handed over as it is, so the file's bytes are not copied once more on their way.
  */
 export async function forEachLines(path: string, take: (lines: Buffer) => Promise<boolean> | boolean): Promise<void> {
   const fh = await open(path, 'r');
   try {
-    let carry = Buffer.alloc(0);
+    /** The start of a line that the reads so far have not finished, in pieces (a line can be longer than a read). */
+    let carry: Buffer[] = [];
     for (let position = 0; ; ) {
       const chunk = Buffer.allocUnsafe(READ_BYTES);
       const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position);
       if (bytesRead === 0) return;
       position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let data = chunk.subarray(0, bytesRead);
+      if (carry.length) {
+        const first = data.indexOf(NEWLINE) + 1;
+        if (first === 0) {
+          carry.push(data);
+          continue;
+        }
+        const joined = Buffer.concat([...carry, data.subarray(0, first)]);
+        carry = [];
+        if (!(await take(joined))) return;
+        data = data.subarray(first);
+      }
       const end = data.lastIndexOf(NEWLINE) + 1;
-      if (!(await take(data.subarray(0, end)))) return;
-      carry = Buffer.from(data.subarray(end)); // a copy: the read buffer is not kept alive by a short tail
+      if (end > 0 && !(await take(data.subarray(0, end)))) return;
+      if (end < data.length) carry = [Buffer.from(data.subarray(end))]; // a copy: a short tail must not keep 1 MB alive
     }
   } finally {
     await fh.close();
