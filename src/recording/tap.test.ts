@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
-import { COALESCE_MS, PIECE_BYTES, coalesce, createTap, type TapTarget } from './tap.js';
+import { BATCH_BYTES, COALESCE_MS, PIECE_BYTES, coalesce, createTap, type TapTarget } from './tap.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const dir = tempDir('fumidai-tap-');
@@ -91,7 +91,7 @@ test('tap: pieces never exceed PIECE_BYTES, and a slow reader holds the writer b
   let accepted = 0;
   for (let i = 0; i < 200; i++) if (tap.write(chunk)) accepted++;
   await sleep(5);
-  assert.ok(tap.readableLength <= tap.readableHighWaterMark + PIECE_BYTES + chunk.length, `buffered ${tap.readableLength}`);
+  assert.ok(tap.readableLength <= tap.readableHighWaterMark + BATCH_BYTES + chunk.length, `buffered ${tap.readableLength}`);
   assert.ok(accepted < 200, 'the writer is told to wait while nobody reads');
   tap.pipe(collect(passed));
   await sleep(20);

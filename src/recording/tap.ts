@@ -3,7 +3,7 @@
 // Every chunk is recorded as it arrives (the recording keeps its events and their order), but what passes on is
 // coalesced, as TCP's autocorking does: the first chunk after a quiet spell leaves at the end of the current turn of
 // the event loop (with whatever came in the same socket read), and while data keeps coming, what arrived leaves at most
-// every COALESCE_MS, or as soon as a full PIECE_BYTES is there. A terminal's output reaches fumidai as SSH packets of
+// every COALESCE_MS, or as soon as BATCH_BYTES are there. A terminal's output reaches fumidai as SSH packets of
 // 1 to 4 kB; each chunk that leaves costs a packet, its padding and encryption, twice with ProxyJump, and a socket
 // write. A keystroke's echo, arriving after a quiet spell, is not delayed; output in a burst waits COALESCE_MS at most.
 // Pieces stay a little under 32 KiB, so that with ProxyJump an inner packet (data and its 30-100 bytes of framing)
@@ -24,6 +24,12 @@ export const PIECE_BYTES = 32 * 1024 - 128;
  * a screen refresh (16 ms).
  */
 export const COALESCE_MS = 4;
+/**
+ * While data keeps coming, what arrived is passed on as soon as this much is there, in pieces of PIECE_BYTES, which the
+ * connection's socket then writes in one system call. Four pieces, not one: a 200 MB pty run then made about a third
+ * of the socket writes, each of which also wakes the client's `ssh` on loopback.
+ */
+export const BATCH_BYTES = 4 * PIECE_BYTES;
 
 export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Transform {
   let batch: Buffer[] = [];
@@ -80,7 +86,7 @@ export function createTap(sink: TapTarget, record: (chunk: Buffer) => void): Tra
         }, (err: Error) => void tap.destroy(err));
         return;
       }
-      if (bytes >= PIECE_BYTES) passOn(true);
+      if (bytes >= BATCH_BYTES) passOn(true);
       if (bytes) schedule();
       if (tap.readableLength >= tap.readableHighWaterMark) held = done;
       else done();
