@@ -8,14 +8,14 @@ import { parseDestination } from './destination.js';
 import { handleJump } from './jump.js';
 import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
 import { handleSessionChannel } from './relay/session-channel.js';
-import { coalesceSocketWrites, rejectWithReason, sendAuthBanner } from './ssh2-glue.js';
+import { tuneSocket, rejectWithReason, sendAuthBanner } from './ssh2-glue.js';
 import { TargetSession } from './target-session.js';
 import type { MenuEntry } from './menu.js';
 import { decide } from '../policy/engine.js';
 
 export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {
   const source = { sourceIp: info.ip, sourcePort: info.port };
-  coalesceSocketWrites(conn);
+  tuneSocket(conn);
   const log = deps.log.child(source);
   let caller: Caller | undefined;
   const banned = deps.throttle.bannedFor(info.ip);

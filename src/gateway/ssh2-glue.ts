@@ -4,6 +4,7 @@ import ssh2, { type Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
+import { paceReads } from './read-pacing.js';
 
 const { sendPacket } = createRequire(import.meta.url)('ssh2/lib/protocol/utils.js') as {
   sendPacket: (proto: unknown, packet: Buffer) => boolean;
@@ -71,6 +72,13 @@ export function sendAuthBanner(conn: Connection, text: string): void {
   packet.write(text, (p += 4), length, 'utf8');
   packet.writeUInt32BE(0, p + length); // no language tag
   sendPacket(proto, proto._packetRW.write.finalize(packet));
+}
+
+/** The TCP socket under an ssh2 connection tuned for relaying: writes gathered per turn, reads paced in bursts. */
+export function tuneSocket(conn: Connection | ssh2.Client): void {
+  coalesceSocketWrites(conn);
+  const sock = (conn as unknown as { _sock?: unknown })._sock;
+  if (sock instanceof Socket) paceReads(sock);
 }
 
 /**
