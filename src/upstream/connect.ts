@@ -4,7 +4,7 @@ import ssh2, { type Client, type BaseAgent } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import type { TargetRecord } from '../store/store.js';
 import { checkHostKey } from './host-key.js';
-import { coalesceSocketWrites } from '../gateway/ssh2-glue.js';
+import { tuneSocket } from '../gateway/ssh2-glue.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;
@@ -42,7 +42,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
     };
 
     client.on('ready', () => {
-      coalesceSocketWrites(client);
+      tuneSocket(client);
       if (!toPin) return settle();
       opts.pin(toPin.blob, toPin.fingerprint).then(() => settle(), settle);
     });
