@@ -6,12 +6,13 @@ import type { Writable } from 'node:stream';
 
 export type ExitInfo = { code: number } | { signal: string; coreDumped: boolean; message: string };
 
-const FLUSH_LIMIT_MS = 3000; // a client that never opens its window must not hold the channel for ever
+/** A client that never opens its window must not hold the channel for ever (nor delay a revocation's close). */
+export const FLUSH_LIMIT_MS = 3000;
 
-function flushed(stream: Writable): Promise<void> {
+function flushed(stream: Writable, limitMs: number): Promise<void> {
   if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(done, FLUSH_LIMIT_MS);
+    const timer = setTimeout(done, limitMs);
     timer.unref();
     function done() {
       clearTimeout(timer);
@@ -25,10 +26,11 @@ function flushed(stream: Writable): Promise<void> {
   });
 }
 
-export async function endChannel(channel: ServerChannel, exit: ExitInfo, line?: string): Promise<void> {
+/** `flushLimitMs`: how long the line and what is queued before it may take to reach a slow client. */
+export async function endChannel(channel: ServerChannel, exit: ExitInfo, line?: string, flushLimitMs = FLUSH_LIMIT_MS): Promise<void> {
   if (!channel.writable) return;
   if (line) channel.stderr.write(line.endsWith('\n') ? line : `${line}\r\n`);
-  await Promise.all([flushed(channel), flushed(channel.stderr)]);
+  await Promise.all([flushed(channel, flushLimitMs), flushed(channel.stderr, flushLimitMs)]);
   if (!channel.writable) return;
   if ('code' in exit) channel.exit(exit.code);
   else channel.exit(exit.signal.replace(/^SIG/, ''), exit.coreDumped, exit.message);

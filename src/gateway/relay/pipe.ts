@@ -12,7 +12,7 @@ export interface RelayOptions {
   onOutput?: () => void;
 }
 
-import { endChannel, type ExitInfo } from './channel-end.js';
+import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from './channel-end.js';
 
 /**
  * Exit status and close of a target channel, watched from the moment it opens: exit-status and close can arrive in
@@ -63,7 +63,10 @@ export function relayChannel(
       opts.onRecordingFailed(err);
       for (const s of [inTap, outTap, errTap]) s.destroy();
       up.close();
-      void endChannel(client, { code: 255 }, fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line);
+      // Nothing is relayed any more, so the reason may wait longer for a busy client to take the output queued ahead
+      // of it (up to a window's worth): on a loaded machine the line was once lost, most likely at the 3 s limit.
+      const line = fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line;
+      void endChannel(client, { code: 255 }, line, 4 * FLUSH_LIMIT_MS);
     };
     for (const s of [inTap, outTap, errTap]) s.on('error', recordingFailed);
     rec.onError(recordingFailed);
