@@ -77,8 +77,14 @@ export function sendAuthBanner(conn: Connection, text: string): void {
 /** The TCP socket under an ssh2 connection tuned for relaying: writes gathered per turn, reads paced in bursts. */
 export function tuneSocket(conn: Connection | ssh2.Client): void {
   coalesceSocketWrites(conn);
+  const sock = socketOf(conn);
+  if (sock) paceReads(sock);
+}
+
+/** The TCP socket under an ssh2 connection; none for an inner ProxyJump connection, which runs over a channel. */
+function socketOf(conn: Connection | ssh2.Client): Socket | undefined {
   const sock = (conn as unknown as { _sock?: unknown })._sock;
-  if (sock instanceof Socket) paceReads(sock);
+  return sock instanceof Socket ? sock : undefined;
 }
 
 /**
@@ -90,8 +96,8 @@ export function tuneSocket(conn: Connection | ssh2.Client): void {
  * turns it off for interactive sessions too).
  */
 export function coalesceSocketWrites(conn: Connection | ssh2.Client): void {
-  const sock = (conn as unknown as { _sock?: unknown })._sock;
-  if (!(sock instanceof Socket)) return; // an inner ProxyJump connection runs over a channel: its outer one coalesces
+  const sock = socketOf(conn);
+  if (!sock) return; // an inner ProxyJump connection: its outer one coalesces
   sock.setNoDelay(true);
   const write = sock.write;
   let corked = false;
