@@ -4,7 +4,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { paceReads, PACE_MS } from './read-pacing.js';
+import { paceReads, ReadPacer, PACE_MS, PROBE_MS } from './read-pacing.js';
 
 /** A paced receiving socket on loopback, the number of rests it took, and everything it received. */
 async function pair(): Promise<{ sender: Socket; rests: () => number; received: Buffer[]; bytes: () => number; close: () => Promise<void> }> {
@@ -80,4 +80,58 @@ test('read pacing: keystroke-sized traffic and a fast flow never rest', async ()
   assert.deepEqual(Buffer.concat(fast.received), big);
   assert.equal(fast.rests(), 0, 'a flow that fills its reads is not slowed down');
   await fast.close();
+});
+
+/** Feeds a pacer a simulated flow: `next(rest)` gives the gap (ms) and size of the read after one that rested `rest` ms. */
+function simulate(next: (rest: number) => { gap: number; bytes: number }, ms: number) {
+  const pacer = new ReadPacer();
+  let now = 0;
+  let rest = 0;
+  const reads: { at: number; bytes: number; rest: number }[] = [];
+  while (now < ms) {
+    const r = next(rest);
+    now += r.gap;
+    if (rest > 0) pacer.restEnded();
+    rest = pacer.onRead(r.bytes, now);
+    reads.push({ at: now, bytes: r.bytes, rest });
+  }
+  return reads;
+}
+
+test('read pacer: terminal output (its producer sets the pace) rests, and each read gathers what came meanwhile', () => {
+  // 16 MB/s, sent as it comes: read unrested, a turn of the event loop (0.25 ms) finds 4 kB, or now and then less.
+  let turn = 0;
+  const reads = simulate((rest) => (rest ? { gap: rest, bytes: rest * 16 * 1024 } : { gap: 0.25, bytes: ++turn % 3 ? 4096 : 700 }), 2000);
+  const rested = reads.filter((r) => r.rest > 0).length;
+  const bytes = reads.reduce((n, r) => n + r.bytes, 0);
+  assert.ok(rested > 0.8 * reads.length, `${rested} of ${reads.length} reads rested`);
+  assert.ok(bytes / reads.length > 16 * 1024, `${Math.round(bytes / reads.length)} bytes per read`);
+});
+
+test('read pacer: a flow held back by its receive buffer is let go, however small the buffer', () => {
+  for (const window of [16, 24, 40, 60]) {
+    // The flow begins as slowly as terminal output (exec's first bytes can), so the socket rests; then it could go far
+    // faster, but waits on the window: after a rest one read takes the window, and without one it refills at once.
+    let now = 0;
+    const reads = simulate((rest) => {
+      const gap = rest || (now < 50 ? 0.5 : 0.05);
+      now += gap;
+      return { gap, bytes: now < 50 ? (rest ? rest * 8 * 1024 : 4096) : window * 1024 };
+    }, 1500);
+    assert.ok(reads.some((r) => r.at > 50 && r.rest > 0), 'it was held back');
+    const lastRest = reads.filter((r) => r.rest > 0).at(-1)?.at ?? 0;
+    // Let go at the first fresh measurement of its rate, at the latest (RATE_WINDOW_MS after the burst began).
+    assert.ok(lastRest <= 510, `a ${window} kB window still rested at ${lastRest.toFixed(1)} ms`);
+  }
+});
+
+test('read pacer: keystrokes, a full read and a burst\'s first reads never rest', () => {
+  assert.ok(simulate(() => ({ gap: 30, bytes: 100 }), 5000).every((r) => r.rest === 0), 'keystrokes 30 ms apart');
+  assert.ok(simulate(() => ({ gap: 0.5, bytes: 600 }), 500).every((r) => r.rest === 0), 'a fast run of short reads begins no burst');
+  const pacer = new ReadPacer();
+  let at = 0;
+  for (; at < PROBE_MS; at += 0.25) assert.equal(pacer.onRead(4096, at), 0, 'the first reads of a burst are read on (its probe)');
+  assert.equal(pacer.onRead(4096, at), PACE_MS, 'then a slow burst rests');
+  pacer.restEnded();
+  assert.equal(pacer.onRead(64 * 1024, at + PACE_MS), 0, 'a read that filled the 64 kB libuv reads does not');
 });
