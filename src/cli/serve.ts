@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, watchFile } from 'node:fs';
-import { reloadInto } from '../config/reload.js';
+import { configReloader } from '../config/reload.js';
 import { join } from 'node:path';
 import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
 import { startGateway } from '../gateway/server.js';
@@ -100,13 +100,20 @@ export function registerServe(program: Command): void {
         await store.close();
         process.exit(0);
       };
+      const reloadConfig = configReloader(dir.config, dir.configFile);
       const reload = (why: string) => {
-        const r = reloadInto(dir.config, dir.configFile);
+        const r = reloadConfig();
         if (!r.ok) return log.error({ event: 'ConfigReloadFailed', why, reason: r.error }, `config not reloaded, still running the previous one: ${r.error}`);
-        if (r.changed.length || r.needsRestart.length) log.info({ event: 'ConfigReloaded', why, changed: r.changed, needsRestart: r.needsRestart }, 'config reloaded');
+        if (r.news) log.info({ event: 'ConfigReloaded', why, changed: r.changed, needsRestart: r.needsRestart }, 'config reloaded');
       };
       process.on('SIGHUP', () => reload('SIGHUP'));
-      watchFile(dir.configFile, { interval: 1000 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
+      // A change is read 250 ms after the last one seen, not at once: an editor or a script may still be writing.
+      let settling: NodeJS.Timeout | undefined;
+      watchFile(dir.configFile, { interval: 1000 }, (now, before) => {
+        if (now.mtimeMs === before.mtimeMs) return;
+        clearTimeout(settling);
+        settling = setTimeout(() => reload('file changed'), 250);
+      });
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });

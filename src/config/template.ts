@@ -1,7 +1,7 @@
 // The commented config file `fumidai init` writes. Every line matches a field of schema.ts.
 export const configTemplate = `# fumidai configuration. Paths are relative to this data directory.
-# Reference: README.md, "Configuration". Reloaded on restart; users, keys, targets and grants
-# live in the store and take effect at once.
+# Reference: README.md, "Configuration". Reloaded on SIGHUP and when it changes (listen and hostKeys
+# at the next start); users, keys, targets and grants live in the store and take effect at once.
 
 # Address the bastion listens on (HOST:PORT; [::1]:2222 for IPv6).
 listen: 127.0.0.1:2222
