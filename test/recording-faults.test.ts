@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
 import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
 import { parseCast } from '../src/recording/asciicast.js';
+import Database from 'better-sqlite3';
 
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
 
@@ -58,6 +60,33 @@ describe('recording faults', () => {
       for (const deadline = Date.now() + 15_000; !hits.includes(session.auditKey) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
         hits = (await b.cli(['sessions', 'search', `tick-${lastRecorded}`])).stdout;
       assert.match(hits, new RegExp(`${session.auditKey}\\s+1\\s`));
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test('a stop after a terminal recording was sealed but before its screens were indexed: the next start indexes them', async () => {
+    const { b, cfg } = await setUp();
+    try {
+      const r = await ssh(cfg, ['-tt', 'web1', 'echo indexed-after-$((6*7))']);
+      assert.match(r.stdout, /indexed-after-42/);
+      const search = async () => (await b.cli(['sessions', 'search', 'indexed-after-42'])).stdout;
+      const found = async () => {
+        for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 250))) if (/\S+\s+1\s/.test(await search())) return true;
+        return false;
+      };
+      assert.ok(await found(), 'indexed when the session ended');
+      // What a process that went between the seal and the index leaves: the channel sealed, its screens not indexed.
+      const exited = once(b.process!, 'exit');
+      b.process!.kill('SIGTERM');
+      await exited;
+      const db = new Database(join(b.data, 'fumidai.db'));
+      db.prepare('DELETE FROM screen_text').run();
+      assert.equal(db.prepare(`UPDATE channels SET screen_pending = 1 WHERE state = 'sealed' AND recording_path LIKE '%.cast'`).run().changes, 1);
+      db.close();
+      assert.doesNotMatch(await search(), /\S+\s+1\s/);
+      await b.start();
+      assert.ok(await found(), 'indexed at the next start');
     } finally {
       await b.stop();
     }

@@ -211,6 +211,23 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.equal(items.find((i) => i.kind === 'recording')?.lastError, 'down', 'a pending item keeps its retry state');
     });
 
+    test('screen text still to index: terminal channels once ended, until their text is added (even none)', async () => {
+      await s.openSession(session('k5'));
+      const at = '2026-11-25T10:00:01.000Z';
+      await s.openChannel({ auditKey: 'k5', channel: 1, kind: 'shell', recordingPath: '/r/k5/01-shell.cast', startedAt: at, screenPending: true });
+      await s.openChannel({ auditKey: 'k5', channel: 2, kind: 'exec', recordingPath: '/r/k5/02-exec.bin', startedAt: at });
+      await s.openChannel({ auditKey: 'k5', channel: 3, kind: 'shell', recordingPath: '/r/k5/03-shell.cast', startedAt: at, screenPending: true });
+      const pending = async () => (await s.unindexedScreens()).filter((c) => c.auditKey === 'k5').map((c) => c.channel).sort();
+      assert.deepEqual(await pending(), [], 'not while live');
+      for (const ch of [1, 2, 3]) await s.sealChannel('k5', ch, { bytesIn: 1, bytesOut: 1, state: ch === 3 ? 'interrupted' : 'sealed' });
+      assert.deepEqual(await pending(), [1, 3]);
+      await s.addScreenText('k5', 1, [{ offset: 1.5, text: 'pending-marker' }]);
+      await s.addScreenText('k5', 3, []);
+      assert.deepEqual(await pending(), []);
+      assert.deepEqual((await s.channelsOf('k5')).map((c) => c.screenPending), [false, false, false]);
+      assert.deepEqual((await s.searchScreen('pending-marker')).map((h) => [h.auditKey, h.channel]), [['k5', 1]]);
+    });
+
     test('bucket users: created and updated with exactly their keys, atomically; removal takes the user', async () => {
       assert.equal(await s.applyBucketUser('pk/dave.pub', '"e1"', 'dave', [key('dave', 1), key('dave', 2)]), 'created');
       assert.equal(await s.applyBucketUser('pk/dave.pub', '"e2"', 'dave', [key('dave', 3)]), 'updated');
@@ -270,6 +287,9 @@ describe('PostgreSQL shared by nodes', () => {
     await b.sealChannel('b1', 1, { bytesIn: 1, bytesOut: 1, state: 'interrupted' });
     assert.deepEqual(await a.unspooledRecordings(), ['/data-a/a1.bin']);
     assert.deepEqual(await b.unspooledRecordings(), ['/data-b/b1.bin']);
+    await b.openChannel({ auditKey: 'b1', channel: 2, kind: 'shell', recordingPath: '/data-b/b1.cast', startedAt: '2026-11-21T10:00:00.000Z', screenPending: true });
+    await b.sealChannel('b1', 2, { bytesIn: 1, bytesOut: 1, state: 'interrupted' });
+    assert.deepEqual([(await a.unindexedScreens()).length, (await b.unindexedScreens()).map((c) => c.recordingPath)], [0, ['/data-b/b1.cast']], 'a recording is indexed where its file is');
     await a.spoolAdd({ path: '/same/path.jsonl', objectKey: 'p/audit/node-a/x.jsonl', kind: 'audit' });
     await b.spoolAdd({ path: '/same/path.jsonl', objectKey: 'p/audit/node-b/x.jsonl', kind: 'audit' });
     assert.deepEqual((await a.spoolList()).map((i) => i.objectKey), ['p/audit/node-a/x.jsonl']);

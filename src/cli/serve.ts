@@ -52,8 +52,9 @@ export function registerServe(program: Command): void {
       const live = new LiveSessions(store, log);
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
-      // A session cut by a crash is one an auditor will want to search: its screens are indexed like any other's.
-      for (const r of recovered) if (!r.error && r.path.endsWith('.cast')) indexScreenText({ screenIndex, indexWrites, store }, r, log);
+      // Terminal recordings sealed by the recovery above, or sealed just before the process went, are indexed now: a
+      // session cut by a crash is one an auditor will want to search.
+      for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
       const gateway = await startGateway(
         {
           config: dir.config,

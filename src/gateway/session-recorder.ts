@@ -43,7 +43,9 @@ export class SessionRecorder {
       await this.#event('RecordingFailed', { reason: why, channel });
       throw fail('RECORDING_FAILED', why);
     }
-    await store.openChannel({ auditKey: this.#auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString() });
+    await store.openChannel({
+      auditKey: this.#auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString(), screenPending: Boolean(rec.info.pty),
+    });
     rec.onFileOp((op) => {
       void this.#event('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
       const at = new Date().toISOString();

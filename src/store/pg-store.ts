@@ -202,8 +202,8 @@ export class PgStore implements Store {
 
   async openChannel(c: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO channels (audit_key, channel, node, kind, command, recording_path, started_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'live')`,
-      [c.auditKey, c.channel, this.#node, c.kind, c.command ?? null, c.recordingPath, c.startedAt],
+      `INSERT INTO channels (audit_key, channel, node, kind, command, recording_path, started_at, state, screen_pending) VALUES ($1, $2, $3, $4, $5, $6, $7, 'live', $8)`,
+      [c.auditKey, c.channel, this.#node, c.kind, c.command ?? null, c.recordingPath, c.startedAt, Boolean(c.screenPending)],
     );
   }
   async sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void> {
@@ -228,13 +228,16 @@ export class PgStore implements Store {
     return (await this.#rows('SELECT * FROM file_ops WHERE audit_key = $1 ORDER BY id', [auditKey])).map(toFileOp);
   }
   async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
-    if (rows.length === 0) return;
-    // One statement for the batch (parallel arrays), not a round trip per row.
+    // One statement for the batch (parallel arrays), not a round trip per row, and with it the mark: atomic.
     await this.#pool.query(
-      `INSERT INTO screen_text (audit_key, channel, "offset", text, tokens)
-       SELECT $1, $2, o, t, v::tsvector FROM unnest($3::float8[], $4::text[], $5::text[]) AS x(o, t, v)`,
+      `WITH added AS (INSERT INTO screen_text (audit_key, channel, "offset", text, tokens)
+         SELECT $1, $2, o, t, v::tsvector FROM unnest($3::float8[], $4::text[], $5::text[]) AS x(o, t, v))
+       UPDATE channels SET screen_pending = false WHERE audit_key = $1 AND channel = $2`,
       [auditKey, channel, rows.map((r) => r.offset), rows.map((r) => r.text), rows.map((r) => tsvectorLiteral(r.text))],
     );
+  }
+  async unindexedScreens(): Promise<ChannelRecord[]> {
+    return (await this.#rows(`SELECT * FROM channels WHERE screen_pending AND state IN ('sealed', 'interrupted') AND node = $1`, [this.#node])).map(toChannel);
   }
   async searchScreen(query: string): Promise<ScreenHit[]> {
     // One phrase of whole words, as FTS5 reads it: the same tokens on both sides, nothing in the text is an operator.

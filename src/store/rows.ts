@@ -21,6 +21,7 @@ export const toChannel = (r: Row): ChannelRecord => ({
   auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,
   startedAt: r.started_at, endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, bytesIn: r.bytes_in,
   bytesOut: r.bytes_out, sha256: r.sha256 ?? undefined, recordingBytes: r.recording_bytes ?? undefined, state: r.state,
+  screenPending: Boolean(r.screen_pending),
 });
 export const toSpool = (r: Row): SpoolItem => ({
   path: r.path, objectKey: r.object_key, kind: r.kind, state: r.state, attempts: r.attempts, lastError: r.last_error ?? undefined,

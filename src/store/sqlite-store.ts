@@ -42,6 +42,8 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
   `CREATE TABLE source_failures (ip TEXT PRIMARY KEY, failures TEXT NOT NULL, last_failure INTEGER NOT NULL);
    CREATE INDEX source_failures_last ON source_failures(last_failure);`,
+  // Channels recorded before this version are taken as indexed.
+  `ALTER TABLE channels ADD COLUMN screen_pending INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 const now = () => new Date().toISOString();
@@ -216,8 +218,8 @@ export class SqliteStore implements Store {
 
   async openChannel(c: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void> {
     this.#db
-      .prepare(`INSERT INTO channels (audit_key, channel, kind, command, recording_path, started_at, state) VALUES (?, ?, ?, ?, ?, ?, 'live')`)
-      .run(c.auditKey, c.channel, c.kind, c.command ?? null, c.recordingPath, c.startedAt);
+      .prepare(`INSERT INTO channels (audit_key, channel, kind, command, recording_path, started_at, state, screen_pending) VALUES (?, ?, ?, ?, ?, ?, 'live', ?)`)
+      .run(c.auditKey, c.channel, c.kind, c.command ?? null, c.recordingPath, c.startedAt, c.screenPending ? 1 : 0);
   }
   async sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void> {
     this.#db
@@ -240,7 +242,14 @@ export class SqliteStore implements Store {
   }
   async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
     const insert = this.#db.prepare('INSERT INTO screen_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
-    this.#db.transaction(() => rows.forEach((r) => insert.run(r.text, auditKey, channel, r.offset)))();
+    const indexed = this.#db.prepare('UPDATE channels SET screen_pending = 0 WHERE audit_key = ? AND channel = ?');
+    this.#db.transaction(() => {
+      rows.forEach((r) => insert.run(r.text, auditKey, channel, r.offset));
+      indexed.run(auditKey, channel);
+    })();
+  }
+  async unindexedScreens(): Promise<ChannelRecord[]> {
+    return (this.#db.prepare(`SELECT * FROM channels WHERE screen_pending = 1 AND state IN ('sealed', 'interrupted')`).all() as Row[]).map(toChannel);
   }
   async searchScreen(query: string): Promise<ScreenHit[]> {
     // The query is one phrase: quoting keeps FTS5 syntax characters in user input from being operators.

@@ -67,6 +67,8 @@ export interface ChannelRecord {
   sha256?: string;
   recordingBytes?: number;
   state: 'live' | 'sealed' | 'interrupted' | 'failed';
+  /** A terminal recording whose screen text is still to be indexed (set at open, cleared by addScreenText). */
+  screenPending?: boolean;
 }
 
 export interface FileOpRecord {
@@ -137,7 +139,10 @@ export interface Store {
   unsealedChannels(): Promise<ChannelRecord[]>;
   addFileOp(op: FileOpRecord): Promise<void>;
   fileOpsOf(auditKey: string): Promise<FileOpRecord[]>;
+  /** Adds a channel's screen text and marks it indexed, in one transaction (rows may be empty). */
   addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void>;
+  /** This node's ended terminal channels whose screen text was never indexed (the process went first): for the start. */
+  unindexedScreens(): Promise<ChannelRecord[]>;
   searchScreen(query: string): Promise<ScreenHit[]>;
 
   /** The applied policy document (YAML source, validated before it is stored). */
