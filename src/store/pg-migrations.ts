@@ -76,8 +76,10 @@ export const MIGRATIONS: Migration[] = [
   // 4. Failures per source address counted across nodes (the rule is gateway/throttle.ts).
   `CREATE TABLE source_failures (ip TEXT PRIMARY KEY, failures TEXT NOT NULL, last_failure BIGINT NOT NULL);
    CREATE INDEX source_failures_last ON source_failures(last_failure);`,
-  // 5. Terminal channels whose screen text is still to be indexed; channels recorded before are taken as indexed.
-  `ALTER TABLE channels ADD COLUMN screen_pending BOOLEAN NOT NULL DEFAULT false;`,
+  // 5. Terminal channels whose screen text is still to be indexed; channels recorded before are taken as indexed. The
+  // partial index keeps the look-up at each start from reading every channel ever recorded.
+  `ALTER TABLE channels ADD COLUMN screen_pending BOOLEAN NOT NULL DEFAULT false;
+   CREATE INDEX channels_screen_pending ON channels(node) WHERE screen_pending;`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -42,8 +42,10 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE source_bans (ip TEXT PRIMARY KEY, until TEXT NOT NULL);`,
   `CREATE TABLE source_failures (ip TEXT PRIMARY KEY, failures TEXT NOT NULL, last_failure INTEGER NOT NULL);
    CREATE INDEX source_failures_last ON source_failures(last_failure);`,
-  // Channels recorded before this version are taken as indexed.
-  `ALTER TABLE channels ADD COLUMN screen_pending INTEGER NOT NULL DEFAULT 0;`,
+  // Channels recorded before this version are taken as indexed. The partial index keeps the look-up at each start
+  // from reading every channel ever recorded.
+  `ALTER TABLE channels ADD COLUMN screen_pending INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX channels_screen_pending ON channels(state) WHERE screen_pending = 1;`,
 ];
 
 const now = () => new Date().toISOString();
