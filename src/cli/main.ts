@@ -1,6 +1,6 @@
 // The `fumidai` command: one file per command group; errors become one line and a non-zero exit.
-import '../gateway/ssh2-padding.js'; // first: ssh2 must load with pooled packet padding
-import '../gateway/ssh2-packet-size.js'; // and with packets that fit the recording tap's pieces
+import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
+import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
 import { Command, CommanderError } from 'commander';
 import { userLine, FumidaiError } from '../errors.js';
 import { registerGrant } from './grant.js';

@@ -16,15 +16,15 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { DataDir } from '../config/data-dir.js';
-import { PolicySource } from '../gateway/policy-source.js';
+import { PolicySource } from '../policy/source.js';
 import { SeedBox } from '../mfa/seed-box.js';
-import { SourceThrottle } from '../gateway/throttle.js';
-import { LiveSessions } from '../gateway/live-sessions.js';
-import { IndexWrites } from '../gateway/index-writes.js';
-import { indexScreenText } from '../gateway/session-recorder.js';
-import { paddingPooled } from '../gateway/ssh2-padding.js';
-import { packetSizeSet } from '../gateway/ssh2-packet-size.js';
-import { ScreenIndexPool } from '../recording/screen-index-pool.js';
+import { SourceThrottle } from '../auth/throttle.js';
+import { LiveSessions } from '../session/live-sessions.js';
+import { IndexWrites } from '../store/index-writes.js';
+import { indexScreenText } from '../session/recorder.js';
+import { paddingPooled } from '../ssh/padding.js';
+import { packetSizeSet } from '../ssh/packet-size.js';
+import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 
 export function registerServe(program: Command): void {
   program

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { fail, FumidaiError } from '../errors.js';
 import { once } from 'node:events';
-import { outputOf, replay, timedOutput, type Timed } from '../recording/replay.js';
-import { inputOf } from '../recording/cast-scan.js';
-import { exportHtml } from '../recording/html-export.js';
+import { outputOf, replay, timedOutput, type Timed } from '../playback/replay.js';
+import { inputOf } from '../playback/cast-scan.js';
+import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 

@@ -2,15 +2,15 @@
 // channels. It only routes; session channels, ProxyJump and refusals each live in their own module.
 import type { Connection, ClientInfo } from 'ssh2';
 import { fail } from '../errors.js';
-import { Login } from './login.js';
-import type { Caller, GatewayDeps } from './context.js';
-import { parseDestination } from './destination.js';
+import { Login } from '../auth/login.js';
+import type { Caller, GatewayDeps } from '../session/context.js';
+import { parseDestination } from '../session/destination.js';
 import { handleJump } from './jump.js';
-import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
-import { handleSessionChannel } from './relay/session-channel.js';
-import { tuneSocket, rejectWithReason, sendAuthBanner } from './ssh2-glue.js';
-import { TargetSession } from './target-session.js';
-import type { MenuEntry } from './menu.js';
+import { handleForwardRequest, handleLocalForward } from '../relay/forwarding.js';
+import { handleSessionChannel } from '../relay/session-channel.js';
+import { tuneSocket, rejectWithReason, sendAuthBanner } from '../ssh/glue.js';
+import { TargetSession } from '../session/target-session.js';
+import type { MenuEntry } from '../session/menu.js';
 import { decide } from '../policy/engine.js';
 
 export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {

@@ -3,11 +3,11 @@
 // relays it to the real target itself, so it is authorized and recorded like any other session.
 import ssh2, { type AcceptConnection, type Channel, type Connection, type RejectConnection, type TcpipRequestInfo } from 'ssh2';
 import { fail } from '../errors.js';
-import type { Caller, GatewayDeps } from './context.js';
-import { handleSessionChannel } from './relay/session-channel.js';
-import { handleForwardRequest, handleLocalForward } from './relay/forwarding.js';
-import { rejectWithReason } from './ssh2-glue.js';
-import { TargetSession } from './target-session.js';
+import type { Caller, GatewayDeps } from '../session/context.js';
+import { handleSessionChannel } from '../relay/session-channel.js';
+import { handleForwardRequest, handleLocalForward } from '../relay/forwarding.js';
+import { rejectWithReason } from '../ssh/glue.js';
+import { TargetSession } from '../session/target-session.js';
 import { serverConfig } from './server-config.js';
 
 export async function handleJump(

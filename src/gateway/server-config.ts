@@ -1,6 +1,6 @@
 // The SSH server settings shared by the front door and every ProxyJump inner server.
 import type ssh2 from 'ssh2';
-import type { GatewayDeps } from './context.js';
+import type { GatewayDeps } from '../session/context.js';
 
 /** What the front door and every ProxyJump inner server present: host keys, identity and ciphers. */
 export function serverConfig(deps: GatewayDeps): ssh2.ServerConfig {

@@ -3,7 +3,7 @@ import { splitHostPort } from '../config/host-port.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import type { GatewayDeps } from './context.js';
+import type { GatewayDeps } from '../session/context.js';
 import { handleConnection } from './connection.js';
 import { serverConfig } from './server-config.js';
 

@@ -120,3 +120,12 @@ export function rawBytes(events: CastEvent[], type: 'o' | 'i' = 'o'): { time: nu
   }
   return out;
 }
+
+/** Whether a line is an asciicast v2 header (the first line of every terminal recording). */
+export function isCastHeader(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { version?: unknown }).version === 2;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { parseEventLine } from './asciicast.js';
+import { isCastHeader, parseEventLine } from './asciicast.js';
 import { FrameReader, isBinaryLog, MAGIC } from './binary-log.js';
 import type { Store } from '../store/store.js';
 
@@ -63,14 +63,6 @@ async function validCast(path: string): Promise<number> {
     carry = Buffer.from(buf);
   }
   return valid; // whatever follows the last newline is a line the writer never finished
-}
-
-function isCastHeader(text: string): boolean {
-  try {
-    return (JSON.parse(text) as { version?: unknown }).version === 2;
-  } catch {
-    return false;
-  }
 }
 
 async function sha256Of(path: string, bytes: number): Promise<string> {

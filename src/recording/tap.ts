@@ -12,14 +12,14 @@
 // still fits one packet of the outer channel instead of spilling 50 bytes into a second one.
 import { Transform, type TransformCallback } from 'node:stream';
 import { performance } from 'node:perf_hooks';
+import { PIECE_BYTES } from '../ssh/limits.js';
 
 export interface TapTarget {
   full: boolean;
   drained(): Promise<void>;
 }
 
-/** Largest piece passed on: OpenSSH's 32 KiB packet size, less room for an inner packet's framing. */
-export const PIECE_BYTES = 32 * 1024 - 128;
+export { PIECE_BYTES };
 /**
  * While data keeps coming, what arrived is passed on at most this often. 4 ms, not 1: a 200 MB pty run then made 18k
  * socket writes instead of 29k and took about a tenth less CPU, and a burst's output waiting 4 ms is still far below

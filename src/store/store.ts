@@ -1,5 +1,6 @@
-// The one repository interface of fumidai. SQLite implements it for the embedded default; PostgreSQL will too.
-// Async on purpose: a networked store must fit the same shape.
+// The store contract, in roles: each consumer takes the roles it uses (a session index writer needs no spool), and
+// Store is all of them. SQLite implements it for the embedded default, PostgreSQL for several nodes; one test suite
+// runs on both. Async on purpose: a networked store must fit the same shape.
 
 export interface UserRecord {
   name: string;
@@ -98,30 +99,31 @@ export interface SessionFilter {
   live?: boolean;
 }
 
-export interface Store {
+/** Users, their keys, targets and grants: who may be asked for, and where they may go. */
+export interface Directory {
   addUser(name: string): Promise<void>;
   removeUser(name: string): Promise<boolean>;
   /** Disables or enables a user; false if there is no such user. A disabled user keeps keys and grants but is refused. */
   setUserDisabled(name: string, disabled: boolean): Promise<boolean>;
   getUser(name: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
-
   addKey(key: Omit<UserKeyRecord, 'addedAt'>): Promise<void>;
   keysOf(user: string): Promise<UserKeyRecord[]>;
   findKey(fingerprint: string): Promise<UserKeyRecord | undefined>;
   removeKey(user: string, fingerprint: string): Promise<boolean>;
-
   addTarget(target: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void>;
   removeTarget(name: string): Promise<boolean>;
   getTarget(name: string): Promise<TargetRecord | undefined>;
   listTargets(): Promise<TargetRecord[]>;
   pinHostKey(target: string, hostKey: string, fingerprint: string): Promise<void>;
   forgetHostKey(target: string): Promise<boolean>;
-
   grant(user: string, target: string, login: string): Promise<void>;
   revoke(user: string, target: string, login?: string): Promise<number>;
   grantsOf(user: string): Promise<GrantRecord[]>;
+}
 
+/** The session index: sessions, their channels and recordings, file operations and screen text. */
+export interface SessionIndex {
   openSession(session: Omit<SessionRecord, 'state'>): Promise<void>;
   updateSession(auditKey: string, fields: Partial<Pick<SessionRecord, 'target' | 'login'>>): Promise<void>;
   closeSession(auditKey: string, fields: { endedAt: string; exitStatus?: number; reason?: string; bytesIn?: number; bytesOut?: number }): Promise<void>;
@@ -131,7 +133,6 @@ export interface Store {
   getSession(auditKey: string): Promise<SessionRecord | undefined>;
   /** Asks whichever node runs a live session to end it; false if no such live session. */
   requestTermination(auditKey: string, reason: string): Promise<boolean>;
-
   openChannel(rec: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void>;
   sealChannel(auditKey: string, channel: number, f: Pick<ChannelRecord, 'endedAt' | 'exitStatus' | 'bytesIn' | 'bytesOut' | 'sha256' | 'recordingBytes' | 'state'>): Promise<void>;
   channelsOf(auditKey: string): Promise<ChannelRecord[]>;
@@ -144,23 +145,26 @@ export interface Store {
   /** This node's ended terminal channels whose screen text was never indexed (the process went first): for the start. */
   unindexedScreens(): Promise<ChannelRecord[]>;
   searchScreen(query: string): Promise<ScreenHit[]>;
+}
 
-  /** The applied policy document (YAML source, validated before it is stored). */
+/** The applied policy document (YAML source, validated before it is stored). */
+export interface PolicyStore {
   getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined>;
   setPolicyDocument(document: string): Promise<void>;
+}
 
+/** What logins leave behind: second-factor seeds and used steps, user lockouts, address failures and bans. */
+export interface AuthState {
   /** TOTP enrolment; the secret is encrypted by the caller with a key kept outside the store. */
   getMfa(user: string): Promise<{ secretEnc: Buffer; lastStep: number; enrolledAt: string } | undefined>;
   setMfa(user: string, secretEnc: Buffer): Promise<void>;
   deleteMfa(user: string): Promise<boolean>;
   /** Atomically records a used TOTP step; false if that step (or a later one) was already used: a replay. */
   useMfaStep(user: string, step: number): Promise<boolean>;
-
   /** Consecutive authentication failures of a user, for lockout; returns the new count and lock. */
   recordAuthFailure(user: string, lockAfter: number, lockSeconds: number, at?: Date): Promise<UserLock>;
   clearAuthFailures(user: string): Promise<void>;
   getUserLock(user: string): Promise<UserLock>;
-
   /** Address bans, shared so that a flood banned by one node is refused by every node. The later end wins. */
   banSource(ip: string, until: string): Promise<void>;
   /** Bans still in force at `now`. */
@@ -169,24 +173,34 @@ export interface Store {
   updateSourceFailures<T>(ip: string, update: (failures: number[]) => { failures: number[]; result: T }): Promise<T>;
   /** Forgets addresses whose last failure is before `before` (ms since the epoch); returns how many. */
   sweepSourceFailures(before: number): Promise<number>;
+}
 
+export interface ChangeFeed {
   /** Changes whenever another process (the CLI, another node) commits; cheap to poll for revocation checks. */
   changeToken(): Promise<number>;
+}
 
-  /** The shipping spool: files waiting for (or done with) upload to object storage. */
+/** The shipping spool: files waiting for (or done with) upload to object storage. */
+export interface Spool {
   spoolAdd(item: { path: string; objectKey: string; kind: 'recording' | 'audit' }): Promise<void>;
   spoolDue(now: string): Promise<SpoolItem[]>;
   spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void>;
   spoolList(): Promise<SpoolItem[]>;
   /** Sealed (or interrupted) recordings not in the spool yet. */
   unspooledRecordings(): Promise<string[]>;
+}
 
+/** Users kept in step with public keys in a bucket. */
+export interface BucketUsers {
   /** Users that come from `public-keys/<user>.pub` objects, with the ETag last applied. */
   bucketUsers(): Promise<{ objectKey: string; etag: string; user: string }[]>;
   /** Creates or updates a bucket user with exactly these keys, atomically. */
   applyBucketUser(objectKey: string, etag: string, user: string, keys: Omit<UserKeyRecord, 'addedAt' | 'user'>[]): Promise<'created' | 'updated'>;
   removeBucketUser(objectKey: string, user: string): Promise<void>;
+}
 
+/** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers {
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import ssh2, { type Client, type BaseAgent } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import type { TargetRecord } from '../store/store.js';
 import { checkHostKey } from './host-key.js';
-import { tuneSocket } from '../gateway/ssh2-glue.js';
+import { tuneSocket } from '../ssh/glue.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;

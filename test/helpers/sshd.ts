@@ -1,4 +1,4 @@
-// A private OpenSSH server as a target, on a 127.0.0.1 ephemeral port (see ../shared/TESTING.md).
+// A private OpenSSH server as a target, on a 127.0.0.1 ephemeral port (sshd -D -e with its own host key and config).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AsciicastRecorder } from './asciicast.js';
-import { FileSink } from './file-sink.js';
+import { AsciicastRecorder } from '../recording/asciicast.js';
+import { FileSink } from '../recording/file-sink.js';
 import { screenSnapshotsOfFile } from './screen-index.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 

@@ -8,7 +8,7 @@
 // tail of the output since the last one goes through the emulator: the last `window` bytes of a long burst are what
 // the screen shows (a screen is a few kB; the tail redraws it many times over).
 import xterm from '@xterm/headless';
-import { parseEventLine } from './asciicast.js';
+import { parseEventLine } from '../recording/asciicast.js';
 import { forEachLines, INPUT_TYPE, NEWLINE, RESIZE_TYPE } from './cast-scan.js';
 
 export interface ScreenSnapshot {

@@ -1,14 +1,14 @@
 // What every part of the gateway may use: configuration, store, keys and the logger, built once by the server.
 import type { Logger } from 'pino';
-import type { IndexWrites } from './index-writes.js';
+import type { IndexWrites } from '../store/index-writes.js';
 import type { Config } from '../config/schema.js';
 import type { Store, TargetRecord } from '../store/store.js';
 import type { SeedBox } from '../mfa/seed-box.js';
-import type { SourceThrottle } from './throttle.js';
+import type { SourceThrottle } from '../auth/throttle.js';
 import type { LiveSessions } from './live-sessions.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { PolicySource } from './policy-source.js';
-import type { ScreenSnapshot } from '../recording/screen-index.js';
+import type { PolicySource } from '../policy/source.js';
+import type { ScreenSnapshot } from '../playback/screen-index.js';
 
 export interface GatewayDeps {
   config: Config;

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { checkClock } from './session-clock.js';
+import { checkClock } from './clock.js';
 import type { TargetSession } from './target-session.js';
 
 export class LiveSessions {

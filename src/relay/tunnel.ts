@@ -1,8 +1,8 @@
 // Relays one port-forwarding channel (a TCP stream inside SSH) between client and target, every byte through a
 // recording tap, as the session relay does. A tunnel has no exit status: it ends when either side closes.
 import type { Duplex } from 'node:stream';
-import type { ChannelRecording } from '../../recording/channel-recording.js';
-import { createTap } from '../../recording/tap.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
+import { createTap } from '../recording/tap.js';
 import { drained } from './pipe.js';
 
 /** An SSH channel seen as a stream that can be closed (ssh2's Channel on either side). */

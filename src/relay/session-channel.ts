@@ -1,11 +1,11 @@
 // One client "session" channel: collects its requests (pty, env, agent), and on shell / exec / sftp opens the same
 // request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session, X11Info } from 'ssh2';
-import { fail, userLine } from '../../errors.js';
-import type { ChannelRecording } from '../../recording/channel-recording.js';
-import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../menu.js';
-import type { TargetSession } from '../target-session.js';
-import { endChannel } from './channel-end.js';
+import { fail, userLine } from '../errors.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
+import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../session/menu.js';
+import type { TargetSession } from '../session/target-session.js';
+import { endChannel } from '../ssh/channel-end.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
 import { relayX11 } from './forwarding.js';
 

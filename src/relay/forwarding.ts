@@ -4,10 +4,10 @@
 // to the target, and each connection the target accepts comes back to the client as a forwarded-tcpip channel.
 // Every tunnel is authorized, recorded byte for byte (a binary frame log) and audited like any other channel.
 import type { Client, ClientChannel, Connection, ServerChannel, TcpConnectionDetails, TcpipBindInfo, TcpipRequestInfo, X11Details } from 'ssh2';
-import { fail, userLine } from '../../errors.js';
-import type { ChannelRecording } from '../../recording/channel-recording.js';
-import { rejectWithReason } from '../ssh2-glue.js';
-import type { TargetSession } from '../target-session.js';
+import { fail, userLine } from '../errors.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
+import { rejectWithReason } from '../ssh/glue.js';
+import type { TargetSession } from '../session/target-session.js';
 import { relayTunnel, type ChannelStream } from './tunnel.js';
 
 /** `ssh -L` / `ssh -W` on a connection bound to a target. */

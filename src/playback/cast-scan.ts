@@ -2,7 +2,7 @@
 // found by their bytes. A 1 GB recording does not fit in one JavaScript string, and most of it is output that a
 // reader of what was typed never needs to parse.
 import { open } from 'node:fs/promises';
-import { parseEventLine } from './asciicast.js';
+import { parseEventLine } from '../recording/asciicast.js';
 
 const READ_BYTES = 1 << 20;
 export const NEWLINE = 0x0a;

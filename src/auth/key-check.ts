@@ -1,5 +1,5 @@
 // Public-key authentication of the outer connection: the key identifies the user, whatever the SSH user name says.
-// ssh2 does not verify signatures itself (SSH2-NOTES.md): we compare the key blob and verify the signature here.
+// ssh2's server does not verify signatures itself: we compare the key blob and verify the signature here.
 import ssh2, { type AuthContext } from 'ssh2';
 import { fingerprintOf, sameBlob } from '../identity/public-key.js';
 import type { Store, UserRecord } from '../store/store.js';

@@ -1,5 +1,6 @@
-// The only place that reaches into ssh2's internals, for what its public API lacks
-// (see ../shared/SSH2-NOTES.md). Kept small and tested through real OpenSSH clients.
+// ssh2's internals, for what its public API lacks: agent channels toward the client, a reason on a refused channel,
+// a banner at any point of authentication, and socket tuning. Like every module of src/ssh/ (and only those), it
+// reaches past ssh2's API; each use is tested through real OpenSSH clients, so an ssh2 upgrade that moves them fails.
 import ssh2, { type Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';

@@ -7,7 +7,7 @@
 // module exports the constant that its client and server modules read once, when they load, so it is set before.
 // Must be imported before anything loads ssh2; imported first by the CLI entry point.
 import { createRequire } from 'node:module';
-import { PIECE_BYTES } from '../recording/tap.js';
+import { PIECE_BYTES } from './limits.js';
 
 /** True when ssh2 was loaded with the smaller packet size (false if ssh2's client or server had been loaded before). */
 export const packetSizeSet = (() => {

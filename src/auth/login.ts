@@ -4,8 +4,8 @@ import type { AuthContext, KeyboardAuthContext } from 'ssh2';
 import { fail } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
-import { checkPublicKey } from './auth.js';
-import type { Caller, GatewayDeps } from './context.js';
+import { checkPublicKey } from './key-check.js';
+import type { Caller, GatewayDeps } from '../session/context.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 

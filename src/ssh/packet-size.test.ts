@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PIECE_BYTES } from '../recording/tap.js';
+import { PIECE_BYTES } from './limits.js';
 
 // In a fresh process (this one may have loaded ssh2 already): a client channel opened through ssh2 asks its peer for
 // packets of PIECE_BYTES at most. The channel is opened between an ssh2 client and server in memory.
 test('ssh2 packet size: channels opened after the import ask for packets that fit the tap\'s pieces', () => {
-  const url = new URL('./ssh2-packet-size.js', import.meta.url).href;
+  const url = new URL('./packet-size.js', import.meta.url).href;
   const script = `
     const m = await import(${JSON.stringify(url)});
     const { default: ssh2 } = await import('ssh2');

@@ -10,13 +10,13 @@ import { connectUpstream, type Upstream } from '../upstream/connect.js';
 import { newAuditKey } from './audit-key.js';
 import type { Caller, GatewayDeps, Resolved } from './context.js';
 import type { Destination } from './destination.js';
-import type { ClockState, SessionLimits } from './session-clock.js';
-import { ForwardedAgent } from './ssh2-glue.js';
-import { endChannel } from './relay/channel-end.js';
+import type { ClockState, SessionLimits } from './clock.js';
+import { ForwardedAgent } from '../ssh/glue.js';
+import { endChannel } from '../ssh/channel-end.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
-import { SessionRecorder, type ChannelSpec } from './session-recorder.js';
+import { SessionRecorder, type ChannelSpec } from './recorder.js';
 
 
 export class TargetSession {

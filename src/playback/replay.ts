@@ -1,8 +1,8 @@
 // Timed playback of a recording: what the user saw, at the speed it happened (or faster, with long pauses cut).
 // Recordings are decoded as their bytes arrive, from a file or a bucket object alike: none is held whole in memory.
 import { createReadStream } from 'node:fs';
-import { parseEventLine, type CastEvent } from './asciicast.js';
-import { FrameReader, MAGIC, STREAM } from './binary-log.js';
+import { isCastHeader, parseEventLine, type CastEvent } from '../recording/asciicast.js';
+import { FrameReader, MAGIC, STREAM } from '../recording/binary-log.js';
 
 export interface ReplayOptions {
   speed: number;
@@ -99,14 +99,6 @@ async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
     if (start < chunk.length) parts.push(chunk.subarray(start));
   }
   if (parts.length) yield Buffer.concat(parts).toString('utf8');
-}
-
-function isCastHeader(line: string): boolean {
-  try {
-    return (JSON.parse(line) as { version?: unknown }).version === 2;
-  } catch {
-    return false;
-  }
 }
 
 /** Plays events with their timing; `write` may return a promise (a full pipe), which is waited for. */

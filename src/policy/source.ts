@@ -1,6 +1,6 @@
 // The applied policy document, parsed once per change (the store says when it changed), for every decision.
-import { policyOrEmpty } from '../policy/document.js';
-import { EMPTY_POLICY, type PolicyDocument } from '../policy/types.js';
+import { policyOrEmpty } from './document.js';
+import { EMPTY_POLICY, type PolicyDocument } from './types.js';
 import type { Store } from '../store/store.js';
 
 export class PolicySource {

@@ -1,9 +1,9 @@
 // Relays one channel between client and target with SSH semantics: stdout, stderr, EOF, exit-status/exit-signal,
 // close. Backpressure comes from stream piping: a slow client stops reads from the target, whose window then closes.
 import type { ClientChannel, ServerChannel } from 'ssh2';
-import { fail } from '../../errors.js';
-import type { ChannelRecording } from '../../recording/channel-recording.js';
-import { createTap } from '../../recording/tap.js';
+import { fail } from '../errors.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
+import { createTap } from '../recording/tap.js';
 
 export interface RelayOptions {
   recording: ChannelRecording;
@@ -12,7 +12,7 @@ export interface RelayOptions {
   onOutput?: () => void;
 }
 
-import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from './channel-end.js';
+import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from '../ssh/channel-end.js';
 
 /**
  * Exit status and close of a target channel, watched from the moment it opens: exit-status and close can arrive in

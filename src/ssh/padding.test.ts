@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { paddingPooled, pooledRandomFillSync } from './ssh2-padding.js';
+import { paddingPooled, pooledRandomFillSync } from './padding.js';
 
 test('ssh2 padding: pooled random bytes fill exactly the range asked, and are not handed out twice', () => {
   const seen = new Set<string>();
@@ -20,7 +20,7 @@ test('ssh2 padding: pooled random bytes fill exactly the range asked, and are no
 });
 
 test('ssh2 padding: applied when loaded before ssh2, and crypto.randomFillSync itself is left alone', () => {
-  const url = new URL('./ssh2-padding.js', import.meta.url).href;
+  const url = new URL('./padding.js', import.meta.url).href;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e',
     `import crypto from 'node:crypto'; const before = crypto.randomFillSync; const m = await import(${JSON.stringify(url)}); await import('ssh2'); console.log(m.paddingPooled, crypto.randomFillSync === before)`,
   ], { cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8' });

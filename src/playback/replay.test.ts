@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AsciicastRecorder, parseCast, rawBytes } from './asciicast.js';
-import { BinaryRecorder, decodeBinary, STREAM } from './binary-log.js';
-import { FileSink } from './file-sink.js';
+import { AsciicastRecorder, parseCast, rawBytes } from '../recording/asciicast.js';
+import { BinaryRecorder, decodeBinary, STREAM } from '../recording/binary-log.js';
+import { FileSink } from '../recording/file-sink.js';
 import { outputOf, replay, timedOutput, type Timed } from './replay.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkClock, type ClockState } from './session-clock.js';
+import { checkClock, type ClockState } from './clock.js';
 
 const limits = { idleTimeoutSec: 900, maxLengthSec: 3600, warningSec: 60 };
 const state = (idleSec: number, ageSec: number, warned = { idle: false, length: false }): ClockState => ({

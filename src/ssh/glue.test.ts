@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import { once } from 'node:events';
 import { setImmediate as turn } from 'node:timers/promises';
-import { coalesceSocketWrites } from './ssh2-glue.js';
+import { coalesceSocketWrites } from './glue.js';
 
 test('coalesceSocketWrites: writes made in one turn leave in one gathered write, in order; later turns write again', async () => {
   const received: Buffer[] = [];

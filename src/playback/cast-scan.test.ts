@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AsciicastRecorder, parseCast } from './asciicast.js';
-import { FileSink } from './file-sink.js';
+import { AsciicastRecorder, parseCast } from '../recording/asciicast.js';
+import { FileSink } from '../recording/file-sink.js';
 import { forEachLines, inputOf } from './cast-scan.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 
