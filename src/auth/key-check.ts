@@ -2,14 +2,14 @@
 // ssh2's server does not verify signatures itself: we compare the key blob and verify the signature here.
 import ssh2, { type AuthContext } from 'ssh2';
 import { fingerprintOf, sameBlob } from '../identity/public-key.js';
-import type { Store, UserRecord } from '../store/store.js';
+import type { Directory, UserRecord } from '../store/store.js';
 
 export type AuthOutcome =
   | { kind: 'query-ok' } // key is known; the client will now sign
   | { kind: 'success'; user: UserRecord; fingerprint: string }
   | { kind: 'failure'; reason: string; fingerprint?: string; counts: boolean };
 
-export async function checkPublicKey(ctx: AuthContext, store: Store): Promise<AuthOutcome> {
+export async function checkPublicKey(ctx: AuthContext, store: Pick<Directory, 'findKey' | 'getUser'>): Promise<AuthOutcome> {
   if (ctx.method !== 'publickey') {
     // 'none' is how every client starts; it is not an attempt worth counting.
     return { kind: 'failure', reason: `method ${ctx.method} not offered`, counts: ctx.method !== 'none' };

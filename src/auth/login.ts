@@ -5,13 +5,36 @@ import { fail } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
 import { checkPublicKey } from './key-check.js';
-import type { Caller, GatewayDeps } from '../session/context.js';
+import type { SourceThrottle } from './throttle.js';
+import type { AuditTrail } from '../audit/trail.js';
+import type { Config } from '../config/schema.js';
+import type { SeedBox } from '../mfa/seed-box.js';
+import type { AuthState, Directory } from '../store/store.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 
 type Pending =
   | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean }
   | { kind: 'locked'; user: string; message: string };
+
+/** The authenticated client behind a connection (outer, or inner for ProxyJump). */
+export interface Caller {
+  user: string;
+  sourceIp: string;
+  sourcePort: number;
+  keyFingerprint: string;
+  /** Whether this login gave a second factor. */
+  mfa: boolean;
+}
+
+/** What a login may use: the users and keys it checks, the state it leaves (lockouts, used codes, bans), the trail. */
+export interface LoginDeps {
+  store: AuthState & Pick<Directory, 'findKey' | 'getUser'>;
+  audit: AuditTrail;
+  auth: Config['auth'];
+  seeds: SeedBox;
+  throttle: SourceThrottle;
+}
 
 export interface LoginResult {
   caller: Caller;
@@ -20,7 +43,7 @@ export interface LoginResult {
 }
 
 export class Login {
-  #deps: GatewayDeps;
+  #deps: LoginDeps;
   #source: { sourceIp: string; sourcePort: number };
   #failures = 0;
   #pending: Pending | undefined;
@@ -32,7 +55,7 @@ export class Login {
   say: (line: string) => void = () => undefined;
   #saidUnavailable = false;
 
-  constructor(deps: GatewayDeps, source: { sourceIp: string; sourcePort: number }) {
+  constructor(deps: LoginDeps, source: { sourceIp: string; sourcePort: number }) {
     this.#deps = deps;
     this.#source = source;
   }
@@ -74,7 +97,7 @@ export class Login {
       return ctx.reject(['keyboard-interactive'], true); // so the client is told why, in the next step
     }
     const enrolled = await this.#deps.store.getMfa(user);
-    if (enrolled || this.#deps.config.auth.mfa === 'required') {
+    if (enrolled || this.#deps.auth.mfa === 'required') {
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
       this.#pending = { kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined };
       await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
@@ -88,7 +111,7 @@ export class Login {
       ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
       return;
     }
-    if (!pending.secret && this.#deps.config.auth.selfEnroll) {
+    if (!pending.secret && this.#deps.auth.selfEnroll) {
       // Self-enrolment: a new secret is shown once, and kept only after the user confirms a code from it.
       pending.secret = newSecretBase32();
       pending.enrolling = true;
@@ -120,7 +143,7 @@ export class Login {
     }
     const reason = step === undefined ? 'wrong code' : 'code already used';
     await this.#event('MfaFailure', pending.user, { reason, method: 'totp' });
-    const lock = await this.#deps.store.recordAuthFailure(pending.user, this.#deps.config.auth.lockAfter, this.#deps.config.auth.lockMinutes * 60);
+    const lock = await this.#deps.store.recordAuthFailure(pending.user, this.#deps.auth.lockAfter, this.#deps.auth.lockMinutes * 60);
     if (lock.lockedUntil) {
       await this.#event('UserLocked', pending.user, { reason: `${lock.consecutiveFailures} consecutive failures`, until: lock.lockedUntil });
       this.#pending = { kind: 'locked', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line };
@@ -141,11 +164,11 @@ export class Login {
     this.#failures++;
     const { delayMs, banned } = await this.#deps.throttle.failure(this.#source.sourceIp);
     if (banned) {
-      void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.config.auth.banSeconds}s` }).catch(() => undefined);
-      const until = new Date(Date.now() + this.#deps.config.auth.banSeconds * 1000).toISOString();
+      void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.auth.banSeconds}s` }).catch(() => undefined);
+      const until = new Date(Date.now() + this.#deps.auth.banSeconds * 1000).toISOString();
       void this.#deps.store.banSource(this.#source.sourceIp, until).catch(() => undefined); // the other nodes learn it
     }
-    if (banned || this.#failures >= this.#deps.config.auth.maxAttempts) {
+    if (banned || this.#failures >= this.#deps.auth.maxAttempts) {
       void this.#event('AuthFailure', undefined, { reason: banned ? 'source address banned' : 'too many attempts' }).catch(() => undefined);
       return this.onGiveUp();
     }

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fail } from '../errors.js';
-import { parsePolicy, policyOrEmpty } from '../policy/document.js';
-import { decide } from '../policy/engine.js';
+import { Access } from '../policy/access.js';
+import { parsePolicy } from '../policy/document.js';
+import { PolicySource } from '../policy/source.js';
 import { ACTIONS, type Action } from '../policy/types.js';
 import { adminChange, withStore } from './common.js';
 
@@ -28,9 +29,8 @@ export function registerPolicy(program: Command): void {
         if (!user) throw fail('USER_UNKNOWN', userName);
         const target = await store.getTarget(targetName);
         if (!target) throw fail('TARGET_UNKNOWN', targetName);
-        const doc = policyOrEmpty((await store.getPolicyDocument())?.document);
-        const input = { user: user.name, userDisabled: user.disabled, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa };
-        return decide(input, doc, await store.grantsOf(user.name));
+        const access = new Access(store, new PolicySource(store));
+        return access.decide({ user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa });
       });
       console.log(`${decision.allow ? 'ALLOW' : 'DENY'}: ${decision.reason}`);
       if (decision.allow && (decision.limits.idleTimeoutSec || decision.limits.maxSessionSec))

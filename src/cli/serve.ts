@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { DataDir } from '../config/data-dir.js';
 import { PolicySource } from '../policy/source.js';
+import { Access } from '../policy/access.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { SourceThrottle } from '../auth/throttle.js';
 import { LiveSessions } from '../session/live-sessions.js';
@@ -54,25 +55,40 @@ export function registerServe(program: Command): void {
       const screenIndex = new ScreenIndexPool();
       // Terminal recordings sealed by the recovery above, or sealed just before the process went, are indexed now: a
       // session cut by a crash is one an auditor will want to search.
-      for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
+      for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, index: store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
+      const config = dir.config; // one object, updated in place by a reload: every part reads the current values
+      const access = new Access(store, new PolicySource(store));
       const gateway = await startGateway(
         {
-          config: dir.config,
+          config,
           store,
           log,
-          hostKeys: dir.config.hostKeys.map((k) => dir.readKey(k)),
-          upstreamKey: dir.readKey(dir.config.upstream.key),
-          seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)),
-          live,
+          hostKeys: config.hostKeys.map((k) => dir.readKey(k)),
           audit,
-          policy: new PolicySource(store),
-          recordingDir: dir.path(dir.config.recording.dir),
-          screenIndex,
-          indexWrites,
-          // Failures counted in the store: with several nodes, a flood spread over them counts once.
-          throttle: new SourceThrottle({ banAfter: dir.config.auth.banAfter, windowSec: dir.config.auth.banWindow, banSec: dir.config.auth.banSeconds }, Date.now, store),
+          access,
+          live,
+          login: {
+            store,
+            audit,
+            auth: config.auth,
+            seeds: SeedBox.fromFile(dir.path(config.auth.mfaKeyFile)),
+            // Failures counted in the store: with several nodes, a flood spread over them counts once.
+            throttle: new SourceThrottle({ banAfter: config.auth.banAfter, windowSec: config.auth.banWindow, banSec: config.auth.banSeconds }, Date.now, store),
+          },
+          sessions: {
+            log,
+            audit,
+            access,
+            dir: store,
+            index: store,
+            indexWrites,
+            config,
+            upstreamKey: dir.readKey(config.upstream.key),
+            recordingDir: dir.path(config.recording.dir),
+            screenIndex,
+          },
         },
-        opts.listen ?? dir.config.listen,
+        opts.listen ?? config.listen,
       );
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');

@@ -2,23 +2,22 @@
 // channels. It only routes; session channels, ProxyJump and refusals each live in their own module.
 import type { Connection, ClientInfo } from 'ssh2';
 import { fail } from '../errors.js';
-import { Login } from '../auth/login.js';
-import type { Caller, GatewayDeps } from '../session/context.js';
+import { Login, type Caller } from '../auth/login.js';
 import { parseDestination } from '../session/destination.js';
-import { handleJump } from './jump.js';
-import { handleForwardRequest, handleLocalForward } from '../relay/forwarding.js';
+import { Session } from '../session/session.js';
+import { handleLocalForward } from '../relay/local-forward.js';
+import { handleForwardRequest } from '../relay/remote-forward.js';
 import { handleSessionChannel } from '../relay/session-channel.js';
 import { tuneSocket, rejectWithReason, sendAuthBanner } from '../ssh/glue.js';
-import { TargetSession } from '../session/target-session.js';
-import type { MenuEntry } from '../session/menu.js';
-import { decide } from '../policy/engine.js';
+import type { GatewayDeps } from './context.js';
+import { handleJump } from './jump.js';
 
 export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {
   const source = { sourceIp: info.ip, sourcePort: info.port };
   tuneSocket(conn);
   const log = deps.log.child(source);
   let caller: Caller | undefined;
-  const banned = deps.throttle.bannedFor(info.ip);
+  const banned = deps.login.throttle.bannedFor(info.ip);
   if (banned > 0) {
     void deps.audit.record('ConnectionRefused', source, { reason: `source address banned for ${Math.ceil(banned / 1000)}s more` }).catch(() => undefined);
     conn.on('error', () => undefined);
@@ -39,7 +38,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
     void deps.audit.record('ConnectionClosed', { ...source, user: caller?.user }).catch(() => undefined);
   });
 
-  const login = new Login(deps, source);
+  const login = new Login(deps.login, source);
   login.onGiveUp = () => conn.end();
   login.say = (line) => sendAuthBanner(conn, line);
   conn.on('authentication', (ctx) => {
@@ -54,19 +53,21 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
     }
     const who = login.result.caller;
     caller = who;
-    const ts = new TargetSession(deps, conn, who, parseDestination(login.result.sshUser, who.user));
-    deps.live.add(ts);
+    const session = new Session(deps.sessions, conn, who, parseDestination(login.result.sshUser, who.user));
+    deps.live.add(session);
     conn.on('close', () => {
-      deps.live.delete(ts);
-      void ts.close('client disconnected');
+      deps.live.delete(session);
+      void session.close('client disconnected');
     });
-    conn.on('session', (accept) => handleSessionChannel(accept(), ts, () => menuEntries(deps, who)));
+    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable(who) };
+    conn.on('session', (accept) => handleSessionChannel(accept(), session, channelOptions));
     // Bound to a target (`ssh -l login@web1 bastion`), direct-tcpip is `-L`/`-W` through it; otherwise ProxyJump.
+    const bound = () => session.access.destination.kind === 'target';
     conn.on('tcpip', (accept, reject, dest) =>
-      ts.destination.kind === 'target' ? handleLocalForward(ts, conn, dest, accept, reject) : handleJump(deps, conn, who, dest, accept, reject),
+      bound() ? handleLocalForward(session, conn, dest, accept, reject) : handleJump(deps, conn, who, dest, accept, reject),
     );
     conn.on('request', (accept, reject, name, info) => {
-      if (ts.destination.kind === 'target') return handleForwardRequest(ts, conn, name, info, accept, reject);
+      if (bound()) return handleForwardRequest(session, conn, name, info, accept, reject);
       void deps.audit.record('PortForward', { ...source, user: who.user }, { direction: 'remote', listen: `${info.bindAddr}:${info.bindPort}`, result: 'failure', reason: 'no target to forward from: name one (LOGIN@TARGET as the user name, or ssh -J)' }).catch(() => undefined);
       reject?.();
     });
@@ -74,20 +75,4 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       rejectWithReason(conn, reject, fail('CHANNEL_DENIED', 'unix socket forwarding').line),
     );
   });
-}
-
-/** The targets (and logins) the policy would let this user open a shell on, now, from where they are. */
-async function menuEntries(deps: GatewayDeps, caller: Caller): Promise<MenuEntry[]> {
-  const user = await deps.store.getUser(caller.user);
-  if (!user) return [];
-  const [grants, policy, targets] = await Promise.all([deps.store.grantsOf(user.name), deps.policy.current(), deps.store.listTargets()]);
-  const entries: MenuEntry[] = [];
-  for (const t of targets) {
-    const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), t.defaultLogin]);
-    for (const login of logins) {
-      const d = decide({ user: user.name, userDisabled: user.disabled, sourceIp: caller.sourceIp, target: t.name, login, action: 'shell', at: new Date(), mfa: caller.mfa }, policy, grants);
-      if (d.allow) entries.push({ target: t.name, login });
-    }
-  }
-  return entries;
 }

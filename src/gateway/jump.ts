@@ -3,11 +3,13 @@
 // relays it to the real target itself, so it is authorized and recorded like any other session.
 import ssh2, { type AcceptConnection, type Channel, type Connection, type RejectConnection, type TcpipRequestInfo } from 'ssh2';
 import { fail } from '../errors.js';
-import type { Caller, GatewayDeps } from '../session/context.js';
+import type { Caller } from '../auth/login.js';
+import { handleLocalForward } from '../relay/local-forward.js';
+import { handleForwardRequest } from '../relay/remote-forward.js';
 import { handleSessionChannel } from '../relay/session-channel.js';
-import { handleForwardRequest, handleLocalForward } from '../relay/forwarding.js';
+import { Session } from '../session/session.js';
 import { rejectWithReason } from '../ssh/glue.js';
-import { TargetSession } from '../session/target-session.js';
+import type { GatewayDeps } from './context.js';
 import { serverConfig } from './server-config.js';
 
 export async function handleJump(
@@ -40,15 +42,16 @@ export async function handleJump(
       ctx.accept();
     });
     conn.on('ready', () => {
-      const ts = new TargetSession(deps, conn, caller, { kind: 'target', target: targetName, login });
-      deps.live.add(ts);
+      const session = new Session(deps.sessions, conn, caller, { kind: 'target', target: targetName, login });
+      deps.live.add(session);
       conn.on('close', () => {
-        deps.live.delete(ts);
-        void ts.close('client disconnected');
+        deps.live.delete(session);
+        void session.close('client disconnected');
       });
-      conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), ts, async () => []));
-      conn.on('tcpip', (acceptInner, rejectInner, innerDest) => handleLocalForward(ts, conn, innerDest, acceptInner, rejectInner));
-      conn.on('request', (acceptInner, rejectInner, name, info) => handleForwardRequest(ts, conn, name, info, acceptInner, rejectInner));
+      const channelOptions = { ...deps.config.relay, reachable: async () => [] };
+      conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), session, channelOptions));
+      conn.on('tcpip', (acceptInner, rejectInner, innerDest) => handleLocalForward(session, conn, innerDest, acceptInner, rejectInner));
+      conn.on('request', (acceptInner, rejectInner, name, info) => handleForwardRequest(session, conn, name, info, acceptInner, rejectInner));
     });
   });
   channel.on('error', () => undefined);

@@ -3,7 +3,7 @@ import { splitHostPort } from '../config/host-port.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import type { GatewayDeps } from '../session/context.js';
+import type { GatewayDeps } from './context.js';
 import { handleConnection } from './connection.js';
 import { serverConfig } from './server-config.js';
 
@@ -26,10 +26,10 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   // Once listening, an accept error (EMFILE when out of file descriptors) is logged and the server goes on serving.
   server.on('error', (err: NodeJS.ErrnoException) => deps.log.error({ event: 'ListenerError', code: err.code, err: err.message }, 'accepting a connection failed'));
-  const sweeper = setInterval(() => void deps.throttle.sweep().catch((err) => deps.log.warn({ err: (err as Error).message }, 'throttle sweep failed')), 60_000);
+  const sweeper = setInterval(() => void deps.login.throttle.sweep().catch((err) => deps.log.warn({ err: (err as Error).message }, 'throttle sweep failed')), 60_000);
   sweeper.unref();
   // Bans made by other nodes (or before a restart) arrive through the store within a couple of seconds.
-  const adoptBans = () => deps.store.sourceBans(new Date().toISOString()).then((b) => deps.throttle.adopt(b), () => undefined);
+  const adoptBans = () => deps.store.sourceBans(new Date().toISOString()).then((b) => deps.login.throttle.adopt(b), () => undefined);
   void adoptBans();
   const banSync = setInterval(adoptBans, 2000);
   banSync.unref();

@@ -1,14 +1,14 @@
 // The applied policy document, parsed once per change (the store says when it changed), for every decision.
 import { policyOrEmpty } from './document.js';
 import { EMPTY_POLICY, type PolicyDocument } from './types.js';
-import type { Store } from '../store/store.js';
+import type { PolicyStore } from '../store/store.js';
 
 export class PolicySource {
-  #store: Store;
+  #store: PolicyStore;
   #version = '';
   #policy: PolicyDocument = EMPTY_POLICY;
 
-  constructor(store: Store) {
+  constructor(store: PolicyStore) {
     this.#store = store;
   }
 

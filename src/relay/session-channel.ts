@@ -1,20 +1,30 @@
 // One client "session" channel: collects its requests (pty, env, agent), and on shell / exec / sftp opens the same
 // request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
-import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session, X11Info } from 'ssh2';
+import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session as SshSession, X11Info } from 'ssh2';
 import { fail, userLine } from '../errors.js';
+import type { Reachable } from '../policy/access.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
-import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../session/menu.js';
-import type { TargetSession } from '../session/target-session.js';
+import type { Session } from '../session/session.js';
 import { endChannel } from '../ssh/channel-end.js';
+import { runMenu } from './menu-prompt.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
-import { relayX11 } from './forwarding.js';
+import { relayX11 } from './x11.js';
+
+export interface SessionChannelOptions {
+  /** Environment variables passed on to the target (names, or prefixes ending in '*'). */
+  envAllow: string[];
+  /** The banner shown at the top of a terminal; {auditKey} is replaced. */
+  banner: string;
+  /** The targets a session without one may choose from (the menu). */
+  reachable: () => Promise<Reachable[]>;
+}
 
 type Request = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
 
 /** Exit status fumidai reports for its own failures, as ssh itself does. */
 const FAILURE_STATUS = 255;
 
-export function handleSessionChannel(session: Session, ts: TargetSession, listGrants: () => Promise<MenuEntry[]>): void {
+export function handleSessionChannel(ssh: SshSession, session: Session, opts: SessionChannelOptions): void {
   let pty: PseudoTtyInfo | undefined;
   let x11: X11Info | undefined;
   const env: Record<string, string> = {};
@@ -22,29 +32,29 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
   let recording: ChannelRecording | undefined;
   let watch: UpstreamWatch;
   let started = false;
-  const envAllowed = envMatcher(ts.config.relay.envAllow);
+  const envAllowed = envMatcher(opts.envAllow);
 
-  session.on('pty', (accept, _reject, info) => {
+  ssh.on('pty', (accept, _reject, info) => {
     pty = info;
     accept?.();
   });
-  session.on('window-change', (accept, _reject, info) => {
+  ssh.on('window-change', (accept, _reject, info) => {
     if (pty) Object.assign(pty, info);
     upstreamChannel?.setWindow(info.rows, info.cols, info.height, info.width);
     recording?.resize(info.cols, info.rows);
     accept?.();
   });
-  session.on('env', (accept, reject, { key, val }) => {
+  ssh.on('env', (accept, reject, { key, val }) => {
     if (envAllowed(key)) {
       env[key] = val;
       accept?.();
     } else reject?.();
   });
-  session.on('auth-agent', (accept) => {
-    ts.agentRequested = true;
+  ssh.on('auth-agent', (accept) => {
+    session.link.requestAgent();
     accept?.();
   });
-  session.on('signal', (accept, _reject, { name }) => {
+  ssh.on('signal', (accept, _reject, { name }) => {
     try {
       upstreamChannel?.signal(name);
     } catch {
@@ -53,7 +63,7 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     accept?.();
   });
   // Accepted at once (replies must keep their order); the policy decides when the shell or command starts.
-  session.on('x11', (accept, _reject, info) => {
+  ssh.on('x11', (accept, _reject, info) => {
     x11 = info;
     accept?.();
   });
@@ -64,45 +74,45 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
     started = true;
     const channel = accept();
     run(channel, request).catch((err) => {
-      ts.log.warn({ code: err.code, err: err.message }, 'session channel failed');
+      session.log.warn({ code: err.code, err: err.message }, 'session channel failed');
       endWithError(channel, userLine(err));
     });
   };
-  session.on('shell', (accept, reject) => start(accept, reject, { kind: 'shell' }));
-  session.on('exec', (accept, reject, { command }) => start(accept, reject, { kind: 'exec', command }));
-  session.on('subsystem', (accept, reject, { name }) => {
+  ssh.on('shell', (accept, reject) => start(accept, reject, { kind: 'shell' }));
+  ssh.on('exec', (accept, reject, { command }) => start(accept, reject, { kind: 'exec', command }));
+  ssh.on('subsystem', (accept, reject, { name }) => {
     if (name !== 'sftp') return reject?.();
     start(accept, reject, { kind: 'subsystem', name });
   });
 
   async function run(channel: ServerChannel, request: Request): Promise<void> {
-    channel.on('error', (err: Error) => ts.log.debug({ err: err.message }, 'client channel error'));
-    ts.addChannel(channel, Boolean(pty));
-    ts.touch();
-    if (request.kind === 'shell' && ts.destination.kind === 'none' && pty) {
-      const entry = await runMenu(channel, ts.caller.user, await listGrants(), () => ts.touch());
-      if (!entry) return endWith(channel, 0);
-      ts.destination = { kind: 'target', target: entry.target, login: entry.login };
-    }
+    channel.on('error', (err: Error) => session.log.debug({ err: err.message }, 'client channel error'));
     const action = request.kind === 'subsystem' ? 'sftp' : request.kind;
-    const up = await ts.upstream(action);
-    await ts.authorize(action); // every channel is checked, not only the one that opened the connection
-    await ts.event('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
+    session.channels.add(channel, Boolean(pty), action);
+    session.clock.touch();
+    if (request.kind === 'shell' && session.access.destination.kind === 'none' && pty) {
+      const entry = await runMenu(channel, session.caller.user, await opts.reachable(), () => session.clock.touch());
+      if (!entry) return endWith(channel, 0);
+      session.access.choose(entry.target, entry.login);
+    }
+    const up = await session.link.open(action);
+    await session.access.authorize(action); // every channel is checked, not only the one that opened the connection
+    await session.event('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.
-    recording = await ts.startRecording({
+    recording = await session.recordings.start(up, {
       kind: request.kind === 'subsystem' ? 'sftp' : request.kind,
       command: request.kind === 'exec' ? request.command : undefined,
       pty: pty && { cols: pty.cols, rows: pty.rows, term: pty.term },
     });
     if (pty && request.kind === 'shell') {
-      const text = ts.config.relay.banner.replaceAll('{auditKey}', ts.auditKey);
+      const text = opts.banner.replaceAll('{auditKey}', session.auditKey);
       const banner = Buffer.from(text ? `${text}\r\n` : '');
       recording.output(banner); // part of what the user saw, so part of the recording
       channel.write(banner);
     }
     const say = (line: string) => notice(channel, recording!, line, Boolean(pty));
-    const display = x11 && request.kind !== 'subsystem' ? await x11Display(ts, x11, say) : undefined;
-    if (display) relayX11(ts, up.client); // listening before the target can open the first X11 channel
+    const display = x11 && request.kind !== 'subsystem' ? await x11Display(session, x11, say) : undefined;
+    if (display) relayX11(session, up); // listening before the target can open the first X11 channel
     try {
       ({ channel: upstreamChannel, watch } = await openUpstream(up.client, request, pty, env, display).catch(async (err: Error) => {
         if (!display) throw err;
@@ -111,28 +121,28 @@ export function handleSessionChannel(session: Session, ts: TargetSession, listGr
         return openUpstream(up.client, request, pty, env, undefined);
       }));
     } catch (err) {
-      await ts.sealRecording(recording, 255);
+      await session.recordings.seal(recording, 255);
       throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, describe(request), (err as Error).message);
     }
     if (pty) upstreamChannel.setWindow(pty.rows, pty.cols, pty.height, pty.width);
-    const touch = () => ts.touch();
+    const touch = () => session.clock.touch();
     // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
     const rec = recording;
     const status = await relayChannel(channel, upstreamChannel, watch, up.target.name, {
       onInput: touch,
       onOutput: pty ? undefined : touch,
       recording: rec,
-      onRecordingFailed: (err) => void ts.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
+      onRecordingFailed: (err) => void session.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
     });
-    if (status !== undefined) ts.lastExitStatus = status;
-    await ts.sealRecording(rec, status);
+    session.channels.exited(status);
+    await session.recordings.seal(rec, status);
   }
 }
 
 /** The X11 request to pass upstream, or undefined (with a line to the user) where the policy does not allow it. */
-async function x11Display(ts: TargetSession, info: X11Info, say: (line: string) => void): Promise<X11Info | undefined> {
+async function x11Display(session: Session, info: X11Info, say: (line: string) => void): Promise<X11Info | undefined> {
   try {
-    await ts.authorize('x11');
+    await session.access.authorize('x11');
     return info; // the client's own (often fake) cookie goes through: the client swaps it for the real one
   } catch (err) {
     say(`${userLine(err)}; going on without X11`);
@@ -164,32 +174,6 @@ function openUpstream(
     if (request.kind === 'shell') client.shell(window ?? false, { env, ...(display ? { x11: display } : {}) }, done);
     else if (request.kind === 'exec') client.exec(request.command, { env, pty: window || undefined, ...(display ? { x11: display } : {}) }, done);
     else client.subsys(request.name, done);
-  });
-}
-
-function runMenu(channel: ServerChannel, user: string, entries: MenuEntry[], touch: () => void): Promise<MenuEntry | undefined> {
-  channel.write(renderMenu(user, entries));
-  if (entries.length === 0) return Promise.resolve(undefined);
-  let state: MenuState = { entries, line: '' };
-  return new Promise((resolve) => {
-    const finish = (entry: MenuEntry | undefined) => {
-      channel.off('data', onData).off('end', onEnd);
-      channel.pause(); // what follows the choice is for the target: leave it in the stream
-      resolve(entry);
-    };
-    const onEnd = () => finish(undefined);
-    const onData = (chunk: Buffer) => {
-      touch();
-      const step = menuInput(state, chunk.toString('utf8'));
-      channel.write(step.output);
-      if (step.kind === 'chosen') {
-        if (step.rest) channel.unshift(Buffer.from(step.rest)); // typed ahead: meant for the target
-        finish(step.entry);
-      }
-      else if (step.kind === 'quit') finish(undefined);
-      else state = step.state;
-    };
-    channel.on('data', onData).on('end', onEnd);
   });
 }
 

@@ -3,6 +3,8 @@
 import type { Duplex } from 'node:stream';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { createTap } from '../recording/tap.js';
+import type { Action } from '../policy/types.js';
+import type { Session } from '../session/session.js';
 import { drained } from './pipe.js';
 
 /** An SSH channel seen as a stream that can be closed (ssh2's Channel on either side). */
@@ -43,4 +45,21 @@ export function relayTunnel(client: ChannelStream, upstream: ChannelStream, opts
   for (const s of [client, upstream]) s.on('error', () => undefined);
   rec.onError(recordingFailed);
   return both.then(() => undefined);
+}
+
+/** Relays a tunnel of a session: counted among its channels, its client data as activity, sealed at the end. */
+export async function relaySessionTunnel(
+  session: Session,
+  action: Action,
+  channel: ChannelStream,
+  upstream: ChannelStream,
+  recording: ChannelRecording,
+): Promise<void> {
+  session.channels.addTunnel(channel, action);
+  await relayTunnel(channel, upstream, {
+    recording,
+    onClientData: () => session.clock.touch(), // traffic the user sends through a tunnel is activity
+    onRecordingFailed: (err) => void session.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
+  });
+  await session.recordings.seal(recording, undefined);
 }

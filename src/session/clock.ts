@@ -1,4 +1,5 @@
-// Idle timeout and maximum session length as a pure function of the clock, so both rules are tested without waiting.
+// Idle timeout and maximum session length: the rule is a pure function of the clock (checkClock), tested without
+// waiting; SessionClock holds one session's clock and limits.
 
 export interface SessionLimits {
   idleTimeoutSec: number; // 0 = none
@@ -29,4 +30,33 @@ export function checkClock(state: ClockState, limits: SessionLimits, now: number
   if (limits.idleTimeoutSec > 0 && !state.warned.idle && idle >= limits.idleTimeoutSec - limits.warningSec)
     return { kind: 'warn', limit: 'idle', secondsLeft: Math.ceil(limits.idleTimeoutSec - idle) };
   return { kind: 'ok' };
+}
+
+/** A session's clock and limits: activity resets the idle clock; a rule may only tighten the limits. */
+export class SessionClock {
+  readonly state: ClockState;
+  readonly limits: SessionLimits;
+
+  constructor(limits: SessionLimits, now = Date.now()) {
+    this.state = { startedAt: now, lastInputAt: now, warned: { idle: false, length: false } };
+    this.limits = { ...limits };
+  }
+
+  /** Client activity: resets the idle clock (and re-arms its warning). */
+  touch(): void {
+    this.state.lastInputAt = Date.now();
+    this.state.warned.idle = false;
+  }
+
+  /** The tightest limits win: the node's configuration, or a stricter rule (0 in the configuration means none). */
+  tighten(rule: { idleTimeoutSec?: number; maxSessionSec?: number }): void {
+    const tighter = (configured: number, ruled: number | undefined) => (ruled === undefined ? configured : configured > 0 ? Math.min(configured, ruled) : ruled);
+    this.limits.idleTimeoutSec = tighter(this.limits.idleTimeoutSec, rule.idleTimeoutSec);
+    this.limits.maxLengthSec = tighter(this.limits.maxLengthSec, rule.maxSessionSec);
+  }
+
+  /** What the clock says now: go on, warn, or end. */
+  check(now = Date.now()): ClockVerdict {
+    return checkClock(this.state, this.limits, now);
+  }
 }

@@ -2,32 +2,31 @@
 // and revocation whenever the store changed (a removed user or key, a revoked grant ends live sessions at once).
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
-import type { Store } from '../store/store.js';
-import { checkClock } from './clock.js';
-import type { TargetSession } from './target-session.js';
+import type { ChangeFeed } from '../store/store.js';
+import type { Session } from './session.js';
 
 export class LiveSessions {
-  #sessions = new Set<TargetSession>();
-  #store: Store;
+  #sessions = new Set<Session>();
+  #store: ChangeFeed;
   #log: Logger;
   #timer: NodeJS.Timeout;
   #lastToken = -1;
   #checking = false;
   #storeDown = false;
 
-  constructor(store: Store, log: Logger, intervalMs = 500) {
+  constructor(store: ChangeFeed, log: Logger, intervalMs = 500) {
     this.#store = store;
     this.#log = log;
     this.#timer = setInterval(() => void this.tick(), intervalMs);
     this.#timer.unref();
   }
 
-  add(ts: TargetSession): void {
-    this.#sessions.add(ts);
+  add(session: Session): void {
+    this.#sessions.add(session);
   }
 
-  delete(ts: TargetSession): void {
-    this.#sessions.delete(ts);
+  delete(session: Session): void {
+    this.#sessions.delete(session);
   }
 
   /** Changes made by this process do not move the store's change token: say so, and every session is rechecked. */
@@ -43,7 +42,7 @@ export class LiveSessions {
     if (this.#checking) return;
     this.#checking = true;
     try {
-      for (const ts of this.#sessions) if (ts.active) this.#checkClock(ts, now);
+      for (const session of this.#sessions) if (session.active) this.#checkClock(session, now);
       const token = await this.#store.changeToken();
       if (token !== this.#lastToken) {
         this.#lastToken = token;
@@ -60,30 +59,30 @@ export class LiveSessions {
     }
   }
 
-  #checkClock(ts: TargetSession, now: number): void {
-    const verdict = checkClock(ts.clock, ts.limits, now);
+  #checkClock(session: Session, now: number): void {
+    const verdict = session.clock.check(now);
     if (verdict.kind === 'warn') {
-      ts.clock.warned[verdict.limit] = true;
-      ts.notify(
+      session.clock.state.warned[verdict.limit] = true;
+      session.channels.notify(
         verdict.limit === 'idle'
           ? `fumidai: no input for a while; this session ends in ${verdict.secondsLeft}s unless you type something`
           : `fumidai: this session reaches its maximum length in ${verdict.secondsLeft}s`,
       );
     } else if (verdict.kind === 'end') {
       const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';
-      void ts.event(event, { reason: verdict.reason });
-      ts.terminate(fail(verdict.limit === 'idle' ? 'IDLE_TIMEOUT' : 'SESSION_TOO_LONG', verdict.reason).line, verdict.reason);
-      this.#sessions.delete(ts);
+      void session.event(event, { reason: verdict.reason });
+      session.terminate(fail(verdict.limit === 'idle' ? 'IDLE_TIMEOUT' : 'SESSION_TOO_LONG', verdict.reason).line, verdict.reason);
+      this.#sessions.delete(session);
     }
   }
 
   async #recheckAll(): Promise<void> {
-    for (const ts of [...this.#sessions]) {
-      const reason = await ts.recheck();
+    for (const session of [...this.#sessions]) {
+      const reason = await session.recheck();
       if (!reason) continue;
-      void ts.event('SessionRevoked', { reason });
-      ts.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
-      this.#sessions.delete(ts);
+      void session.event('SessionRevoked', { reason });
+      session.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
+      this.#sessions.delete(session);
     }
   }
 

@@ -1,5 +1,5 @@
 // The target menu shown to `ssh alice@bastion` with no target. Input handling is a pure function of
-// (state, input bytes) so it is tested without sockets; the session module does the I/O.
+// (state, input bytes) so it is tested without sockets; menu-prompt.ts does the I/O.
 
 export interface MenuEntry {
   target: string;

@@ -1,0 +1,23 @@
+// What the front door uses, built once by the composition root (`fumidai serve`). Sessions get their own narrower
+// SessionDeps, logins their LoginDeps: nothing below the gateway sees this.
+import type { Logger } from 'pino';
+import type { LoginDeps } from '../auth/login.js';
+import type { AuditTrail } from '../audit/trail.js';
+import type { Config } from '../config/schema.js';
+import type { Access } from '../policy/access.js';
+import type { LiveSessions } from '../session/live-sessions.js';
+import type { SessionDeps } from '../session/session.js';
+import type { AuthState, Directory } from '../store/store.js';
+
+export interface GatewayDeps {
+  config: Pick<Config, 'auth' | 'ssh' | 'relay'>;
+  log: Logger;
+  hostKeys: Buffer[];
+  audit: AuditTrail;
+  /** Targets (for ProxyJump) and bans adopted from other nodes. */
+  store: Pick<Directory, 'getTarget'> & Pick<AuthState, 'sourceBans'>;
+  login: LoginDeps;
+  access: Access;
+  live: LiveSessions;
+  sessions: SessionDeps;
+}

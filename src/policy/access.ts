@@ -1,0 +1,70 @@
+// The one door to an access decision. A session's every channel, the target menu, the live re-check and
+// `fumidai policy check` all ask here: it gathers the facts (the user as the store knows them now, their grants, the
+// applied policy) and hands them to the pure engine. Access requests, certificates and command rules come in here too.
+import type { Directory } from '../store/store.js';
+import { decide } from './engine.js';
+import type { Action, Decision, PolicyDocument } from './types.js';
+
+/** Who asks, from where, with which factors: what a login proved. */
+export interface Requester {
+  user: string;
+  sourceIp: string;
+  /** Whether this login gave a second factor. */
+  mfa: boolean;
+}
+
+export interface AccessRequest extends Requester {
+  target: string;
+  login: string;
+  action: Action;
+  /** When the access is wanted; now if absent. */
+  at?: Date;
+}
+
+/** Where a target menu may lead: a target and a login on it. */
+export interface Reachable {
+  target: string;
+  login: string;
+}
+
+export class Access {
+  #dir: Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'>;
+  #policy: { current(): Promise<PolicyDocument> };
+
+  constructor(dir: Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'>, policy: { current(): Promise<PolicyDocument> }) {
+    this.#dir = dir;
+    this.#policy = policy;
+  }
+
+  /** Allow or deny, with the reason a person reads; a user the store no longer has is denied. */
+  async decide(req: AccessRequest): Promise<Decision> {
+    const user = await this.#dir.getUser(req.user);
+    if (!user) return { allow: false, reason: `user '${req.user}' was removed` };
+    const [policy, grants] = await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name)]);
+    const { target, login, action, sourceIp, mfa } = req;
+    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at: req.at ?? new Date(), mfa }, policy, grants);
+  }
+
+  /** Why this user may not come in at all (removed or disabled), or undefined. */
+  async standing(name: string): Promise<string | undefined> {
+    const user = await this.#dir.getUser(name);
+    return !user ? `user '${name}' was removed` : user.disabled ? `user '${name}' is disabled` : undefined;
+  }
+
+  /** The targets and logins (granted ones and each target's default) where this requester may do `action` now. */
+  async reachable(who: Requester, action: Action = 'shell'): Promise<Reachable[]> {
+    const user = await this.#dir.getUser(who.user);
+    if (!user) return [];
+    const [grants, policy, targets] = await Promise.all([this.#dir.grantsOf(user.name), this.#policy.current(), this.#dir.listTargets()]);
+    const at = new Date();
+    const entries: Reachable[] = [];
+    for (const t of targets) {
+      const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), t.defaultLogin]);
+      for (const login of logins) {
+        const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, mfa: who.mfa };
+        if (decide(input, policy, grants).allow) entries.push({ target: t.name, login });
+      }
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,119 @@
+// Access for one session: resolves where it goes (target and login), asks the access seam for every channel, and
+// answers the live re-check for every action in use. Every denial is audited by the caller's onDenied.
+import { fail } from '../errors.js';
+import type { Caller } from '../auth/login.js';
+import type { Access } from '../policy/access.js';
+import type { Action, Decision, Limits } from '../policy/types.js';
+import type { Directory, TargetRecord } from '../store/store.js';
+import type { Destination } from './destination.js';
+
+/** Where a session goes, once resolved and allowed: the target and the login on it. */
+export interface Resolved {
+  target: TargetRecord;
+  login: string;
+}
+
+export interface AccessHooks {
+  /** A denied request, before it is refused: the session audits it. */
+  denied(decision: Decision, action: Action, about: { target: string; login: string }): Promise<void>;
+  /** An allowed request's limits: the session's clock takes the tighter ones. */
+  allowed(limits: Limits): void;
+}
+
+export class SessionAccess {
+  #access: Access;
+  #dir: Pick<Directory, 'getTarget' | 'findKey'>;
+  #caller: Caller;
+  #hooks: AccessHooks;
+  #destination: Destination;
+  #resolved: Resolved | undefined;
+  /** The action the session was opened for: always among those re-checked. */
+  #opening: Action = 'shell';
+
+  constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'>, caller: Caller, destination: Destination, hooks: AccessHooks) {
+    this.#access = access;
+    this.#dir = dir;
+    this.#caller = caller;
+    this.#destination = destination;
+    this.#hooks = hooks;
+  }
+
+  get destination(): Destination {
+    return this.#destination;
+  }
+
+  /** A destination chosen later, from the target menu. */
+  choose(target: string, login: string): void {
+    this.#destination = { kind: 'target', target, login };
+  }
+
+  /** The target and login, once the session opened upstream. */
+  get resolved(): Resolved | undefined {
+    return this.#resolved;
+  }
+
+  /** Resolves the destination and checks access for an action. Throws what the user may see. */
+  async resolve(action: Action): Promise<Resolved> {
+    const dest = this.#destination;
+    if (dest.kind !== 'target') throw fail('TARGET_NOT_GIVEN');
+    const target = await this.#dir.getTarget(dest.target);
+    if (!target) throw fail('TARGET_UNKNOWN', dest.target);
+    const resolved = { target, login: await this.#loginFor(target, dest.login, action) };
+    await this.#require(resolved, action);
+    return resolved;
+  }
+
+  /** The session opened upstream to `resolved` for `action`: later channels are checked against it. */
+  bind(resolved: Resolved, action: Action): void {
+    this.#resolved = resolved;
+    this.#opening = action;
+  }
+
+  /** Checks a later channel (or agent forwarding) of an already resolved session. Throws ACCESS_DENIED. */
+  async authorize(action: Action): Promise<void> {
+    if (this.#resolved) await this.#require(this.#resolved, action);
+  }
+
+  /** Why this session may no longer go on, or undefined: the key, the user and every action in use must still hold. */
+  async recheck(inUse: Iterable<Action>): Promise<string | undefined> {
+    const key = await this.#dir.findKey(this.#caller.keyFingerprint);
+    if (!key || key.user !== this.#caller.user) return `the key ${this.#caller.keyFingerprint} was removed`;
+    const r = this.#resolved;
+    if (!r) {
+      // A ProxyJump carrier or a menu not yet answered: no target, so only the user must still be there and enabled.
+      return this.#access.standing(this.#caller.user);
+    }
+    for (const action of new Set([this.#opening, ...inUse])) {
+      const d = await this.#decide(r.target.name, r.login, action);
+      if (!d.allow) return d.reason;
+    }
+    return undefined;
+  }
+
+  /**
+   * The login a destination names. `ssh alice@web1@bastion` reads as "I, alice, to web1": alice's own name is her
+   * login there where the policy allows it, and the target's default login otherwise.
+   */
+  async #loginFor(target: TargetRecord, named: string | undefined, action: Action): Promise<string> {
+    if (named === undefined) return target.defaultLogin;
+    if (named !== this.#caller.user || named === target.defaultLogin) return named;
+    return (await this.#decide(target.name, named, action)).allow ? named : target.defaultLogin;
+  }
+
+  async #require(r: Resolved, action: Action): Promise<void> {
+    const decision = await this.#decide(r.target.name, r.login, action);
+    if (!decision.allow) {
+      await this.#hooks.denied(decision, action, { target: r.target.name, login: r.login });
+      throw fail('ACCESS_DENIED', decision.reason);
+    }
+    this.#hooks.allowed(decision.limits);
+  }
+
+  #decide(target: string, login: string, action: Action): Promise<Decision> {
+    return this.#access.decide({ ...this.#request(), target, login, action });
+  }
+
+  #request() {
+    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa };
+  }
+}

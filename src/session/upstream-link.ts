@@ -1,0 +1,117 @@
+// The upstream side of one session: opened once, on the first channel that is allowed (and shared by the connection's
+// later channels, as ControlMaster multiplexing expects). Opening it indexes the session and leaves SessionStart, then
+// connects with fumidai's key, or first with the client's forwarded agent where the policy allows agent forwarding.
+import type { Connection } from 'ssh2';
+import type { Logger } from 'pino';
+import type { FumidaiError } from '../errors.js';
+import type { Caller } from '../auth/login.js';
+import type { Config } from '../config/schema.js';
+import type { Action } from '../policy/types.js';
+import { ForwardedAgent } from '../ssh/glue.js';
+import type { Directory, SessionIndex } from '../store/store.js';
+import { connectUpstream, type Upstream } from '../upstream/connect.js';
+import type { Resolved, SessionAccess } from './session-access.js';
+import type { SessionEvents } from './session-events.js';
+
+export interface UpstreamDeps {
+  upstreamKey: Buffer;
+  settings: Config['upstream'];
+  dir: Pick<Directory, 'pinHostKey'>;
+  index: Pick<SessionIndex, 'openSession'>;
+}
+
+/** What the link needs of its session. */
+export interface LinkOwner {
+  auditKey: string;
+  caller: Caller;
+  startedAt: number;
+  client: Connection;
+  access: SessionAccess;
+  events: SessionEvents;
+  log: Logger;
+  /** The session is in the index from now on. */
+  indexed(): void;
+  close(reason: string): Promise<void>;
+}
+
+export type OpenUpstream = Upstream & Resolved;
+
+export class UpstreamLink {
+  #deps: UpstreamDeps;
+  #owner: LinkOwner;
+  #opened: Promise<OpenUpstream> | undefined;
+  #agentRequested = false;
+
+  constructor(deps: UpstreamDeps, owner: LinkOwner) {
+    this.#deps = deps;
+    this.#owner = owner;
+  }
+
+  /** The client sent auth-agent-req: upstream authentication then tries its agent first (where allowed). */
+  requestAgent(): void {
+    this.#agentRequested = true;
+  }
+
+  /** The upstream connection, opened on first use. Throws what the user may see. */
+  async open(action: Action): Promise<OpenUpstream> {
+    if (!this.#opened) {
+      // Until the session opens, each request is checked on its own: a refused -R that arrives before the shell
+      // refuses only itself, instead of failing the session the shell then shares.
+      const resolved = await this.#owner.access.resolve(action);
+      this.#opened ??= this.#connect(action, resolved);
+    }
+    return this.#opened;
+  }
+
+  /** Ends the upstream connection, if one was opened. */
+  end(): void {
+    this.#opened?.then((up) => up.client.end(), () => undefined);
+  }
+
+  async #connect(action: Action, resolved: Resolved): Promise<OpenUpstream> {
+    const owner = this.#owner;
+    owner.access.bind(resolved, action);
+    const { target, login } = resolved;
+    const { caller } = owner;
+    const { settings, dir, index } = this.#deps;
+    await index.openSession({
+      auditKey: owner.auditKey, user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort,
+      target: target.name, login, startedAt: new Date(owner.startedAt).toISOString(),
+    });
+    owner.indexed();
+    await owner.events.emit('SessionStart');
+    const log = owner.log.child({ target: target.name, login });
+    try {
+      const up = await connectUpstream({
+        target,
+        login,
+        privateKey: this.#deps.upstreamKey,
+        agent: (await this.#agentAllowed()) ? new ForwardedAgent(owner.client) : undefined,
+        connectTimeoutSec: settings.connectTimeout,
+        keepaliveIntervalSec: settings.keepaliveInterval,
+        pin: async (blob, fingerprint) => {
+          await dir.pinHostKey(target.name, blob, fingerprint);
+          await owner.events.emit('HostKeyPinned', { fingerprint });
+        },
+      });
+      up.client.on('error', (err) => log.warn({ err: err.message }, 'upstream error'));
+      await owner.events.emit('TargetConnect', { hostKey: up.hostKeyFingerprint });
+      return { ...up, ...resolved };
+    } catch (err) {
+      await owner.events.emit('TargetConnectFailure', { reason: (err as Error).message, code: (err as FumidaiError).code });
+      await owner.close((err as Error).message);
+      throw err;
+    }
+  }
+
+  /** The client's agent is used upstream only if it was forwarded and the policy allows agent forwarding. */
+  async #agentAllowed(): Promise<boolean> {
+    if (!this.#agentRequested) return false;
+    try {
+      await this.#owner.access.authorize('agent-forward');
+      return true;
+    } catch {
+      return false; // PolicyDenied is recorded; the session goes on with fumidai's own key
+    }
+  }
+}
