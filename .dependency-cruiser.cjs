@@ -55,8 +55,9 @@ const layerRules = LAYERS.flatMap((layer, index) =>
 /** Every module under src/ belongs to one layer entry, so a new folder cannot slip past the order. */
 const KNOWN = LAYERS.flat().map(modulesOf);
 
-/** node: built-ins that do I/O; the pure policy decision code may use none of them. */
-const IO_BUILTINS = ['fs', 'net', 'child_process', 'http', 'https', 'dgram', 'worker_threads'];
+/** node: built-ins that do I/O; the pure policy decision code may use none of them (not 'net': the policy uses only
+ * its pure address helpers, isIP and BlockList). */
+const IO_BUILTINS = ['fs', 'child_process', 'http', 'https', 'dgram', 'worker_threads'];
 const IO_BUILTIN_PATHS = `^(node:)?(${IO_BUILTINS.join('|')})(/|$)`;
 const PURE_POLICY = '^src/policy/(engine|document|types)\\.ts$';
 
