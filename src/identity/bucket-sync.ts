@@ -3,7 +3,7 @@
 // removes her (and the live-session watcher ends her sessions). Every change is an audit event and a changelog line.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { FumidaiError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { BucketUsers, Directory } from '../store/store.js';
 import { planSync, type Listed } from './bucket-plan.js';
 import { parsePublicKey } from './public-key.js';
 
@@ -18,11 +18,11 @@ export class BucketKeySync {
   #client: S3Client;
   #bucket: string;
   #prefix: string;
-  #store: Store;
+  #store: BucketUsers & Pick<Directory, 'getUser'>;
   /** Object versions already reported as skipped: a bad object is reported (and fetched) once, not every round. */
   #skipped = new Map<string, string>();
 
-  constructor(client: S3Client, bucket: string, prefix: string, store: Store) {
+  constructor(client: S3Client, bucket: string, prefix: string, store: BucketUsers & Pick<Directory, 'getUser'>) {
     this.#client = client;
     this.#bucket = bucket;
     this.#prefix = prefix;

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { SpoolItem, Store } from '../store/store.js';
+import type { Spool, SpoolItem } from '../store/store.js';
 import { auditObjectKey, recordingObjectKey } from './object-keys.js';
 import { s3Client } from './s3-client.js';
 
@@ -20,14 +20,14 @@ export interface ShipResult {
 }
 
 /** What waits for upload: files and their bytes on disk (a file gone since is counted as 0 bytes). */
-export async function backlogOf(store: Store): Promise<{ files: number; bytes: number }> {
+export async function backlogOf(store: Pick<Spool, 'spoolList'>): Promise<{ files: number; bytes: number }> {
   const pending = (await store.spoolList()).filter((i) => i.state === 'pending');
   const sizes = await Promise.all(pending.map((i) => stat(i.path).then((s) => s.size, () => 0)));
   return { files: pending.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 export class Shipper {
-  #store: Store;
+  #store: Spool;
   #cfg: ShippingConfig;
   #client: S3Client;
   #recordingDir: string;
@@ -35,7 +35,7 @@ export class Shipper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
 
-  constructor(store: Store, cfg: ShippingConfig, dirs: { recordings: string; audit: string }, client = s3Client(cfg)) {
+  constructor(store: Spool, cfg: ShippingConfig, dirs: { recordings: string; audit: string }, client = s3Client(cfg)) {
     this.#store = store;
     this.#cfg = cfg;
     this.#client = client;
