@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
 import type { Seal } from '../recording/file-sink.js';
-import type { EventName } from '../audit/events.js';
-import type { EventFields } from '../audit/trail.js';
+import type { EmitEvent } from '../audit/events.js';
 import type { GatewayDeps, Resolved } from './context.js';
 
 export type ChannelSpec = { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] };
@@ -16,11 +15,11 @@ export class SessionRecorder {
   #deps: GatewayDeps;
   #auditKey: string;
   #user: string;
-  #event: (name: EventName, fields: EventFields) => Promise<void>;
+  #event: EmitEvent;
   #log: () => Logger;
   #channelNo = 0;
 
-  constructor(deps: GatewayDeps, auditKey: string, user: string, event: (name: EventName, fields: EventFields) => Promise<void>, log: () => Logger) {
+  constructor(deps: GatewayDeps, auditKey: string, user: string, event: EmitEvent, log: () => Logger) {
     this.#deps = deps;
     this.#auditKey = auditKey;
     this.#user = user;

@@ -13,7 +13,7 @@ import type { Destination } from './destination.js';
 import type { ClockState, SessionLimits } from './clock.js';
 import { ForwardedAgent } from '../ssh/glue.js';
 import { endChannel } from '../ssh/channel-end.js';
-import type { EventName } from '../audit/events.js';
+import type { EventName, OptionalFieldsEvent } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { SessionRecorder, type ChannelSpec } from './recorder.js';
@@ -58,7 +58,9 @@ export class TargetSession {
   }
 
   /** Leaves an audit event about this session, with its audit key, user, source, target and login filled in. */
-  event(name: EventName, fields: EventFields = {}, about?: { target: string; login: string }): Promise<void> {
+  event<N extends OptionalFieldsEvent>(name: N, fields?: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
+  event<N extends EventName>(name: N, fields: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
+  event(name: EventName, fields: EventFields<EventName> = {}, about?: { target: string; login: string }): Promise<void> {
     const r = about ?? (this.#resolved && { target: this.#resolved.target.name, login: this.#resolved.login });
     return this.#deps.audit
       .record(name, { sessionId: this.auditKey, user: this.caller.user, sourceIp: this.caller.sourceIp, sourcePort: this.caller.sourcePort, ...(r ?? {}) }, fields)
