@@ -46,7 +46,7 @@ export interface EventDetails {
   RecordingSealed: { channel: number; path: string; sha256: string; bytes: number; fileOpsIncomplete?: string };
   /** channel: absent when the recording failed mid-relay (the relay does not know the channel's number). */
   RecordingFailed: { channel?: number };
-  /** Found open at start and sealed by the recovery. Written to the process log only. */
+  /** Found open at start and sealed by the recovery. Written to the process log only (see LogEventDetails). */
   RecordingInterrupted: Recovered;
   /**
    * The server's key-bucket sync names the user (target) and the key object; each CLI command adds what it changed.
@@ -115,6 +115,36 @@ export type OptionalFieldsEvent = { [N in EventName]: {} extends EventDetails[N]
 
 /** An emitter bound to a context (a session, a login): wrappers take this shape so the typing reaches their callers. */
 export type EmitEvent = <N extends EventName>(name: N, fields: EventFields<N>) => Promise<void>;
+
+/**
+ * Log-only events: process-log lines (`{"event":NAME,...}`) for an operator to alert on, written with logEvent
+ * (log-events.ts). They say nothing about a person's access, so they have no audit code and stay out of the trail
+ * (RecordingInterrupted, an audit event not yet written to it, is the one exception).
+ */
+export interface LogEventDetails {
+  Crash: { err: Error };
+  ListenerError: { code?: string; err: string };
+  /** A shipping round that did something; error: the first failure's message. */
+  Shipping: { shipped: number; failed: number; backlog: number; pruned: number; error?: string };
+  ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
+  ConfigReloadFailed: { why: string; reason: string };
+  KeySyncFailed: { err: string };
+  /** An audit event by name and code, but the recovery runs before the trail opens: today it is only logged. */
+  RecordingInterrupted: EventDetails['RecordingInterrupted'];
+}
+
+/** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
+export const LOG_EVENTS = {
+  Crash: 'an error escaped every handler; the process exits with status 70',
+  ListenerError: 'the listener failed to accept a connection (EMFILE); it goes on serving',
+  Shipping: 'a shipping round uploaded, failed or pruned something',
+  ConfigReloaded: 'the config file changed or SIGHUP came, and something new was applied or waits for a restart',
+  ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
+  KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
+  RecordingInterrupted: 'a recording a previous process left open was sealed at start',
+} as const satisfies Record<keyof LogEventDetails, string>;
+
+export type LogEventName = keyof typeof LOG_EVENTS;
 
 export interface AuditEvent {
   eventId: string;
