@@ -2,6 +2,7 @@
 // request on the target and relays both ways. Used by the outer connection and by ProxyJump inner connections alike.
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session, X11Info } from 'ssh2';
 import { fail, userLine } from '../errors.js';
+import { notice as noticeLine } from '../notices.js'; // `notice` here writes a line to a channel
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { menuInput, renderMenu, type MenuEntry, type MenuState } from '../session/menu.js';
 import type { TargetSession } from '../session/target-session.js';
@@ -135,7 +136,7 @@ async function x11Display(ts: TargetSession, info: X11Info, say: (line: string) 
     await ts.authorize('x11');
     return info; // the client's own (often fake) cookie goes through: the client swaps it for the real one
   } catch (err) {
-    say(`${userLine(err)}; going on without X11`);
+    say(noticeLine('WITHOUT_X11', err));
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // and revocation whenever the store changed (a removed user or key, a revoked grant ends live sessions at once).
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
+import { notice } from '../notices.js';
 import type { Store } from '../store/store.js';
 import { checkClock } from './clock.js';
 import type { TargetSession } from './target-session.js';
@@ -66,8 +67,8 @@ export class LiveSessions {
       ts.clock.warned[verdict.limit] = true;
       ts.notify(
         verdict.limit === 'idle'
-          ? `fumidai: no input for a while; this session ends in ${verdict.secondsLeft}s unless you type something`
-          : `fumidai: this session reaches its maximum length in ${verdict.secondsLeft}s`,
+          ? notice('IDLE_WARNING', verdict.secondsLeft)
+          : notice('MAX_LENGTH_WARNING', verdict.secondsLeft),
       );
     } else if (verdict.kind === 'end') {
       const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';
