@@ -1,6 +1,78 @@
-// The audit event catalogue: every event name with its stable code, in one table (codes are never set at emit sites,
-// and a test keeps them unique). Success and failure of one step share a number, as in Teleport (I = info, W = warning).
+// The audit event catalogue: every event name with its stable code and the shape of its details, side by side (codes
+// are never set at emit sites, and a test keeps them unique). Success and failure of one step share a number, as in
+// Teleport (I = info, W = warning). An emit with a missing, unknown or mistyped detail does not compile.
+import type { Action } from '../policy/types.js';
+import type { FileOp } from '../recording/file-ops.js';
+import type { Recovered } from '../recording/recovery.js';
 
+/** How an SSH client tried to authenticate (ssh2's names for the methods a server sees). */
+type SshAuthMethod = 'none' | 'password' | 'publickey' | 'hostbased' | 'keyboard-interactive';
+
+/**
+ * What each event carries in `details`, taken from its emit sites. `reason` and `result` are common to every event
+ * and sit beside `details`, not in it (see EventFields). An empty type: the event has no details.
+ */
+export interface EventDetails {
+  ConnectionOpened: { client: string };
+  ConnectionRefused: {};
+  ConnectionClosed: {};
+  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string };
+  /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
+  AuthFailure: { sshUser?: string; method?: SshAuthMethod; fingerprint?: string };
+  AuthPartial: { method: 'publickey'; fingerprint: string };
+  MfaSuccess: { method: 'totp' };
+  MfaFailure: { method?: 'totp' };
+  MfaEnrolled: { method: 'totp'; by: string };
+  UserLocked: { until: string };
+  SourceBanned: {};
+  PolicyDenied: { action: Action; rule?: string };
+  /** An X11 connection the target opened, refused because the policy changed since the request. */
+  ChannelDenied: { channel: 'x11'; origin: string };
+  SessionStart: {};
+  SessionEnd: { exitStatus?: number; durationSec: number; bytesIn: number; bytesOut: number };
+  TargetConnect: { hostKey: string };
+  /** code: the FumidaiError's code; absent when the failure was something else (a store error while pinning). */
+  TargetConnectFailure: { code?: string };
+  HostKeyPinned: { fingerprint: string };
+  /** A session channel (shell, exec with its command, a subsystem), or an X11 connection from the target. */
+  ChannelOpen: { channelType: string; command?: string; pty: boolean } | { channelType: 'x11'; origin: string };
+  /** The file operation's own result becomes the event's result (and, failed, its reason). */
+  FileTransfer: Omit<FileOp, 'result'> & { channel: number };
+  /** Local (`-L`, `-W`) names where the target connects to; remote (`-R`) the listener and, per connection, its origin. */
+  PortForward: { direction: 'local'; destination: string } | { direction: 'remote'; listen: string; origin?: string };
+  IdleTimeout: {};
+  MaxSessionLength: {};
+  SessionRevoked: {};
+  RecordingSealed: { channel: number; path: string; sha256: string; bytes: number; fileOpsIncomplete?: string };
+  /** channel: absent when the recording failed mid-relay (the relay does not know the channel's number). */
+  RecordingFailed: { channel?: number };
+  /** Found open at start and sealed by the recovery. Written to the process log only (see LogEventDetails). */
+  RecordingInterrupted: Recovered;
+  /**
+   * The server's key-bucket sync names the user (target) and the key object; each CLI command adds what it changed.
+   * `sessions kill` keeps the operator's reason in details: the event's own reason is the command line.
+   */
+  AdminChange: {
+    target?: string;
+    object?: string;
+    keys?: string[];
+    key?: string;
+    host?: string;
+    port?: number;
+    login?: string;
+    forgotHostKey?: string | null;
+    grants?: number;
+    rules?: string[];
+    sessionUser?: string;
+    reason?: string;
+  };
+  KeySyncSkipped: { object: string };
+}
+
+type EventCode = `FM${number}${'I' | 'W'}`;
+
+// `satisfies` keeps this table and EventDetails to the same names: an event added to one and not the other fails to
+// compile (a missing name is a missing property, an extra one an unknown property).
 export const EVENT_CODES = {
   ConnectionOpened: 'FM1000I',
   ConnectionRefused: 'FM1001W',
@@ -31,9 +103,48 @@ export const EVENT_CODES = {
   RecordingInterrupted: 'FM3001W',
   AdminChange: 'FM4000I',
   KeySyncSkipped: 'FM4001W',
-} as const;
+} as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;
+
+/** What an emit site passes for an event: its details, plus the common reason and result. */
+export type EventFields<N extends EventName> = EventDetails[N] & { reason?: string; result?: AuditEvent['result'] };
+
+/** Events whose details are all optional: their emit may leave the fields out. */
+export type OptionalFieldsEvent = { [N in EventName]: {} extends EventDetails[N] ? N : never }[EventName];
+
+/** An emitter bound to a context (a session, a login): wrappers take this shape so the typing reaches their callers. */
+export type EmitEvent = <N extends EventName>(name: N, fields: EventFields<N>) => Promise<void>;
+
+/**
+ * Log-only events: process-log lines (`{"event":NAME,...}`) for an operator to alert on, written with logEvent
+ * (log-events.ts). They say nothing about a person's access, so they have no audit code and stay out of the trail
+ * (RecordingInterrupted, an audit event not yet written to it, is the one exception).
+ */
+export interface LogEventDetails {
+  Crash: { err: Error };
+  ListenerError: { code?: string; err: string };
+  /** A shipping round that did something; error: the first failure's message. */
+  Shipping: { shipped: number; failed: number; backlog: number; pruned: number; error?: string };
+  ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
+  ConfigReloadFailed: { why: string; reason: string };
+  KeySyncFailed: { err: string };
+  /** An audit event by name and code, but the recovery runs before the trail opens: today it is only logged. */
+  RecordingInterrupted: EventDetails['RecordingInterrupted'];
+}
+
+/** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
+export const LOG_EVENTS = {
+  Crash: 'an error escaped every handler; the process exits with status 70',
+  ListenerError: 'the listener failed to accept a connection (EMFILE); it goes on serving',
+  Shipping: 'a shipping round uploaded, failed or pruned something',
+  ConfigReloaded: 'the config file changed or SIGHUP came, and something new was applied or waits for a restart',
+  ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
+  KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
+  RecordingInterrupted: 'a recording a previous process left open was sealed at start',
+} as const satisfies Record<keyof LogEventDetails, string>;
+
+export type LogEventName = keyof typeof LOG_EVENTS;
 
 export interface AuditEvent {
   eventId: string;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
 import { AuditLog, loadAuditKey } from './audit-log.js';
+import type { EventDetails } from './events.js';
 import { AuditTrail } from './trail.js';
 
 export const auditRoot = (dir: DataDir) => dir.path(dir.config.audit.dir);
@@ -28,7 +29,7 @@ export function operator(): string {
  * Appends one administrative event to the node's admin chain. CLI processes are short-lived and may run at the same
  * time, so each append holds a lock file and re-reads the chain's tail.
  */
-export async function recordAdminChange(dir: DataDir, action: string, details: Record<string, unknown>): Promise<void> {
+export async function recordAdminChange(dir: DataDir, action: string, details: EventDetails['AdminChange']): Promise<void> {
   const chainDir = join(auditRoot(dir), `${nodeName(dir)}-admin`);
   mkdirSync(chainDir, { recursive: true, mode: 0o750 });
   const lock = join(chainDir, '.lock');

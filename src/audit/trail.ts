@@ -2,13 +2,13 @@
 // promise resolves), to the process log as a JSON line, and, for SIEMs that expect them, as classic sshd-style lines.
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit-log.js';
-import type { AuditEvent, EventName } from './events.js';
+import type { AuditEvent, EventFields, EventName, OptionalFieldsEvent } from './events.js';
 import { sshdLine } from './sshd-lines.js';
 
 /** Who, from where, to where: the fields an emit site knows about the event's context. */
 export type AuditContext = Partial<Pick<AuditEvent, 'sessionId' | 'user' | 'sourceIp' | 'sourcePort' | 'target' | 'login'>>;
 
-export type EventFields = { reason?: string; result?: AuditEvent['result'] } & Record<string, unknown>;
+export type { EventFields } from './events.js';
 
 export class AuditTrail {
   #log: AuditLog;
@@ -21,7 +21,10 @@ export class AuditTrail {
     this.#sshdLines = sshdLines;
   }
 
-  async record(eventName: EventName, ctx: AuditContext, fields: EventFields = {}): Promise<void> {
+  /** The fields may be left out only where the event has no required details. */
+  record<N extends OptionalFieldsEvent>(eventName: N, ctx: AuditContext, fields?: EventFields<N>): Promise<void>;
+  record<N extends EventName>(eventName: N, ctx: AuditContext, fields: EventFields<N>): Promise<void>;
+  async record(eventName: EventName, ctx: AuditContext, fields: EventFields<EventName> = {}): Promise<void> {
     const { reason, result, ...details } = fields;
     const level = result === 'failure' || /W$/.test(eventName) ? 'warn' : 'info';
     this.#logger[level]({ event: eventName, ...ctx, ...(result ? { result } : {}), ...(reason ? { reason } : {}), ...details }, eventName);

@@ -60,7 +60,7 @@ export class Login {
     this.#source = source;
   }
 
-  #event(name: EventName, user: string | undefined, fields: EventFields): Promise<void> {
+  #event<N extends EventName>(name: N, user: string | undefined, fields: EventFields<N>): Promise<void> {
     return this.#deps.audit.record(name, { ...this.#source, ...(user ? { user } : {}) }, fields);
   }
 

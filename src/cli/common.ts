@@ -3,6 +3,7 @@ import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { nodeName, recordAdminChange } from '../audit/open.js';
+import type { EventDetails } from '../audit/events.js';
 import { fail } from '../errors.js';
 import type { Command } from 'commander';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
@@ -27,7 +28,7 @@ export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: Dat
 }
 
 /** Every administrative change is an audit event naming who made it (AdminChange, in the node's admin chain). */
-export function adminChange(dir: DataDir, change: string, details: Record<string, unknown> = {}): Promise<void> {
+export function adminChange(dir: DataDir, change: string, details: EventDetails['AdminChange'] = {}): Promise<void> {
   return recordAdminChange(dir, change, details);
 }
 

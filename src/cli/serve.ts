@@ -8,6 +8,7 @@ import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
 import { recoverUnsealed } from '../recording/recovery.js';
 import { auditRoot, openAuditTrail } from '../audit/open.js';
+import { logEvent } from '../audit/log-events.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
 import { s3Client } from '../shipping/s3-client.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -41,12 +42,12 @@ export function registerServe(program: Command): void {
       // A bug that escapes every handler leaves one fatal line with its stack in the log before the process goes:
       // a bastion that vanished without a word cannot be diagnosed.
       process.on('uncaughtException', (err) => {
-        log.fatal({ event: 'Crash', err }, `fumidai stopped on an unexpected error: ${err.message}`);
+        logEvent(log, 'fatal', 'Crash', { err }, `fumidai stopped on an unexpected error: ${err.message}`);
         process.exit(70);
       });
       const store = await storeOf(dir);
       const recovered = await recoverUnsealed(store);
-      for (const r of recovered) log.warn({ event: 'RecordingInterrupted', ...r }, 'sealed a recording left open by a previous run');
+      for (const r of recovered) logEvent(log, 'warn', 'RecordingInterrupted', r, 'sealed a recording left open by a previous run');
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
       const audit = openAuditTrail(dir, log);
@@ -103,7 +104,7 @@ export function registerServe(program: Command): void {
         const shipper = new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
         shipper.start((r) => {
           metrics.shippingRound(r);
-          if (r.shipped || r.failed.length || r.pruned) log[r.failed.length ? 'warn' : 'info']({ event: 'Shipping', shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
+          if (r.shipped || r.failed.length || r.pruned) logEvent(log, r.failed.length ? 'warn' : 'info', 'Shipping', { shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
         });
       }
       const stop = async (signal: string) => {
@@ -120,8 +121,8 @@ export function registerServe(program: Command): void {
       const reloadConfig = configReloader(dir.config, dir.configFile);
       const reload = (why: string) => {
         const r = reloadConfig();
-        if (!r.ok) return log.error({ event: 'ConfigReloadFailed', why, reason: r.error }, `config not reloaded, still running the previous one: ${r.error}`);
-        if (r.news) log.info({ event: 'ConfigReloaded', why, changed: r.changed, needsRestart: r.needsRestart }, 'config reloaded');
+        if (!r.ok) return logEvent(log, 'error', 'ConfigReloadFailed', { why, reason: r.error }, `config not reloaded, still running the previous one: ${r.error}`);
+        if (r.news) logEvent(log, 'info', 'ConfigReloaded', { why, changed: r.changed, needsRestart: r.needsRestart }, 'config reloaded');
       };
       process.on('SIGHUP', () => reload('SIGHUP'));
       // A change is read 250 ms after the last one seen, not at once: an editor or a script may still be writing.
@@ -157,7 +158,7 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
       for (const s of r.skipped) void audit.record('KeySyncSkipped', {}, { reason: s.reason, object: s.key }).catch(() => undefined);
     } catch (err) {
       metrics.keySyncErrors.inc();
-      log.warn({ event: 'KeySyncFailed', err: (err as Error).message }, 'key bucket not reachable; users stay as they are');
+      logEvent(log, 'warn', 'KeySyncFailed', { err: (err as Error).message }, 'key bucket not reachable; users stay as they are');
     } finally {
       running = false;
     }

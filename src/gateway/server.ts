@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { GatewayDeps } from './context.js';
 import { handleConnection } from './connection.js';
+import { logEvent } from '../audit/log-events.js';
 import { serverConfig } from './server-config.js';
 
 export interface Gateway {
@@ -25,7 +26,7 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
   server.listen(port, host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   // Once listening, an accept error (EMFILE when out of file descriptors) is logged and the server goes on serving.
-  server.on('error', (err: NodeJS.ErrnoException) => deps.log.error({ event: 'ListenerError', code: err.code, err: err.message }, 'accepting a connection failed'));
+  server.on('error', (err: NodeJS.ErrnoException) => logEvent(deps.log, 'error', 'ListenerError', { code: err.code, err: err.message }, 'accepting a connection failed'));
   const sweeper = setInterval(() => void deps.login.throttle.sweep().catch((err) => deps.log.warn({ err: (err as Error).message }, 'throttle sweep failed')), 60_000);
   sweeper.unref();
   // Bans made by other nodes (or before a restart) arrive through the store within a couple of seconds.

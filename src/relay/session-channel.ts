@@ -3,6 +3,7 @@
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session as SshSession, X11Info } from 'ssh2';
 import { fail, userLine } from '../errors.js';
 import type { Reachable } from '../policy/access.js';
+import { notice as noticeLine } from '../notices.js'; // `notice` here writes a line to a channel
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import { endChannel } from '../ssh/channel-end.js';
@@ -145,7 +146,7 @@ async function x11Display(session: Session, info: X11Info, say: (line: string) =
     await session.access.authorize('x11');
     return info; // the client's own (often fake) cookie goes through: the client swaps it for the real one
   } catch (err) {
-    say(`${userLine(err)}; going on without X11`);
+    say(noticeLine('WITHOUT_X11', err));
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // and revocation whenever the store changed (a removed user or key, a revoked grant ends live sessions at once).
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
+import { notice } from '../notices.js';
 import type { ChangeFeed } from '../store/store.js';
 import type { Session } from './session.js';
 
@@ -65,8 +66,8 @@ export class LiveSessions {
       session.clock.state.warned[verdict.limit] = true;
       session.channels.notify(
         verdict.limit === 'idle'
-          ? `fumidai: no input for a while; this session ends in ${verdict.secondsLeft}s unless you type something`
-          : `fumidai: this session reaches its maximum length in ${verdict.secondsLeft}s`,
+          ? notice('IDLE_WARNING', verdict.secondsLeft)
+          : notice('MAX_LENGTH_WARNING', verdict.secondsLeft),
       );
     } else if (verdict.kind === 'end') {
       const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';

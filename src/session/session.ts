@@ -5,8 +5,8 @@
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.js';
-import type { EventName } from '../audit/events.js';
-import type { AuditTrail, EventFields } from '../audit/trail.js';
+import type { EventFields, EventName, OptionalFieldsEvent } from '../audit/events.js';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../policy/access.js';
 import type { IndexWrites } from '../store/index-writes.js';
@@ -77,8 +77,10 @@ export class Session {
   }
 
   /** Leaves an audit event about this session, with its audit key, user, source, target and login filled in. */
-  event(name: EventName, fields: EventFields = {}, about?: { target: string; login: string }): Promise<void> {
-    return this.#events.emit(name, fields, about);
+  event<N extends OptionalFieldsEvent>(name: N, fields?: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
+  event<N extends EventName>(name: N, fields: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
+  event(name: EventName, fields: EventFields<EventName> = {}, about?: { target: string; login: string }): Promise<void> {
+    return this.#events.emit(name as OptionalFieldsEvent, fields, about);
   }
 
   /**
