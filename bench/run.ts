@@ -47,6 +47,8 @@ const HOSTS: Record<Route, string> = { direct: 'target', 'openssh -J': 'via-open
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
+  // The build measured, taken at the start (the tree may change during an hour's run); "-dirty": uncommitted changes.
+  const build = execFileSync('sh', ['-c', 'git describe --always --dirty 2>/dev/null || echo "unknown (not a git checkout)"'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const bastion = new Bastion();
   const started: Target[] = [];
   const flooders: ChildProcess[] = [];
@@ -275,8 +277,8 @@ async function main(): Promise<void> {
     const native = existsSync(join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'));
     const sshVersion = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
     const md = writeReport(join(ROOT, 'BENCHMARKS.md'), {
-      sshVersion, nativeBinding: native, load: [load0, loadavg()[0]!], results, cpu, cpuByRoute, rssMiB: rss, echo, conc,
-      sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, scpMB: SCP_MB, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
+      sshVersion, build, nativeBinding: native, load: [load0, loadavg()[0]!], results, cpu, cpuByRoute, rssMiB: rss, echo, conc,
+      sizes: { execMB: EXEC_MB, ptyMB: PTY_MB, scpMB: SCP_MB, reps: REPS, heavyReps, flooders: FLOODERS, keys: KEYS, concKiB: CONC_BYTES / 1024 },
     });
     console.log('\n' + md.split('\n').filter((l) => l.startsWith('- ')).join('\n'));
     console.log('wrote BENCHMARKS.md');

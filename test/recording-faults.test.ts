@@ -1,11 +1,12 @@
 // Recordings under faults: a SIGKILLed fumidai loses at most about a second and the next start seals what was left
-// as interrupted; a full disk ends the session with a message and refuses new ones, never relays unrecorded.
+// as interrupted, with an audit event naming each repaired file's digest; a full disk ends the session with a message
+// and refuses new ones, never relays unrecorded.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
@@ -39,14 +40,20 @@ describe('recording faults', () => {
     try {
       const script = JSON.stringify([{ expect: '\\$ ' }, { send: 'for i in $(seq 1 400); do echo tick-$i; sleep 0.1; done\r' }, { expect: 'tick-30\\r' }]);
       const client = run('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', cfg, '-tt', 'web1'], { timeoutMs: 60_000 });
+      // An exec channel that outputs nothing, cut by the same crash: its binary log is sealed too.
+      const quiet = run('ssh', ['-F', cfg, 'web1', 'sleep 30'], { timeoutMs: 60_000 });
+      const recordings = () => (existsSync(join(b.data, 'recordings')) ? readdirSync(join(b.data, 'recordings'), { recursive: true }).map(String) : []);
+      for (const deadline = Date.now() + 10_000; !recordings().some((f) => f.endsWith('-exec.bin')) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100)));
       await new Promise((r) => setTimeout(r, 3500));
       b.process!.kill('SIGKILL');
       const seen = (await client).stdout;
+      await quiet;
       const lastSeen = Math.max(...[...seen.matchAll(/tick-(\d+)\r/g)].map((m) => Number(m[1])));
       await b.start(); // the next start repairs and seals
-      const session = JSON.parse((await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').at(-1)!);
-      assert.equal(session.state, 'interrupted');
-      const { channels } = JSON.parse((await b.cli(['sessions', 'show', session.auditKey, '--json'])).stdout);
+      const sessions = (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(sessions.map((s) => s.state), ['interrupted', 'interrupted']);
+      const shown = await Promise.all(sessions.map(async (s) => ({ session: s, channels: JSON.parse((await b.cli(['sessions', 'show', s.auditKey, '--json'])).stdout).channels })));
+      const { session, channels } = shown.find((s) => s.channels[0].recordingPath.endsWith('.cast'))!;
       assert.equal(channels[0].state, 'interrupted');
       const file = readFileSync(channels[0].recordingPath);
       assert.equal(channels[0].sha256, createHash('sha256').update(file).digest('hex'));
@@ -55,6 +62,23 @@ describe('recording faults', () => {
       console.log(`# client saw tick-${lastSeen}, recording kept tick-${lastRecorded} (0.1 s apart)`);
       assert.ok(lastRecorded >= lastSeen - 15, `recording lost more than about a second: ${lastRecorded} vs ${lastSeen}`);
       assert.equal(execFileSync('python3', [PTY, '24', '80', '[]', '--', 'asciinema', 'cat', channels[0].recordingPath]).includes('tick-1\r'), true);
+      // The trail holds one RecordingInterrupted event per channel, naming the digest of the file as repaired, and
+      // verify hashes the files against it.
+      const events = (await b.cli(['audit', 'query', '--json', `SELECT sessionId, "user", target, login, result, details FROM events WHERE eventName = 'RecordingInterrupted'`]))
+        .stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+      assert.equal(events.length, 2, 'one event per recovered channel');
+      for (const { session: s, channels: [ch] } of shown) {
+        const e = events.find((x) => x.sessionId === s.auditKey)!;
+        assert.ok(e, `no RecordingInterrupted event for ${s.auditKey}`);
+        assert.deepEqual([e.user, e.target, e.login, e.result], ['alice', 'web1', LOGIN, 'success']);
+        const d = JSON.parse(e.details);
+        const onDisk = readFileSync(ch.recordingPath);
+        assert.deepEqual([d.channel, d.path, d.sha256, d.bytes], [ch.channel, ch.recordingPath, createHash('sha256').update(onDisk).digest('hex'), onDisk.length]);
+        assert.equal(d.tornPath === undefined ? 0 : readFileSync(d.tornPath).length, d.cut);
+      }
+      const verify = await b.cli(['audit', 'verify'], true);
+      assert.equal(verify.code, 0, verify.stderr);
+      assert.match(verify.stdout, /recordings: 2 sealed, 2 match their sealed sha256/);
       // Its screens are indexed at that start too: the session cut by the crash can be searched.
       let hits = '';
       for (const deadline = Date.now() + 15_000; !hits.includes(session.auditKey) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))

@@ -10,6 +10,8 @@ import pg from 'pg';
 import { PgStore } from '../src/store/pg-store.js';
 import { MIGRATIONS } from '../src/store/pg-migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS } from '../src/store/sqlite-migrations.js';
+import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { FumidaiError, type ErrorCode } from '../src/errors.js';
@@ -249,6 +251,25 @@ function contract(name: string, open: () => Promise<Store>): void {
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'fumidai-store-'));
 contract('SQLite', async () => new SqliteStore(join(sqliteDir, 'fumidai.db')));
+
+test('SQLite: a file an earlier version made migrates on open, from its user_version on', async () => {
+  const file = join(sqliteDir, 'from-v8.db');
+  const old = new Database(file);
+  for (const m of SQLITE_MIGRATIONS.slice(0, 8)) old.exec(m);
+  old.pragma('user_version = 8');
+  old.prepare(`INSERT INTO channels (audit_key, channel, kind, recording_path, started_at, state) VALUES ('old', 1, 'shell', '/r/01-shell.cast', '2026-11-20T10:00:00Z', 'sealed')`).run();
+  old.close();
+  const s = new SqliteStore(file);
+  try {
+    assert.equal((await s.channelsOf('old')).length, 1);
+    assert.deepEqual(await s.unindexedScreens(), [], 'channels recorded before version 9 are taken as indexed');
+  } finally {
+    await s.close();
+  }
+  const now = new Database(file);
+  assert.equal(now.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
+  now.close();
+});
 
 let server: Postgres | undefined;
 let url = '';

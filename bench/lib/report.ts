@@ -1,5 +1,5 @@
-// BENCHMARKS.md from one run's figures. The hand-written sections from "## Changes measured" on (what was changed,
-// before/after, where fumidai falls short) are kept from the existing file.
+// BENCHMARKS.md from one run's figures: the method and the latest full run. The hand-written section from "## Where
+// fumidai falls short" on is kept from the existing file; what was changed along the way is in bench/HISTORY.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { ConcResult } from './concurrency.js';
@@ -10,10 +10,12 @@ export type Route = (typeof ROUTES)[number];
 
 export interface Figures {
   sshVersion: string;
+  /** The commit measured (`git describe --always --dirty`). */
+  build: string;
   /** 1-minute load averages at the start and the end of the run (other work on the shared machine included). */
   load: [number, number];
   nativeBinding: boolean;
-  sizes: { execMB: number; ptyMB: number; scpMB: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
+  sizes: { execMB: number; ptyMB: number; scpMB: number; reps: number; heavyReps: number; flooders: number; keys: number; concKiB: number };
   results: Record<string, Partial<Record<Route, Stats>>>;
   cpu: Record<string, number>;
   /** CPU seconds of each bastion during a part's runs (OpenSSH: the bastion sshd and what it ran). */
@@ -23,7 +25,7 @@ export interface Figures {
   conc: { route: Route; result: ConcResult }[];
 }
 
-const KEPT_FROM = '## Changes measured';
+const KEPT_FROM = '## Where fumidai falls short';
 
 export function writeReport(path: string, f: Figures): string {
   const { results, cpu, sizes } = f;
@@ -50,21 +52,62 @@ export function writeReport(path: string, f: Figures): string {
   const mib = (kib: number) => fmt(kib / 1024, 2);
   const held = (r: Route) => Math.max(0, ...f.conc.filter((c) => c.route === r && !c.result.failure).map((c) => c.result.n));
   const firstConc = (r: Route) => f.conc.find((c) => c.route === r && !c.result.failure)?.result;
+  const heavy = `${sizes.heavyReps} run${sizes.heavyReps === 1 ? '' : 's'}`;
   const lines = [
     '# Benchmarks',
     '',
-    `Latest run: ${new Date().toISOString()} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${f.sshVersion}, Node ${process.version};`,
-    `ssh2 native crypto binding built: ${f.nativeBinding ? 'yes' : 'NO'}. Reproduce: \`npm run bench\` (as root; env BENCH_EXEC_MB, BENCH_PTY_MB, BENCH_SCP_MB, BENCH_REPS,`,
-    'BENCH_FLOOD, BENCH_KEYS, BENCH_CONC, BENCH_CONC_KB; BENCH_ONLY=pty,echo runs parts (setup setup-mfa exec pty scp echo conc',
-    'flood) without writing this file, BENCH_ROUTES=fumidai,script only those routes; BENCH_PROF=DIR profiles fumidai,',
-    'BENCH_NODE_ARGS adds node options to it (e.g. --trace-gc), BENCH_LOG=FILE keeps its log; BENCH_CIPHERS sets every client\'s Ciphers).',
+    'fumidai against OpenSSH, measured by `bench/run.ts` in one run on one machine: how, the latest full run, and where',
+    'fumidai falls short of its targets. What was changed along the way, each step measured before and after, is in',
+    '[bench/HISTORY.md](bench/HISTORY.md), newest first.',
     '',
-    'Everything runs on this machine in one run, on 127.0.0.1: a private sshd as the target; a private sshd as a plain',
-    'OpenSSH ProxyJump host (no recording); the classic recording bastion (sshd whose ForceCommand runs the second ssh',
-    'inside `script --log-timing`); and fumidai, recording every byte (asciicast for the pty, frames for exec).',
-    'Client, bastions and target share 2 cores (with other work on the machine), so absolute figures are lower than on',
-    'separate hosts and wobble from run to run; ratios within one run are the point. Median (min–max).',
-    `Load average (1 min) at the start of this run: ${fmt(f.load[0], 1)}, at the end: ${fmt(f.load[1], 1)}.`,
+    '## Method',
+    '',
+    '`npm run bench` (as root) starts, on 127.0.0.1, a private sshd as the target and four routes to it:',
+    '',
+    '- **direct**: ssh to the target;',
+    '- **openssh -J**: a private sshd as a plain OpenSSH ProxyJump host (no recording);',
+    '- **openssh + script**: the classic recording bastion, an sshd whose ForceCommand runs the second ssh inside',
+    '  `script --log-timing` (always through a pty);',
+    '- **fumidai -J**: fumidai as the ProxyJump host, recording every byte (asciicast for the pty, frames for exec and scp).',
+    '',
+    'First, every route must deliver exactly 1,000,000 bytes (the script bastion: a word through its pty); then, in order:',
+    '',
+    `- **concurrent sessions**: N = ${ns.join(', ') || 'none'} (\`BENCH_CONC\`) sessions open at once through each bastion`,
+    `  (stock ssh clients with a pty, opened 16 at a time), first idle, then all printing ${sizes.concKiB} KiB (\`BENCH_CONC_KB\`) of`,
+    "  base64 at once. Memory per session: fumidai's resident set growth over N; OpenSSH: growth of the proportional set",
+    "  size summed over the bastion sshd's whole process tree (/proc/PID/smaps_rollup). Then every client's output and",
+    '  every recording is compared byte for byte with what was printed. A route stops at the first N where a session',
+    '  cannot be opened or a byte is missing. This part comes first, after an unreported round of 10 and a 65 s pause in',
+    "  which fumidai's screen-indexing thread stops, while fumidai's heap has not yet grown with the throughput runs.",
+    `- **connection setup**: \`ssh HOST true\`, ${sizes.reps} runs (\`BENCH_REPS\`); **with TOTP** (fumidai only), the same by users enrolled`,
+    '  in TOTP, sshpass typing an oathtool code made before the timer starts (every login is checked to have passed it).',
+    `- **exec throughput**: ${sizes.execMB} MB (\`BENCH_EXEC_MB\`) of \`head -c\` from /dev/zero, ${heavy} (half of \`BENCH_REPS\`).`,
+    `- **pty throughput**: ${sizes.ptyMB} MB (\`BENCH_PTY_MB\`) of base64 through \`ssh -tt\`, ${heavy}.`,
+    `- **scp**: a ${sizes.scpMB} MB (\`BENCH_SCP_MB\`) file of random bytes to the target's disk (SFTP underneath), ${heavy}; the first copy`,
+    "  per route is checked by sha256, every copy by size. Not through the script bastion, whose ForceCommand would",
+    '  swallow the SFTP subsystem.',
+    `- **keystroke echo**: ${sizes.keys} keystrokes (\`BENCH_KEYS\`) 10 ms apart, typed one at a time in a real pseudo-terminal into`,
+    "  `ssh -tt HOST 'stty -icanon -echo min 1 time 0; exec cat'`, each timed until its echo is back; p50 / p99.",
+    `- **login during a flood**: \`ssh HOST true\`, ${sizes.reps} runs, while ${sizes.flooders} (\`BENCH_FLOOD\`) looping clients with an unknown key`,
+    '  connect from 127.0.0.2 (OpenSSH -J and fumidai).',
+    '',
+    "Each figure is the median (min–max) of its runs (of two runs, the higher). CPU: fumidai's process with its threads",
+    "(/proc/PID/stat) over a part's runs, which includes indexing the screen text of the sessions that ended; OpenSSH's",
+    "bastions: the bastion sshd's process tree, sampled every 100 ms (a process that ends between samples loses its last",
+    "milliseconds, in OpenSSH's favour). Resident memory: fumidai's, after the pty runs.",
+    '',
+    'Other settings: BENCH_ONLY=pty,echo runs parts (setup setup-mfa exec pty scp echo conc flood) without writing this',
+    'file, BENCH_ROUTES=fumidai,script only those routes; BENCH_PROF=DIR profiles fumidai, BENCH_NODE_ARGS adds node',
+    "options to it (e.g. --trace-gc), BENCH_LOG=FILE keeps its log; BENCH_CIPHERS sets every client's Ciphers. A full run",
+    'rewrites this file down to the shortfalls, which are written by hand, as is the history.',
+    '',
+    `The machine: client, bastions and target share its ${cpus().length} cores (with other work on the machine), so absolute figures are`,
+    'lower than on separate hosts and wobble from run to run; ratios within one run are the point.',
+    '',
+    '## Latest full run',
+    '',
+    `${new Date().toISOString()}, build ${f.build}, on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${f.sshVersion}, Node ${process.version};`,
+    `ssh2 native crypto binding built: ${f.nativeBinding ? 'yes' : 'NO'}. Load average (1 min) at the start of this run: ${fmt(f.load[0], 1)}, at the end: ${fmt(f.load[1], 1)}.`,
     '',
     `| measure | ${ROUTES.join(' | ')} | unit |`,
     `|---|${ROUTES.map(() => '---').join('|')}|---|`,
@@ -103,12 +146,6 @@ export function writeReport(path: string, f: Figures): string {
   if (f.conc.length) {
     lines.push(
       `### Concurrent sessions`,
-      '',
-      `N sessions open at once through each bastion (stock ssh clients with a pty, opened 16 at a time), first idle, then all`,
-      `printing ${sizes.concKiB} KiB of base64 at once. Memory per session: fumidai's resident set growth over N; OpenSSH: growth of the`,
-      'proportional set size summed over the bastion sshd\'s whole process tree (/proc/PID/smaps_rollup). Then every',
-      'client\'s output and every recording is compared byte for byte with what was printed. Routes stop at the first N',
-      'where a session cannot be opened or a byte is missing.',
       '',
       `| N | measure | ${concRoutes.join(' | ')} |`,
       `|---|---|${concRoutes.map(() => '---').join('|')}|`,

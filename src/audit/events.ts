@@ -46,8 +46,8 @@ export interface EventDetails {
   RecordingSealed: { channel: number; path: string; sha256: string; bytes: number; fileOpsIncomplete?: string };
   /** channel: absent when the recording failed mid-relay (the relay does not know the channel's number). */
   RecordingFailed: { channel?: number };
-  /** Found open at start and sealed by the recovery. Written to the process log only (see LogEventDetails). */
-  RecordingInterrupted: Recovered;
+  /** Found open at start and repaired by the recovery (sha256 and bytes as sealed), or failed with the reason. */
+  RecordingInterrupted: { channel: number; path: string; sha256?: string; bytes?: number; cut?: number; tornPath?: string };
   /**
    * The server's key-bucket sync names the user (target) and the key object; each CLI command adds what it changed.
    * `sessions kill` keeps the operator's reason in details: the event's own reason is the command line.
@@ -119,7 +119,7 @@ export type EmitEvent = <N extends EventName>(name: N, fields: EventFields<N>) =
 /**
  * Log-only events: process-log lines (`{"event":NAME,...}`) for an operator to alert on, written with logEvent
  * (log-events.ts). They say nothing about a person's access, so they have no audit code and stay out of the trail
- * (RecordingInterrupted, an audit event not yet written to it, is the one exception).
+ * (RecordingInterrupted, an audit event that the start also logs, is the one name in both).
  */
 export interface LogEventDetails {
   Crash: { err: Error };
@@ -129,8 +129,8 @@ export interface LogEventDetails {
   ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
   ConfigReloadFailed: { why: string; reason: string };
   KeySyncFailed: { err: string };
-  /** An audit event by name and code, but the recovery runs before the trail opens: today it is only logged. */
-  RecordingInterrupted: EventDetails['RecordingInterrupted'];
+  /** Also an audit event; the log line says too whether that event could be written (unreported: why not). */
+  RecordingInterrupted: Recovered;
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */

@@ -44,6 +44,6 @@ test('log lines with an event name go through logEvent: no `event` literal elsew
   assert.deepEqual(offenders, []);
 });
 
-test('log-only events are not audit events, but for RecordingInterrupted (an audit event logged until the trail has it)', () => {
+test('log-only events are not audit events, but for RecordingInterrupted (an audit event the start also logs)', () => {
   assert.deepEqual(Object.keys(LOG_EVENTS).filter((name) => name in EVENT_CODES), ['RecordingInterrupted']);
 });

@@ -1,5 +1,6 @@
-// Checks recordings against the trail: every RecordingSealed event carries the sha256 and size of the file it sealed,
-// and the event itself is hash-chained and signed, so a recording edited, truncated or deleted afterwards shows here.
+// Checks recordings against the trail: every RecordingSealed event carries the sha256 and size of the file it sealed
+// (as does a RecordingInterrupted event, for a recording a crash left open and the next start repaired), and the event
+// itself is hash-chained and signed, so a recording edited, truncated or deleted afterwards shows here.
 // (The session index in the store holds the same hash, but the store is easier to edit than a signed chain.)
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -19,12 +20,14 @@ export type RecordingStatus =
   | { status: 'modified'; detail: string }
   | { status: 'missing' };
 
-/** The RecordingSealed events of the given segments. Pure. */
+const SEALING = ['RecordingSealed', 'RecordingInterrupted'];
+
+/** The recordings the given segments' sealing events name (an interrupted one that could not be repaired names none). Pure. */
 export function sealedRecordings(segments: Segment[]): SealedRecording[] {
   const found: SealedRecording[] = [];
   for (const seg of segments) {
     for (const line of seg.text.split('\n')) {
-      if (!line.includes('"RecordingSealed"')) continue;
+      if (!SEALING.some((name) => line.includes(`"${name}"`))) continue;
       let e: { eventName?: string; sessionId?: string; details?: { path?: unknown; sha256?: unknown; bytes?: unknown; channel?: unknown } };
       try {
         e = JSON.parse(line);
@@ -32,7 +35,7 @@ export function sealedRecordings(segments: Segment[]): SealedRecording[] {
         continue; // a broken line is the chain verifier's to report
       }
       const d = e.details;
-      if (e.eventName !== 'RecordingSealed' || typeof d?.path !== 'string' || typeof d.sha256 !== 'string') continue;
+      if (!SEALING.includes(e.eventName ?? '') || typeof d?.path !== 'string' || typeof d.sha256 !== 'string') continue;
       found.push({ path: d.path, sha256: d.sha256, bytes: Number(d.bytes), sessionId: e.sessionId ?? '', channel: Number(d.channel) });
     }
   }

@@ -6,7 +6,7 @@ import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/da
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
-import { recoverUnsealed } from '../recording/recovery.js';
+import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, openAuditTrail } from '../audit/open.js';
 import { logEvent } from '../audit/log-events.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
@@ -46,11 +46,15 @@ export function registerServe(program: Command): void {
         process.exit(70);
       });
       const store = await storeOf(dir);
-      const recovered = await recoverUnsealed(store);
-      for (const r of recovered) logEvent(log, 'warn', 'RecordingInterrupted', r, 'sealed a recording left open by a previous run');
+      // The trail first: each recording the recovery seals is evidence, and its event names the digest it was sealed with.
+      const audit = openAuditTrail(dir, log);
+      const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
+      for (const r of recovered) {
+        if (r.unreported) logEvent(log, 'error', 'RecordingInterrupted', r, 'a recording left open by a previous run was repaired, but no audit event could be written: left unsealed, the next start tries again');
+        else logEvent(log, 'warn', 'RecordingInterrupted', r, 'sealed a recording left open by a previous run');
+      }
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
-      const audit = openAuditTrail(dir, log);
       const live = new LiveSessions(store, log);
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
@@ -135,6 +139,17 @@ export function registerServe(program: Command): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** The audit event of a recording the recovery repaired (or could not), with who and where from the session index. */
+async function recordInterrupted(audit: AuditTrail, store: Store, r: Recovered): Promise<void> {
+  // Without the session row (store trouble) the event still goes, with the audit key alone: the digest is the evidence.
+  const s = await store.getSession(r.auditKey).catch(() => undefined);
+  const ctx = { sessionId: r.auditKey, ...(s && { user: s.user, sourceIp: s.sourceIp, sourcePort: s.sourcePort, target: s.target, login: s.login }) };
+  const where = { channel: r.channel, path: r.path };
+  await audit.record('RecordingInterrupted', ctx, r.error
+    ? { ...where, result: 'failure', reason: r.error }
+    : { ...where, result: 'success', sha256: r.sha256, bytes: r.bytes, cut: r.cut, ...(r.tornPath ? { tornPath: r.tornPath } : {}) });
 }
 
 /** Polls the key bucket; every change is an audit event and a changelog line on stderr. */

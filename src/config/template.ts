@@ -57,7 +57,7 @@ recording:
   # Refuse new channels when the recording disk has less than this many MB free.
   minFreeMB: 64
   # Write whole blocks around the page cache (O_DIRECT) where the filesystem allows it. Worth it on a virtual machine
-  # whose host takes back free memory, where filling new cache pages costs seconds of kernel time per GB (BENCHMARKS.md).
+  # whose host takes back free memory, where filling new cache pages costs seconds of kernel time per GB (bench/HISTORY.md).
   directIo: false
 
 audit:

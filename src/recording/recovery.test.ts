@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AsciicastRecorder, parseCast } from './asciicast.js';
 import { BinaryRecorder, decodeBinary, STREAM } from './binary-log.js';
 import { FileSink } from './file-sink.js';
-import { repairRecording } from './recovery.js';
+import { recoverUnsealed, repairRecording, type Recovered } from './recovery.js';
+import type { ChannelRecord } from '../store/store.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const dir = tempDir('fumidai-recover-');
@@ -72,4 +73,42 @@ test('recovery: a file with no readable header is reported, not emptied', async 
   writeFileSync(path, 'garbage\n');
   await assert.rejects(repairRecording(path), /no readable header/);
   assert.equal(readFileSync(path, 'utf8'), 'garbage\n');
+});
+
+test('recovery of unsealed channels: the report comes before the seal; a failed report leaves the channel for the next start', async () => {
+  const { path, good } = await cast('unsealed.cast');
+  const torn = '[9.9, "o", "cut sh';
+  appendFileSync(path, torn);
+  const junk = join(dir, 'unsealed-junk.cast');
+  writeFileSync(junk, 'garbage\n');
+  const live = (channel: number, recordingPath: string): ChannelRecord =>
+    ({ auditKey: 'k', channel, kind: 'shell', recordingPath, startedAt: '', bytesIn: 1, bytesOut: 2, state: 'live' });
+  const steps: string[] = [];
+  const sealed: Record<number, Record<string, unknown>> = {};
+  const store = {
+    unsealedChannels: async () => [live(1, path), live(2, junk)].filter((c) => !sealed[c.channel]),
+    sealChannel: async (_k: string, channel: number, f: Record<string, unknown>) => {
+      steps.push(`seal ${channel}`);
+      sealed[channel] = f;
+    },
+  };
+  const refused = await recoverUnsealed(store, async (r) => {
+    steps.push(`report ${r.channel}`);
+    throw new Error('EIO');
+  });
+  assert.deepEqual(steps, ['report 1', 'report 2']);
+  assert.deepEqual(refused.map((r) => [r.unreported, r.cut]), [['EIO', torn.length], ['EIO', 0]]);
+  assert.deepEqual(sealed, {});
+  steps.length = 0;
+  const reported: Recovered[] = [];
+  const done = await recoverUnsealed(store, async (r) => {
+    steps.push(`report ${r.channel}`);
+    reported.push(r);
+  });
+  assert.deepEqual(steps, ['report 1', 'seal 1', 'report 2', 'seal 2']);
+  // The first attempt's cut is reported again, not lost: the file was already repaired then.
+  assert.deepEqual(reported[0], { auditKey: 'k', channel: 1, path, bytes: good.length, sha256: sha(good), cut: torn.length, tornPath: `${path}.torn` });
+  assert.deepEqual([reported[1]!.error, reported[1]!.sha256], ['no readable header: not a recording, or nothing of it reached the disk', undefined]);
+  assert.deepEqual(done, reported);
+  assert.deepEqual(sealed, { 1: { endedAt: sealed[1]!.endedAt, bytesIn: 1, bytesOut: 2, sha256: sha(good), recordingBytes: good.length, state: 'interrupted' }, 2: { bytesIn: 1, bytesOut: 2, state: 'failed' } });
 });

@@ -4,11 +4,11 @@
 // caller can seal the recording as interrupted.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { isCastHeader, parseEventLine } from './asciicast.js';
 import { FrameReader, isBinaryLog, MAGIC } from './binary-log.js';
-import type { Store } from '../store/store.js';
+import type { SessionIndex } from '../store/store.js';
 
 export interface Repaired {
   bytes: number;
@@ -71,7 +71,6 @@ async function sha256Of(path: string, bytes: number): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Seals, as interrupted, every channel recording a previous process left open. Returns what it did. */
 export interface Recovered {
   auditKey: string;
   channel: number;
@@ -79,23 +78,52 @@ export interface Recovered {
   /** Bytes moved to the torn file. */
   cut: number;
   tornPath?: string;
+  /** The repaired file's digest and size, as sealed. */
+  sha256?: string;
+  bytes?: number;
   /** Why the recording could not be repaired (the channel is marked failed). */
   error?: string;
+  /** Why `report` failed: the channel is left unsealed, so the next start repairs and reports it again. */
+  unreported?: string;
 }
 
-export async function recoverUnsealed(store: Store): Promise<Recovered[]> {
+/**
+ * Seals, as interrupted, every channel recording a previous process left open. `report` (the audit event) comes before
+ * the seal, as for a recording sealed live: a process that goes between the two reports it again at its next start,
+ * rather than leaving a sealed recording that no event names. Returns what it did.
+ */
+export async function recoverUnsealed(store: Pick<SessionIndex, 'unsealedChannels' | 'sealChannel'>, report: (r: Recovered) => Promise<void>): Promise<Recovered[]> {
   const done: Recovered[] = [];
   for (const ch of await store.unsealedChannels()) {
+    const at = { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath };
+    let r: Recovered;
     try {
-      const r = await repairRecording(ch.recordingPath);
-      await store.sealChannel(ch.auditKey, ch.channel, {
-        endedAt: new Date().toISOString(), bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, sha256: r.sha256, recordingBytes: r.bytes, state: 'interrupted',
-      });
-      done.push({ auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath, cut: r.cut, ...(r.tornPath ? { tornPath: r.tornPath } : {}) });
+      const repaired = await repairRecording(ch.recordingPath);
+      r = { ...at, ...repaired, ...(await earlierCut(ch.recordingPath, repaired)) };
     } catch (err) {
-      await store.sealChannel(ch.auditKey, ch.channel, { bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, state: 'failed' });
-      done.push({ auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath, cut: 0, error: (err as Error).message });
+      r = { ...at, cut: 0, error: (err as Error).message };
     }
+    done.push(r);
+    try {
+      await report(r);
+    } catch (err) {
+      r.unreported = (err as Error).message;
+      continue;
+    }
+    await store.sealChannel(ch.auditKey, ch.channel, r.error
+      ? { bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, state: 'failed' }
+      : { endedAt: new Date().toISOString(), bytesIn: ch.bytesIn, bytesOut: ch.bytesOut, sha256: r.sha256, recordingBytes: r.bytes, state: 'interrupted' });
   }
   return done;
+}
+
+/**
+ * A torn file beside a recording that is still unsealed was cut by an earlier recovery that did not get to seal it
+ * (its report failed, or the process went): this one finds nothing left to cut, so the earlier cut is what to report.
+ */
+async function earlierCut(path: string, r: Repaired): Promise<Partial<Repaired>> {
+  if (r.cut > 0) return {};
+  const tornPath = `${path}.torn`;
+  const size = await stat(tornPath).then((s) => s.size, () => undefined);
+  return size === undefined ? {} : { cut: size, tornPath };
 }

@@ -7,7 +7,7 @@
 // held back, and a flow fast enough to fill its reads is never slowed.
 // Measured on 2 × 200 MB through a pty, alternating with the build without it: 33-49k reads instead of 140-160k,
 // fumidai's CPU 6.5-7.3 s against 9.7-10.3 s, throughput the same or better; 1 GB through exec unchanged. Resting
-// 2 ms instead of 1, with short reads kept in the burst, took another 3-10 % off (BENCHMARKS.md).
+// 2 ms instead of 1, with short reads kept in the burst, took another 3-10 % off (bench/HISTORY.md).
 // The decision (ReadPacer) is pure and apart from the socket; paceReads() applies it. net.Socket has no public way to
 // stop reading for a while (pause() keeps reading until its buffer is full), so this uses the handle's
 // readStop()/readStart(), as net.Socket itself does, and leaves the socket alone where it has none.
