@@ -1,7 +1,8 @@
 // The architecture, checked by dependency-cruiser with the rules in .dependency-cruiser.cjs: no import circle,
 // no import up or sideways in the written layer order, nothing unresolvable, nothing in src/ from test/ or bench/,
 // and the pure policy code free of I/O modules and of the store. Beside it: no file over 400 lines, and no comment
-// in src/ that cites a file outside the repository. A fixture tree proves the checker can fail.
+// in src/ that cites a file outside the repository, and no class in session/ that is both the state and every
+// service (at most 12 public members). A fixture tree proves the checker can fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cruise, type ICruiseResult, type IViolation } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import ts from 'typescript';
 import { tempDir } from './helpers/temp-dir.js';
 
 /** The repository root: this file runs as dist/test/architecture.test.js. */
@@ -114,4 +116,41 @@ test('the checker fails on a circle (type-only included) and on an upward import
   assert.ok(has('src/store/up.ts', 'src/cli/main.ts', 'layer-store'), `no upward import reported:\n${found.join('\n')}`);
   // `./x.js` specifiers resolved to the `.ts` files, as tsc does under NodeNext.
   assert.ok(!found.some((line) => line.includes('not-to-unresolvable')), found.join('\n'));
+});
+
+/** Public members (fields, accessors, methods; a getter and setter pair counts once) of each class in a source text. */
+function publicMembers(path: string, text: string): { name: string; members: string[] }[] {
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true);
+  const classes: { name: string; members: string[] }[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isClassDeclaration(node)) {
+      const names = new Set<string>();
+      for (const m of node.members) {
+        if (ts.isConstructorDeclaration(m) || !m.name || ts.isPrivateIdentifier(m.name)) continue;
+        const hidden = ts.getCombinedModifierFlags(m as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected);
+        if (!hidden) names.add(m.name.getText(source));
+      }
+      classes.push({ name: node.name?.text ?? '(anonymous)', members: [...names] });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return classes;
+}
+
+const MAX_SESSION_MEMBERS = 12;
+
+test(`no class in src/session/ has more than ${MAX_SESSION_MEMBERS} public members`, () => {
+  const dir = join(ROOT, 'src', 'session');
+  const wide: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    for (const c of publicMembers(file, readFileSync(join(dir, file), 'utf8')))
+      if (c.members.length > MAX_SESSION_MEMBERS) wide.push(`${file}: ${c.name} has ${c.members.length} (${c.members.join(', ')})`);
+  }
+  assert.deepEqual(wide, []);
+});
+
+test('the public member count sees fields, accessors and methods, and not #private ones', () => {
+  const text = 'class A { a = 1; get b() { return 1; } set b(v) {} c() {} #d = 1; private e = 1; static f() {} constructor() {} }';
+  assert.deepEqual(publicMembers('a.ts', text), [{ name: 'A', members: ['a', 'b', 'c', 'f'] }]);
 });

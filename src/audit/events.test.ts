@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EVENT_CODES, type EmitEvent } from './events.js';
+import { EVENT_CODES, type EventFields, type EventName } from './events.js';
 import type { AuditTrail } from './trail.js';
+
+/** The shape of an emitter bound to a context, as a session's event() is. */
+type EmitEvent = <N extends EventName>(name: N, fields: EventFields<N>) => Promise<void>;
 
 // Never called: tsc checks these lines, and fails the build when an @ts-expect-error line compiles cleanly, so each
 // one proves that a wrong emit is refused.

@@ -113,9 +113,6 @@ export type EventFields<N extends EventName> = EventDetails[N] & { reason?: stri
 /** Events whose details are all optional: their emit may leave the fields out. */
 export type OptionalFieldsEvent = { [N in EventName]: {} extends EventDetails[N] ? N : never }[EventName];
 
-/** An emitter bound to a context (a session, a login): wrappers take this shape so the typing reaches their callers. */
-export type EmitEvent = <N extends EventName>(name: N, fields: EventFields<N>) => Promise<void>;
-
 /**
  * Log-only events: process-log lines (`{"event":NAME,...}`) for an operator to alert on, written with logEvent
  * (log-events.ts). They say nothing about a person's access, so they have no audit code and stay out of the trail

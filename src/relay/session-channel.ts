@@ -3,7 +3,7 @@
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session as SshSession, X11Info } from 'ssh2';
 import { fail, userLine } from '../errors.js';
 import type { Reachable } from '../policy/access.js';
-import { notice as noticeLine } from '../notices.js'; // `notice` here writes a line to a channel
+import { notice } from '../notices.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import { endChannel } from '../ssh/channel-end.js';
@@ -111,7 +111,7 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
       recording.output(banner); // part of what the user saw, so part of the recording
       channel.write(banner);
     }
-    const say = (line: string) => notice(channel, recording!, line, Boolean(pty));
+    const say = (line: string) => writeLine(channel, recording!, line, Boolean(pty));
     const display = x11 && request.kind !== 'subsystem' ? await x11Display(session, x11, say) : undefined;
     if (display) relayX11(session, up); // listening before the target can open the first X11 channel
     try {
@@ -146,13 +146,13 @@ async function x11Display(session: Session, info: X11Info, say: (line: string) =
     await session.access.authorize('x11');
     return info; // the client's own (often fake) cookie goes through: the client swaps it for the real one
   } catch (err) {
-    say(noticeLine('WITHOUT_X11', err));
+    say(notice('WITHOUT_X11', err));
     return undefined;
   }
 }
 
 /** A line on the channel's stderr, before the target's own output; part of what the user saw, so recorded. */
-function notice(channel: ServerChannel, recording: ChannelRecording, line: string, pty: boolean): void {
+function writeLine(channel: ServerChannel, recording: ChannelRecording, line: string, pty: boolean): void {
   const bytes = Buffer.from(pty ? `${line}\r\n` : `${line}\n`);
   recording.output(bytes, 'stderr');
   if (channel.writable) channel.stderr.write(bytes);

@@ -43,7 +43,7 @@ export class LiveSessions {
     if (this.#checking) return;
     this.#checking = true;
     try {
-      for (const session of this.#sessions) if (session.active) this.#checkClock(session, now);
+      for (const session of this.#sessions) if (clockRuns(session)) this.#checkClock(session, now);
       const token = await this.#store.changeToken();
       if (token !== this.#lastToken) {
         this.#lastToken = token;
@@ -90,4 +90,12 @@ export class LiveSessions {
   stop(): void {
     clearInterval(this.#timer);
   }
+}
+
+/**
+ * Whether a session's clocks run: it has a channel, or reached a target (`ssh -N -L` may hold no channel for a
+ * while). A ProxyJump carrier has neither: its inner session does.
+ */
+function clockRuns(session: Session): boolean {
+  return session.channels.count > 0 || session.access.resolved !== undefined;
 }

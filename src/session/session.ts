@@ -83,14 +83,6 @@ export class Session {
     return this.#events.emit(name as OptionalFieldsEvent, fields, about);
   }
 
-  /**
-   * Whether the session's clocks run: it has a channel, or reached a target (`ssh -N -L` may hold no channel for a
-   * while). A ProxyJump carrier has neither: its inner session does.
-   */
-  get active(): boolean {
-    return this.channels.count > 0 || this.access.resolved !== undefined;
-  }
-
   /** Why this session may no longer go on, or undefined: not ended by an administrator, and access still holds. */
   async recheck(): Promise<string | undefined> {
     if (this.#indexed) {
