@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, loadAuditKey } from './audit-log.js';
+import { AuditLog } from './audit-log.js';
+import { loadAuditKey } from './keys.js';
 import { EVENT_CODES } from './events.js';
 import { readSegments, verifySegments } from './verify.js';
 

@@ -1,25 +1,12 @@
 // The append-only audit trail: JSON Lines, one segment per UTC day and node, every line chained to the previous one by
 // sha256 and numbered, each closed segment ending with a checkpoint signed by the node's ed25519 audit key.
 // Appends are durable when their promise resolves (write + fsync); concurrent appends share one fsync.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GENESIS, lineHash, signCheckpoint } from './chain.js';
 import { assertNoSecrets, defaultResult, EVENT_CODES, type AuditEvent, type EventInput } from './events.js';
-
-export const AUDIT_KEY_FILE = 'audit_ed25519_key';
-
-export function loadAuditKey(dataDir: string): { privateKey: KeyObject; publicKey: KeyObject } {
-  const file = join(dataDir, AUDIT_KEY_FILE);
-  if (!existsSync(file)) {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    writeFileSync(`${file}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
-  }
-  const privateKey = createPrivateKey(readFileSync(file));
-  return { privateKey, publicKey: createPublicKey(privateKey) };
-}
 
 export const segmentName = (at: Date) => `${at.toISOString().slice(0, 10)}.jsonl`;
 

@@ -4,7 +4,8 @@ import { closeSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
-import { AuditLog, loadAuditKey } from './audit-log.js';
+import { AuditLog } from './audit-log.js';
+import { loadAuditKey } from './keys.js';
 import type { EventDetails } from './events.js';
 import { AuditTrail } from './trail.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
-import { loadAuditKey } from '../audit/audit-log.js';
+import { loadAuditKey } from '../audit/keys.js';
 import { auditRoot } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type EventsView } from '../audit/query.js';
 import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
