@@ -18,7 +18,9 @@ export const nodeName = (dir: DataDir) => dir.config.audit.node ?? defaultNodeNa
 export function openAuditTrail(dir: DataDir, logger: Logger): AuditTrail {
   const key = loadAuditKey(dir.dir).privateKey;
   const sshdLines = dir.config.audit.sshdLines === 'stderr' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-  return new AuditTrail(new AuditLog(join(auditRoot(dir), nodeName(dir)), key, () => new Date()), logger, sshdLines);
+  const log = new AuditLog(join(auditRoot(dir), nodeName(dir)), key, { checkpointIntervalMs: dir.config.audit.checkpointInterval * 1000 });
+  if (log.torn) logger.warn({ segment: log.torn.segment, bytes: log.torn.bytes }, 'the audit trail ended in an unfinished line (the process died while writing it): moved to its .torn file');
+  return new AuditTrail(log, logger, sshdLines);
 }
 
 /** Who ran an administrative command: the login behind sudo if there is one. */

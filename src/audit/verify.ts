@@ -3,7 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENESIS, lineHash, verifyCheckpoint } from './chain.js';
+import { GENESIS, isV2, lineHash, verifyCheckpoint, verifyCheckpointBody, type Checkpoint, type CheckpointV1 } from './chain.js';
 
 export interface Segment {
   name: string;
@@ -17,7 +17,7 @@ export type Verdict =
 interface Parsed {
   seq?: number;
   prev?: string;
-  checkpoint?: { segment: string; lines: number; last: string; signature: string };
+  checkpoint?: Checkpoint | CheckpointV1;
 }
 
 /** `fromStart: false` verifies a slice of the trail (since a date): its first line is trusted as the anchor. */
@@ -38,6 +38,8 @@ export function verifySegments(segments: Segment[], key: KeyObject, fromStart = 
   let checkpoints = 0;
   let lastClosed = true;
   let lastName = '';
+  // The previous checkpoint line's hash, which a version 2 checkpoint names; unknown at the start of a slice.
+  let lastCheckpoint: string | undefined = fromStart ? GENESIS : undefined;
   for (const seg of [...segments].sort((a, b) => a.name.localeCompare(b.name))) {
     const lines = seg.text.split('\n');
     if (lines.at(-1) === '') lines.pop();
@@ -73,12 +75,19 @@ export function verifySegments(segments: Segment[], key: KeyObject, fromStart = 
       }
       if (p.checkpoint) {
         const c = p.checkpoint;
-        if (c.segment !== seg.name || c.lines !== i || c.last !== prevHash || !verifyCheckpoint(key, c.segment, c.lines, c.last, c.signature)) {
-          return { ok: false, ...at, problem: 'bad signature', detail: 'the checkpoint does not match the segment or its signature' };
-        }
+        const where = c.segment === seg.name && c.lines === i && c.last === prevHash;
+        const ok = isV2(c)
+          ? where && c.headSeq === expectedSeq - 1 && (lastCheckpoint === undefined || c.prevCheckpoint === lastCheckpoint) && verifyCheckpointBody(key, c)
+          : where && verifyCheckpoint(key, c.segment, c.lines, c.last, c.signature);
+        if (!ok) return { ok: false, ...at, problem: 'bad signature', detail: 'the checkpoint does not match the segment or its signature' };
         checkpoints++;
-      } else events++;
-      lastClosed = Boolean(p.checkpoint);
+        lastCheckpoint = lineHash(lines[i]!);
+        // A version 1 checkpoint always closed its segment; a version 2 one says whether it does.
+        lastClosed = isV2(c) ? c.final : true;
+      } else {
+        events++;
+        lastClosed = false;
+      }
       prevHash = lineHash(lines[i]!);
       expectedSeq++;
     }

@@ -85,6 +85,8 @@ export const configSchema = z
         node: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, -, _ and . only').optional(),
         /** Also print classic sshd-style lines ("Accepted publickey for ...") for existing SIEMs. */
         sshdLines: z.enum(['stderr', 'off']).default('stderr'),
+        /** While events are written, the chain's head is signed at least this often (seconds), ready to leave the host. */
+        checkpointInterval: z.number().positive().max(3600).default(1),
       })
       .strict()
       .default({}),

@@ -65,6 +65,8 @@ audit:
   dir: audit
   # Classic sshd-style lines ("Accepted publickey for alice from ...") on stderr for SIEMs: stderr or off.
   sshdLines: stderr
+  # While events are written, the chain's head is signed at least this often (seconds).
+  checkpointInterval: 1
 
 shipping:
   # S3 (or S3-compatible) bucket for sealed recordings and audit segments; uncomment to ship.
