@@ -2,6 +2,7 @@
 // (replay --from-bucket, audit query --from-bucket) find them again without a local store.
 //   PREFIX recordings/<YYYYMMDD>/<audit key>/<NN>-<kind>.cast|.bin[.torn]   (the local layout under recording.dir)
 //   PREFIX audit/<chain>/<YYYY-MM-DD>.jsonl                                   (the local layout under audit.dir)
+//   PREFIX anchors/<chain>/<seq, 12 digits>.json                              (one signed checkpoint line each)
 
 /** Object key of a recording file, from its path relative to the recording directory. */
 export function recordingObjectKey(prefix: string, relativePath: string): string {
@@ -29,4 +30,19 @@ export const AUDIT_KEY = /^\d{8}T\d{6}Z-[a-z][-a-z0-9_.]{0,63}-[0-9a-f]+$/;
 export function auditSegmentOf(prefix: string, key: string): { chain: string; file: string } | undefined {
   const m = /^([A-Za-z0-9][-A-Za-z0-9_.]*)\/(\d{4}-\d\d-\d\d\.jsonl)$/.exec(key.startsWith(auditPrefix(prefix)) ? key.slice(auditPrefix(prefix).length) : '');
   return m ? { chain: m[1]!, file: m[2]! } : undefined; // a chain never starts with '.'
+}
+
+/** The object of one anchored checkpoint: its chain and the checkpoint line's own sequence number, never re-used. */
+export function anchorObjectKey(prefix: string, chain: string, seq: number): string {
+  return `${anchorsPrefix(prefix)}${chain}/${String(seq).padStart(12, '0')}.json`;
+}
+
+export function anchorsPrefix(prefix: string): string {
+  return `${prefix}anchors/`;
+}
+
+/** The chain and sequence number of an anchor object's key, or undefined for anything else. */
+export function anchorOf(prefix: string, key: string): { chain: string; seq: number } | undefined {
+  const m = /^([A-Za-z0-9][-A-Za-z0-9_.]*)\/(\d{12})\.json$/.exec(key.startsWith(anchorsPrefix(prefix)) ? key.slice(anchorsPrefix(prefix).length) : '');
+  return m ? { chain: m[1]!, seq: Number(m[2]) } : undefined;
 }

@@ -67,7 +67,8 @@ export class Shipper {
 
   /** Uploads what is due (everything pending with `force`); failures stay in the spool with a later retry time. */
   async ship(opts: { force?: boolean; onProgress?: (done: number, total: number, item: SpoolItem) => void } = {}): Promise<ShipResult> {
-    const due = await this.#store.spoolDue(opts.force ? '9999' : new Date().toISOString());
+    // Anchors go up on their own path (anchors.ts): at once, in order, never overwriting.
+    const due = (await this.#store.spoolDue(opts.force ? '9999' : new Date().toISOString())).filter((i) => i.kind !== 'anchor');
     const failed: ShipResult['failed'] = [];
     let shipped = 0;
     for (const [i, item] of due.entries()) {

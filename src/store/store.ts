@@ -182,7 +182,7 @@ export interface ChangeFeed {
 
 /** The shipping spool: files waiting for (or done with) upload to object storage. */
 export interface Spool {
-  spoolAdd(item: { path: string; objectKey: string; kind: 'recording' | 'audit' }): Promise<void>;
+  spoolAdd(item: { path: string; objectKey: string; kind: 'recording' | 'audit' | 'anchor' }): Promise<void>;
   spoolDue(now: string): Promise<SpoolItem[]>;
   spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void>;
   spoolList(): Promise<SpoolItem[]>;
@@ -207,7 +207,7 @@ export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, 
 export interface SpoolItem {
   path: string;
   objectKey: string;
-  kind: 'recording' | 'audit';
+  kind: 'recording' | 'audit' | 'anchor';
   state: 'pending' | 'shipped' | 'pruned';
   attempts: number;
   lastError?: string;

@@ -1,0 +1,132 @@
+// Anchoring the audit trail outside the host. Each signed checkpoint, the moment it is on disk, goes to the bucket as
+// an object of its own (anchors/<chain>/<seq>.json) that is never overwritten, with Object Lock retention where the
+// bucket has it. Someone with root on the bastion can rewrite the local trail, but not what the bucket already
+// holds: `audit verify` compares the two. While the bucket is away, checkpoints wait in the spool (each staged as a
+// small file) and go up in order, oldest first, when it returns.
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Spool, SpoolItem } from '../store/store.js';
+import { anchorObjectKey } from './object-keys.js';
+import type { ShippingConfig } from './shipper.js';
+
+export interface AnchorRound {
+  shipped: number;
+  /** Anchors still waiting, and why the first of them could not go. */
+  backlog: number;
+  error?: string;
+}
+
+export class BucketAnchor {
+  #spool: Pick<Spool, 'spoolAdd' | 'spoolList' | 'spoolUpdate'>;
+  #cfg: ShippingConfig;
+  #client: S3Client;
+  #dir: string;
+  #retryMs: number;
+  #running: Promise<AnchorRound> | undefined;
+  #again = false;
+  #retry: NodeJS.Timeout | undefined;
+  #adding: Promise<unknown> = Promise.resolve();
+  onRound: (r: AnchorRound) => void = () => undefined;
+
+  constructor(spool: Pick<Spool, 'spoolAdd' | 'spoolList' | 'spoolUpdate'>, cfg: ShippingConfig, dir: string, client: S3Client, retryMs = 2000) {
+    this.#spool = spool;
+    this.#cfg = cfg;
+    this.#client = client;
+    this.#dir = dir;
+    this.#retryMs = retryMs;
+  }
+
+  /** Stages a checkpoint line and sends it now (in order after any still waiting). */
+  add(chain: string, seq: number, line: string): void {
+    const dir = join(this.#dir, chain);
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    const path = join(dir, `${String(seq).padStart(12, '0')}.json`);
+    writeFileSync(path, `${line}\n`, { mode: 0o640 });
+    this.#adding = this.#adding
+      .then(() => this.#spool.spoolAdd({ path, objectKey: anchorObjectKey(this.#cfg.prefix, chain, seq), kind: 'anchor' }))
+      .then(() => void this.flush());
+  }
+
+  /** Sends every waiting anchor, oldest first, stopping at the first that fails (order is kept). */
+  flush(): Promise<AnchorRound> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#round().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.flush();
+      }
+    });
+    return this.#running;
+  }
+
+  /** Resolves once everything added so far has been sent, or has failed to be. */
+  async settled(): Promise<AnchorRound> {
+    await this.#adding;
+    await this.#running;
+    return this.flush();
+  }
+
+  async #round(): Promise<AnchorRound> {
+    await this.#adding;
+    const waiting = (await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').sort((a, b) => a.objectKey.localeCompare(b.objectKey));
+    let shipped = 0;
+    for (const item of waiting) {
+      try {
+        await this.#send(item);
+        shipped++;
+      } catch (err) {
+        const error = `${(err as Error).name}: ${(err as Error).message}`;
+        await this.#spool.spoolUpdate(item.path, { attempts: item.attempts + 1, lastError: error }).catch(() => undefined);
+        const r = { shipped, backlog: waiting.length - shipped, error };
+        this.#retry ??= setTimeout(() => {
+          this.#retry = undefined;
+          void this.flush();
+        }, this.#retryMs).unref();
+        this.onRound(r);
+        return r;
+      }
+    }
+    const r = { shipped, backlog: 0 };
+    if (shipped) this.onRound(r);
+    return r;
+  }
+
+  async #send(item: SpoolItem): Promise<void> {
+    const body = await readFile(item.path);
+    const digest = createHash('sha256').update(body).digest();
+    const lock = this.#cfg.objectLock;
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#cfg.bucket,
+          Key: item.objectKey,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumSHA256: digest.toString('base64'),
+          IfNoneMatch: '*', // never overwrite: an anchor, once there, stays as it was
+          ServerSideEncryption: this.#cfg.sse,
+          ...(this.#cfg.sse === 'aws:kms' && this.#cfg.kmsKeyId ? { SSEKMSKeyId: this.#cfg.kmsKeyId } : {}),
+          ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * 86_400_000) } : {}),
+        }),
+      );
+    } catch (err) {
+      // Already there: a send whose answer was lost is fine; different bytes under the same number are not.
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw err;
+      const there = await this.#client.send(new GetObjectCommand({ Bucket: this.#cfg.bucket, Key: item.objectKey }));
+      const bytes = Buffer.from(await there.Body!.transformToByteArray());
+      if (!bytes.equals(body)) throw new Error(`${item.objectKey} already holds a different checkpoint: the chain was forked`);
+    }
+    await this.#spool.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256: digest.toString('hex'), lastError: '' });
+  }
+
+  stop(): void {
+    clearTimeout(this.#retry);
+  }
+}
