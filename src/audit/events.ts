@@ -67,6 +67,8 @@ export interface EventDetails {
     reason?: string;
   };
   KeySyncSkipped: { object: string };
+  /** At start, the local trail did not match the newest checkpoint anchored outside the host (one line each). */
+  AuditTampered: { chain: string; problems: string[] };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -103,6 +105,7 @@ export const EVENT_CODES = {
   RecordingInterrupted: 'FM3001W',
   AdminChange: 'FM4000I',
   KeySyncSkipped: 'FM4001W',
+  AuditTampered: 'FM4100W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;
@@ -126,6 +129,8 @@ export interface LogEventDetails {
   ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
   ConfigReloadFailed: { why: string; reason: string };
   KeySyncFailed: { err: string };
+  /** A round of anchoring checkpoints in the bucket that sent some, or could not. */
+  Anchoring: { shipped: number; backlog: number; error?: string };
   /** Also an audit event; the log line says too whether that event could be written (unreported: why not). */
   RecordingInterrupted: Recovered;
 }
@@ -138,6 +143,7 @@ export const LOG_EVENTS = {
   ConfigReloaded: 'the config file changed or SIGHUP came, and something new was applied or waits for a restart',
   ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
   KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
+  Anchoring: 'checkpoints went to the bucket, or wait in the spool because it could not be reached',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
 } as const satisfies Record<keyof LogEventDetails, string>;
 

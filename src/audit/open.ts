@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
-import { AuditLog } from './audit-log.js';
+import { AuditLog, type AuditLogOptions } from './audit-log.js';
 import { loadAuditKey } from './keys.js';
 import type { EventDetails } from './events.js';
 import { AuditTrail } from './trail.js';
@@ -15,10 +15,10 @@ export const defaultNodeName = () => hostname().replace(/[^-A-Za-z0-9_.]/g, '-')
 export const nodeName = (dir: DataDir) => dir.config.audit.node ?? defaultNodeName();
 
 /** The server's trail: one chain per node. */
-export function openAuditTrail(dir: DataDir, logger: Logger): AuditTrail {
+export function openAuditTrail(dir: DataDir, logger: Logger, onCheckpoint?: AuditLogOptions['onCheckpoint']): AuditTrail {
   const key = loadAuditKey(dir.dir).privateKey;
   const sshdLines = dir.config.audit.sshdLines === 'stderr' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-  const log = new AuditLog(join(auditRoot(dir), nodeName(dir)), key, { checkpointIntervalMs: dir.config.audit.checkpointInterval * 1000 });
+  const log = new AuditLog(join(auditRoot(dir), nodeName(dir)), key, { checkpointIntervalMs: dir.config.audit.checkpointInterval * 1000, onCheckpoint });
   if (log.torn) logger.warn({ segment: log.torn.segment, bytes: log.torn.bytes }, 'the audit trail ended in an unfinished line (the process died while writing it): moved to its .torn file');
   return new AuditTrail(log, logger, sshdLines);
 }

@@ -39,6 +39,11 @@ export class AuditTrail {
     }
   }
 
+  /** The chain's directory. */
+  get dir(): string {
+    return this.#log.dir;
+  }
+
   close(): Promise<void> {
     return this.#log.close();
   }

@@ -7,7 +7,10 @@ import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
-import { auditRoot, openAuditTrail } from '../audit/open.js';
+import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
+import { BucketAnchor } from '../shipping/anchors.js';
+import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
+import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
 import { logEvent } from '../audit/log-events.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
 import { s3Client } from '../shipping/s3-client.js';
@@ -46,8 +49,12 @@ export function registerServe(program: Command): void {
         process.exit(70);
       });
       const store = await storeOf(dir);
+      // Checkpoints leave the host as they are signed, where a bucket is configured.
+      const shipping = dir.config.shipping;
+      const anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
       // The trail first: each recording the recovery seals is evidence, and its event names the digest it was sealed with.
-      const audit = openAuditTrail(dir, log);
+      const audit = openAuditTrail(dir, log, anchor && ((line) => anchor.add(nodeName(dir), (JSON.parse(line) as { seq: number }).seq, line)));
+      if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log);
       const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
       for (const r of recovered) {
         if (r.unreported) logEvent(log, 'error', 'RecordingInterrupted', r, 'a recording left open by a previous run was repaired, but no audit event could be written: left unsealed, the next start tries again');
@@ -119,6 +126,7 @@ export function registerServe(program: Command): void {
         if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');
         await store.interruptLiveSessions(`fumidai stopped (${signal})`).catch((err) => log.error({ err: (err as Error).message }, 'could not mark live sessions interrupted'));
         await audit.close(); // ends today's segment with a signed checkpoint
+        if (anchor) await Promise.race([anchor.settled(), new Promise((r) => setTimeout(r, 5000))]); // and sends it
         await store.close();
         process.exit(0);
       };
@@ -180,4 +188,25 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
   };
   void round();
   setInterval(() => void round(), interval * 1000).unref();
+}
+
+/** Where checkpoints wait for the bucket, under the data directory. */
+const ANCHOR_DIR = 'anchors';
+
+/**
+ * Sends what a previous run (or a CLI command) left waiting, and checks that the local tail still matches the newest
+ * anchored checkpoint: if it does not, the chain goes on (the bastion serves), and AuditTampered says what was found.
+ */
+async function startAnchoring(anchor: BucketAnchor, audit: AuditTrail, chain: string, location: BucketLocation, log: Logger): Promise<void> {
+  anchor.onRound = (r) => logEvent(log, r.error ? 'warn' : 'info', 'Anchoring', r, r.error ? 'checkpoints wait for the bucket' : 'checkpoints anchored');
+  void anchor.flush();
+  setInterval(() => void anchor.flush(), 10_000).unref(); // CLI commands only stage theirs
+  try {
+    const problems = await checkTailAgainstAnchors(new BucketReader(location), chain, audit.dir);
+    if (!problems.length) return;
+    log.error({ problems }, 'the audit trail does not match its anchored checkpoints');
+    await audit.record('AuditTampered', {}, { chain, problems, reason: problems[0]! }).catch(() => undefined);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not check the audit trail against its anchored checkpoints; checked again at the next start');
+  }
 }

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/schema.js';
 import { fail } from '../errors.js';
 import { segmentInRange } from '../audit/segment-range.js';
-import { AUDIT_KEY, auditPrefix, auditSegmentOf, sessionRecordingsPrefix } from './object-keys.js';
+import { anchorObjectKey, anchorOf, anchorsPrefix, AUDIT_KEY, auditPrefix, auditSegmentOf, sessionRecordingsPrefix } from './object-keys.js';
 import { s3Client } from './s3-client.js';
 
 export interface BucketLocation {
@@ -107,6 +107,41 @@ export class BucketReader {
       const segment = auditSegmentOf(this.location.prefix, k);
       return segment !== undefined && segmentInRange(segment.file, since, until);
     });
+  }
+
+  /** Every anchored checkpoint line, by chain. */
+  async anchors(): Promise<Map<string, string[]>> {
+    const byChain = new Map<string, string[]>();
+    for (const key of await this.list(anchorsPrefix(this.location.prefix).slice(this.location.prefix.length))) {
+      const a = anchorOf(this.location.prefix, key);
+      if (!a) continue;
+      const lines = byChain.get(a.chain) ?? [];
+      lines.push(await this.#text(key));
+      byChain.set(a.chain, lines);
+    }
+    return byChain;
+  }
+
+  /**
+   * What the start compares its tail with: the anchored line at `seq` (the last local checkpoint), if it is there, and
+   * the first anchored after `head` (the local head), which should not exist. Two requests, however long the chain.
+   */
+  async anchorsAround(chain: string, seq: number, head: number): Promise<string[]> {
+    const lines: string[] = [];
+    const at = anchorObjectKey(this.location.prefix, chain, seq);
+    const exact = await this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: at, MaxKeys: 1 })));
+    if (exact.Contents?.length) lines.push(await this.#text(at));
+    const after = await this.#call(() =>
+      this.#client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: `${anchorsPrefix(this.location.prefix)}${chain}/`, StartAfter: anchorObjectKey(this.location.prefix, chain, head), MaxKeys: 1 })),
+    );
+    const beyond = after.Contents?.[0]?.Key;
+    if (beyond) lines.push(await this.#text(beyond));
+    return lines;
+  }
+
+  async #text(key: string): Promise<string> {
+    const res = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
+    return (await res.Body!.transformToString('utf8')).trim();
   }
 
   /** Any failure of the bucket becomes one line (BUCKET_UNAVAILABLE). */

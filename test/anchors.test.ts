@@ -1,0 +1,104 @@
+// The audit trail anchored outside the host: each signed checkpoint reaches the bucket as an object of its own within
+// about a second; with the bucket away they wait and arrive in order; a tail cut while the server was down is found
+// by the next start (AuditTampered) and by `audit verify`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Bastion, ssh } from './helpers/fumidai.js';
+import { startBucket, type Bucket } from './helpers/bucket.js';
+import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
+import { compareWithAnchors } from '../src/audit/anchored.js';
+import { readSegments } from '../src/audit/verify.js';
+
+const BUCKET = 'fumidai-anchors';
+
+describe('anchored checkpoints', () => {
+  let web1: Target;
+  let bucket: Bucket;
+  before(async () => {
+    web1 = await startTarget({ authorizedKeys: '' });
+    bucket = await startBucket(BUCKET);
+  });
+  after(async () => {
+    await web1?.stop();
+    await bucket?.stop();
+  });
+
+  const setUp = async (node: string) => {
+    const b = new Bastion();
+    await b.init({ ...bucket.shippingConfig(60), '  dir: audit\n': `  dir: audit\n  node: ${node}\n` });
+    execFileSync('sh', ['-c', `cat >> ${web1.authorizedKeys}`], { input: await b.upstreamPublicKey() });
+    await b.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(web1.port), '--login', LOGIN]);
+    const key = await b.addUser('alice');
+    await b.cli(['grant', 'alice', 'web1']);
+    await b.start();
+    const chain = readdirSync(join(b.data, 'audit')).find((c) => !c.endsWith('-admin'))!;
+    return { b, cfg: b.sshConfig('alice', key, { web1: LOGIN }), chain, chainDir: join(b.data, 'audit', chain) };
+  };
+
+  /** The anchored checkpoint lines of a chain, as the bucket holds them. */
+  const anchored = async (chain: string): Promise<string[]> => {
+    const list = await bucket.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `fumidai/anchors/${chain}/` }));
+    const keys = (list.Contents ?? []).map((o) => o.Key!).sort();
+    return Promise.all(keys.map(async (Key) => (await (await bucket.client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToString()).trim()));
+  };
+  const localCheckpoints = (dir: string) => readSegments(dir).flatMap((s) => s.text.split('\n')).filter((l) => l.includes('"checkpoint":'));
+  const until = async (what: string, ok: () => Promise<boolean>, ms = 10_000) => {
+    for (const deadline = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 100)))
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+  };
+
+  test('each checkpoint is in the bucket within about a second; a tail cut after a kill -9 is found at the next start', async () => {
+    const { b, cfg, chain, chainDir } = await setUp('cut');
+    try {
+      for (const word of ['one', 'two']) assert.equal((await ssh(cfg, ['web1', `echo ${word}`])).stdout, `${word}\n`);
+      const ended = Date.now();
+      await until('the head to be anchored', async () => {
+        const local = localCheckpoints(chainDir);
+        return local.length > 0 && (await anchored(chain)).length === local.length && readFileSync(join(chainDir, readSegments(chainDir).at(-1)!.name), 'utf8').trimEnd().endsWith('}}');
+      });
+      const took = Date.now() - ended;
+      assert.ok(took < 4000, `the last events were anchored ${took} ms after the session ended`);
+      assert.deepEqual(await anchored(chain), localCheckpoints(chainDir), 'the bucket holds the very lines of the trail');
+      b.process!.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      // The insider: `head -n -12` on today's segment, then a restart.
+      const segment = join(chainDir, readSegments(chainDir).at(-1)!.name);
+      const lines = readFileSync(segment, 'utf8').split('\n').filter(Boolean);
+      writeFileSync(segment, lines.slice(0, -12).join('\n') + '\n');
+      await b.start();
+      const tampered = await b.waitForEvents('AuditTampered', 1, () => true, 10_000);
+      assert.equal(tampered.length, 1, b.log);
+      assert.match(String(tampered[0]!.reason), new RegExp(`^${chain}: the local trail ends at seq ${lines.length - 12}, behind the newest anchored checkpoint`));
+      const inTrail = readSegments(chainDir).flatMap((s) => s.text.split('\n')).filter((l) => l.includes('"eventName":"AuditTampered"'));
+      assert.equal(inTrail.length, 1, 'AuditTampered is in the trail itself');
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test('with the bucket away, checkpoints wait in the spool and arrive in order when it returns; nothing is lost', async () => {
+    const { b, cfg, chain, chainDir } = await setUp('away');
+    try {
+      assert.equal((await ssh(cfg, ['web1', 'echo two'])).stdout, 'two\n');
+      await until('the first anchors', async () => (await anchored(chain)).length > 0 && (await anchored(chain)).length === localCheckpoints(chainDir).length);
+      await bucket.proxy.stop();
+      for (const word of ['three', 'four', 'five']) {
+        assert.equal((await ssh(cfg, ['web1', `echo ${word}`])).stdout, `${word}\n`);
+        await new Promise((r) => setTimeout(r, 1200)); // a checkpoint each
+      }
+      const waiting = localCheckpoints(chainDir).length - (await anchored(chain)).length;
+      assert.ok(waiting >= 3, `${waiting} checkpoints wait for the bucket`);
+      await bucket.proxy.start();
+      await until('the waiting checkpoints to arrive', async () => (await anchored(chain)).length === localCheckpoints(chainDir).length, 15_000);
+      const puts = bucket.proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('/anchors/away/')).map((r) => r.url);
+      assert.deepEqual(puts, [...puts].sort(), 'sent oldest first');
+      assert.deepEqual(compareWithAnchors(chain, readSegments(chainDir), await anchored(chain)), []);
+    } finally {
+      await b.stop();
+    }
+  });
+});
