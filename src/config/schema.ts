@@ -85,6 +85,8 @@ export const configSchema = z
         node: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, -, _ and . only').optional(),
         /** Also print classic sshd-style lines ("Accepted publickey for ...") for existing SIEMs. */
         sshdLines: z.enum(['stderr', 'off']).default('stderr'),
+        /** The private key that signs checkpoints (relative to the data directory, or absolute); only `init` creates it. */
+        keyFile: z.string().min(1).default('audit_ed25519_key'),
       })
       .strict()
       .default({}),

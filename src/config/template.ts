@@ -65,6 +65,9 @@ audit:
   dir: audit
   # Classic sshd-style lines ("Accepted publickey for alice from ...") on stderr for SIEMs: stderr or off.
   sshdLines: stderr
+  # Private key that signs the trail (here or an absolute path); 'fumidai init' creates it and prints its fingerprint
+  # for your auditors, nothing else ever does: fumidai refuses to start without it or with another one.
+  keyFile: audit_ed25519_key
 
 shipping:
   # S3 (or S3-compatible) bucket for sealed recordings and audit segments; uncomment to ship.
