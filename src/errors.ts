@@ -43,6 +43,13 @@ const messages = {
   SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
   AUDIT_TAMPERED: (where: string) => `audit trail tampered: ${where}`,
+  AUDIT_KEY_MISSING: (path: string, why: string) =>
+    `audit signing key ${path} ${why}; fumidai never makes a new one by itself: restore it from a backup, or if it is ` +
+    `truly lost start a new trail (new audit.dir and audit.node in the config), then 'fumidai init' makes a new key`,
+  AUDIT_KEY_CHANGED: (path: string, fp: string, where: string) =>
+    `the audit signing key ${path} (${fp}) did not sign this node's trail (newest checkpoint: ${where}): restore the key ` +
+    `that did, or if it is truly lost start a new trail (new audit.dir and audit.node in the config)`,
+  AUDIT_KEY_MISMATCH: (what: string, pinned: string) => `${what}, not the pinned ${pinned}: the trail was not signed by the key your auditors hold`,
   RECORDING_TAMPERED: (path: string, where: string, what: string) => `recording ${what}: ${path} (${where})`,
   BUCKET_UNAVAILABLE: (where: string, why: string) => `cannot read ${where}: ${why}`,
   SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,

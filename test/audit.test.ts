@@ -1,12 +1,15 @@
 // The audit trail from real ssh sessions: every step an event with the right fields, SQL over it, verification that
-// catches an edited line, exports DuckDB reads back, a report with denials and MFA logins, sshd-style lines.
+// catches an edited line, exports DuckDB reads back, a report with denials and MFA logins, sshd-style lines. Then the
+// signing key: never made anew by itself, a swapped one refused at start, a re-signed trail caught by a pinned key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
-import { run } from './helpers/proc.js';
+import { GENESIS, lineHash, signCheckpoint } from '../src/audit/chain.js';
+import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
+import { run, stopChild } from './helpers/proc.js';
 import { keygen, LOGIN, type Target } from './helpers/sshd.js';
 
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
@@ -145,5 +148,115 @@ describe('audit trail', () => {
     const bad = await b.cli(['audit', 'verify'], true);
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, new RegExp(`fumidai: audit trail tampered: ${chainDir}/\\d{4}-\\d\\d-\\d\\d\\.jsonl: line 4: modified: .* \\(AUDIT_TAMPERED\\)`));
+  });
+});
+
+/** What an insider with root does after swapping the key: every checkpoint signed again, the lines after each re-linked. */
+function resignTrail(auditDir: string, key: KeyObject): number {
+  let signed = 0;
+  for (const chain of readdirSync(auditDir)) {
+    let prev = GENESIS;
+    for (const segment of readdirSync(join(auditDir, chain)).filter((f) => f.endsWith('.jsonl')).sort()) {
+      const file = join(auditDir, chain, segment);
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((text) => {
+        const line = JSON.parse(text) as { prev: string; checkpoint?: { segment: string; lines: number; last: string; signature: string } };
+        line.prev = prev;
+        const c = line.checkpoint;
+        if (c) {
+          c.last = prev;
+          c.signature = signCheckpoint(key, c.segment, c.lines, prev);
+          signed++;
+        }
+        const out = JSON.stringify(line);
+        prev = lineHash(out);
+        return out;
+      });
+      writeFileSync(file, lines.join('\n') + '\n');
+    }
+  }
+  return signed;
+}
+
+describe('audit signing key', () => {
+  const b = new Bastion();
+  const keyFile = () => join(b.data, 'audit_ed25519_key');
+  let fingerprint: string;
+  let originalPub: string;
+  /** `serve` that must refuse: a start that wrongly succeeds is killed after 10 s. */
+  const serve = () => run(process.execPath, [BIN, 'serve', '--data', b.data, '--listen', '127.0.0.1:0'], { timeoutMs: 10_000 });
+  const newKeyPem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+
+  before(async () => {
+    const init = await b.cli(['init']);
+    fingerprint = /^audit signing key: (SHA256:[A-Za-z0-9+/]{43}) {2}\(give this to your auditors: audit verify --fingerprint checks the trail against it\)$/m.exec(init.stdout)?.[1] ?? '';
+    await b.addUser('alice'); // an AdminChange: the admin chain ends with a signed checkpoint
+    await b.start();
+    const { priv } = await keygen(join(b.dir, 'stranger'));
+    await ssh(b.sshConfig('mallory', priv), ['bastion', 'true']); // events in the node's chain
+    await b.waitForEvents('AuthFailure', 1);
+    await stopChild(b.process!); // a clean stop ends the segment with a signed checkpoint
+    originalPub = join(b.dir, 'original.pub');
+    writeFileSync(originalPub, (await b.cli(['audit', 'key'])).stdout);
+  });
+  after(() => b.stop());
+
+  test('init prints the fingerprint; audit key prints it with the PEM; verify accepts it pinned', async () => {
+    assert.match(fingerprint, /^SHA256:/, 'init printed the fingerprint');
+    const shown = (await b.cli(['audit', 'key'])).stdout.split('\n');
+    assert.equal(shown[0], fingerprint);
+    assert.equal(shown[1], '-----BEGIN PUBLIC KEY-----');
+    for (const pin of [['--fingerprint', fingerprint], ['--key', originalPub]]) {
+      const ok = await b.cli(['audit', 'verify', ...pin]);
+      assert.equal(ok.code, 0);
+      assert.match(ok.stdout, /-admin: OK, 1 events in 1 segments, 1 signed checkpoints/);
+      assert.match(ok.stdout, /^(?!.*-admin).*: OK, \d+ events in 1 segments, 1 signed checkpoints$/m, 'the node chain too');
+      assert.doesNotMatch(ok.stdout, /not checked against a pinned key/);
+    }
+  });
+
+  test('a deleted key: serve refuses with one line and makes no new key', async () => {
+    renameSync(keyFile(), `${keyFile()}.away`);
+    try {
+      const r = await serve();
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stderr.trim(), `fumidai: audit signing key ${keyFile()} is missing; fumidai never makes a new one by itself: restore it from a backup, or if it is truly lost start a new trail (new audit.dir and audit.node in the config), then 'fumidai init' makes a new key (AUDIT_KEY_MISSING)`);
+      assert.equal(existsSync(keyFile()), false, 'no key appeared');
+      assert.match((await b.cli(['target', 'add', 'web9', '--host', '127.0.0.1', '--login', 'x'], true)).stderr, /\(AUDIT_KEY_MISSING\)$/m, 'nor from an admin command');
+      assert.equal(existsSync(keyFile()), false);
+    } finally {
+      renameSync(`${keyFile()}.away`, keyFile());
+    }
+  });
+
+  test('a replaced key: serve refuses, naming the new key and the checkpoint it did not sign', async () => {
+    const original = readFileSync(keyFile());
+    writeFileSync(keyFile(), newKeyPem());
+    try {
+      const r = await serve();
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr.trim(), /^fumidai: the audit signing key \S+audit_ed25519_key \(SHA256:\S+\) did not sign this node's trail \(newest checkpoint: \S+\.jsonl line \d+\): restore the key that did, .* \(AUDIT_KEY_CHANGED\)$/);
+      assert.doesNotMatch(r.stderr, new RegExp(fingerprint.replace(/[+/]/g, '\\$&')));
+    } finally {
+      writeFileSync(keyFile(), original);
+    }
+    assert.equal((await b.cli(['audit', 'verify', '--fingerprint', fingerprint])).code, 0, 'the original key is back');
+  });
+
+  test('a trail re-signed with a new key passes only unpinned; the pinned fingerprint or key exits 3', async () => {
+    const insider = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile(), insider.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(`${keyFile()}.pub`, insider.publicKey.export({ type: 'spki', format: 'pem' }));
+    assert.ok(resignTrail(join(b.data, 'audit'), insider.privateKey) >= 2);
+    const selfConsistent = await b.cli(['audit', 'verify']);
+    assert.equal(selfConsistent.code, 0, selfConsistent.stderr);
+    assert.match(selfConsistent.stdout, /^not checked against a pinned key: anyone who can write this data directory could have re-signed it \(pass --key or --fingerprint\)$/m);
+    const byFingerprint = await b.cli(['audit', 'verify', '--fingerprint', fingerprint], true);
+    assert.equal(byFingerprint.code, 3, byFingerprint.stdout);
+    assert.match(byFingerprint.stderr.trim(), new RegExp(`^fumidai: the audit key of this data directory \\(\\S+\\) is SHA256:\\S+, not the pinned ${fingerprint.replace(/[+/]/g, '\\$&')}: .* \\(AUDIT_KEY_MISMATCH\\)$`));
+    const byKey = await b.cli(['audit', 'verify', '--key', originalPub], true);
+    assert.equal(byKey.code, 3, byKey.stdout);
+    const lines = byKey.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, 'one line per chain');
+    for (const l of lines) assert.match(l, /^fumidai: \S+: its checkpoints are signed by SHA256:\S+, not the pinned SHA256:\S+: .* \(AUDIT_KEY_MISMATCH\)$/);
   });
 });

@@ -24,7 +24,7 @@ describe('cli', () => {
   };
 
   test('init creates keys, a commented config and the store, and is safe to repeat', async () => {
-    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'fumidai.yaml', 'fumidai.db'])
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'audit_ed25519_key', 'audit_ed25519_key.pub', 'fumidai.yaml', 'fumidai.db'])
       assert.ok(existsSync(join(b.data, f)), f);
     assert.match(readFileSync(join(b.data, 'fumidai.yaml'), 'utf8'), /^# fumidai configuration/);
     assert.match((await b.cli(['init'])).stdout, /already initialized/);

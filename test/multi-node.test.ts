@@ -50,9 +50,12 @@ describe('several nodes on PostgreSQL', () => {
     await pg?.stop();
   });
 
-  test('init --join: the config and the shared keys (host, upstream, MFA) come from the first node, the name does not', async () => {
-    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub', 'mfa.key'])
+  test('init --join: the config and the shared keys (host, upstream, MFA, audit signing) come from the first node, the name does not', async () => {
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub', 'mfa.key', 'audit_ed25519_key', 'audit_ed25519_key.pub'])
       assert.deepEqual(readFileSync(join(b.data, f)), readFileSync(join(a.data, f)), f);
+    // One fingerprint for the auditors: both nodes' chains verify against node A's key.
+    const fingerprint = (await a.cli(['audit', 'key'])).stdout.split('\n')[0]!;
+    assert.match((await b.cli(['audit', 'verify', '--no-recordings', '--fingerprint', fingerprint])).stdout, /node-b-admin: OK/);
     const config = readFileSync(join(b.data, 'fumidai.yaml'), 'utf8');
     assert.match(config, /^ {2}url: postgres:\/\/fumidai@127\.0\.0\.1:\d+\/fumidai$/m);
     assert.match(config, /^ {2}node: node-b$/m);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from './audit-log.js';
-import { loadAuditKey } from './keys.js';
+import { AUDIT_KEY_FILE, createAuditKey } from './keys.js';
 import { EVENT_CODES } from './events.js';
 import { readSegments, verifySegments } from './verify.js';
 
@@ -19,7 +19,7 @@ after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 async function threeDays() {
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-audit-'));
   made.push(dir);
-  const keys = loadAuditKey(dir);
+  const keys = createAuditKey(join(dir, AUDIT_KEY_FILE));
   let now = new Date('2026-11-20T23:59:58Z');
   const log = new AuditLog(join(dir, 'audit'), keys.privateKey, () => now);
   for (let day = 0; day < 3; day++) {

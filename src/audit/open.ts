@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
 import { AuditLog, type AuditLogOptions } from './audit-log.js';
-import { loadAuditKey } from './keys.js';
+import { loadAuditKey, type AuditKeyPair } from './keys.js';
+import { assertKeySignedTrail } from './key-check.js';
 import type { EventDetails } from './events.js';
 import { AuditTrail } from './trail.js';
 
@@ -13,10 +14,22 @@ export const auditRoot = (dir: DataDir) => dir.path(dir.config.audit.dir);
 /** A node's name when audit.node does not give one: its host name. */
 export const defaultNodeName = () => hostname().replace(/[^-A-Za-z0-9_.]/g, '-');
 export const nodeName = (dir: DataDir) => dir.config.audit.node ?? defaultNodeName();
+/** audit.keyFile: relative to the data directory, or absolute. */
+export const auditKeyFile = (dir: DataDir) => dir.path(dir.config.audit.keyFile);
+/** This node's chains: the server's and the one of its administrative commands. */
+export const nodeChains = (dir: DataDir) => [join(auditRoot(dir), nodeName(dir)), join(auditRoot(dir), `${nodeName(dir)}-admin`)];
+
+/** The signing key, refused (AUDIT_KEY_MISSING, AUDIT_KEY_CHANGED) unless it is there and signed this node's trail so far. */
+export function openAuditKey(dir: DataDir, chains = nodeChains(dir)): AuditKeyPair {
+  const file = auditKeyFile(dir);
+  const pair = loadAuditKey(file);
+  assertKeySignedTrail(chains, pair.publicKey, file);
+  return pair;
+}
 
 /** The server's trail: one chain per node. */
 export function openAuditTrail(dir: DataDir, logger: Logger, onCheckpoint?: AuditLogOptions['onCheckpoint']): AuditTrail {
-  const key = loadAuditKey(dir.dir).privateKey;
+  const key = openAuditKey(dir).privateKey;
   const sshdLines = dir.config.audit.sshdLines === 'stderr' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   const log = new AuditLog(join(auditRoot(dir), nodeName(dir)), key, { checkpointIntervalMs: dir.config.audit.checkpointInterval * 1000, onCheckpoint });
   if (log.torn) logger.warn({ segment: log.torn.segment, bytes: log.torn.bytes }, 'the audit trail ended in an unfinished line (the process died while writing it): moved to its .torn file');
@@ -47,7 +60,7 @@ export async function recordAdminChange(dir: DataDir, action: string, details: E
     }
   }
   try {
-    const log = new AuditLog(chainDir, loadAuditKey(dir.dir).privateKey);
+    const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey); // checked under the lock: no append races it
     await log.record({ eventName: 'AdminChange', user: operator(), reason: action, details });
     await log.close(); // each admin append ends with a signed checkpoint: no open tail waits for a next command
   } finally {

@@ -3,46 +3,60 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
-import { loadAuditKey } from '../audit/keys.js';
-import { auditRoot } from '../audit/open.js';
+import { keyFingerprint } from '../audit/keys.js';
+import { auditKeyFile, auditRoot } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type EventsView } from '../audit/query.js';
-import { readSegments, verifySegments, type Verdict } from '../audit/verify.js';
+import { readSegments, verifySegments, type Segment, type Verdict } from '../audit/verify.js';
 import { bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 import { rm } from 'node:fs/promises';
 import { checkRecording, checkStream, sealedRecordings, type SealedRecording } from '../audit/recording-check.js';
 import { recordingObjectKey } from '../shipping/object-keys.js';
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { localAuditKey, registerAuditKey, trustedKey, UNPINNED, type PinOptions } from './audit-key.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
-export function verifyAll(dir: DataDir, since?: string, until?: string): { chain: string; verdict: Verdict }[] {
+export function verifyAll(dir: DataDir, since?: string, until?: string, key = localAuditKey(dir)): { chain: string; verdict: Verdict }[] {
   const root = auditRoot(dir);
   if (!existsSync(root)) return [];
-  const key = loadAuditKey(dir.dir).publicKey;
   return readdirSync(root)
     .filter((c) => statSync(join(root, c)).isDirectory())
     .sort()
     .map((chain) => ({ chain, verdict: verifySegments(readSegments(join(root, chain), since, until), key, !since) }));
 }
 
-/** The public key that checks checkpoint signatures: given by the auditor, or the local data directory's. */
-function auditPublicKey(opts: BucketOptions & { key?: string }): KeyObject {
-  if (opts.key) {
-    try {
-      return createPublicKey(readFileSync(opts.key));
-    } catch (err) {
-      throw fail('ARGUMENT_INVALID', `--key ${opts.key}: not a readable public key (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+/**
+ * The line for a chain that failed. A bad signature where the unpinned key would have passed means the trail was signed
+ * by another key than the pinned one: said so (AUDIT_KEY_MISMATCH) rather than as an edit.
+ */
+function failureLine(where: string, chain: string, verdict: Verdict, segments: () => Segment[], fromStart: boolean, keys: { key: KeyObject; other?: KeyObject }): string {
+  const { key, other } = keys;
+  if (!verdict.ok && verdict.problem === 'bad signature' && other && verifySegments(segments(), other, fromStart).ok) {
+    return fail('AUDIT_KEY_MISMATCH', `${where}${chain}: its checkpoints are signed by ${keyFingerprint(other)}`, keyFingerprint(key)).line;
   }
+  return fail('AUDIT_TAMPERED', `${where}${describeVerdict(chain, verdict)}`).line;
+}
+
+/** The local key when there is one, to tell "signed by another key" from an edit; none on an auditor's machine. */
+function otherKey(data: string | undefined, pinnedKey: KeyObject): KeyObject | undefined {
   try {
-    return loadAuditKey(openDataDir(dataDirFrom(opts.data)).dir).publicKey;
+    const local = localAuditKey(openDataDir(dataDirFrom(data)));
+    return local.equals(pinnedKey) ? undefined : local;
   } catch {
-    throw fail('ARGUMENT_INVALID', 'no audit key here: give --key audit_ed25519_key.pub (from a copy you trust)');
+    return undefined;
   }
 }
 
 /** The shipped trail: chains and signatures, then every sealed recording's object against its sha256. Returns problems. */
-async function verifyBucket(opts: BucketOptions & { recordings: boolean; key?: string }, since?: string, until?: string): Promise<number> {
-  const key = auditPublicKey(opts);
+async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boolean }, since?: string, until?: string): Promise<number> {
+  const { key, pinned } = trustedKey(opts, () => {
+    try {
+      const dir = openDataDir(dataDirFrom(opts.data));
+      return { key: localAuditKey(dir), where: `the audit key of this data directory (${auditKeyFile(dir)})` };
+    } catch {
+      throw fail('ARGUMENT_INVALID', 'no audit key here: give --key audit_ed25519_key.pub (from a copy you trust)');
+    }
+  });
+  const other = pinned ? otherKey(opts.data, key) : undefined;
   const reader = bucketReader(opts);
   const where = `s3://${reader.location.bucket}/${reader.location.prefix}`;
   const { dir } = await reader.download(await reader.auditSegments(since, until));
@@ -61,10 +75,11 @@ async function verifyBucket(opts: BucketOptions & { recordings: boolean; key?: s
       if (verdict.ok) console.log(`${where}audit/${describeVerdict(chain, verdict)}`);
       else {
         bad++;
-        console.error(fail('AUDIT_TAMPERED', `${where}audit/${describeVerdict(chain, verdict)}`).line);
+        console.error(failureLine(`${where}audit/`, chain, verdict, () => segments, !since, { key, other }));
       }
       sealed.push(...sealedRecordings(segments));
     }
+    if (!pinned) console.log(UNPINNED);
     if (!opts.recordings) return bad;
     const counts = { ok: 0, modified: 0, missing: 0 };
     const listed = new Map<string, Set<string>>();
@@ -122,29 +137,34 @@ export function registerAudit(program: Command): void {
       .option('--since <iso>', 'first day to check (its first line is trusted as the anchor)')
       .option('--until <iso>', 'last day to check')
       .option('--no-recordings', 'skip hashing the recordings the trail sealed')
-      .option('--key <file>', "with --from-bucket: the audit public key (audit_ed25519_key.pub from a trusted copy); default: the data directory's"),
-  ).action(async (opts: BucketOptions & { since?: string; until?: string; recordings: boolean; key?: string }) => {
+      .option('--key <file>', 'trust only this audit public key (PEM, as `audit key` prints it, or an ssh-ed25519 line) from a copy kept off the host')
+      .option('--fingerprint <SHA256:...>', "trust the data directory's key (or --key's) only if it has this fingerprint, the one `init` printed"),
+  ).action(async (opts: BucketOptions & PinOptions & { since?: string; until?: string; recordings: boolean }) => {
+      // Exit 3: tampered, or not signed by the pinned key (src/cli/main.ts maps the thrown AUDIT_KEY_MISMATCH); 1: anything else.
       const since = isoOption(opts.since, '--since');
       const until = isoOption(opts.until, '--until');
       if (fromBucket(opts)) {
         if (await verifyBucket(opts, since, until)) process.exitCode = 3;
         return;
       }
-      if (opts.key) throw fail('ARGUMENT_INVALID', '--key is for --from-bucket: locally the data directory has the key');
       const dir = openDataDir(dataDirFrom(opts.data));
-      const results = verifyAll(dir, since, until);
+      const { key, pinned } = trustedKey(opts, () => ({ key: localAuditKey(dir), where: `the audit key of this data directory (${auditKeyFile(dir)})` }));
+      const other = pinned ? otherKey(opts.data, key) : undefined;
+      const results = verifyAll(dir, since, until, key);
       if (results.length === 0) return console.log('no audit events yet');
       let bad = 0;
       for (const { chain, verdict } of results) {
         if (verdict.ok) console.log(describeVerdict(chain, verdict));
         else {
           bad++;
-          console.error(fail('AUDIT_TAMPERED', describeVerdict(chain, verdict)).line);
+          console.error(failureLine('', chain, verdict, () => readSegments(join(auditRoot(dir), chain), since, until), !since, { key, other }));
         }
       }
       if (opts.recordings) bad += await verifyRecordings(dir, since, until);
+      if (!pinned) console.log(UNPINNED);
       if (bad) process.exitCode = 3;
     });
+  registerAuditKey(audit);
   bucketOptions(
     audit
       .command('query <sql>')

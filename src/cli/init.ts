@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
+import { dataDirFrom, initDataDir, openDataDir, type DataDir } from '../config/data-dir.js';
 import { joinDataDir } from '../config/join-node.js';
-import { defaultNodeName, nodeName } from '../audit/open.js';
+import { auditKeyFile, defaultNodeName, nodeName } from '../audit/open.js';
+import { createAuditKey, keyFingerprint, loadAuditPublicKey } from '../audit/keys.js';
 import { fail } from '../errors.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { storeOf } from './common.js';
@@ -10,7 +11,7 @@ import { storeOf } from './common.js';
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('create a data directory: host, upstream and MFA keys, commented config, and the store')
+    .description('create a data directory: host, upstream, MFA and audit signing keys, commented config, and the store')
     .option('--data <dir>', 'data directory (default: $FUMIDAI_DATA, else ./fumidai-data)')
     .option('--join <dir>', "another node's data directory (or a copy): take its config and the keys every node shares")
     .option('--node <name>', "with --join: this node's name in the audit trail (default: the host name)")
@@ -29,8 +30,24 @@ export function registerInit(program: Command): void {
       const mfaKey = data.path(data.config.auth.mfaKeyFile);
       if (!existsSync(mfaKey)) created.push(data.config.auth.mfaKeyFile);
       SeedBox.fromFile(mfaKey);
+      // A joining node signs with the key of the node it joins: one it made itself would not match the auditors' fingerprint.
+      const audit = initAuditKey(data, !opts.join);
+      if (audit.created) created.push(data.config.audit.keyFile);
       await (await storeOf(data)).close(); // creates (or migrates) the store the config names
       const what = [copied.length ? `copied ${copied.join(', ')} from ${opts.join}` : '', created.length ? `created ${created.join(', ')}` : ''].filter(Boolean);
       console.log(what.length ? `initialized ${dir}: ${what.join('; ')}` : `${dir} is already initialized`);
+      console.log(audit.line);
     });
+}
+
+/**
+ * The audit signing key: created here when missing and `mayCreate` (init is the only place that makes one; `serve` and
+ * the other commands refuse to run without it). The line to print says its fingerprint, or what is missing.
+ */
+export function initAuditKey(data: DataDir, mayCreate: boolean): { created: boolean; line: string } {
+  const file = auditKeyFile(data);
+  const present = existsSync(file);
+  if (!present && !mayCreate) return { created: false, line: `audit signing key ${file} is missing: copy the joined node's key there before 'fumidai serve' (every node signs with the same key)` };
+  const key = present ? loadAuditPublicKey(file) : createAuditKey(file).publicKey;
+  return { created: !present, line: `audit signing key: ${keyFingerprint(key)}  (give this to your auditors: audit verify --fingerprint checks the trail against it)` };
 }

@@ -2,7 +2,7 @@
 import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
 import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
 import { Command, CommanderError } from 'commander';
-import { userLine, FumidaiError } from '../errors.js';
+import { userLine, FumidaiError, type ErrorCode } from '../errors.js';
 import { registerGrant } from './grant.js';
 import { registerInit } from './init.js';
 import { registerKey } from './key.js';
@@ -16,6 +16,9 @@ import { registerSessions } from './sessions.js';
 import { registerTarget } from './target.js';
 import { registerUser } from './user.js';
 
+/** Exit 3, not 1: the trail or a recording is not what was signed, as opposed to a command that could not run. */
+const EVIDENCE_FAILED = new Set<ErrorCode>(['AUDIT_TAMPERED', 'RECORDING_TAMPERED', 'AUDIT_KEY_MISMATCH']);
+
 const program = new Command('fumidai')
   .description('SSH bastion: access control and session recording for stock OpenSSH clients')
   .version('0.1.0')
@@ -28,5 +31,5 @@ try {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   console.error(userLine(err));
   if (!(err instanceof FumidaiError)) console.error(err);
-  process.exit(1);
+  process.exit(err instanceof FumidaiError && EVIDENCE_FAILED.has(err.code) ? 3 : 1);
 }

@@ -5,6 +5,8 @@ import { auditRoot } from '../audit/open.js';
 import { cell, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
 import { describeVerdict, verifyAll } from './audit.js';
 import { isoOption } from './common.js';
+import { localAuditKey } from './audit-key.js';
+import { keyFingerprint } from '../audit/keys.js';
 
 interface Section {
   title: string;
@@ -52,13 +54,15 @@ export function registerReport(program: Command): void {
       const since = isoOption(opts.since, '--since')!;
       const until = isoOption(opts.until, '--until')!;
       const dir = openDataDir(dataDirFrom(opts.data));
-      const verdicts = verifyAll(dir);
+      const key = localAuditKey(dir);
+      const verdicts = verifyAll(dir, undefined, undefined, key);
       const intact = verdicts.every((v) => v.verdict.ok);
       const conn = await openEvents(segmentFiles(auditRoot(dir)));
       const html = opts.format === 'html';
       const out: string[] = [];
       const title = `fumidai access report, ${since} to ${until}`;
-      const verification = [`Audit trail verification: ${intact ? 'PASSED' : 'FAILED'}`, ...verdicts.map((v) => describeVerdict(v.chain, v.verdict))];
+      const verification = [`Audit trail verification: ${intact ? 'PASSED' : 'FAILED'}`, ...verdicts.map((v) => describeVerdict(v.chain, v.verdict)),
+        `checked with this data directory's own key ${keyFingerprint(key)}, which proves only that the trail agrees with itself: compare it with the fingerprint your auditors hold ('fumidai audit verify --fingerprint')`];
       if (html) out.push(`<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><h1>${escapeHtml(title)}</h1>`, `<p><b>${escapeHtml(verification[0]!)}</b></p><ul>${verification.slice(1).map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>`);
       else out.push(`# ${title}`, '', `**${verification[0]}**`, '', ...verification.slice(1).map((v) => `- ${v}`), '');
       for (const s of sections(timeWhere(since, until))) {

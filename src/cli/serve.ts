@@ -6,6 +6,7 @@ import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/da
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
+import { initAuditKey } from './init.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
 import { BucketAnchor } from '../shipping/anchors.js';
@@ -39,21 +40,26 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (overrides the config file)')
     .action(async (opts: { data?: string; listen?: string }) => {
       const dirPath = dataDirFrom(opts.data);
-      if (!existsSync(join(dirPath, CONFIG_FILE))) initDataDir(dirPath);
+      const firstRun = !existsSync(join(dirPath, CONFIG_FILE));
+      if (firstRun) initDataDir(dirPath);
       const dir = openDataDir(dirPath);
       const log = createLogger(dir.config.log.level);
+      if (firstRun) log.info(initAuditKey(dir, true).line); // the first run is an init: the one other place a key is made
       // A bug that escapes every handler leaves one fatal line with its stack in the log before the process goes:
       // a bastion that vanished without a word cannot be diagnosed.
       process.on('uncaughtException', (err) => {
         logEvent(log, 'fatal', 'Crash', { err }, `fumidai stopped on an unexpected error: ${err.message}`);
         process.exit(70);
       });
-      const store = await storeOf(dir);
-      // Checkpoints leave the host as they are signed, where a bucket is configured.
+      // The trail first, before the store: a missing or replaced signing key stops the start here (AUDIT_KEY_MISSING,
+      // AUDIT_KEY_CHANGED), and each recording the recovery seals is evidence whose event names its digest. Its
+      // checkpoints leave the host as they are signed, where a bucket is configured (the anchor stages them until the
+      // store is open).
       const shipping = dir.config.shipping;
-      const anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
-      // The trail first: each recording the recovery seals is evidence, and its event names the digest it was sealed with.
-      const audit = openAuditTrail(dir, log, anchor && ((line) => anchor.add(nodeName(dir), (JSON.parse(line) as { seq: number }).seq, line)));
+      let anchor: BucketAnchor | undefined;
+      const audit = openAuditTrail(dir, log, shipping.bucket ? (line) => anchor!.add(nodeName(dir), (JSON.parse(line) as { seq: number }).seq, line) : undefined);
+      const store = await storeOf(dir);
+      anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
       if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log);
       const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
       for (const r of recovered) {

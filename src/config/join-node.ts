@@ -1,7 +1,8 @@
 // Another node of the same bastion: its data directory starts from an existing node's (or a copy of it). It takes the
 // config (store.url, shipping, policy of the process) and the keys every node must share: the host keys (clients
-// behind the load balancer see one bastion), the upstream key (targets trust one key) and the MFA key (the TOTP seeds
-// in the shared store are sealed with it). Never the audit chain or recordings, and it never overwrites.
+// behind the load balancer see one bastion), the upstream key (targets trust one key), the MFA key (the TOTP seeds
+// in the shared store are sealed with it) and the audit signing key (auditors pin one fingerprint and verify every
+// node's chain with one public key). Never the audit chain or recordings, and it never overwrites.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -10,8 +11,8 @@ import { CONFIG_FILE, openDataDir } from './data-dir.js';
 /** Copies what is missing in `to`; returns the names copied. `node` names the new node in the audit trail. */
 export function joinDataDir(from: string, to: string, node: string | undefined): string[] {
   const source = openDataDir(from);
-  const { hostKeys, upstream, auth } = source.config;
-  const keys = [...[...hostKeys, upstream.key].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
+  const { hostKeys, upstream, auth, audit } = source.config;
+  const keys = [...[...hostKeys, upstream.key, audit.keyFile].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
   mkdirSync(to, { recursive: true, mode: 0o700 });
   const copied: string[] = [];
   if (!existsSync(join(to, CONFIG_FILE))) {
