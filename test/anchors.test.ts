@@ -4,14 +4,42 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { Bastion, ssh } from './helpers/fumidai.js';
+import { Bastion, BIN, ssh } from './helpers/fumidai.js';
+import { run } from './helpers/proc.js';
 import { startBucket, type Bucket } from './helpers/bucket.js';
 import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
 import { compareWithAnchors } from '../src/audit/anchored.js';
 import { readSegments } from '../src/audit/verify.js';
+import { GENESIS, isV2, keyFingerprint, lineHash, signCheckpointBody, type Checkpoint } from '../src/audit/chain.js';
+
+function editLines(file: string, edit: (lines: string[]) => string[]): void {
+  writeFileSync(file, edit(readFileSync(file, 'utf8').split('\n').filter(Boolean)).join('\n') + '\n');
+}
+
+/** What an insider with the key does after an edit: every link and every checkpoint recomputed and re-signed. */
+function rechain(dir: string, key: KeyObject): void {
+  let prev = GENESIS;
+  let prevCheckpoint = GENESIS;
+  for (const segment of readSegments(dir)) {
+    const lines = segment.text.split('\n').filter(Boolean).map((text, i) => {
+      const line = JSON.parse(text) as { prev: string; checkpoint?: Checkpoint };
+      line.prev = prev;
+      if (line.checkpoint && isV2(line.checkpoint)) {
+        const { signature: _, ...body } = line.checkpoint;
+        line.checkpoint = signCheckpointBody(key, { ...body, lines: i, last: prev, prevCheckpoint, keyFingerprint: keyFingerprint(key) });
+      }
+      const out = JSON.stringify(line);
+      prev = lineHash(out);
+      if (line.checkpoint) prevCheckpoint = prev;
+      return out;
+    });
+    writeFileSync(join(dir, segment.name), lines.join('\n') + '\n');
+  }
+}
 
 const BUCKET = 'fumidai-anchors';
 
@@ -73,8 +101,8 @@ describe('anchored checkpoints', () => {
       const tampered = await b.waitForEvents('AuditTampered', 1, () => true, 10_000);
       assert.equal(tampered.length, 1, b.log);
       assert.match(String(tampered[0]!.reason), new RegExp(`^${chain}: the local trail ends at seq ${lines.length - 12}, behind the newest anchored checkpoint`));
-      const inTrail = readSegments(chainDir).flatMap((s) => s.text.split('\n')).filter((l) => l.includes('"eventName":"AuditTampered"'));
-      assert.equal(inTrail.length, 1, 'AuditTampered is in the trail itself');
+      const inTrail = () => readSegments(chainDir).flatMap((s) => s.text.split('\n')).filter((l) => l.includes('"eventName":"AuditTampered"'));
+      await until('AuditTampered in the trail itself', async () => inTrail().length === 1);
     } finally {
       await b.stop();
     }
@@ -97,6 +125,37 @@ describe('anchored checkpoints', () => {
       const puts = bucket.proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('/anchors/away/')).map((r) => r.url);
       assert.deepEqual(puts, [...puts].sort(), 'sent oldest first');
       assert.deepEqual(compareWithAnchors(chain, readSegments(chainDir), await anchored(chain)), []);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test('audit verify against the anchors: cut, rewritten and re-signed, a recording edited and re-sealed, a chain removed: exit 3', async () => {
+    const { b, cfg, chain } = await setUp('verify');
+    try {
+      for (const word of ['one', 'two', 'three']) assert.equal((await ssh(cfg, ['web1', `echo ${word}`])).stdout, `${word}\n`);
+      await new Promise((r) => setTimeout(r, 1500));
+      b.process!.kill('SIGTERM'); // a clean stop: the final checkpoint goes up too
+      await new Promise((r) => b.process!.once('exit', r));
+      const clean = await b.cli(['audit', 'verify'], true);
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(clean.stdout, /^anchors: the trail matches its \d+ checkpoints anchored in s3:\/\//m);
+      const key = createPrivateKey(readFileSync(join(b.data, 'audit_ed25519_key')));
+      const segmentOf = (data: string) => join(data, 'audit', chain, readSegments(join(data, 'audit', chain)).at(-1)!.name);
+      const scenarios: [string, (data: string) => void, RegExp][] = [
+        ['the last events deleted', (d) => editLines(segmentOf(d), (l) => l.slice(0, -6)), /behind the newest anchored checkpoint/],
+        ['a user renamed, hashes and checkpoints recomputed with the key', (d) => { editLines(segmentOf(d), (l) => l.map((x) => x.replaceAll('"user":"alice"', '"user":"bob"'))); rechain(join(d, 'audit', chain), key); }, /does not match the local line/],
+        ['a recording edited, its sha256 updated, everything re-signed', (d) => { editLines(segmentOf(d), (l) => l.map((x) => x.replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${'0'.repeat(64)}"`))); rechain(join(d, 'audit', chain), key); }, /does not match the local line/],
+        ['the whole chain removed', (d) => rmSync(join(d, 'audit', chain), { recursive: true }), /the whole chain is missing here/],
+      ];
+      for (const [what, edit, expected] of scenarios) {
+        const copy = join(b.dir, `copy-${scenarios.findIndex((s) => s[0] === what)}`);
+        cpSync(b.data, copy, { recursive: true });
+        edit(copy);
+        const r = await run(process.execPath, [BIN, 'audit', 'verify', '--data', copy, '--no-recordings']);
+        assert.equal(r.code, 3, `${what}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, expected, what);
+      }
     } finally {
       await b.stop();
     }

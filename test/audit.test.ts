@@ -7,7 +7,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { GENESIS, lineHash, signCheckpoint } from '../src/audit/chain.js';
+import { GENESIS, isV2, keyFingerprint, lineHash, signCheckpoint, signCheckpointBody, type Checkpoint, type CheckpointV1 } from '../src/audit/chain.js';
 import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
 import { run, stopChild } from './helpers/proc.js';
 import { keygen, LOGIN, type Target } from './helpers/sshd.js';
@@ -156,19 +156,25 @@ function resignTrail(auditDir: string, key: KeyObject): number {
   let signed = 0;
   for (const chain of readdirSync(auditDir)) {
     let prev = GENESIS;
+    let prevCheckpoint = GENESIS;
     for (const segment of readdirSync(join(auditDir, chain)).filter((f) => f.endsWith('.jsonl')).sort()) {
       const file = join(auditDir, chain, segment);
       const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((text) => {
-        const line = JSON.parse(text) as { prev: string; checkpoint?: { segment: string; lines: number; last: string; signature: string } };
+        const line = JSON.parse(text) as { prev: string; checkpoint?: Checkpoint | CheckpointV1 };
         line.prev = prev;
         const c = line.checkpoint;
-        if (c) {
+        if (c && isV2(c)) {
+          const { signature: _, ...body } = c;
+          line.checkpoint = signCheckpointBody(key, { ...body, last: prev, prevCheckpoint, keyFingerprint: keyFingerprint(key) });
+          signed++;
+        } else if (c) {
           c.last = prev;
           c.signature = signCheckpoint(key, c.segment, c.lines, prev);
           signed++;
         }
         const out = JSON.stringify(line);
         prev = lineHash(out);
+        if (c) prevCheckpoint = prev;
         return out;
       });
       writeFileSync(file, lines.join('\n') + '\n');

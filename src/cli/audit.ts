@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
 import { keyFingerprint } from '../audit/keys.js';
-import { auditKeyFile, auditRoot } from '../audit/open.js';
+import { auditKeyFile, auditRoot, nodeName } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type EventsView } from '../audit/query.js';
 import { readSegments, verifySegments, type Segment, type Verdict } from '../audit/verify.js';
 import { bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
@@ -13,6 +13,8 @@ import { checkRecording, checkStream, sealedRecordings, type SealedRecording } f
 import { recordingObjectKey } from '../shipping/object-keys.js';
 import type { KeyObject } from 'node:crypto';
 import { localAuditKey, registerAuditKey, trustedKey, UNPINNED, type PinOptions } from './audit-key.js';
+import { verifyAnchors } from './audit-anchors.js';
+import { bucketLocation, BucketReader } from '../shipping/bucket-reader.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
 export function verifyAll(dir: DataDir, since?: string, until?: string, key = localAuditKey(dir)): { chain: string; verdict: Verdict }[] {
@@ -80,6 +82,7 @@ async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boo
       sealed.push(...sealedRecordings(segments));
     }
     if (!pinned) console.log(UNPINNED);
+    bad += await verifyAnchors(reader, chains, (chain) => readSegments(join(root, chain), since, until));
     if (!opts.recordings) return bad;
     const counts = { ok: 0, modified: 0, missing: 0 };
     const listed = new Map<string, Set<string>>();
@@ -151,8 +154,17 @@ export function registerAudit(program: Command): void {
       const { key, pinned } = trustedKey(opts, () => ({ key: localAuditKey(dir), where: `the audit key of this data directory (${auditKeyFile(dir)})` }));
       const other = pinned ? otherKey(opts.data, key) : undefined;
       const results = verifyAll(dir, since, until, key);
-      if (results.length === 0) return console.log('no audit events yet');
-      let bad = 0;
+      const shipping = dir.config.shipping;
+      const anchors = shipping.bucket ? new BucketReader(bucketLocation({}, shipping)) : undefined;
+      const own = new Set([nodeName(dir), `${nodeName(dir)}-admin`]);
+      let bad = await verifyAnchors(anchors, results.map((r) => r.chain), (chain) => readSegments(join(auditRoot(dir), chain), since, until), (chain) => own.has(chain));
+      if (results.length === 0) {
+        const sessions = await withStore({ data: dir.dir }, (store) => store.listSessions());
+        if (sessions.length) bad += complain(`the trail is missing, though the session index holds ${sessions.length} session(s)`);
+        else console.log('no audit events yet');
+        if (bad) process.exitCode = 3;
+        return;
+      }
       for (const { chain, verdict } of results) {
         if (verdict.ok) console.log(describeVerdict(chain, verdict));
         else {
@@ -245,4 +257,10 @@ export function registerAudit(program: Command): void {
       if (!opts.follow) return;
       await new Promise<never>(() => setInterval(() => read().forEach((e) => console.log(format(e))), 500));
     });
+}
+
+/** One tamper finding on stderr; counts as one. */
+function complain(problem: string): number {
+  console.error(fail('AUDIT_TAMPERED', problem).line);
+  return 1;
 }
