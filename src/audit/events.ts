@@ -128,6 +128,8 @@ export interface LogEventDetails {
   KeySyncFailed: { err: string };
   /** Also an audit event; the log line says too whether that event could be written (unreported: why not). */
   RecordingInterrupted: Recovered;
+  /** failed: the audit event that could not be written; code: the system's error code (ENOSPC, EACCES) if there is one. */
+  AuditWriteFailed: { failed: EventName; code?: string; err: string };
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
@@ -139,6 +141,7 @@ export const LOG_EVENTS = {
   ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
   KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
+  AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
 } as const satisfies Record<keyof LogEventDetails, string>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;
