@@ -65,6 +65,8 @@ export interface EventDetails {
     rules?: string[];
     sessionUser?: string;
     reason?: string;
+    /** On the second AdminChange of a CLI change that was recorded but then failed to apply (result failure): why. */
+    error?: string;
   };
   KeySyncSkipped: { object: string };
 }
