@@ -76,4 +76,10 @@ test('channel recording: fail() ends the channel through its error listener, onc
   rec.output(Buffer.from('still recorded'));
   const seal = await rec.close();
   assert.equal(seal.sha256, sha(readFileSync(seal.path)));
+  const relayed = await ChannelRecording.start({ ...base, channel: 10, kind: 'sftp' });
+  relayed.onError((err) => void heard.push(err)); // the relay listens first, as it does
+  const audit = new Error('FileTransfer could not be written');
+  relayed.fail(audit);
+  assert.deepEqual(heard, [early, audit]);
+  await relayed.close();
 });
