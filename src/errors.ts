@@ -38,6 +38,7 @@ const messages = {
   UPSTREAM_LOST: (target: string) => `connection to target '${target}' was lost`,
   UPSTREAM_CHANNEL_FAILED: (target: string, what: string, why: string) => `target '${target}' refused ${what}: ${why}`,
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
+  AUDIT_UNAVAILABLE: (why: string) => `the audit trail cannot be written (${why}), so this was refused; tell the administrator`,
   STORE_UNAVAILABLE: (where: string, why: string) => `cannot use the store ${where}: ${why}`,
   LOGIN_UNAVAILABLE: () => 'logins are paused: the bastion cannot reach its store to check them; try again in a minute',
   SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,

@@ -268,10 +268,17 @@ export class AuditLog {
       this.#size = (await this.#fh.stat()).size;
     }
     const size = this.#size;
+    const bytes = Buffer.from(text);
     try {
-      await this.#fh!.write(text);
+      // A write may be cut short without an error (a filesystem that just filled up): go on until all is written, or
+      // the write fails.
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await this.#fh!.write(bytes, done);
+        if (bytesWritten === 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        done += bytesWritten;
+      }
       await this.#fh!.sync();
-      this.#size += Buffer.byteLength(text);
+      this.#size += bytes.length;
     } catch (err) {
       // A write cut short (a full disk) must not leave a torn line in the evidence: take it back.
       await this.#fh!.truncate(size).catch(() => undefined);

@@ -65,6 +65,8 @@ export interface EventDetails {
     rules?: string[];
     sessionUser?: string;
     reason?: string;
+    /** On the second AdminChange of a CLI change that was recorded but then failed to apply (result failure): why. */
+    error?: string;
   };
   KeySyncSkipped: { object: string };
   /** At start, the local trail did not match the newest checkpoint anchored outside the host (one line each). */
@@ -133,6 +135,8 @@ export interface LogEventDetails {
   Anchoring: { shipped: number; backlog: number; error?: string };
   /** Also an audit event; the log line says too whether that event could be written (unreported: why not). */
   RecordingInterrupted: Recovered;
+  /** failed: the audit event that could not be written; code: the system's error code (ENOSPC, EACCES) if there is one. */
+  AuditWriteFailed: { failed: EventName; code?: string; err: string };
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
@@ -145,6 +149,7 @@ export const LOG_EVENTS = {
   KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
   Anchoring: 'checkpoints went to the bucket, or wait in the spool because it could not be reached',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
+  AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
 } as const satisfies Record<keyof LogEventDetails, string>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;

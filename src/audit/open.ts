@@ -45,7 +45,7 @@ export function operator(): string {
  * Appends one administrative event to the node's admin chain. CLI processes are short-lived and may run at the same
  * time, so each append holds a lock file and re-reads the chain's tail.
  */
-export async function recordAdminChange(dir: DataDir, action: string, details: EventDetails['AdminChange']): Promise<void> {
+export async function recordAdminChange(dir: DataDir, action: string, details: EventDetails['AdminChange'], result: 'success' | 'failure' = 'success'): Promise<void> {
   const chainDir = join(auditRoot(dir), `${nodeName(dir)}-admin`);
   mkdirSync(chainDir, { recursive: true, mode: 0o750 });
   const lock = join(chainDir, '.lock');
@@ -61,7 +61,7 @@ export async function recordAdminChange(dir: DataDir, action: string, details: E
   }
   try {
     const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey); // checked under the lock: no append races it
-    await log.record({ eventName: 'AdminChange', user: operator(), reason: action, details });
+    await log.record({ eventName: 'AdminChange', user: operator(), reason: action, result, details });
     await log.close(); // each admin append ends with a signed checkpoint: no open tail waits for a next command
   } finally {
     closeSync(fd);

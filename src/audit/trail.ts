@@ -1,8 +1,10 @@
 // What the rest of fumidai calls to leave an audit event: it goes to the hash-chained trail (durable when the
 // promise resolves), to the process log as a JSON line, and, for SIEMs that expect them, as classic sshd-style lines.
 import type { Logger } from 'pino';
+import { fail, FumidaiError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditEvent, EventFields, EventName, OptionalFieldsEvent } from './events.js';
+import { logEvent } from './log-events.js';
 import { sshdLine } from './sshd-lines.js';
 
 /** Who, from where, to where: the fields an emit site knows about the event's context. */
@@ -10,10 +12,22 @@ export type AuditContext = Partial<Pick<AuditEvent, 'sessionId' | 'user' | 'sour
 
 export type { EventFields } from './events.js';
 
+/**
+ * The error a person sees when an event that gates its action could not be written (fail closed): AUDIT_UNAVAILABLE
+ * with the system's code (ENOSPC, EACCES) or the message. A FumidaiError (an unusable audit key) keeps its own line.
+ */
+export function auditUnavailable(err: unknown): FumidaiError {
+  if (err instanceof FumidaiError) return err;
+  const e = fail('AUDIT_UNAVAILABLE', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  return Object.assign(e, { cause: err });
+}
+
 export class AuditTrail {
   #log: AuditLog;
   #logger: Logger;
   #sshdLines: ((line: string) => void) | undefined;
+  /** Called on every failed write, after it is logged (the server counts them for its metrics). */
+  onWriteFailure: (err: Error) => void = () => undefined;
 
   constructor(log: AuditLog, logger: Logger, sshdLines?: (line: string) => void) {
     this.#log = log;
@@ -21,7 +35,7 @@ export class AuditTrail {
     this.#sshdLines = sshdLines;
   }
 
-  /** The fields may be left out only where the event has no required details. */
+  /** The fields may be left out only where the event has no required details. Rejects if it could not be written. */
   record<N extends OptionalFieldsEvent>(eventName: N, ctx: AuditContext, fields?: EventFields<N>): Promise<void>;
   record<N extends EventName>(eventName: N, ctx: AuditContext, fields: EventFields<N>): Promise<void>;
   async record(eventName: EventName, ctx: AuditContext, fields: EventFields<EventName> = {}): Promise<void> {
@@ -34,7 +48,13 @@ export class AuditTrail {
       if (line) this.#sshdLines!(line);
     } catch (err) {
       // The trail is the evidence: failing to write it is an error for the operator to see, never silent.
-      this.#logger.error({ err: (err as Error).message, event: eventName }, 'audit trail write failed');
+      const code = (err as NodeJS.ErrnoException).code;
+      logEvent(this.#logger, 'error', 'AuditWriteFailed', { failed: eventName, ...(code ? { code } : {}), err: (err as Error).message }, 'audit trail write failed');
+      try {
+        this.onWriteFailure(err as Error);
+      } catch {
+        // a failing counter must not hide the write error from the caller
+      }
       throw err;
     }
   }

@@ -1,12 +1,12 @@
 // The authentication state machine of one outer connection: public key, then (if required) a TOTP code through
 // keyboard-interactive, with per-user lockout and per-address delays. Every failure is an event with its reason.
 import type { AuthContext, KeyboardAuthContext } from 'ssh2';
-import { fail } from '../errors.js';
+import { fail, FumidaiError } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
 import { checkPublicKey } from './key-check.js';
 import type { SourceThrottle } from './throttle.js';
-import type { AuditTrail } from '../audit/trail.js';
+import { auditUnavailable, type AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { SeedBox } from '../mfa/seed-box.js';
 import type { AuthState, Directory } from '../store/store.js';
@@ -60,8 +60,9 @@ export class Login {
     this.#source = source;
   }
 
+  /** Rejects with AUDIT_UNAVAILABLE if the event cannot be written: every step of a login waits for its event. */
   #event<N extends EventName>(name: N, user: string | undefined, fields: EventFields<N>): Promise<void> {
-    return this.#deps.audit.record(name, { ...this.#source, ...(user ? { user } : {}) }, fields);
+    return this.#deps.audit.record(name, { ...this.#source, ...(user ? { user } : {}) }, fields).catch((err) => Promise.reject(auditUnavailable(err)));
   }
 
   /** Answers one authentication attempt. If the store cannot be asked, the attempt fails (nobody gets in unchecked). */
@@ -69,11 +70,13 @@ export class Login {
     try {
       await this.#attempt(ctx);
     } catch (err) {
-      if (!this.#saidUnavailable) this.say(`${fail('LOGIN_UNAVAILABLE').line}\r\n`); // once, however many keys are tried
+      // The store could not be asked, or (fail closed) the trail could not hold the AuthSuccess: either way, refused.
+      const audit = err instanceof FumidaiError && err.code === 'AUDIT_UNAVAILABLE';
+      if (!this.#saidUnavailable) this.say(`${audit ? err.line : fail('LOGIN_UNAVAILABLE').line}\r\n`); // once, however many keys are tried
       this.#saidUnavailable = true;
       ctx.reject(this.#methods());
-      const why = (err as { code?: string }).code ?? (err as Error).message;
-      await this.#event('AuthFailure', undefined, { reason: `store unavailable: ${why}`, sshUser: ctx.username, method: ctx.method });
+      const why = audit ? err.message : `store unavailable: ${(err as { code?: string }).code ?? (err as Error).message}`;
+      await this.#event('AuthFailure', undefined, { reason: why, sshUser: ctx.username, method: ctx.method });
       throw err;
     }
   }
@@ -153,9 +156,10 @@ export class Login {
 
   async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
     await this.#deps.store.clearAuthFailures(user);
-    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
-    // Durable before the client is let in: the trail never lags behind what happened.
+    // Durable before the client is let in: the trail never lags behind what happened. If it cannot be written, the
+    // login is refused with the AUDIT_UNAVAILABLE line (fail closed).
     await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username });
+    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
     ctx.accept();
   }
 

@@ -3,8 +3,9 @@ import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { nodeName, recordAdminChange } from '../audit/open.js';
+import { auditUnavailable } from '../audit/trail.js';
 import type { EventDetails } from '../audit/events.js';
-import { fail } from '../errors.js';
+import { fail, FumidaiError } from '../errors.js';
 import type { Command } from 'commander';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 
@@ -27,9 +28,35 @@ export async function withStore<T>(opts: DataOption, fn: (store: Store, dir: Dat
   }
 }
 
-/** Every administrative change is an audit event naming who made it (AdminChange, in the node's admin chain). */
-export function adminChange(dir: DataDir, change: string, details: EventDetails['AdminChange'] = {}): Promise<void> {
-  return recordAdminChange(dir, change, details);
+/**
+ * Every administrative change is an audit event naming who made it (AdminChange, in the node's admin chain), and it is
+ * written BEFORE the change is applied: a change the trail cannot hold is not made (fail closed: AUDIT_UNAVAILABLE,
+ * nothing applied). The command checks what it can first (unknown user, existing target, key in use), so the event
+ * is about a change that is expected to apply; if applying it still fails (another admin got there first, the store
+ * went away), a second AdminChange with the same reason, result failure and details.error says it did not happen.
+ * Returns what `apply` returns.
+ */
+export async function adminChange<T>(
+  dir: DataDir,
+  change: string,
+  details: EventDetails['AdminChange'],
+  apply: () => Promise<T>,
+  record: typeof recordAdminChange = recordAdminChange, // the admin chain; a test passes its own
+): Promise<T> {
+  try {
+    await record(dir, change, details);
+  } catch (err) {
+    throw auditUnavailable(err);
+  }
+  try {
+    return await apply();
+  } catch (err) {
+    const error = err instanceof FumidaiError ? err.code : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    await record(dir, change, { ...details, error }, 'failure').catch((e: Error) =>
+      console.error(`fumidai: warning: the audit trail holds '${change}', which was not applied, and that could not be recorded (${(e as NodeJS.ErrnoException).code ?? e.message})`),
+    );
+    throw err;
+  }
 }
 
 /** A validated --since/--until style option, as a normalized ISO time. */

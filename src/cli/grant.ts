@@ -16,8 +16,7 @@ export function registerGrant(program: Command): void {
         if (!t) throw fail('TARGET_UNKNOWN', target);
         const login = opts.login ?? t.defaultLogin;
         if (login !== '*' && !isValidLogin(login)) throw fail('ARGUMENT_INVALID', `invalid login '${login}'`);
-        await store.grant(user, target, login);
-        await adminChange(dir, `grant ${user} ${login}@${target}`);
+        await adminChange(dir, `grant ${user} ${login}@${target}`, {}, () => store.grant(user, target, login));
         return login;
       });
       console.log(`granted ${user} -> ${login}@${target}`);
@@ -29,9 +28,10 @@ export function registerGrant(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (user: string, target: string, opts: { login?: string; data?: string }) => {
       const n = await withStore(opts, async (store, dir) => {
-        const removed = await store.revoke(user, target, opts.login);
-        if (removed) await adminChange(dir, `revoke ${user} ${opts.login ?? '*'}@${target}`, { grants: removed });
-        return removed;
+        // Counted first: the event names how many grants it takes back, and nothing to take back is no change.
+        const grants = (await store.grantsOf(user)).filter((g) => g.target === target && (opts.login === undefined || g.login === opts.login)).length;
+        if (!grants) return 0;
+        return adminChange(dir, `revoke ${user} ${opts.login ?? '*'}@${target}`, { grants }, () => store.revoke(user, target, opts.login));
       });
       console.log(`revoked ${n} grant(s)`);
     });

@@ -16,8 +16,8 @@ export function registerMfa(program: Command): void {
       const uri = await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(user))) throw fail('USER_UNKNOWN', user);
         const secret = newSecretBase32();
-        await store.setMfa(user, SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)).seal(secret, user));
-        await adminChange(dir, `mfa enroll ${user}`);
+        const sealed = SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)).seal(secret, user);
+        await adminChange(dir, `mfa enroll ${user}`, {}, () => store.setMfa(user, sealed));
         return otpauthUri(secret, user);
       });
       // The secret is shown once, to the admin's terminal, for the user's authenticator app; it is never logged.
@@ -30,8 +30,11 @@ export function registerMfa(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (user: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
-        if (!(await store.deleteMfa(user))) throw fail('ARGUMENT_INVALID', `user '${user}' has no TOTP enrolment`);
-        await adminChange(dir, `mfa reset ${user}`);
+        const none = () => fail('ARGUMENT_INVALID', `user '${user}' has no TOTP enrolment`);
+        if (!(await store.getMfa(user))) throw none();
+        await adminChange(dir, `mfa reset ${user}`, {}, async () => {
+          if (!(await store.deleteMfa(user))) throw none();
+        });
       });
       console.log(`removed the TOTP enrolment of ${user}`);
     });

@@ -60,8 +60,7 @@ export function registerPolicy(program: Command): void {
       const parsed = parsePolicy(text);
       if (!parsed.ok) throw fail('POLICY_INVALID', opts.file, parsed.problem.where, parsed.problem.message);
       await withStore(opts, async (store, dir) => {
-        await store.setPolicyDocument(text);
-        await adminChange(dir, `apply policy ${opts.file}`, { rules: parsed.policy.rules.map((r) => r.name) });
+        await adminChange(dir, `apply policy ${opts.file}`, { rules: parsed.policy.rules.map((r) => r.name) }, () => store.setPolicyDocument(text));
       });
       console.log(`applied ${opts.file}: ${parsed.policy.rules.length} rule(s), ${Object.keys(parsed.policy.groups).length} group(s)`);
     });

@@ -112,6 +112,7 @@ export function registerServe(program: Command): void {
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size });
+      audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       if (dir.config.metrics.listen) {
         const at = await metrics.listen(dir.config.metrics.listen);
         log.info({ metrics: at }, `metrics on http://${at}/metrics`);

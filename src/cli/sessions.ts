@@ -99,8 +99,11 @@ export function registerSessions(program: Command): void {
       await withStore(opts, async (store, dir) => {
         const session = await store.getSession(auditKey);
         if (!session) throw fail('SESSION_UNKNOWN', auditKey);
-        if (!(await store.requestTermination(auditKey, opts.reason))) throw fail('ARGUMENT_INVALID', `session ${auditKey} is not live (${session.state})`);
-        await adminChange(dir, `sessions kill ${auditKey}`, { reason: opts.reason, sessionUser: session.user });
+        const notLive = (state: string) => fail('ARGUMENT_INVALID', `session ${auditKey} is not live (${state})`);
+        if (session.state !== 'live') throw notLive(session.state);
+        await adminChange(dir, `sessions kill ${auditKey}`, { reason: opts.reason, sessionUser: session.user }, async () => {
+          if (!(await store.requestTermination(auditKey, opts.reason))) throw notLive((await store.getSession(auditKey))?.state ?? 'gone');
+        });
       });
       console.log(`asked the bastion to end ${auditKey}`);
     });

@@ -24,8 +24,8 @@ export function registerTarget(program: Command): void {
       if (!isValidLogin(opts.login)) throw fail('ARGUMENT_INVALID', `invalid login '${opts.login}'`);
       await withStore(opts, async (store, dir) => {
         if (await store.getTarget(name)) throw fail('TARGET_EXISTS', name);
-        await store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login });
-        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login });
+        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login }, () =>
+          store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login }));
       });
       console.log(`added target ${name} (${opts.login}@${opts.host}:${port})`);
     });
@@ -45,8 +45,10 @@ export function registerTarget(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
-        if (!(await store.removeTarget(name))) throw fail('TARGET_UNKNOWN', name);
-        await adminChange(dir, `target remove ${name}`);
+        if (!(await store.getTarget(name))) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target remove ${name}`, {}, async () => {
+          if (!(await store.removeTarget(name))) throw fail('TARGET_UNKNOWN', name);
+        });
       });
       console.log(`removed target ${name}`);
     });
@@ -57,8 +59,10 @@ export function registerTarget(program: Command): void {
     .action(async (name: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
         const before = await store.getTarget(name);
-        if (!(await store.forgetHostKey(name))) throw fail('TARGET_UNKNOWN', name);
-        await adminChange(dir, `target trust ${name}`, { forgotHostKey: before?.hostKeyFingerprint ?? null });
+        if (!before) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target trust ${name}`, { forgotHostKey: before.hostKeyFingerprint ?? null }, async () => {
+          if (!(await store.forgetHostKey(name))) throw fail('TARGET_UNKNOWN', name);
+        });
       });
       console.log(`forgot the host key of ${name}; it is pinned again on the next connection`);
     });

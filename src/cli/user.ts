@@ -44,9 +44,10 @@ export function registerUser(program: Command): void {
       await withStore(opts, async (store, dir) => {
         if (await store.getUser(name)) throw fail('USER_EXISTS', name);
         await assertKeysFree(store, keys);
-        await store.addUser(name);
-        await addKeys(store, name, keys);
-        await adminChange(dir, `user add ${name}`, { keys: keys.map((k) => k.fingerprint) });
+        await adminChange(dir, `user add ${name}`, { keys: keys.map((k) => k.fingerprint) }, async () => {
+          await store.addUser(name);
+          await addKeys(store, name, keys);
+        });
       });
       console.log(`added user ${name} with ${keys.length} key(s): ${keys.map((k) => k.fingerprint).join(', ')}`);
     });
@@ -60,8 +61,7 @@ export function registerUser(program: Command): void {
       await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
         await assertKeysFree(store, keys);
-        await addKeys(store, name, keys);
-        await adminChange(dir, `user add-key ${name}`, { keys: keys.map((k) => k.fingerprint) });
+        await adminChange(dir, `user add-key ${name}`, { keys: keys.map((k) => k.fingerprint) }, () => addKeys(store, name, keys));
       });
       console.log(`added ${keys.length} key(s) to ${name}`);
     });
@@ -87,8 +87,10 @@ export function registerUser(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (name: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
-        if (!(await store.removeUser(name))) throw fail('USER_UNKNOWN', name);
-        await adminChange(dir, `user remove ${name}`);
+        if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
+        await adminChange(dir, `user remove ${name}`, {}, async () => {
+          if (!(await store.removeUser(name))) throw fail('USER_UNKNOWN', name);
+        });
       });
       console.log(`removed user ${name}`);
     });
@@ -98,8 +100,11 @@ export function registerUser(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (name: string, fingerprint: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
-        if (!(await store.removeKey(name, fingerprint))) throw fail('ARGUMENT_INVALID', `user '${name}' has no key ${fingerprint}`);
-        await adminChange(dir, `user remove-key ${name}`, { key: fingerprint });
+        const noKey = () => fail('ARGUMENT_INVALID', `user '${name}' has no key ${fingerprint}`);
+        if (!(await store.keysOf(name)).some((k) => k.fingerprint === fingerprint)) throw noKey();
+        await adminChange(dir, `user remove-key ${name}`, { key: fingerprint }, async () => {
+          if (!(await store.removeKey(name, fingerprint))) throw noKey();
+        });
       });
       console.log(`removed key ${fingerprint} of ${name}`);
     });
@@ -110,8 +115,10 @@ export function registerUser(program: Command): void {
       .option('--data <dir>', 'data directory')
       .action(async (name: string, opts: { data?: string }) => {
         await withStore(opts, async (store, dir) => {
-          if (!(await store.setUserDisabled(name, disabled))) throw fail('USER_UNKNOWN', name);
-          await adminChange(dir, `user ${verb} ${name}`);
+          if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
+          await adminChange(dir, `user ${verb} ${name}`, {}, async () => {
+            if (!(await store.setUserDisabled(name, disabled))) throw fail('USER_UNKNOWN', name);
+          });
         });
         console.log(`${verb}d ${name}`);
       });
@@ -123,8 +130,7 @@ export function registerUser(program: Command): void {
     .action(async (name: string, opts: { data?: string }) => {
       await withStore(opts, async (store, dir) => {
         if (!(await store.getUser(name))) throw fail('USER_UNKNOWN', name);
-        await store.clearAuthFailures(name);
-        await adminChange(dir, `user unlock ${name}`);
+        await adminChange(dir, `user unlock ${name}`, {}, () => store.clearAuthFailures(name));
       });
       console.log(`unlocked ${name}`);
     });

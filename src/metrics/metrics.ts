@@ -1,5 +1,6 @@
 // What an operator's monitoring scrapes from one node, in Prometheus' text format (prom-client): the shipping backlog
-// and upload errors (an outage shows before disks fill), key sync errors, live sessions, and the process itself.
+// and upload errors (an outage shows before disks fill), key sync errors, audit trail write failures (fail closed: each
+// refused something), live sessions, and the process itself.
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { splitHostPort } from '../config/host-port.js';
@@ -15,6 +16,7 @@ export class Metrics {
   readonly uploadErrors: Counter;
   readonly lastUpload: Gauge;
   readonly keySyncErrors: Counter;
+  readonly auditWriteFailures: Counter;
   #server: Server | undefined;
 
   constructor(sources: MetricSources) {
@@ -24,6 +26,11 @@ export class Metrics {
     this.uploadErrors = new Counter({ name: 'fumidai_shipping_upload_errors_total', help: 'Uploads that failed (the file stays in the spool and is retried).', registers });
     this.lastUpload = new Gauge({ name: 'fumidai_shipping_last_upload_timestamp_seconds', help: 'When the last upload was confirmed (Unix time).', registers });
     this.keySyncErrors = new Counter({ name: 'fumidai_keysync_errors_total', help: 'Key bucket rounds that failed (users stay as they were).', registers });
+    this.auditWriteFailures = new Counter({
+      name: 'fumidai_audit_write_failures_total',
+      help: 'Audit events that could not be written to the trail (disk full, permissions); what they gate was refused.',
+      registers,
+    });
     const backlog = (name: string, help: string, pick: (b: { files: number; bytes: number }) => number) =>
       new Gauge({
         name, help, registers,

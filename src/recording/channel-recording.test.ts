@@ -64,3 +64,22 @@ test('channel recording: an sftp stream that stops parsing says its file operati
   const { frames } = decodeBinary(readFileSync((await rec.close()).path));
   assert.deepEqual(Buffer.concat(frames.filter((f) => f.stream === STREAM.stdin).map((f) => f.data)), garbage);
 });
+
+test('channel recording: fail() ends the channel through its error listener, once, and leaves the file to seal', async () => {
+  const rec = await ChannelRecording.start({ ...base, channel: 9, kind: 'sftp' });
+  const early = new Error('failed before the relay listened');
+  rec.fail(early); // a listener set later still hears it
+  const heard: Error[] = [];
+  rec.onError((err) => void heard.push(err));
+  rec.fail(new Error('second'));
+  assert.deepEqual(heard, [early]);
+  rec.output(Buffer.from('still recorded'));
+  const seal = await rec.close();
+  assert.equal(seal.sha256, sha(readFileSync(seal.path)));
+  const relayed = await ChannelRecording.start({ ...base, channel: 10, kind: 'sftp' });
+  relayed.onError((err) => void heard.push(err)); // the relay listens first, as it does
+  const audit = new Error('FileTransfer could not be written');
+  relayed.fail(audit);
+  assert.deepEqual(heard, [early, audit]);
+  await relayed.close();
+});

@@ -40,6 +40,8 @@ export class ChannelRecording {
   #scp: ScpTracker | undefined;
   #scpOnInput = false;
   #opListeners: ((op: FileOp) => void)[] = [];
+  #onError: ((err: Error) => void) | undefined;
+  #failure: Error | undefined;
 
   private constructor(info: ChannelInfo, path: string, sink: FileSink) {
     this.info = info;
@@ -90,6 +92,19 @@ export class ChannelRecording {
 
   onError(listener: (err: Error) => void): void {
     this.#sink.onError = listener;
+    this.#onError = listener;
+    if (this.#failure) listener(this.#failure);
+  }
+
+  /**
+   * Ends the channel from outside the file: the onError listener (the relay's recording-failure path) runs with `err`,
+   * once, now or when one is set. The file stays good and is sealed as usual; a FumidaiError's line is what the user
+   * sees (AUDIT_UNAVAILABLE when a FileTransfer event of this channel could not be written).
+   */
+  fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    this.#onError?.(err);
   }
 
   /** True when an sftp stream stopped parsing as SFTP: file operations after that point are missing (worth a log line). */

@@ -1,6 +1,7 @@
 // `ssh -L` and `ssh -W` through a target, allowed only by a policy rule with the local-forward action: the client's
 // direct-tcpip channel becomes a direct-tcpip channel the target opens, so the connection starts from the target, as
-// it would without the bastion. Authorized, recorded byte for byte (a binary frame log) and audited.
+// it would without the bastion. Authorized, recorded byte for byte (a binary frame log) and audited: refused if its
+// PortForward event cannot be written.
 import type { Client, ClientChannel, Connection, ServerChannel, TcpipRequestInfo } from 'ssh2';
 import { fail, userLine } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
@@ -17,8 +18,7 @@ export function handleLocalForward(
   reject: () => void,
 ): void {
   const destination = `${dest.destIP}:${dest.destPort}`;
-  const audit = (result: 'success' | 'failure', reason?: string) =>
-    session.event('PortForward', { direction: 'local', destination, result, ...(reason === undefined ? {} : { reason }) });
+  const refused = (reason: string) => session.events.emit('PortForward', { direction: 'local', destination, result: 'failure', reason });
   void (async () => {
     let upstream: ClientChannel;
     let recording: ChannelRecording;
@@ -33,11 +33,18 @@ export function handleLocalForward(
         throw err;
       });
     } catch (err) {
-      await audit('failure', (err as Error).message);
+      await refused((err as Error).message);
+      return rejectWithReason(conn, reject, userLine(err));
+    }
+    try {
+      // Fail closed: a tunnel whose PortForward cannot be written is refused before the client's channel opens.
+      await session.events.emitOrRefuse('PortForward', { direction: 'local', destination, result: 'success' });
+    } catch (err) {
+      upstream.close();
+      await session.recordings.seal(recording, undefined);
       return rejectWithReason(conn, reject, userLine(err));
     }
     const channel = accept();
-    await audit('success');
     await relaySessionTunnel(session, 'local-forward', channel as unknown as ChannelStream, upstream as unknown as ChannelStream, recording);
   })().catch((err) => session.log.error({ err }, 'local forward failed'));
 }

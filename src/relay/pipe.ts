@@ -1,7 +1,7 @@
 // Relays one channel between client and target with SSH semantics: stdout, stderr, EOF, exit-status/exit-signal,
 // close. Backpressure comes from stream piping: a slow client stops reads from the target, whose window then closes.
 import type { ClientChannel, ServerChannel } from 'ssh2';
-import { fail } from '../errors.js';
+import { fail, FumidaiError } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { createTap } from '../recording/tap.js';
 
@@ -55,17 +55,18 @@ export function relayChannel(
     if (opts.onInput) client.on('data', opts.onInput);
     if (opts.onOutput) up.on('data', opts.onOutput);
 
-    // Never continue unrecorded: a recording that fails ends the channel with a message.
+    // Never continue unrecorded: a recording that fails ends the channel with a message. A FumidaiError here is not
+    // the file's (ChannelRecording.fail: a FileTransfer event could not be written): its own line, no RecordingFailed.
     let failed = false;
     const recordingFailed = (err: Error) => {
       if (failed) return;
       failed = true;
-      opts.onRecordingFailed(err);
+      if (!(err instanceof FumidaiError)) opts.onRecordingFailed(err);
       for (const s of [inTap, outTap, errTap]) s.destroy();
       up.close();
       // Nothing is relayed any more, so the reason may wait longer for a busy client to take the output queued ahead
       // of it (up to a window's worth): on a loaded machine the line was once lost, most likely at the 3 s limit.
-      const line = fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line;
+      const line = err instanceof FumidaiError ? err.line : fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line;
       void endChannel(client, { code: 255 }, line, 4 * FLUSH_LIMIT_MS);
     };
     for (const s of [inTap, outTap, errTap]) s.on('error', recordingFailed);

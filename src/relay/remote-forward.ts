@@ -1,6 +1,7 @@
 // `ssh -R` through a target, allowed only by a policy rule with the remote-forward action: the listen request goes to
 // the target, and each connection the target accepts comes back to the client as a forwarded-tcpip channel, itself
-// authorized (the policy may have changed since), recorded byte for byte and audited.
+// authorized (the policy may have changed since), recorded byte for byte and audited; a listener or connection whose
+// PortForward event cannot be written is refused.
 import type { Client, ClientChannel, Connection, TcpConnectionDetails, TcpipBindInfo } from 'ssh2';
 import { fail, userLine } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
@@ -10,8 +11,14 @@ import { relaySessionTunnel, type ChannelStream } from './tunnel.js';
 
 type Forward = { listen: string; origin?: string };
 
-function audit(session: Session, forward: Forward, result: 'success' | 'failure', reason?: string): Promise<void> {
-  return session.event('PortForward', { direction: 'remote', ...forward, result, ...(reason === undefined ? {} : { reason }) });
+/** A refusal's event (logged as lost if it cannot be written). */
+function refused(session: Session, forward: Forward, reason: string): Promise<void> {
+  return session.events.emit('PortForward', { direction: 'remote', ...forward, result: 'failure', reason });
+}
+
+/** Fail closed: a listener or connection whose PortForward cannot be written is refused (rejects AUDIT_UNAVAILABLE). */
+function opened(session: Session, forward: Forward): Promise<void> {
+  return session.events.emitOrRefuse('PortForward', { direction: 'remote', ...forward, result: 'success' });
 }
 
 /** The tcpip-forward and cancel-tcpip-forward global requests of a connection bound to a target. */
@@ -38,11 +45,14 @@ export function handleForwardRequest(
       const port = await listenOnTarget(up.client, info).catch((err: Error) => {
         throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, `listening on ${listen}`, err.message);
       });
-      await audit(session, { listen: `${info.bindAddr}:${port}` }, 'success');
+      await opened(session, { listen: `${info.bindAddr}:${port}` }).catch((err) => {
+        up.client.unforwardIn(info.bindAddr, port, () => undefined);
+        throw err;
+      });
       accept?.(info.bindPort === 0 ? port : undefined);
     } catch (err) {
       // A global request has no room for a reason; the client says "remote port forwarding failed", the trail says why.
-      await audit(session, { listen }, 'failure', (err as Error).message);
+      await refused(session, { listen }, (err as Error).message);
       session.log.info({ reason: userLine(err) }, 'remote forward refused');
       reject?.();
     }
@@ -63,18 +73,25 @@ function relayInbound(session: Session, conn: Connection, up: OpenUpstream): voi
         await session.access.authorize('remote-forward'); // the policy may have changed since the listener was set up
         recording = await session.recordings.start(up, { kind: 'forwarded-tcpip', command: `${forward.listen} from ${forward.origin}` });
       } catch (err) {
-        await audit(session, forward, 'failure', (err as Error).message);
+        await refused(session, forward, (err as Error).message);
         return rejectUp();
       }
       conn.forwardOut(details.destIP, details.destPort, details.srcIP, details.srcPort, (err, channel) => {
         if (err) {
           rejectUp();
-          void audit(session, forward, 'failure', `the client refused: ${err.message}`);
+          void refused(session, forward, `the client refused: ${err.message}`);
           void session.recordings.seal(recording, undefined);
           return;
         }
-        void audit(session, forward, 'success');
-        void relaySessionTunnel(session, 'remote-forward', channel as unknown as ChannelStream, acceptUp() as unknown as ChannelStream, recording);
+        opened(session, forward).then(
+          () => relaySessionTunnel(session, 'remote-forward', channel as unknown as ChannelStream, acceptUp() as unknown as ChannelStream, recording),
+          (e: Error) => {
+            session.log.warn({ err: e.message, ...forward }, 'remote forward connection refused');
+            channel.close();
+            rejectUp();
+            return session.recordings.seal(recording, undefined);
+          },
+        ).catch((e) => session.log.error({ err: e }, 'remote forward connection failed'));
       });
     })().catch((err) => session.log.error({ err }, 'remote forward connection failed'));
   });

@@ -98,7 +98,8 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     }
     const up = await session.link.open(action);
     await session.access.authorize(action); // every channel is checked, not only the one that opened the connection
-    await session.event('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
+    // Fail closed: a channel whose ChannelOpen cannot be written is refused (AUDIT_UNAVAILABLE) before the target sees it.
+    await session.events.emitOrRefuse('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.
     recording = await session.recordings.start(up, {
       kind: request.kind === 'subsystem' ? 'sftp' : request.kind,
@@ -133,7 +134,7 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
       onInput: touch,
       onOutput: pty ? undefined : touch,
       recording: rec,
-      onRecordingFailed: (err) => void session.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
+      onRecordingFailed: (err) => void session.events.emit('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
     });
     session.channels.exited(status);
     await session.recordings.seal(rec, status);

@@ -59,7 +59,7 @@ export async function relaySessionTunnel(
   await relayTunnel(channel, upstream, {
     recording,
     onClientData: () => session.clock.touch(), // traffic the user sends through a tunnel is activity
-    onRecordingFailed: (err) => void session.event('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
+    onRecordingFailed: (err) => void session.events.emit('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
   });
   await session.recordings.seal(recording, undefined);
 }

@@ -1,5 +1,6 @@
 // X11 (`ssh -X`/`-Y`) where a rule lists the x11 action: each X connection a program on the target opens comes back
-// to the client as a channel of its own, authorized, recorded byte for byte and audited.
+// to the client as a channel of its own, authorized, recorded byte for byte and audited (refused if its ChannelOpen
+// cannot be written).
 import type { ClientChannel, X11Details } from 'ssh2';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
@@ -20,7 +21,7 @@ export function relayX11(session: Session, up: OpenUpstream): void {
         await session.access.authorize('x11');
         recording = await session.recordings.start(up, { kind: 'x11', command: `x11 from ${origin}` });
       } catch (err) {
-        await session.event('ChannelDenied', { channel: 'x11', origin, reason: (err as Error).message });
+        await session.events.emit('ChannelDenied', { channel: 'x11', origin, reason: (err as Error).message });
         return rejectUp();
       }
       session.channels.client.x11(details.srcIP, details.srcPort, (err, channel) => {
@@ -29,8 +30,16 @@ export function relayX11(session: Session, up: OpenUpstream): void {
           void session.recordings.seal(recording, undefined);
           return;
         }
-        void session.event('ChannelOpen', { channelType: 'x11', origin });
-        void relaySessionTunnel(session, 'x11', channel as unknown as ChannelStream, acceptUp() as unknown as ChannelStream, recording);
+        // Fail closed: an X11 connection whose ChannelOpen cannot be written is refused before a byte is relayed.
+        session.events.emitOrRefuse('ChannelOpen', { channelType: 'x11', origin }).then(
+          () => relaySessionTunnel(session, 'x11', channel as unknown as ChannelStream, acceptUp() as unknown as ChannelStream, recording),
+          (refused: Error) => {
+            session.log.warn({ err: refused.message, origin }, 'x11 connection refused');
+            channel.close();
+            rejectUp();
+            return session.recordings.seal(recording, undefined);
+          },
+        ).catch((e) => session.log.error({ err: e }, 'x11 connection failed'));
       });
     })().catch((err) => session.log.error({ err }, 'x11 connection failed'));
   });

@@ -71,7 +71,7 @@ export class LiveSessions {
       );
     } else if (verdict.kind === 'end') {
       const event = verdict.limit === 'idle' ? 'IdleTimeout' : 'MaxSessionLength';
-      void session.event(event, { reason: verdict.reason });
+      void session.events.emit(event, { reason: verdict.reason });
       session.terminate(fail(verdict.limit === 'idle' ? 'IDLE_TIMEOUT' : 'SESSION_TOO_LONG', verdict.reason).line, verdict.reason);
       this.#sessions.delete(session);
     }
@@ -81,7 +81,7 @@ export class LiveSessions {
     for (const session of [...this.#sessions]) {
       const reason = await session.recheck();
       if (!reason) continue;
-      void session.event('SessionRevoked', { reason });
+      void session.events.emit('SessionRevoked', { reason });
       session.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
       this.#sessions.delete(session);
     }

@@ -1,5 +1,6 @@
 // The recordings of one session's channels: opens each (a channel that cannot be recorded is refused), indexes it in
-// the store, reports its file operations, seals it with its sha256, and has terminal screens indexed for search.
+// the store, reports its file operations (a channel whose FileTransfer cannot be written is ended), seals it with its
+// sha256, and has terminal screens indexed for search.
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
@@ -65,7 +66,11 @@ export class SessionRecorder {
       auditKey: this.#auditKey, channel, kind: c.kind, command: c.command, recordingPath: rec.path, startedAt: new Date().toISOString(), screenPending: Boolean(rec.info.pty),
     });
     rec.onFileOp((op) => {
-      void this.#events.emit('FileTransfer', { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) });
+      // Fail closed: the operation is done on the target when its reply passes here, but if its FileTransfer cannot
+      // be written the channel ends (the relay's recording-failure path, with the AUDIT_UNAVAILABLE line): no further
+      // transfer goes through unrecorded in the trail.
+      const fields = { channel, ...op, result: op.result === 'ok' ? 'success' : 'failure', ...(op.result === 'ok' ? {} : { reason: op.result }) } as const;
+      this.#events.emitOrRefuse('FileTransfer', fields).catch((err: Error) => rec.fail(err));
       const at = new Date().toISOString();
       void this.#deps.indexWrites.write(`file operation of ${this.#auditKey}`, () => index.addFileOp({ auditKey: this.#auditKey, channel, at, ...op }));
     });

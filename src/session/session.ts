@@ -5,7 +5,6 @@
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.js';
-import type { EventFields, EventName, OptionalFieldsEvent } from '../audit/events.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../policy/access.js';
@@ -42,8 +41,9 @@ export class Session {
   readonly link: UpstreamLink;
   readonly channels: SessionChannels;
   readonly recordings: SessionRecorder;
+  /** Its audit events, with audit key, user, source, target and login filled in: `emit`, or `emitOrRefuse` where the event gates its action. */
+  readonly events: SessionEvents;
   #deps: SessionDeps;
-  #events: SessionEvents;
   #indexed = false;
   #closed = false;
 
@@ -55,17 +55,17 @@ export class Session {
     this.clock = new SessionClock({ idleTimeoutSec: s.idleTimeout, maxLengthSec: s.maxLength, warningSec: s.warning });
     const log = () => this.log;
     this.access = new SessionAccess(deps.access, deps.dir, caller, destination, {
-      denied: (d, action, about) => this.event('PolicyDenied', { reason: d.reason, action, ...(d.rule ? { rule: d.rule } : {}) }, about),
+      denied: (d, action, about) => this.events.emit('PolicyDenied', { reason: d.reason, action, ...(d.rule ? { rule: d.rule } : {}) }, about),
       allowed: (limits) => this.clock.tighten(limits),
     });
     const about = () => this.access.resolved && { target: this.access.resolved.target.name, login: this.access.resolved.login };
-    this.#events = new SessionEvents(deps.audit, this.auditKey, caller, about, log);
+    this.events = new SessionEvents(deps.audit, this.auditKey, caller, about, log);
     this.channels = new SessionChannels(client);
     const recorder: RecorderDeps = { index: deps.index, settings: deps.config.recording, recordingDir: deps.recordingDir, indexWrites: deps.indexWrites, screenIndex: deps.screenIndex };
-    this.recordings = new SessionRecorder(recorder, this.auditKey, caller.user, this.#events, log);
+    this.recordings = new SessionRecorder(recorder, this.auditKey, caller.user, this.events, log);
     const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
     this.link = new UpstreamLink(upstream, {
-      auditKey: this.auditKey, caller, startedAt: this.clock.state.startedAt, client, access: this.access, events: this.#events,
+      auditKey: this.auditKey, caller, startedAt: this.clock.state.startedAt, client, access: this.access, events: this.events,
       get log() { return log(); },
       indexed: () => void (this.#indexed = true),
       close: (reason) => this.close(reason),
@@ -74,13 +74,6 @@ export class Session {
 
   get log(): Logger {
     return this.#deps.log.child({ auditKey: this.auditKey, user: this.caller.user });
-  }
-
-  /** Leaves an audit event about this session, with its audit key, user, source, target and login filled in. */
-  event<N extends OptionalFieldsEvent>(name: N, fields?: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
-  event<N extends EventName>(name: N, fields: EventFields<N>, about?: { target: string; login: string }): Promise<void>;
-  event(name: EventName, fields: EventFields<EventName> = {}, about?: { target: string; login: string }): Promise<void> {
-    return this.#events.emit(name as OptionalFieldsEvent, fields, about);
   }
 
   /** Why this session may no longer go on, or undefined: not ended by an administrator, and access still holds. */
@@ -109,7 +102,7 @@ export class Session {
     const exitStatus = this.channels.exitStatus;
     const { in: bytesIn, out: bytesOut } = this.recordings.bytes;
     const durationSec = (Date.now() - this.clock.state.startedAt) / 1000;
-    await this.event('SessionEnd', { reason, exitStatus, durationSec, bytesIn, bytesOut });
+    await this.events.emit('SessionEnd', { reason, exitStatus, durationSec, bytesIn, bytesOut });
     const end = { endedAt: new Date().toISOString(), exitStatus, reason, bytesIn, bytesOut };
     await this.#deps.indexWrites.write(`end of session ${this.auditKey}`, () => this.#deps.index.closeSession(this.auditKey, end));
   }

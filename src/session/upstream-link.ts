@@ -1,6 +1,7 @@
 // The upstream side of one session: opened once, on the first channel that is allowed (and shared by the connection's
-// later channels, as ControlMaster multiplexing expects). Opening it indexes the session and leaves SessionStart, then
-// connects with fumidai's key, or first with the client's forwarded agent where the policy allows agent forwarding.
+// later channels, as ControlMaster multiplexing expects). Opening it indexes the session and leaves SessionStart (or
+// refuses, if that event cannot be written), then connects with fumidai's key, or first with the client's forwarded
+// agent where the policy allows agent forwarding.
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import type { FumidaiError } from '../errors.js';
@@ -79,7 +80,12 @@ export class UpstreamLink {
       target: target.name, login, startedAt: new Date(owner.startedAt).toISOString(),
     });
     owner.indexed();
-    await owner.events.emit('SessionStart');
+    // Fail closed: a session whose SessionStart cannot be written does not reach its target; it ends here, and every
+    // channel that waited for it is refused with the AUDIT_UNAVAILABLE line.
+    await owner.events.emitOrRefuse('SessionStart').catch(async (err: Error) => {
+      await owner.close(err.message);
+      throw err;
+    });
     const log = owner.log.child({ target: target.name, login });
     try {
       const up = await connectUpstream({
