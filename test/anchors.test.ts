@@ -147,6 +147,12 @@ describe('anchored checkpoints', () => {
         ['a user renamed, hashes and checkpoints recomputed with the key', (d) => { editLines(segmentOf(d), (l) => l.map((x) => x.replaceAll('"user":"alice"', '"user":"bob"'))); rechain(join(d, 'audit', chain), key); }, /does not match the local line/],
         ['a recording edited, its sha256 updated, everything re-signed', (d) => { editLines(segmentOf(d), (l) => l.map((x) => x.replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${'0'.repeat(64)}"`))); rechain(join(d, 'audit', chain), key); }, /does not match the local line/],
         ['the whole chain removed', (d) => rmSync(join(d, 'audit', chain), { recursive: true }), /the whole chain is missing here/],
+        ['the grant removed from the admin chain, which was re-signed', (d) => {
+          const admin = join(d, 'audit', `${chain}-admin`);
+          editLines(join(admin, readSegments(admin).at(-1)!.name), (l) => l.filter((x) => !x.includes('"reason":"grant alice')));
+          rechain(admin, key);
+        }, new RegExp(`${chain}-admin: the anchored checkpoint at seq \\d+ .* does not match the local line`)],
+        ['the admin chain removed', (d) => rmSync(join(d, 'audit', `${chain}-admin`), { recursive: true }), new RegExp(`${chain}-admin: the whole chain is missing here`)],
       ];
       for (const [what, edit, expected] of scenarios) {
         const copy = join(b.dir, `copy-${scenarios.findIndex((s) => s[0] === what)}`);

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
+import { ANCHOR_DIR, stageCheckpoint } from './anchor-stage.js';
 import { AuditLog, type AuditLogOptions } from './audit-log.js';
 import { loadAuditKey, type AuditKeyPair } from './keys.js';
 import { assertKeySignedTrail } from './key-check.js';
@@ -60,7 +61,10 @@ export async function recordAdminChange(dir: DataDir, action: string, details: E
     }
   }
   try {
-    const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey); // checked under the lock: no append races it
+    // Checked under the lock: no append races it. Its checkpoints wait in the staging directory for the server to send.
+    const anchors = dir.config.shipping.bucket ? dir.path(ANCHOR_DIR) : undefined;
+    const onCheckpoint = anchors === undefined ? undefined : (line: string) => void stageCheckpoint(anchors, `${nodeName(dir)}-admin`, (JSON.parse(line) as { seq: number }).seq, line);
+    const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey, { onCheckpoint });
     await log.record({ eventName: 'AdminChange', user: operator(), reason: action, result, details });
     await log.close(); // each admin append ends with a signed checkpoint: no open tail waits for a next command
   } finally {

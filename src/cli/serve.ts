@@ -10,6 +10,7 @@ import { initAuditKey } from './init.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
 import { BucketAnchor } from '../shipping/anchors.js';
+import { ANCHOR_DIR } from '../audit/anchor-stage.js';
 import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
 import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
 import { logEvent } from '../audit/log-events.js';
@@ -196,9 +197,6 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
   void round();
   setInterval(() => void round(), interval * 1000).unref();
 }
-
-/** Where checkpoints wait for the bucket, under the data directory. */
-const ANCHOR_DIR = 'anchors';
 
 /**
  * Sends what a previous run (or a CLI command) left waiting, and checks that the local tail still matches the newest

@@ -5,9 +5,10 @@
 // small file) and go up in order, oldest first, when it returns.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stageCheckpoint } from '../audit/anchor-stage.js';
 import type { Spool, SpoolItem } from '../store/store.js';
 import { anchorObjectKey } from './object-keys.js';
 import type { ShippingConfig } from './shipper.js';
@@ -41,10 +42,7 @@ export class BucketAnchor {
 
   /** Stages a checkpoint line and sends it now (in order after any still waiting). */
   add(chain: string, seq: number, line: string): void {
-    const dir = join(this.#dir, chain);
-    mkdirSync(dir, { recursive: true, mode: 0o750 });
-    const path = join(dir, `${String(seq).padStart(12, '0')}.json`);
-    writeFileSync(path, `${line}\n`, { mode: 0o640 });
+    const path = stageCheckpoint(this.#dir, chain, seq, line);
     this.#adding = this.#adding
       .then(() => this.#spool.spoolAdd({ path, objectKey: anchorObjectKey(this.#cfg.prefix, chain, seq), kind: 'anchor' }))
       .then(() => void this.flush());
@@ -73,8 +71,21 @@ export class BucketAnchor {
     return this.flush();
   }
 
+  /** Puts into the spool what a CLI command staged (the admin chain's checkpoints). */
+  async #adopt(): Promise<void> {
+    if (!existsSync(this.#dir)) return;
+    const known = new Set((await this.#spool.spoolList()).filter((i) => i.kind === 'anchor').map((i) => i.path));
+    for (const chain of readdirSync(this.#dir)) {
+      for (const file of readdirSync(join(this.#dir, chain)).filter((f) => /^\d{12}\.json$/.test(f)).sort()) {
+        const path = join(this.#dir, chain, file);
+        if (!known.has(path)) await this.#spool.spoolAdd({ path, objectKey: anchorObjectKey(this.#cfg.prefix, chain, Number(file.slice(0, 12))), kind: 'anchor' });
+      }
+    }
+  }
+
   async #round(): Promise<AnchorRound> {
     await this.#adding;
+    await this.#adopt();
     const waiting = (await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').sort((a, b) => a.objectKey.localeCompare(b.objectKey));
     let shipped = 0;
     for (const item of waiting) {
