@@ -63,10 +63,12 @@ describe('metrics', () => {
     assert.equal(status.destination, `s3://${BUCKET}/fumidai/`);
     assert.ok(status.backlog.files > 0 && status.waiting.some((w) => w.lastError), JSON.stringify(status));
     assert.ok(down.fumidai_process_resident_memory_bytes! > 0, 'process metrics too');
+    assert.ok(down.fumidai_audit_unanchored_checkpoints! >= 1, 'signed checkpoints wait for the bucket too');
 
     await bucket.proxy.start();
     const up = await until((m) => m.fumidai_shipping_backlog_files === 0 && (m.fumidai_shipping_uploads_total ?? 0) >= down.fumidai_shipping_backlog_files!, 'the backlog to drain');
     assert.equal(up.fumidai_shipping_backlog_bytes, 0);
+    assert.equal((await until((m) => m.fumidai_audit_unanchored_checkpoints === 0, 'the checkpoints to be anchored')).fumidai_audit_unanchored_checkpoints, 0);
     assert.ok(Math.abs(up.fumidai_shipping_last_upload_timestamp_seconds! - Date.now() / 1000) < 60);
     assert.equal(JSON.parse((await b.cli(['status', '--json'])).stdout).backlog.files, 0);
   });

@@ -112,7 +112,8 @@ export function registerServe(program: Command): void {
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
-      const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size });
+      const unanchored = async () => (await store.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
+      const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       if (dir.config.metrics.listen) {
         const at = await metrics.listen(dir.config.metrics.listen);

@@ -30,6 +30,9 @@ export function registerShip(program: Command): void {
         }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
+        const anchors = pending.filter((i) => i.kind === 'anchor').length;
+        // Events after the newest anchored checkpoint can still be cut or rewritten without a trace outside the host.
+        if (anchors) console.log(`warning: ${anchors} signed audit checkpoint(s) not yet anchored in the bucket: the trail since the newest anchored one is only on this host`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
     });

@@ -7,6 +7,8 @@ import { splitHostPort } from '../config/host-port.js';
 
 export interface MetricSources {
   backlog(): Promise<{ files: number; bytes: number }>;
+  /** Signed checkpoints not yet in the bucket. */
+  unanchored?(): Promise<number>;
   liveSessions(): number;
 }
 
@@ -40,6 +42,12 @@ export class Metrics {
       });
     backlog('fumidai_shipping_backlog_files', 'Files waiting in the spool for their upload.', (b) => b.files);
     backlog('fumidai_shipping_backlog_bytes', 'Bytes waiting in the spool for their upload.', (b) => b.bytes);
+    new Gauge({
+      name: 'fumidai_audit_unanchored_checkpoints', help: 'Signed audit checkpoints waiting to reach the bucket (events after the newest anchored one could still be cut unseen).', registers,
+      async collect() {
+        this.set((await sources.unanchored?.()) ?? 0);
+      },
+    });
     new Gauge({
       name: 'fumidai_sessions_live', help: 'Sessions this node is relaying now.', registers,
       collect() {

@@ -21,7 +21,7 @@ export interface ShipResult {
 
 /** What waits for upload: files and their bytes on disk (a file gone since is counted as 0 bytes). */
 export async function backlogOf(store: Pick<Spool, 'spoolList'>): Promise<{ files: number; bytes: number }> {
-  const pending = (await store.spoolList()).filter((i) => i.state === 'pending');
+  const pending = (await store.spoolList()).filter((i) => i.state === 'pending' && i.kind !== 'anchor'); // anchors: their own gauge
   const sizes = await Promise.all(pending.map((i) => stat(i.path).then((s) => s.size, () => 0)));
   return { files: pending.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
