@@ -51,3 +51,10 @@ test('auditUnavailable: a system error becomes AUDIT_UNAVAILABLE with its code (
   assert.equal(auditUnavailable(ours), ours);
   assert.ok(auditUnavailable(ours) instanceof FumidaiError);
 });
+
+test('audit trail: an event whose code is a warning (PolicyDenied, FM1200W) goes to the log at warn, others at info', async () => {
+  const { t, lines } = trail(async () => ({}));
+  await t.record('PolicyDenied', { user: 'alice' }, { action: 'shell', reason: 'denied by rule x' });
+  await t.record('SessionStart', {});
+  assert.deepEqual(lines.map((l) => [l.event, l.level]), [['PolicyDenied', 40], ['SessionStart', 30]]);
+});

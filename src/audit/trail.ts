@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { fail, FumidaiError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
-import type { AuditEvent, EventFields, EventName, OptionalFieldsEvent } from './events.js';
+import { EVENT_CODES, type AuditEvent, type EventFields, type EventName, type OptionalFieldsEvent } from './events.js';
 import { logEvent } from './log-events.js';
 import { sshdLine } from './sshd-lines.js';
 
@@ -40,7 +40,7 @@ export class AuditTrail {
   record<N extends EventName>(eventName: N, ctx: AuditContext, fields: EventFields<N>): Promise<void>;
   async record(eventName: EventName, ctx: AuditContext, fields: EventFields<EventName> = {}): Promise<void> {
     const { reason, result, ...details } = fields;
-    const level = result === 'failure' || /W$/.test(eventName) ? 'warn' : 'info';
+    const level = result === 'failure' || EVENT_CODES[eventName].endsWith('W') ? 'warn' : 'info'; // the code says warning, not the name
     this.#logger[level]({ event: eventName, ...ctx, ...(result ? { result } : {}), ...(reason ? { reason } : {}), ...details }, eventName);
     try {
       const event = await this.#log.record({ eventName, ...ctx, ...(reason ? { reason } : {}), ...(result ? { result } : {}), ...(Object.keys(details).length ? { details } : {}) });
