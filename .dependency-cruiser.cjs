@@ -11,7 +11,7 @@ const LAYERS = [
   ['gateway'],
   ['relay'],
   ['session'],
-  ['auth', 'upstream', 'shipping'],
+  ['auth', 'upstream', 'shipping', 'evidence'],
   // Below everything that leaves events, above what its event vocabulary names (policy actions, file operations).
   ['audit'],
   ['policy', 'playback', 'metrics'],
