@@ -84,7 +84,7 @@ describe('evidence verifier', () => {
       const name = JSON.parse(last).eventName as string;
       const end = await verify()(tamperLine(bundle, last, '"eventTime":"2', '"eventTime":"3'), FP);
       assert.match(end.problems.join('\n'), new RegExp(`event seq \\d+ \\(${name}\\) does not verify: its hash does not match`));
-      const cp = await verify()(tamperLine(bundle, '"checkpoint"', '"final":', '"final" :'), FP);
+      const cp = await verify()(tamperLine(bundle, '"checkpoint"', '"at":"2', '"at":"3'), FP);
       assert.match(cp.problems.join('\n'), /checkpoint seq \d+ does not verify: its signature does not match/);
     });
     test(`${name}: one byte changed in a recording names the recording`, async () => {
