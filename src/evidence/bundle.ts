@@ -65,8 +65,9 @@ export async function writeEvidencePage(bundle: EvidenceBundle, facts: PageFacts
   const asset = (name: string) => readFile(require.resolve(`asciinema-player/dist/bundle/${name}`), 'utf8');
   const [playerJs, css] = await Promise.all([asset('asciinema-player.min.js'), asset('asciinema-player.css')]);
   const scripts = [scriptSafe(playerJs), scriptSafe(`${verifyEvidence.toString()}\n${renderEvidence.toString()}\nrenderEvidence();`)];
-  // No network: nothing but the inline scripts (by hash), inline styles and data: fonts and images.
-  const csp = `default-src 'none'; script-src ${scripts.map(cspHash).join(' ')}; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'`;
+  // No network: nothing but the inline scripts (by hash; the player compiles its embedded WebAssembly terminal), inline
+  // styles and data: fonts and images.
+  const csp = `default-src 'none'; script-src ${scripts.map(cspHash).join(' ')} 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'`;
   const rows: [string, string][] = [
     ['audit key', bundle.auditKey],
     ['user', `${facts.user} from ${facts.sourceIp}`],

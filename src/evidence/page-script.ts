@@ -64,7 +64,8 @@ export async function renderEvidence(): Promise<void> {
     }
     execs.append(el('h3', `${rec.name}: $ ${header.command ?? '?'}`), el('pre', out.map((o) => utf8.decode(o, { stream: true })).join('')));
   }
-  // The terminal recording, showing its final screen before play (poster at the recording's end).
+  // The terminal recording, showing its final screen before play: the poster at a second past its last event (the
+  // player's poster shows the output before the given time).
   const cast = bundle.recordings.find((r) => r.name.endsWith('.cast'));
   if (cast) {
     const text = utf8.decode(bytesOf(cast.base64));
@@ -95,7 +96,7 @@ export async function renderEvidence(): Promise<void> {
       }
     }
     $('typed').textContent = typed.join('\n');
-    AsciinemaPlayer.create({ data: text }, $('player'), { fit: 'width', idleTimeLimit: 2, poster: `npt:${end}` });
+    AsciinemaPlayer.create({ data: text }, $('player'), { fit: 'width', idleTimeLimit: 2, poster: `npt:${end + 1}` });
   }
   const box = $('verdict');
   try {
