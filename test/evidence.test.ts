@@ -95,8 +95,8 @@ describe('evidence', () => {
       await page.waitForFunction(() => /last-56/.test(document.querySelector('#player')?.textContent ?? ''), undefined, { timeout: 15000 });
       assert.ok(await page.getByText('last-56').first().isVisible());
       assert.match(await page.textContent('#typed') ?? '', /echo typed-\$\(\(6\*7\)\)/);
-      await page.screenshot({ path: join(bastion.dir, 'evidence.png'), fullPage: true });
-      writeFileSync('/tmp/fumidai-evidence-screenshot.path', join(bastion.dir, 'evidence.png'));
+      // FUMIDAI_SCREENSHOT=FILE keeps it for a person to look at; else it goes with the test's temp dir.
+      await page.screenshot({ path: process.env.FUMIDAI_SCREENSHOT || join(bastion.dir, 'evidence.png'), fullPage: true });
       assert.deepEqual(requests, [], 'nothing is fetched');
 
       await page.goto(`file://${execPage}`);
