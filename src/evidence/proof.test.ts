@@ -32,8 +32,11 @@ before(async () => {
   const log = new AuditLog(join(tmp, 'node1'), keys.privateKey, { checkpointIntervalMs: 20 });
   const base = { user: 'alice', sourceIp: '127.0.0.1' };
   await log.record({ eventName: 'SessionStart', sessionId: 'other', ...base, details: {} });
-  await log.record({ eventName: 'SessionStart', sessionId: KEY, ...base, details: {} });
-  await log.record({ eventName: 'ChannelOpen', sessionId: KEY, ...base, details: { channelType: 'shell', pty: true } });
+  // Written in one batch: no checkpoint between them, so SessionStart is followed by a line in its range.
+  await Promise.all([
+    log.record({ eventName: 'SessionStart', sessionId: KEY, ...base, details: {} }),
+    log.record({ eventName: 'ChannelOpen', sessionId: KEY, ...base, details: { channelType: 'shell', pty: true } }),
+  ]);
   await sleep(60); // a checkpoint between the session's events: two ranges
   await log.record({ eventName: 'SessionEnd', sessionId: 'other', ...base, details: { durationSec: 1, bytesIn: 0, bytesOut: 0 } });
   await log.record({ eventName: 'RecordingSealed', sessionId: KEY, ...base, details: { channel: 1, path: cast, sha256, bytes: 99 } });
@@ -78,6 +81,12 @@ describe('evidence verifier', () => {
       const v = await verify()(tamperLine(bundle, '"ChannelOpen"', '"channelType":"shell"', '"channelType":"shelL"'), FP);
       assert.equal(v.ok, false);
       assert.match(v.problems.join('\n'), /^event seq 3 \(ChannelOpen\) does not verify: its hash does not match/m);
+    });
+    test(`${name}: one byte changed in an event inside a range names it by the next line's prev`, async () => {
+      const start = bundle.ranges[0]!.lines[0]!;
+      assert.equal(JSON.parse(start).eventName, 'SessionStart');
+      const v = await verify()(tamperLine(bundle, start, '"eventTime":"2', '"eventTime":"3'), FP);
+      assert.deepEqual(v.problems, ["event seq 2 (SessionStart) does not verify: its hash does not match the next line's prev"]);
     });
     test(`${name}: one byte changed in the last event before a checkpoint, or in the checkpoint`, async () => {
       const last = bundle.ranges.at(-1)!.lines.at(-2)!;
