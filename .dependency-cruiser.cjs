@@ -1,5 +1,5 @@
 // Layer order (top imports down, never up, never sideways within a layer):
-// cli → gateway → relay → session → (auth, upstream, shipping) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
+// cli → gateway → relay → session → (auth, upstream, shipping, evidence) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
 //
 // `npm test` runs these rules (test/architecture.test.ts); by hand:
 //   npx depcruise src --config .dependency-cruiser.cjs
@@ -11,7 +11,7 @@ const LAYERS = [
   ['gateway'],
   ['relay'],
   ['session'],
-  ['auth', 'upstream', 'shipping'],
+  ['auth', 'upstream', 'shipping', 'evidence'],
   // Below everything that leaves events, above what its event vocabulary names (policy actions, file operations).
   ['audit'],
   ['policy', 'playback', 'metrics'],

@@ -1,0 +1,62 @@
+// `evidence export`: one self-contained HTML page with a session's facts, events, recordings and the proof (chain
+// lines up to signed checkpoints, the key); `evidence verify`: checks such a page anywhere, with no data directory.
+import type { Command } from 'commander';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail } from '../errors.js';
+import { auditRoot } from '../audit/open.js';
+import { readSegments } from '../audit/verify.js';
+import { buildBundle, bundleFromPage, writeEvidencePage } from '../evidence/bundle.js';
+import { verifyEvidence, type EvidenceBundle } from '../evidence/proof.js';
+import { localAuditKey, UNPINNED } from './audit-key.js';
+import { withStore } from './common.js';
+
+export function registerEvidence(program: Command): void {
+  const evidence = program.command('evidence').description('self-contained, self-verifying evidence pages for auditors without an account');
+  evidence
+    .command('export <auditKey>')
+    .description("a session as one HTML page: facts, events, commands, outputs, file operations, the player, and the proof")
+    .requiredOption('-o, --output <file>', 'the HTML file to write')
+    .option('--data <dir>', 'data directory')
+    .action(async (auditKey: string, opts: { data?: string; output: string }) => {
+      await withStore(opts, async (store, dir) => {
+        const session = await store.getSession(auditKey);
+        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
+        const paths = (await store.channelsOf(auditKey)).map((c) => c.recordingPath).filter((p) => p && existsSync(p));
+        const root = auditRoot(dir);
+        const chains = existsSync(root) ? readdirSync(root).filter((c) => !c.endsWith('-admin') && statSync(join(root, c)).isDirectory()).sort() : [];
+        let bundle: EvidenceBundle | undefined;
+        for (const chain of chains) {
+          try {
+            bundle = await buildBundle(auditKey, chain, readSegments(join(root, chain)), localAuditKey(dir), paths);
+          } catch (err) {
+            throw fail('ARGUMENT_INVALID', (err as Error).message);
+          }
+          if (bundle) break;
+        }
+        if (!bundle) throw fail('SESSION_UNKNOWN', auditKey, ' in the audit trail');
+        await writeEvidencePage(bundle, session, opts.output).catch((err: NodeJS.ErrnoException) => {
+          throw fail('ARGUMENT_INVALID', `cannot write ${opts.output}: ${err.code ?? err.message}`);
+        });
+        console.log(`wrote ${opts.output}: ${bundle.ranges.reduce((n, r) => n + r.lines.length, 0)} chain lines, ${bundle.recordings.length} recordings, signed by ${bundle.keyFingerprint}`);
+      });
+    });
+  evidence
+    .command('verify <file>')
+    .description('check an evidence page: chain links, checkpoint signatures, recordings against their sealed sha256')
+    .option('--fingerprint <SHA256:...>', "the audit key's fingerprint your auditors hold ('fumidai audit key' prints it)")
+    .action(async (file: string, opts: { fingerprint?: string }) => {
+      let bundle: EvidenceBundle | undefined;
+      try {
+        bundle = bundleFromPage(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw fail('AUDIT_TAMPERED', `${file}: its evidence is not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      if (!bundle) throw fail('ARGUMENT_INVALID', `${file} is not a fumidai evidence page`);
+      const v = await verifyEvidence(bundle, opts.fingerprint);
+      for (const p of v.problems) console.log(`DOES NOT VERIFY: ${p}`);
+      if (v.ok) console.log(`valid: ${v.events} events of ${bundle.auditKey} and ${v.recordings} recordings, proven by ${v.checkpoints} checkpoints signed by ${v.fingerprint}`);
+      if (opts.fingerprint === undefined) console.log(`signing key ${v.fingerprint}: ${UNPINNED}`);
+      if (!v.ok) throw fail(v.pinned === false ? 'AUDIT_KEY_MISMATCH' : 'AUDIT_TAMPERED', `${file}: ${v.problems[0]}`, opts.fingerprint ?? '');
+    });
+}
