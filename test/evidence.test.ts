@@ -89,7 +89,7 @@ describe('evidence', () => {
       page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
       await page.goto(`file://${shellPage}`);
       await page.waitForFunction(() => document.getElementById('verdict')!.className !== '', undefined, { timeout: 15000 });
-      assert.match(await page.textContent('#verdict') ?? '', /^VALID: \d+ events and 1 recordings proven/);
+      assert.match(await page.textContent('#verdict') ?? '', /^VALID: \d+ events and 1 recording proven/);
       assert.match(await page.textContent('#fingerprint') ?? '', new RegExp(fingerprint.replace(/[+/]/g, '\\$&')));
       // The final screen, before play is pressed: the player's poster at the recording's end.
       await page.waitForFunction(() => /last-56/.test(document.querySelector('#player')?.textContent ?? ''), undefined, { timeout: 15000 });

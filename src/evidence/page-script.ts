@@ -103,7 +103,7 @@ export async function renderEvidence(): Promise<void> {
     const v = await verifyEvidence(bundle);
     box.className = v.ok ? 'valid' : 'invalid';
     box.textContent = v.ok
-      ? `VALID: ${v.events} events and ${v.recordings} recordings proven by ${v.checkpoints} signed checkpoints`
+      ? `VALID: ${v.events} event${v.events === 1 ? '' : 's'} and ${v.recordings} recording${v.recordings === 1 ? '' : 's'} proven by ${v.checkpoints} signed checkpoint${v.checkpoints === 1 ? '' : 's'}`
       : `DOES NOT VERIFY: ${v.problems.join('; ')}`;
     $('fingerprint').textContent = `signing key ${v.fingerprint}: compare it with the fingerprint your organisation published`;
   } catch (err) {
