@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { auditRoot } from '../audit/open.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
+import { BucketAnchor } from '../shipping/anchors.js';
+import { s3Client } from '../shipping/s3-client.js';
+import { ANCHOR_DIR } from '../audit/anchor-stage.js';
 import { printTable, withStore } from './common.js';
 import type { DataDir } from '../config/data-dir.js';
 import type { Store } from '../store/store.js';
@@ -42,13 +45,17 @@ export function registerShip(program: Command): void {
     .option('--now', 'ship everything pending, whatever its retry time (the default; kept for scripts)')
     .option('--data <dir>', 'data directory')
     .action(async (opts: { data?: string }) => {
-      const result = await withStore(opts, async (store, dir) => {
+      const { result, anchored } = await withStore(opts, async (store, dir) => {
         const shipper = shipperFor(store, dir);
         await shipper.scan();
-        return shipper.ship({ force: true, onProgress: (done, total, item) => process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total} ${item.objectKey.slice(-50).padEnd(50)}`) });
+        const result = await shipper.ship({ force: true, onProgress: (done, total, item) => process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total} ${item.objectKey.slice(-50).padEnd(50)}`) });
+        // Checkpoints waiting to be anchored go too (an admin command's, while the server is down).
+        const anchored = await new BucketAnchor(store, dir.config.shipping, dir.path(ANCHOR_DIR), s3Client(dir.config.shipping)).settled();
+        return { result, anchored };
       });
       if (result.shipped + result.failed.length) process.stdout.write('\n');
       console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
+      if (anchored.shipped || anchored.backlog) console.log(`anchored ${anchored.shipped} checkpoint(s); waiting ${anchored.backlog}${anchored.error ? ` (${anchored.error})` : ''}`);
       if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
     });
 }

@@ -4,13 +4,13 @@
 // holds: `audit verify` compares the two. While the bucket is away, checkpoints wait in the spool (each staged as a
 // small file) and go up in order, oldest first, when it returns.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stageCheckpoint } from '../audit/anchor-stage.js';
 import type { Spool, SpoolItem } from '../store/store.js';
 import { anchorObjectKey } from './object-keys.js';
+import { putInput } from './s3-client.js';
 import type { ShippingConfig } from './shipper.js';
 
 export interface AnchorRound {
@@ -111,19 +111,13 @@ export class BucketAnchor {
 
   async #send(item: SpoolItem): Promise<void> {
     const body = await readFile(item.path);
-    const digest = createHash('sha256').update(body).digest();
+    const { input, sha256 } = putInput(this.#cfg, item.objectKey, body);
     const lock = this.#cfg.objectLock;
     try {
       await this.#client.send(
         new PutObjectCommand({
-          Bucket: this.#cfg.bucket,
-          Key: item.objectKey,
-          Body: body,
-          ContentLength: body.length,
-          ChecksumSHA256: digest.toString('base64'),
+          ...input,
           IfNoneMatch: '*', // never overwrite: an anchor, once there, stays as it was
-          ServerSideEncryption: this.#cfg.sse,
-          ...(this.#cfg.sse === 'aws:kms' && this.#cfg.kmsKeyId ? { SSEKMSKeyId: this.#cfg.kmsKeyId } : {}),
           ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * 86_400_000) } : {}),
         }),
       );
@@ -134,7 +128,7 @@ export class BucketAnchor {
       const bytes = Buffer.from(await there.Body!.transformToByteArray());
       if (!bytes.equals(body)) throw new Error(`${item.objectKey} already holds a different checkpoint: the chain was forked`);
     }
-    await this.#spool.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256: digest.toString('hex'), lastError: '' });
+    await this.#spool.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256, lastError: '' });
   }
 
   stop(): void {

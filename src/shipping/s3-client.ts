@@ -1,6 +1,7 @@
 // The one way fumidai talks to a bucket: credentials from the usual AWS sources (environment, profile, instance
 // role), path-style addressing for S3-compatible stores given by endpoint.
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 
 export interface BucketEndpoint {
   region: string;
@@ -19,4 +20,21 @@ export function s3Client(cfg: BucketEndpoint): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 2,
   });
+}
+
+/** How fumidai uploads a file's bytes: with their sha256 checked by the store, and encrypted at rest as configured. */
+export function putInput(cfg: { bucket?: string; sse: 'AES256' | 'aws:kms'; kmsKeyId?: string }, key: string, body: Buffer): { input: PutObjectCommandInput; sha256: string } {
+  const digest = createHash('sha256').update(body).digest();
+  return {
+    sha256: digest.toString('hex'),
+    input: {
+      Bucket: cfg.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ChecksumSHA256: digest.toString('base64'),
+      ServerSideEncryption: cfg.sse,
+      ...(cfg.sse === 'aws:kms' && cfg.kmsKeyId ? { SSEKMSKeyId: cfg.kmsKeyId } : {}),
+    },
+  };
 }

@@ -2,14 +2,13 @@
 // file until its upload is confirmed; failures back off and retry, so an outage of any length loses nothing and the
 // backlog drains when the bucket returns. Uploaded recordings are pruned locally after the retention period.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Spool, SpoolItem } from '../store/store.js';
 import { auditObjectKey, recordingObjectKey } from './object-keys.js';
-import { s3Client } from './s3-client.js';
+import { putInput, s3Client } from './s3-client.js';
 
 export type ShippingConfig = Config['shipping'];
 
@@ -84,26 +83,15 @@ export class Shipper {
       }
       opts.onProgress?.(i + 1, due.length, item);
     }
-    const backlog = (await this.#store.spoolList()).filter((i) => i.state === 'pending').length;
+    const backlog = (await this.#store.spoolList()).filter((i) => i.state === 'pending' && i.kind !== 'anchor').length;
     return { shipped, failed, backlog };
   }
 
   async #upload(item: SpoolItem): Promise<void> {
     const body = await readFile(item.path);
-    const digest = createHash('sha256').update(body).digest();
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#cfg.bucket,
-        Key: item.objectKey,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: digest.toString('base64'),
-        ServerSideEncryption: this.#cfg.sse,
-        ...(this.#cfg.sse === 'aws:kms' && this.#cfg.kmsKeyId ? { SSEKMSKeyId: this.#cfg.kmsKeyId } : {}),
-        Metadata: { 'fumidai-sha256': digest.toString('hex') },
-      }),
-    );
-    await this.#store.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256: digest.toString('hex'), lastError: '' });
+    const { input, sha256 } = putInput(this.#cfg, item.objectKey, body);
+    await this.#client.send(new PutObjectCommand({ ...input, Metadata: { 'fumidai-sha256': sha256 } }));
+    await this.#store.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256, lastError: '' });
   }
 
   /** Deletes local copies of recordings uploaded longer ago than the retention period. */
