@@ -103,6 +103,10 @@ describe('anchored checkpoints', () => {
       assert.match(String(tampered[0]!.reason), new RegExp(`^${chain}: the local trail ends at seq ${lines.length - 12}, behind the newest anchored checkpoint`));
       const inTrail = () => readSegments(chainDir).flatMap((s) => s.text.split('\n')).filter((l) => l.includes('"eventName":"AuditTampered"'));
       await until('AuditTampered in the trail itself', async () => inTrail().length === 1);
+      // The chain went on from the cut tail: its new lines take the numbers the bucket holds other lines under.
+      const verify = await b.cli(['audit', 'verify', '--no-recordings'], true);
+      assert.equal(verify.code, 3, verify.stdout + verify.stderr);
+      assert.match(verify.stderr, new RegExp(`fumidai: audit trail tampered: ${chain}: the (local trail ends at seq \\d+, behind|anchored checkpoint at seq \\d+ .* does not match)`));
     } finally {
       await b.stop();
     }
