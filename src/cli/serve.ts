@@ -10,7 +10,7 @@ import { initAuditKey } from './init.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
 import { BucketAnchor } from '../shipping/anchors.js';
-import { ANCHOR_DIR } from '../audit/anchor-stage.js';
+import { ANCHOR_DIR, stageCheckpoint } from '../audit/anchor-stage.js';
 import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
 import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
 import { logEvent } from '../audit/log-events.js';
@@ -54,11 +54,16 @@ export function registerServe(program: Command): void {
       });
       // The trail first, before the store: a missing or replaced signing key stops the start here (AUDIT_KEY_MISSING,
       // AUDIT_KEY_CHANGED), and each recording the recovery seals is evidence whose event names its digest. Its
-      // checkpoints leave the host as they are signed, where a bucket is configured (the anchor stages them until the
-      // store is open).
+      // checkpoints leave the host as they are signed, where a bucket is configured: each is staged as a file, and the
+      // anchor (once the store is open) sends what is staged.
       const shipping = dir.config.shipping;
       let anchor: BucketAnchor | undefined;
-      const audit = openAuditTrail(dir, log, shipping.bucket ? (line) => anchor!.add(nodeName(dir), (JSON.parse(line) as { seq: number }).seq, line) : undefined);
+      const stage = (line: string) => {
+        const seq = (JSON.parse(line) as { seq: number }).seq;
+        if (anchor) anchor.add(nodeName(dir), seq, line);
+        else stageCheckpoint(dir.path(ANCHOR_DIR), nodeName(dir), seq, line); // taken up once the anchor starts
+      };
+      const audit = openAuditTrail(dir, log, shipping.bucket ? stage : undefined);
       const store = await storeOf(dir);
       anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
       if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log);

@@ -29,7 +29,6 @@ export class BucketAnchor {
   #running: Promise<AnchorRound> | undefined;
   #again = false;
   #retry: NodeJS.Timeout | undefined;
-  #adding: Promise<unknown> = Promise.resolve();
   onRound: (r: AnchorRound) => void = () => undefined;
 
   constructor(spool: Pick<Spool, 'spoolAdd' | 'spoolList' | 'spoolUpdate'>, cfg: ShippingConfig, dir: string, client: S3Client, retryMs = 2000) {
@@ -42,10 +41,8 @@ export class BucketAnchor {
 
   /** Stages a checkpoint line and sends it now (in order after any still waiting). */
   add(chain: string, seq: number, line: string): void {
-    const path = stageCheckpoint(this.#dir, chain, seq, line);
-    this.#adding = this.#adding
-      .then(() => this.#spool.spoolAdd({ path, objectKey: anchorObjectKey(this.#cfg.prefix, chain, seq), kind: 'anchor' }))
-      .then(() => void this.flush());
+    stageCheckpoint(this.#dir, chain, seq, line);
+    void this.flush();
   }
 
   /** Sends every waiting anchor, oldest first, stopping at the first that fails (order is kept). */
@@ -66,12 +63,11 @@ export class BucketAnchor {
 
   /** Resolves once everything added so far has been sent, or has failed to be. */
   async settled(): Promise<AnchorRound> {
-    await this.#adding;
     await this.#running;
     return this.flush();
   }
 
-  /** Puts into the spool what a CLI command staged (the admin chain's checkpoints). */
+  /** Puts into the spool what was staged since (by the server, or by a CLI command for the admin chain). */
   async #adopt(): Promise<void> {
     if (!existsSync(this.#dir)) return;
     const known = new Set((await this.#spool.spoolList()).filter((i) => i.kind === 'anchor').map((i) => i.path));
@@ -84,7 +80,6 @@ export class BucketAnchor {
   }
 
   async #round(): Promise<AnchorRound> {
-    await this.#adding;
     await this.#adopt();
     const waiting = (await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').sort((a, b) => a.objectKey.localeCompare(b.objectKey));
     let shipped = 0;
