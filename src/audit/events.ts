@@ -71,6 +71,8 @@ export interface EventDetails {
   KeySyncSkipped: { object: string };
   /** At start, the local trail did not match the newest checkpoint anchored outside the host (one line each). */
   AuditTampered: { chain: string; problems: string[] };
+  /** Signed checkpoints waiting for an anchor went past `audit.anchorBacklogAlert` (over), or all went out (cleared). */
+  AnchorBacklog: { anchor: string; state: 'over' | 'cleared'; waiting: number; threshold: number; error?: string };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -108,6 +110,7 @@ export const EVENT_CODES = {
   AdminChange: 'FM4000I',
   KeySyncSkipped: 'FM4001W',
   AuditTampered: 'FM4100W',
+  AnchorBacklog: 'FM4101W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

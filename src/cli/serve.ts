@@ -10,6 +10,7 @@ import { initAuditKey } from './init.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
 import { BucketAnchor } from '../shipping/anchors.js';
+import { BacklogAlarm } from '../shipping/backlog-alarm.js';
 import { ANCHOR_DIR, stageCheckpoint } from '../audit/anchor-stage.js';
 import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
 import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
@@ -66,7 +67,7 @@ export function registerServe(program: Command): void {
       const audit = openAuditTrail(dir, log, shipping.bucket ? stage : undefined);
       const store = await storeOf(dir);
       anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
-      if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log);
+      if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log, dir.config.audit.anchorBacklogAlert);
       const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
       for (const r of recovered) {
         if (r.unreported) logEvent(log, 'error', 'RecordingInterrupted', r, 'a recording left open by a previous run was repaired, but no audit event could be written: left unsealed, the next start tries again');
@@ -208,8 +209,13 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
  * Sends what a previous run (or a CLI command) left waiting, and checks that the local tail still matches the newest
  * anchored checkpoint: if it does not, the chain goes on (the bastion serves), and AuditTampered says what was found.
  */
-async function startAnchoring(anchor: BucketAnchor, audit: AuditTrail, chain: string, location: BucketLocation, log: Logger): Promise<void> {
-  anchor.onRound = (r) => logEvent(log, r.error ? 'warn' : 'info', 'Anchoring', r, r.error ? 'checkpoints wait for the bucket' : 'checkpoints anchored');
+async function startAnchoring(anchor: BucketAnchor, audit: AuditTrail, chain: string, location: BucketLocation, log: Logger, threshold: number): Promise<void> {
+  const alarm = new BacklogAlarm(threshold);
+  anchor.onRound = (r) => {
+    logEvent(log, r.error ? 'warn' : 'info', 'Anchoring', r, r.error ? 'checkpoints wait for the bucket' : 'checkpoints anchored');
+    const state = alarm.observe(r.backlog);
+    if (state) void audit.record('AnchorBacklog', {}, { anchor: 'bucket', state, waiting: r.backlog, threshold, ...(r.error ? { error: r.error, reason: r.error } : {}) }).catch(() => undefined);
+  };
   void anchor.flush();
   setInterval(() => void anchor.flush(), 10_000).unref(); // CLI commands only stage theirs
   try {

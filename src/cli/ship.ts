@@ -1,17 +1,25 @@
 import type { Command } from 'commander';
 import { fail } from '../errors.js';
-import { auditRoot } from '../audit/open.js';
+import { join } from 'node:path';
+import { auditRoot, nodeName } from '../audit/open.js';
+import { lastEventOf } from '../audit/last-event.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
 import { BucketAnchor } from '../shipping/anchors.js';
 import { s3Client } from '../shipping/s3-client.js';
 import { ANCHOR_DIR } from '../audit/anchor-stage.js';
 import { printTable, withStore } from './common.js';
 import type { DataDir } from '../config/data-dir.js';
-import type { Store } from '../store/store.js';
+import type { SpoolItem, Store } from '../store/store.js';
 
 function shipperFor(store: Store, dir: DataDir): Shipper {
   if (!dir.config.shipping.bucket) throw fail('ARGUMENT_INVALID', `shipping is not configured: set shipping.bucket in ${dir.configFile}`);
   return new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
+}
+
+/** Checkpoints waiting for the bucket, the threshold that makes them a warning, and an AuditTampered of a recent start. */
+function anchoring(items: SpoolItem[], dir: DataDir) {
+  const unanchored = items.filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
+  return { unanchored, threshold: dir.config.audit.anchorBacklogAlert, tampered: lastEventOf(join(auditRoot(dir), nodeName(dir)), 'AuditTampered') };
 }
 
 export function registerShip(program: Command): void {
@@ -29,13 +37,17 @@ export function registerShip(program: Command): void {
           const count = (state: string) => items.filter((i) => i.state === state).length;
           const destination = dir.config.shipping.bucket ? `s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : null;
           const waiting = pending.map((i) => ({ objectKey: i.objectKey, attempts: i.attempts, nextAttemptAt: i.nextAttemptAt, lastError: i.lastError || null }));
-          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), waiting }));
+          const { unanchored, tampered } = anchoring(items, dir);
+          const auditTampered = tampered ? { at: tampered.eventTime, reason: tampered.reason ?? null } : null;
+          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), unanchored, auditTampered, waiting }));
         }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
-        const anchors = pending.filter((i) => i.kind === 'anchor').length;
         // Events after the newest anchored checkpoint can still be cut or rewritten without a trace outside the host.
-        if (anchors) console.log(`warning: ${anchors} signed audit checkpoint(s) not yet anchored in the bucket: the trail since the newest anchored one is only on this host`);
+        const { unanchored, threshold, tampered } = anchoring(items, dir);
+        if (unanchored > threshold) console.log(`warning: ${unanchored} signed audit checkpoint(s) not yet anchored in the bucket (more than audit.anchorBacklogAlert, ${threshold}): the trail since the newest anchored one is only on this host`);
+        else if (unanchored) console.log(`anchoring: ${unanchored} signed audit checkpoint(s) on their way to the bucket`);
+        if (tampered) console.log(`warning: at ${tampered.eventTime} the audit trail did not match its anchored checkpoints (AuditTampered): ${tampered.reason ?? ''}; run fumidai audit verify`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
     });

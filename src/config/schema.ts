@@ -87,6 +87,8 @@ export const configSchema = z
         sshdLines: z.enum(['stderr', 'off']).default('stderr'),
         /** While events are written, the chain's head is signed at least this often (seconds), ready to leave the host. */
         checkpointInterval: z.number().positive().max(3600).default(1),
+        /** Checkpoints waiting for an anchor past which AnchorBacklog is written and `status` warns. */
+        anchorBacklogAlert: z.number().int().positive().default(30),
         /** The private key that signs checkpoints (relative to the data directory, or absolute); only `init` creates it. */
         keyFile: z.string().min(1).default('audit_ed25519_key'),
       })

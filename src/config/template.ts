@@ -67,6 +67,8 @@ audit:
   sshdLines: stderr
   # While events are written, the chain's head is signed at least this often (seconds).
   checkpointInterval: 1
+  # Checkpoints waiting for an anchor past which AnchorBacklog is written and 'fumidai status' warns.
+  anchorBacklogAlert: 30
   # Private key that signs the trail (here or an absolute path); 'fumidai init' creates it and prints its fingerprint
   # for your auditors, nothing else ever does: fumidai refuses to start without it or with another one.
   keyFile: audit_ed25519_key

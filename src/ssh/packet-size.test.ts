@@ -4,13 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PIECE_BYTES } from './limits.js';
 
-// In a fresh process (this one may have loaded ssh2 already): a client channel opened through ssh2 asks its peer for
-// packets of PIECE_BYTES at most. The channel is opened between an ssh2 client and server in memory.
+// In a fresh process (this one may have loaded ssh2 already), with static imports as the CLI has them (Node 22 and
+// later put an imported CommonJS module in require's cache before running it): a client channel opened through ssh2
+// asks its peer for packets of PIECE_BYTES at most. The channel is opened between an ssh2 client and server.
 test('ssh2 packet size: channels opened after the import ask for packets that fit the tap\'s pieces', () => {
   const url = new URL('./packet-size.js', import.meta.url).href;
   const script = `
-    const m = await import(${JSON.stringify(url)});
-    const { default: ssh2 } = await import('ssh2');
+    import * as m from ${JSON.stringify(url)};
+    import ssh2 from 'ssh2';
     const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
     const seen = [];
     const server = new ssh2.Server({ hostKeys: [hostKey] }, (conn) => {

@@ -12,7 +12,8 @@ import { PIECE_BYTES } from './limits.js';
 /** True when ssh2 was loaded with the smaller packet size (false if ssh2's client or server had been loaded before). */
 export const packetSizeSet = (() => {
   const require = createRequire(import.meta.url);
-  const loaded = ['ssh2/lib/client.js', 'ssh2/lib/server.js'].some((m) => require.cache[require.resolve(m)]);
+  // In the cache is not enough: Node 22 and later put a CommonJS module that ESM imports there before running it.
+  const loaded = ['ssh2/lib/client.js', 'ssh2/lib/server.js'].some((m) => require.cache[require.resolve(m)]?.loaded);
   if (loaded) return false;
   const channel = require('ssh2/lib/Channel.js') as { PACKET_SIZE: number };
   channel.PACKET_SIZE = PIECE_BYTES;

@@ -34,7 +34,7 @@ export function pooledRandomFillSync<T extends NodeJS.ArrayBufferView>(buf: T, o
 export const paddingPooled = (() => {
   const require = createRequire(import.meta.url);
   const path = require.resolve('ssh2/lib/protocol/crypto.js');
-  if (require.cache[path]) return false;
+  if (require.cache[path]?.loaded) return false; // only in the cache: Node 22+ puts ESM-imported CommonJS there first
   crypto.randomFillSync = pooledRandomFillSync as typeof crypto.randomFillSync;
   try {
     require(path);
