@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,8 @@ describe('evidence', () => {
   let fingerprint: string;
   let shellPage: string;
   let execPage: string;
+  let sftpPage: string;
+  let uploadSha: string;
   const latest = async () => JSON.parse((await bastion.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').at(-1)!) as { auditKey: string };
   /** Exports, retrying while the session's last events wait for their checkpoint (written within a second). */
   const exportOf = async (key: string, out: string) => {
@@ -52,6 +55,14 @@ describe('evidence', () => {
     shellPage = await exportOf((await latest()).auditKey, join(bastion.dir, 'shell.html'));
     assert.equal((await ssh(cfg, ['web1', 'echo exec-out-$((2*21))'])).code, 0);
     execPage = await exportOf((await latest()).auditKey, join(bastion.dir, 'exec.html'));
+    // An sftp session: one upload and one download of the same file.
+    const upload = join(bastion.dir, 'upload.bin');
+    const bytes = randomBytes(300_000);
+    writeFileSync(upload, bytes);
+    uploadSha = createHash('sha256').update(bytes).digest('hex');
+    execFileSync('sftp', ['-F', cfg, '-b', '-', 'web1'], { input: `put ${upload} evidence-upload.bin\nget evidence-upload.bin ${upload}.back\n` });
+    assert.equal(createHash('sha256').update(readFileSync(`${upload}.back`)).digest('hex'), uploadSha);
+    sftpPage = await exportOf((await latest()).auditKey, join(bastion.dir, 'sftp.html'));
   });
   after(async () => {
     await bastion.stop();
@@ -64,6 +75,9 @@ describe('evidence', () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, new RegExp(`^valid: \\d+ events of .* and 1 recordings, proven by \\d+ checkpoints signed by ${fingerprint.replace(/[+/]/g, '\\$&')}`, 'm'));
     }
+    const sftp = await verify(sftpPage);
+    assert.equal(sftp.code, 0, sftp.stdout + sftp.stderr);
+    assert.match(sftp.stdout, /^valid: /m);
     const unpinned = await bastion.cli(['evidence', 'verify', shellPage], true);
     assert.equal(unpinned.code, 0);
     assert.match(unpinned.stdout, /not checked against a pinned key/);
@@ -78,6 +92,9 @@ describe('evidence', () => {
     assert.equal(ev.code, 3, ev.stdout + ev.stderr);
     assert.match(ev.stdout, /DOES NOT VERIFY: event seq \d+ \(ChannelOpen\) does not verify: its hash does not match/);
     assert.match(ev.stderr, /audit trail tampered/);
+    const file = await verify(tampered(sftpPage, 'file.html', `\\"sha256\\":\\"${uploadSha}`, 30));
+    assert.equal(file.code, 3, file.stdout + file.stderr);
+    assert.match(file.stdout, /DOES NOT VERIFY: event seq \d+ \(FileTransfer\) does not verify/);
   });
 
   test('in Chromium, offline: the verdict reads valid, the final screen shows before play; tampering is named', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium' }, async () => {
@@ -104,9 +121,20 @@ describe('evidence', () => {
       assert.match(await page.textContent('#verdict') ?? '', /^VALID/);
       assert.match(await page.textContent('#execs') ?? '', /exec-out-42/);
 
+      // The sftp session: both transfers with the file's sha256, as the target got and gave it.
+      await page.goto(`file://${sftpPage}`);
+      await page.waitForFunction(() => document.getElementById('verdict')!.className !== '', undefined, { timeout: 15000 });
+      assert.match(await page.textContent('#verdict') ?? '', /^VALID/);
+      const rows = await page.$$eval('#files tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      const moved = rows.filter((r) => r[3] === uploadSha);
+      assert.deepEqual(moved.map((r) => [r[0], r[2], r[4]]).sort(), [['read', '300000', 'success'], ['write', '300000', 'success']], JSON.stringify(rows));
+      assert.ok(moved.every((r) => /evidence-upload\.bin$/.test(r[1]!)), JSON.stringify(moved));
+      await page.screenshot({ path: process.env.FUMIDAI_SCREENSHOT?.replace(/(\.png)?$/, '-sftp.png') || join(bastion.dir, 'evidence-sftp.png'), fullPage: true });
+
       for (const [file, part] of [
         [tampered(shellPage, 'rec.html', '-shell.cast","base64":"', 300), /recording \d+-shell\.cast does not match its sealed sha256/],
         [tampered(execPage, 'event.html', '\\"command\\":\\"echo exec-out', 20), /event seq \d+ \(ChannelOpen\) does not verify/],
+        [tampered(sftpPage, 'file.html', `\\"sha256\\":\\"${uploadSha}`, 30), /event seq \d+ \(FileTransfer\) does not verify/],
       ] as const) {
         await page.goto(`file://${file}`);
         await page.waitForFunction(() => document.getElementById('verdict')!.className !== '', undefined, { timeout: 15000 });

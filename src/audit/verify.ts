@@ -27,9 +27,9 @@ export function verifySegments(segments: Segment[], key: KeyObject, fromStart = 
   const first = segments[0]?.text.split('\n', 1)[0];
   if (!fromStart && first) {
     try {
-      const p = JSON.parse(first) as Parsed;
-      prevHash = p.prev ?? GENESIS;
-      expectedSeq = p.seq ?? 1;
+      const p = JSON.parse(first) as Parsed | null;
+      prevHash = p?.prev ?? GENESIS;
+      expectedSeq = p?.seq ?? 1;
     } catch {
       // reported below as a modified line
     }
@@ -58,6 +58,7 @@ export function verifySegments(segments: Segment[], key: KeyObject, fromStart = 
       } catch {
         return { ok: false, ...at, problem: 'modified', detail: 'not valid JSON' };
       }
+      if (typeof p !== 'object' || p === null || Array.isArray(p)) return { ok: false, ...at, problem: 'modified', detail: 'not a JSON object' };
       if (typeof p.seq !== 'number' || p.seq < expectedSeq) {
         return { ok: false, ...at, problem: 'inserted', detail: `sequence ${p.seq ?? 'missing'} where ${expectedSeq} was due` };
       }

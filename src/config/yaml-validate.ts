@@ -16,7 +16,13 @@ export function parseYaml<T>(text: string, schema: ZodType<T, ZodTypeDef, unknow
     const e = doc.errors[0]!;
     return { ok: false, problem: { where: `line ${lines.linePos(e.pos[0]).line}`, message: e.message.split('\n')[0]! } };
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {}; // an alias to nothing, or too many (a "billion laughs" file)
+  } catch (err) {
+    return { ok: false, problem: { where: 'top level', message: (err as Error).message.split('\n')[0]! } };
+  }
+  const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0]!;
   const node = nodeAt(doc.contents as Node | null, issue.path);

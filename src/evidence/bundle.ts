@@ -89,10 +89,10 @@ pre{background:#222;color:#eee;padding:.5em;white-space:pre-wrap}#player{max-wid
 <div id="verdict">checking the proof…</div>
 <p id="fingerprint"></p>
 <table id="facts">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-<h2>Terminal</h2><div id="player"></div>
-<h2>Commands typed</h2><pre id="typed"></pre>
-<h2>Exec commands and output</h2><div id="execs"></div>
-<h2>File operations</h2><table id="files"><tr><th>op</th><th>path</th><th>bytes</th><th>sha256</th><th>result</th></tr></table>
+<section><h2>Terminal</h2><div id="player"></div></section>
+<section><h2>Commands typed</h2><pre id="typed"></pre></section>
+<section><h2>Exec commands and output</h2><div id="execs"></div></section>
+<section><h2>File operations</h2><table id="files"><tr><th>op</th><th>path</th><th>bytes</th><th>sha256</th><th>result</th></tr></table></section>
 <h2>Events</h2><table id="events"><tr><th>seq</th><th>time</th><th>event</th><th>result</th><th>details</th></tr></table>
 <script id="${BUNDLE_ID}" type="application/json">${json}</script>
 ${scripts.map((s) => `<script>${s}</script>`).join('\n')}

@@ -47,6 +47,11 @@ export async function renderEvidence(): Promise<void> {
   const execs = $('execs');
   for (const rec of bundle.recordings.filter((r) => r.name.endsWith('.bin'))) {
     const b = bytesOf(rec.base64);
+    // An sftp or tunnel channel's bytes are protocol data, not output to read: named and counted, checked all the same.
+    if (!rec.name.endsWith('-exec.bin')) {
+      execs.append(el('p', `${rec.name}: ${b.length} bytes of channel data (in this file, checked against its sealed sha256)`));
+      continue;
+    }
     const nl = b.indexOf(10, 14);
     let header: { command?: string } = {};
     try {
@@ -97,6 +102,11 @@ export async function renderEvidence(): Promise<void> {
     }
     $('typed').textContent = typed.join('\n');
     AsciinemaPlayer.create({ data: text }, $('player'), { fit: 'width', idleTimeLimit: 2, poster: `npt:${end + 1}` });
+  }
+  // A session without a terminal, exec or file transfer shows no empty heading for it.
+  for (const section of document.querySelectorAll('section')) {
+    const body = section.lastElementChild!;
+    if (body.tagName === 'TABLE' ? body.querySelectorAll('tr').length <= 1 : !body.hasChildNodes() || body.textContent === '') section.hidden = true;
   }
   const box = $('verdict');
   try {
