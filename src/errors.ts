@@ -21,7 +21,7 @@ const messages = {
   MFA_NOT_ENROLLED: (user: string) => `user '${user}' has no second factor enrolled; an admin runs 'fumidai mfa enroll ${user}'`,
   IDLE_TIMEOUT: (why: string) => `session ended: ${why}`,
   SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,
-  ACCESS_REVOKED: (why: string) => `session ended, access revoked: ${why}`,
+  ACCESS_REVOKED: (why: string, what = 'session') => `${what} ended, access revoked: ${why}`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
   FORWARD_NO_TARGET: (dest: string) =>

@@ -14,6 +14,10 @@ import { freePort, stopChild, waitForPort } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 const POLICY = `
+groups:
+  contractors: [dave]
+targets:
+  web1: { env: prod }
 rules:
   - name: alice-tunnels
     effect: allow
@@ -25,6 +29,15 @@ rules:
     users: [bob]
     targets: [web1]
     actions: [shell, exec]
+  - name: dave-tunnels
+    effect: allow
+    users: [dave]
+    targets: [web1]
+    actions: [shell, exec, local-forward]
+  - name: no-contractors-on-prod
+    effect: deny
+    groups: [contractors]
+    targets: [env=prod]
 `;
 
 /** A service "behind" the target: echoes what it gets, and half-closes when the peer does. */
@@ -50,7 +63,7 @@ describe('forwarding: ports and X11', () => {
   before(async () => {
     await b.init();
     web1 = await b.addTarget('web1', LOGIN, ['X11Forwarding yes']);
-    for (const u of ['alice', 'bob', 'carol']) keys[u] = await b.addUser(u);
+    for (const u of ['alice', 'bob', 'carol', 'dave']) keys[u] = await b.addUser(u);
     await b.applyPolicy(POLICY);
     echo = await echoServer();
     await b.start();
@@ -130,6 +143,33 @@ describe('forwarding: ports and X11', () => {
     assert.deepEqual(failed.map((e) => e.direction).sort(), ['local', 'remote', 'remote']);
     // Their shell is unaffected.
     assert.equal((await ssh(cfg('bob'), ['web1', 'echo shell-ok'])).stdout, 'shell-ok\n');
+  });
+
+  test('a deny without actions refuses tunnels too, over an allow that lists them: ssh -W and -L refused and audited', async () => {
+    const w = await ssh(cfg('dave', ['LogLevel INFO']), ['-W', `127.0.0.1:${echo.port}`, 'web1'], { input: 'through' });
+    assert.equal(w.code, 255);
+    assert.equal(w.stdout, '');
+    assert.match(w.stderr, /open failed: [a-z ]+: fumidai: access denied: denied by rule 'no-contractors-on-prod' \(ACCESS_DENIED\)/);
+    const localPort = await freePort();
+    const child = spawn('ssh', ['-F', cfg('dave'), '-N', '-L', `${localPort}:127.0.0.1:${echo.port}`, 'web1'], { stdio: 'ignore' });
+    try {
+      await waitForPort(localPort);
+      // The client's listener is its own; what it carries is refused, so the connection closes with nothing echoed.
+      const got = await new Promise<string>((resolve) => {
+        let data = '';
+        const s = connect(localPort, '127.0.0.1', () => s.write('through'));
+        s.on('data', (d) => (data += d)).on('close', () => resolve(data)).on('error', () => undefined);
+      });
+      assert.equal(got, '');
+    } finally {
+      await stopChild(child);
+    }
+    // -W and the connection above (and a probe of waitForPort's, if it reached ssh): each a refusal, none a success.
+    const denied = await b.waitForEvents('PolicyDenied', 2, (e) => e.user === 'dave');
+    assert.deepEqual(new Set(denied.map((e) => `${e.action} ${e.rule}`)), new Set(['local-forward no-contractors-on-prod']));
+    const forwards = await b.waitForEvents('PortForward', denied.length, (e) => e.user === 'dave');
+    assert.deepEqual(new Set(forwards.map((e) => e.result)), new Set(['failure']));
+    assert.equal(forwards.length, denied.length);
   });
 
   test('ssh -Y: an X11 client on the target reaches the X server beside the user, recorded; without the action, no X11', async () => {

@@ -43,6 +43,8 @@ export interface EventDetails {
   IdleTimeout: {};
   MaxSessionLength: {};
   SessionRevoked: {};
+  /** The live re-check took back one action of a live session: its channels ended, the session goes on. */
+  ChannelRevoked: { action: Action; channels: number };
   RecordingSealed: { channel: number; path: string; sha256: string; bytes: number; fileOpsIncomplete?: string };
   /** channel: absent when the recording failed mid-relay (the relay does not know the channel's number). */
   RecordingFailed: { channel?: number };
@@ -104,6 +106,7 @@ export const EVENT_CODES = {
   IdleTimeout: 'FM2500I',
   MaxSessionLength: 'FM2501I',
   SessionRevoked: 'FM2502W',
+  ChannelRevoked: 'FM2503W',
   RecordingSealed: 'FM3000I',
   RecordingFailed: 'FM3000W',
   RecordingInterrupted: 'FM3001W',

@@ -33,7 +33,7 @@ const sections = (where: string): Section[] => {
       FROM events ${and(`eventName IN ('AuthFailure', 'MfaFailure', 'PolicyDenied', 'ChannelDenied', 'PortForward', 'ConnectionRefused') AND result = 'failure'`)} ORDER BY eventTime` },
     { title: 'Logins with a second factor', sql: `SELECT eventTime, "user", sourceIp FROM events ${and(`eventName = 'MfaSuccess'`)} ORDER BY eventTime` },
     { title: 'Idle disconnects and ended sessions', sql: `SELECT eventTime, eventName, "user", sessionId, reason FROM events
-      ${and(`eventName IN ('IdleTimeout', 'MaxSessionLength', 'SessionRevoked')`)} ORDER BY eventTime` },
+      ${and(`eventName IN ('IdleTimeout', 'MaxSessionLength', 'SessionRevoked', 'ChannelRevoked')`)} ORDER BY eventTime` },
     { title: 'Administrative changes', sql: `SELECT eventTime, "user" AS operator, reason AS change, details FROM events ${and(`eventName = 'AdminChange'`)} ORDER BY eventTime` },
   ];
 };

@@ -75,7 +75,7 @@ export function registerServe(program: Command): void {
       }
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
-      const live = new LiveSessions(store, log);
+      const live = new LiveSessions(store, log, () => dir.config.session.recheckInterval);
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
       // Terminal recordings sealed by the recovery above, or sealed just before the process went, are indexed now: a

@@ -136,6 +136,8 @@ export const configSchema = z
         maxLength: z.number().int().nonnegative().default(43200),
         /** Seconds of warning on the terminal before either limit ends the session. */
         warning: z.number().int().nonnegative().default(60),
+        /** Seconds between re-decisions of every live session's actions (time windows close on this clock); at most a minute. */
+        recheckInterval: z.number().positive().max(60).default(60),
       })
       .strict()
       .default({}),

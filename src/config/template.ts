@@ -97,6 +97,8 @@ session:
   maxLength: 43200
   # Seconds of warning on the terminal before either limit ends the session.
   warning: 60
+  # Seconds between re-decisions of every live session's actions (a closing time window ends a session on this clock).
+  recheckInterval: 60
 
 store:
   # Without a URL: SQLite in this directory (one node). Several nodes share one PostgreSQL database; the password comes

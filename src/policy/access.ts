@@ -45,6 +45,19 @@ export class Access {
     return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at: req.at ?? new Date(), mfa }, policy, grants);
   }
 
+  /** One decision per action, on one reading of the user, their grants and the policy (the live re-check's question). */
+  async decideEach(req: Omit<AccessRequest, 'action'>, actions: Iterable<Action>): Promise<Map<Action, Decision>> {
+    const user = await this.#dir.getUser(req.user);
+    const removed: Decision = { allow: false, reason: `user '${req.user}' was removed` };
+    const [policy, grants] = user ? await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name)]) : [undefined, []];
+    const { target, login, sourceIp, mfa } = req;
+    const at = req.at ?? new Date();
+    const decisions = new Map<Action, Decision>();
+    for (const action of actions)
+      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants) : removed);
+    return decisions;
+  }
+
   /** Why this user may not come in at all (removed or disabled), or undefined. */
   async standing(name: string): Promise<string | undefined> {
     const user = await this.#dir.getUser(name);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, inCidrs } from './engine.js';
 import { parsePolicy } from './document.js';
-import type { DecisionInput, PolicyDocument } from './types.js';
+import { ACTIONS, type DecisionInput, type PolicyDocument } from './types.js';
 
 const doc = (yaml: string): PolicyDocument => {
   const p = parsePolicy(yaml);
@@ -90,6 +90,48 @@ test('policy engine: grants allow shell/exec/sftp and agent forwarding, not port
   assert.match(decide({ ...base, user: 'bob', action: 'local-forward' }, policy, grants).reason, /not part of a grant/);
   assert.match(decide({ ...base, user: 'carol' }, policy, grants).reason, /denied by rule 'no-carol-on-db'/);
   assert.match(decide({ ...base, user: 'bob', login: 'root' }, policy, grants).reason, /may not log in as 'root'/);
+});
+
+test('policy engine: a deny without actions denies every action, over allows that list them and over grants', () => {
+  const p = doc(`
+groups:
+  contractors: [dave]
+targets:
+  db1: { env: prod }
+rules:
+  - name: dave-everything
+    effect: allow
+    users: [dave]
+    targets: [db1]
+    actions: [${ACTIONS.join(', ')}]
+  - name: no-contractors-on-prod
+    effect: deny
+    groups: [contractors]
+    targets: [env=prod]
+`);
+  const dave = { ...base, user: 'dave' };
+  const grants = [{ target: 'db1', login: '*' }];
+  for (const action of ACTIONS) {
+    for (const g of [[], grants]) {
+      const d = decide({ ...dave, action }, p, g);
+      assert.equal(d.allow, false, `${action} (${g.length} grants): ${d.reason}`);
+      assert.match(d.reason, /denied by rule 'no-contractors-on-prod'/, action);
+    }
+    // Elsewhere the allow still holds, and the deny binds only its group.
+    assert.equal(decide({ ...dave, action, target: 'web1' }, { ...p, rules: [{ ...p.rules[0]!, targets: ['*'] }, p.rules[1]!] }, []).allow, true, action);
+  }
+});
+
+test('policy engine: an allow without actions still means shell, exec and sftp only', () => {
+  const p = doc('rules:\n  - name: plain\n    effect: allow\n    users: [erin]\n');
+  const allowed = ACTIONS.filter((action) => decide({ ...base, user: 'erin', action }, p, []).allow);
+  assert.deepEqual(allowed, ['shell', 'exec', 'sftp']);
+});
+
+test('policy engine: a deny that lists actions denies only those', () => {
+  const p = doc('rules:\n  - name: all\n    effect: allow\n    users: [erin]\n    actions: [shell, local-forward]\n  - name: no-tunnels\n    effect: deny\n    users: [erin]\n    actions: [local-forward]\n');
+  assert.equal(decide({ ...base, user: 'erin' }, p, []).allow, true);
+  assert.match(decide({ ...base, user: 'erin', action: 'local-forward' }, p, []).reason, /denied by rule 'no-tunnels'/);
 });
 
 test('cidr matching', () => {

@@ -1,18 +1,20 @@
 // The access decision: a pure function of who, from where, to what target and login, doing what, when, with which
 // factors. Deny by default; an explicit deny wins; grants (`fumidai grant`) are allow rules for shell, exec, sftp
-// and agent forwarding.
+// and agent forwarding. A deny rule that names no actions denies every action (tunnels, agent and X11 too): only an
+// allow falls back to the default actions.
 // The reason always names what decided, so the user and the audit trail both know why.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { DAYS, type Action, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
+import { ACTIONS, DAYS, type Action, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
 
 export interface Grant {
   target: string;
   login: string;
 }
 
-const DEFAULT_ACTIONS: Action[] = ['shell', 'exec', 'sftp'];
+/** What an allow rule without `actions` allows; a deny rule without `actions` denies every action. */
+const DEFAULT_ACTIONS: readonly Action[] = ['shell', 'exec', 'sftp'];
 /** A grant lets the user work on the target as with ssh itself: including `ssh -A` to log in upstream with their agent. */
-const GRANT_ACTIONS: Action[] = [...DEFAULT_ACTIONS, 'agent-forward'];
+const GRANT_ACTIONS: readonly Action[] = [...DEFAULT_ACTIONS, 'agent-forward'];
 
 type Check = { ok: true } | { ok: false; why: string };
 const pass: Check = { ok: true };
@@ -77,12 +79,16 @@ function timeCheck(rule: Rule, at: Date): Check {
 /** Checks a rule's conditions other than who and which target; the first one that fails explains the refusal. */
 function conditions(rule: Rule, input: DecisionInput): Check {
   if (rule.logins && !rule.logins.some((l) => l === '*' || l === input.login)) return { ok: false, why: `login '${input.login}' is not one of rule '${rule.name}'` };
-  if (!(rule.actions ?? DEFAULT_ACTIONS).includes(input.action)) return { ok: false, why: `${input.action} is not allowed by rule '${rule.name}'` };
+  if (!actionsOf(rule).includes(input.action)) return { ok: false, why: `${input.action} is not allowed by rule '${rule.name}'` };
   if (rule.from && !inCidrs(input.sourceIp, rule.from)) return { ok: false, why: `connections from ${input.sourceIp} are not allowed by rule '${rule.name}'` };
   const t = timeCheck(rule, input.at);
   if (!t.ok) return t;
   if (rule.effect === 'allow' && rule.mfa && !input.mfa) return { ok: false, why: `rule '${rule.name}' requires a second factor (TOTP)` };
   return pass;
+}
+
+function actionsOf(rule: Rule): readonly Action[] {
+  return rule.actions ?? (rule.effect === 'deny' ? ACTIONS : DEFAULT_ACTIONS);
 }
 
 function tightest(rules: Rule[]): Limits {

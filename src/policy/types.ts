@@ -24,7 +24,7 @@ export interface Rule {
   targets?: string[];
   /** Which logins on them; `*` or absent: any. */
   logins?: string[];
-  /** Which channel types; absent: shell, exec and sftp. */
+  /** Which channel types; absent: shell, exec and sftp for an allow, every action for a deny. */
   actions?: Action[];
   /** Source address allow list (IPv4/IPv6 CIDR); absent: anywhere. */
   from?: string[];

@@ -1,7 +1,9 @@
 // `ssh -R` through a target, allowed only by a policy rule with the remote-forward action: the listen request goes to
 // the target, and each connection the target accepts comes back to the client as a forwarded-tcpip channel, itself
 // authorized (the policy may have changed since), recorded byte for byte and audited; a listener or connection whose
-// PortForward event cannot be written is refused.
+// PortForward event cannot be written is refused. A listener counts as in use by the session: the live re-check
+// cancels it on the target when remote-forward is taken back.
+import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel, Connection, TcpConnectionDetails, TcpipBindInfo } from 'ssh2';
 import { fail, userLine } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
@@ -35,6 +37,7 @@ export function handleForwardRequest(
     if (name === 'cancel-tcpip-forward') {
       const up = await session.link.open('remote-forward').catch(() => undefined);
       if (!up) return reject?.();
+      listeners.get(up.client)?.get(listen)?.emit('close');
       up.client.unforwardIn(info.bindAddr, info.bindPort, (err) => (err ? reject?.() : accept?.()));
       return;
     }
@@ -50,6 +53,8 @@ export function handleForwardRequest(
         throw err;
       });
       accept?.(info.bindPort === 0 ? port : undefined);
+      // The client cancels by the address it asked for (port 0 included), as OpenSSH's own cancel does.
+      session.channels.addTunnel(listener(up.client, listen, info.bindAddr, port), 'remote-forward');
     } catch (err) {
       // A global request has no room for a reason; the client says "remote port forwarding failed", the trail says why.
       await refused(session, { listen }, (err as Error).message);
@@ -60,6 +65,23 @@ export function handleForwardRequest(
 }
 
 const relaying = new WeakSet<Client>();
+/** The listeners of each upstream connection, by the address the client asked for. */
+const listeners = new WeakMap<Client, Map<string, EventEmitter>>();
+
+/** A listener on the target seen as a tunnel of the session: closing it cancels it there. */
+function listener(client: Client, asked: string, bindAddr: string, port: number): EventEmitter & { close(): void } {
+  const byAddress = listeners.get(client) ?? new Map<string, EventEmitter>();
+  listeners.set(client, byAddress);
+  const l = Object.assign(new EventEmitter(), {
+    close: () => {
+      client.unforwardIn(bindAddr, port, () => undefined);
+      l.emit('close');
+    },
+  });
+  l.once('close', () => byAddress.delete(asked));
+  byAddress.set(asked, l);
+  return l;
+}
 
 /** Connections the target accepted on a remote forward go back to the client, each authorized and recorded. */
 function relayInbound(session: Session, conn: Connection, up: OpenUpstream): void {

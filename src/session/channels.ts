@@ -1,6 +1,7 @@
 // The open channels of one session, toward the client: terminals, exec and sftp channels, and tunnels (port
-// forwarding and X11). Knows which action each serves, so the live re-check asks about every action in use; writes
-// a line on every terminal; ends them all, in SSH order, when the session is ended from outside.
+// forwarding and X11). Knows which action each serves, so the live re-check asks about every action in use and can end
+// the channels of one action alone; writes a line on every terminal; ends them all, in SSH order, when the session is
+// ended from outside.
 import type { Connection, ServerChannel } from 'ssh2';
 import type { Action } from '../policy/types.js';
 import { endChannel } from '../ssh/channel-end.js';
@@ -62,10 +63,35 @@ export class SessionChannels {
 
   /** Ends every channel with the line and exit status 255, closes every tunnel; resolves once the lines left. */
   async endAll(line: string): Promise<void> {
-    const ends = [...this.#channels].map(([channel, { pty }]) =>
-      pty ? (channel.writable && channel.write(`\r\n${line}\r\n`), endChannel(channel, { code: 255 })) : endChannel(channel, { code: 255 }, line),
-    );
+    const ends = [...this.#channels].map(([channel, { pty }]) => end(channel, pty, line));
     for (const tunnel of this.#tunnels.keys()) tunnel.close();
     await Promise.all(ends);
   }
+
+  /**
+   * Ends the channels of one action with the line (exit status 255) and closes its tunnels; returns how many. They
+   * are no longer in use from now on, while their last lines leave. A tunnel has no stderr: the session's other
+   * channels read the line instead.
+   */
+  endAction(action: Action, line: string): number {
+    const channels = [...this.#channels].filter(([, c]) => c.action === action);
+    const tunnels = [...this.#tunnels].filter(([, a]) => a === action).map(([tunnel]) => tunnel);
+    for (const [channel, { pty }] of channels) {
+      this.#channels.delete(channel);
+      void end(channel, pty, line);
+    }
+    for (const tunnel of tunnels) {
+      this.#tunnels.delete(tunnel);
+      tunnel.close();
+    }
+    if (tunnels.length) this.notify(line);
+    return channels.length + tunnels.length;
+  }
+}
+
+/** A terminal gets the line in its output (its stderr is the same screen); others on stderr, before the exit status. */
+function end(channel: ServerChannel, pty: boolean, line: string): Promise<void> {
+  if (!pty) return endChannel(channel, { code: 255 }, line);
+  if (channel.writable) channel.write(`\r\n${line}\r\n`);
+  return endChannel(channel, { code: 255 });
 }

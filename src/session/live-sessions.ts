@@ -1,5 +1,7 @@
-// The live sessions of this node, watched once a second: idle timeout and maximum length from the session clock,
-// and revocation whenever the store changed (a removed user or key, a revoked grant ends live sessions at once).
+// The live sessions of this node, watched twice a second: idle timeout and maximum length from the session clock,
+// and the live re-check whenever the store changed (a removed user or key, a revoked grant, a new policy take effect
+// at once) and at least every `session.recheckInterval` seconds (a time window that closed). The re-check decides
+// every action each session uses: the channels of a refused action end, and the session ends once none is left.
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { notice } from '../notices.js';
@@ -11,13 +13,19 @@ export class LiveSessions {
   #store: ChangeFeed;
   #log: Logger;
   #timer: NodeJS.Timeout;
+  #tickMs: number;
   #lastToken = -1;
+  #lastRecheck = 0;
+  /** Seconds between re-checks without a change (read each tick: a config reload applies at once). */
+  #recheckSec: () => number;
   #checking = false;
   #storeDown = false;
 
-  constructor(store: ChangeFeed, log: Logger, intervalMs = 500) {
+  constructor(store: ChangeFeed, log: Logger, recheckSec: () => number, intervalMs = 500) {
     this.#store = store;
     this.#log = log;
+    this.#recheckSec = recheckSec;
+    this.#tickMs = intervalMs;
     this.#timer = setInterval(() => void this.tick(), intervalMs);
     this.#timer.unref();
   }
@@ -45,9 +53,13 @@ export class LiveSessions {
     try {
       for (const session of this.#sessions) if (clockRuns(session)) this.#checkClock(session, now);
       const token = await this.#store.changeToken();
-      if (token !== this.#lastToken) {
-        this.#lastToken = token;
+      // Due when waiting for the next tick would stretch the gap past the interval: the interval is an upper bound.
+      const due = now - this.#lastRecheck + this.#tickMs > this.#recheckSec() * 1000;
+      if (token !== this.#lastToken || due) {
         await this.#recheckAll();
+        // Only once every session was asked: a store that failed half-way is asked again at the next tick.
+        this.#lastToken = token;
+        this.#lastRecheck = now;
       }
       if (this.#storeDown) this.#log.info('live session check: the store answers again');
       this.#storeDown = false;
@@ -79,11 +91,18 @@ export class LiveSessions {
 
   async #recheckAll(): Promise<void> {
     for (const session of [...this.#sessions]) {
-      const reason = await session.recheck();
-      if (!reason) continue;
-      void session.events.emit('SessionRevoked', { reason });
-      session.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
-      this.#sessions.delete(session);
+      const found = await session.recheck();
+      if (found.end !== undefined) {
+        const reason = found.end;
+        void session.events.emit('SessionRevoked', { reason });
+        session.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
+        this.#sessions.delete(session);
+        continue;
+      }
+      for (const [action, reason] of found.revoked) {
+        const channels = session.channels.endAction(action, fail('ACCESS_REVOKED', reason, action).line);
+        if (channels) void session.events.emit('ChannelRevoked', { action, channels, reason });
+      }
     }
   }
 

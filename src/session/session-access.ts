@@ -1,5 +1,5 @@
 // Access for one session: resolves where it goes (target and login), asks the access seam for every channel, and
-// answers the live re-check for every action in use. Every denial is audited by the caller's onDenied.
+// answers the live re-check: every action in use decided again, now. Every denial is audited by the caller's onDenied.
 import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
 import type { Access } from '../policy/access.js';
@@ -20,6 +20,12 @@ export interface AccessHooks {
   allowed(limits: Limits): void;
 }
 
+/**
+ * What the live re-check found: the session must end, and why; or the actions in use that are no longer allowed, each
+ * with its reason (none: all still hold).
+ */
+export type Recheck = { end: string } | { end?: undefined; revoked: Map<Action, string> };
+
 export class SessionAccess {
   #access: Access;
   #dir: Pick<Directory, 'getTarget' | 'findKey'>;
@@ -27,7 +33,7 @@ export class SessionAccess {
   #hooks: AccessHooks;
   #destination: Destination;
   #resolved: Resolved | undefined;
-  /** The action the session was opened for: always among those re-checked. */
+  /** The action the session was opened for: re-checked while no channel is open. */
   #opening: Action = 'shell';
 
   constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'>, caller: Caller, destination: Destination, hooks: AccessHooks) {
@@ -74,20 +80,23 @@ export class SessionAccess {
     if (this.#resolved) await this.#require(this.#resolved, action);
   }
 
-  /** Why this session may no longer go on, or undefined: the key, the user and every action in use must still hold. */
-  async recheck(inUse: Iterable<Action>): Promise<string | undefined> {
+  /**
+   * Every action in use decided again (the opening one while nothing is open): the key and the user must still hold,
+   * and the session ends once none of its actions is allowed; otherwise only the refused actions are named.
+   */
+  async recheck(inUse: Iterable<Action>): Promise<Recheck> {
     const key = await this.#dir.findKey(this.#caller.keyFingerprint);
-    if (!key || key.user !== this.#caller.user) return `the key ${this.#caller.keyFingerprint} was removed`;
+    if (!key || key.user !== this.#caller.user) return { end: `the key ${this.#caller.keyFingerprint} was removed` };
     const r = this.#resolved;
     if (!r) {
       // A ProxyJump carrier or a menu not yet answered: no target, so only the user must still be there and enabled.
-      return this.#access.standing(this.#caller.user);
+      const why = await this.#access.standing(this.#caller.user);
+      return why ? { end: why } : { revoked: new Map() };
     }
-    for (const action of new Set([this.#opening, ...inUse])) {
-      const d = await this.#decide(r.target.name, r.login, action);
-      if (!d.allow) return d.reason;
-    }
-    return undefined;
+    const used = new Set(inUse);
+    if (!used.size) used.add(this.#opening);
+    const decisions = await this.#access.decideEach({ ...this.#request(), target: r.target.name, login: r.login }, used);
+    return verdict(decisions);
   }
 
   /**
@@ -116,4 +125,11 @@ export class SessionAccess {
   #request() {
     return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa };
   }
+}
+
+/** The session ends when nothing it uses is allowed any more; otherwise the refused actions end alone. */
+function verdict(decisions: Map<Action, Decision>): Recheck {
+  const revoked = new Map([...decisions].filter(([, d]) => !d.allow).map(([action, d]) => [action, d.reason]));
+  if (revoked.size && revoked.size === decisions.size) return { end: revoked.values().next().value! };
+  return { revoked };
 }

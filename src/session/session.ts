@@ -1,7 +1,8 @@
 // One client connection on its way to one target. A session is made of parts, each with one job: its access
 // (destination, every channel's decision, the live re-check), its upstream link, its channels toward the client, its
 // clock and limits, its recordings and its audit events. The session itself holds them together, keeps the session
-// index up to date, and can be ended from outside (idle timeout, maximum length, revocation) with a message.
+// index up to date, and can be ended from outside (idle timeout, maximum length, revocation) with a message; the
+// channels of one revoked action end alone (SessionChannels.endAction).
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.js';
@@ -15,7 +16,7 @@ import { SessionChannels } from './channels.js';
 import { SessionClock } from './clock.js';
 import type { Destination } from './destination.js';
 import { SessionRecorder, type RecorderDeps } from './recorder.js';
-import { SessionAccess } from './session-access.js';
+import { SessionAccess, type Recheck } from './session-access.js';
 import { SessionEvents } from './session-events.js';
 import { UpstreamLink, type UpstreamDeps } from './upstream-link.js';
 
@@ -76,11 +77,11 @@ export class Session {
     return this.#deps.log.child({ auditKey: this.auditKey, user: this.caller.user });
   }
 
-  /** Why this session may no longer go on, or undefined: not ended by an administrator, and access still holds. */
-  async recheck(): Promise<string | undefined> {
+  /** Whether this session may go on (not ended by an administrator, and access still holds), and which of its actions. */
+  async recheck(): Promise<Recheck> {
     if (this.#indexed) {
       const kill = (await this.#deps.index.getSession(this.auditKey))?.terminationRequested;
-      if (kill) return `an administrator ended this session: ${kill}`;
+      if (kill) return { end: `an administrator ended this session: ${kill}` };
     }
     return this.access.recheck(this.channels.actions());
   }
