@@ -40,6 +40,7 @@ const messages = {
   RECORDING_FAILED: (why: string) => `the session could not be recorded (${why}), so it was ended; tell the administrator`,
   AUDIT_UNAVAILABLE: (why: string) => `the audit trail cannot be written (${why}), so this was refused; tell the administrator`,
   STORE_UNAVAILABLE: (where: string, why: string) => `cannot use the store ${where}: ${why}`,
+  LISTEN_FAILED: (address: string, why: string, setting: string) => `cannot listen on ${address}: ${why}; set another address with ${setting}`,
   LOGIN_UNAVAILABLE: () => 'logins are paused: the bastion cannot reach its store to check them; try again in a minute',
   SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,

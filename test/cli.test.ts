@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Bastion } from './helpers/fumidai.js';
 import { keygen } from './helpers/sshd.js';
@@ -28,6 +29,25 @@ describe('cli', () => {
       assert.ok(existsSync(join(b.data, f)), f);
     assert.match(readFileSync(join(b.data, 'fumidai.yaml'), 'utf8'), /^# fumidai configuration/);
     assert.match((await b.cli(['init'])).stdout, /already initialized/);
+  });
+
+  test('serve on a busy port: one line naming the address, why, and the setting to change; no stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
+    try {
+      await failsWith(['serve', '--listen', address], new RegExp(`^fumidai: cannot listen on ${address}: the address is already in use .*; set another address with serve --listen \\(LISTEN_FAILED\\)$`));
+      const config = join(b.data, 'fumidai.yaml');
+      const before = readFileSync(config, 'utf8');
+      writeFileSync(config, before.replace(/^listen: .*$/m, `listen: ${address}`));
+      try {
+        await failsWith(['serve'], new RegExp(`cannot listen on ${address}: .*; set another address with listen: in ${config.replace(/[.]/g, '\\.')} \\(or serve --listen\\) \\(LISTEN_FAILED\\)$`));
+      } finally {
+        writeFileSync(config, before);
+      }
+    } finally {
+      busy.close();
+    }
   });
 
   test('key show prints the upstream public key in authorized_keys format', async () => {

@@ -11,6 +11,7 @@ import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
 import { BucketAnchor } from '../shipping/anchors.js';
 import { BacklogAlarm } from '../shipping/backlog-alarm.js';
+import { listenError } from './listen-error.js';
 import { ANCHOR_DIR, stageCheckpoint } from '../audit/anchor-stage.js';
 import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
 import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
@@ -83,6 +84,7 @@ export function registerServe(program: Command): void {
       for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, index: store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
       const config = dir.config; // one object, updated in place by a reload: every part reads the current values
       const access = new Access(store, new PolicySource(store));
+      const listen = opts.listen ?? config.listen;
       const gateway = await startGateway(
         {
           config,
@@ -113,16 +115,17 @@ export function registerServe(program: Command): void {
             screenIndex,
           },
         },
-        opts.listen ?? config.listen,
-      );
+        listen,
+      ).catch((err) => Promise.reject(listenError(err, opts.listen ? 'serve --listen' : `listen: in ${dir.configFile} (or serve --listen)`, listen)));
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const unanchored = async () => (await store.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
-      if (dir.config.metrics.listen) {
-        const at = await metrics.listen(dir.config.metrics.listen);
+      const metricsAt = dir.config.metrics.listen;
+      if (metricsAt) {
+        const at = await metrics.listen(metricsAt).catch((err) => Promise.reject(listenError(err, `metrics.listen: in ${dir.configFile}`, metricsAt)));
         log.info({ metrics: at }, `metrics on http://${at}/metrics`);
       }
       if (dir.config.keySync.bucket) startKeySync(dir, store, audit, log, live, metrics);
