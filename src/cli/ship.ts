@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { auditRoot } from '../audit/open.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
-import { BucketAnchor } from '../shipping/anchors.js';
-import { s3Client } from '../shipping/s3-client.js';
-import { ANCHOR_DIR } from '../audit/anchor-stage.js';
+import { anchorsFor, syslogAnchorFor } from './anchoring.js';
 import { printTable, withStore } from './common.js';
 import type { DataDir } from '../config/data-dir.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +34,8 @@ export function registerShip(program: Command): void {
         const anchors = pending.filter((i) => i.kind === 'anchor').length;
         // Events after the newest anchored checkpoint can still be cut or rewritten without a trace outside the host.
         if (anchors) console.log(`warning: ${anchors} signed audit checkpoint(s) not yet anchored in the bucket: the trail since the newest anchored one is only on this host`);
+        const toSyslog = (await syslogAnchorFor(dir)?.waiting())?.length;
+        if (toSyslog) console.log(`warning: ${toSyslog} signed audit checkpoint(s) not yet sent to the syslog (audit.anchors.syslog)`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
     });
@@ -49,13 +49,15 @@ export function registerShip(program: Command): void {
         const shipper = shipperFor(store, dir);
         await shipper.scan();
         const result = await shipper.ship({ force: true, onProgress: (done, total, item) => process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total} ${item.objectKey.slice(-50).padEnd(50)}`) });
-        // Checkpoints waiting to be anchored go too (an admin command's, while the server is down).
-        const anchored = await new BucketAnchor(store, dir.config.shipping, dir.path(ANCHOR_DIR), s3Client(dir.config.shipping)).settled();
+        // Checkpoints waiting to be anchored go too (an admin command's, while the server is down), to every anchor.
+        const anchors = anchorsFor(dir, store);
+        const anchored = await Promise.all(anchors.map(async (a) => ({ to: a.name, ...(await a.settled()) })));
+        for (const a of anchors) a.stop();
         return { result, anchored };
       });
       if (result.shipped + result.failed.length) process.stdout.write('\n');
       console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
-      if (anchored.shipped || anchored.backlog) console.log(`anchored ${anchored.shipped} checkpoint(s); waiting ${anchored.backlog}${anchored.error ? ` (${anchored.error})` : ''}`);
+      for (const a of anchored) if (a.shipped || a.backlog) console.log(`anchored ${a.shipped} checkpoint(s) in the ${a.to}; waiting ${a.backlog}${a.error ? ` (${a.error})` : ''}`);
       if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
     });
 }
