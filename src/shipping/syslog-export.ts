@@ -15,17 +15,33 @@ export interface ExportedAnchors {
   skipped: number;
 }
 
-/** The checkpoint a message carries, if its MSG is a checkpoint line of the v2 shape. */
+const CHECKPOINT_KEYS = ['at', 'chain', 'final', 'headSeq', 'keyFingerprint', 'last', 'lines', 'prevCheckpoint', 'recordings', 'segment', 'signature', 'v'].join();
+const sortedKeys = (o: object) => Object.keys(o).sort().join();
+
+/**
+ * The checkpoint a message carries, if its MSG is a checkpoint line exactly as the trail writes it. The line's own
+ * fields (seq, prev) are outside the signature, so they must follow from the signed ones, and nothing may be added:
+ * then every byte of an accepted line is vouched for by the signature, and a garbled one is named here rather than
+ * taken for a line the trail should hold.
+ */
 function checkpointOf(msg: string): Checkpoint | undefined {
   try {
-    const r = JSON.parse(msg) as { seq?: unknown; checkpoint?: unknown };
-    const c = r.checkpoint as Checkpoint | undefined;
-    if (typeof r.seq !== 'number' || !c || typeof c !== 'object' || !isV2(c)) return undefined;
-    return typeof c.chain === 'string' && typeof c.signature === 'string' ? c : undefined;
+    const r = JSON.parse(msg) as { seq?: unknown; prev?: unknown; checkpoint?: Checkpoint };
+    const c = r.checkpoint;
+    if (JSON.stringify(r) !== msg || Object.keys(r).join() !== 'seq,prev,checkpoint' || !c || typeof c !== 'object') return undefined;
+    if (sortedKeys(c) !== CHECKPOINT_KEYS || !isV2(c) || r.seq !== c.headSeq + 1 || r.prev !== c.last) return undefined;
+    const covered = Array.isArray(c.recordings) && c.recordings.every((x) => x && typeof x === 'object' && Object.keys(x).every((k) => ['path', 'sha256', 'bytes'].includes(k)));
+    return covered && typeof c.chain === 'string' && typeof c.signature === 'string' ? c : undefined;
   } catch {
     return undefined;
   }
 }
+
+/**
+ * Base64 as the signer wrote it: a decoder skips characters outside the alphabet, so a signature with one inserted
+ * would still verify, and the line, not being the one the trail holds, would accuse the trail of an edit.
+ */
+const canonical = (signature: string) => Buffer.from(signature, 'base64').toString('base64') === signature;
 
 /** Reads an export's text; `where` names it in the problems (e.g. the file's path). */
 export function readSyslogExport(text: string, key: KeyObject, where: string): ExportedAnchors {
@@ -42,7 +58,7 @@ export function readSyslogExport(text: string, key: KeyObject, where: string): E
     const name = `${where} line ${i + 1} (chain ${claim.chain ?? '?'}, seq ${claim.seq ?? '?'})`;
     const c = checkpointOf(m.msg);
     if (!c) problems.push(`${name}: a fumidai checkpoint message without a readable checkpoint line (cut short by the receiver's maximum message size?)`);
-    else if (!verifyCheckpointBody(key, c)) problems.push(`${name}: the checkpoint fails its signature under the trusted audit key`);
+    else if (!canonical(c.signature) || !verifyCheckpointBody(key, c)) problems.push(`${name}: the checkpoint fails its signature under the trusted audit key`);
     else {
       if (!anchors.has(c.chain)) anchors.set(c.chain, new Set());
       anchors.get(c.chain)!.add(m.msg);

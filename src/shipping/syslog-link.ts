@@ -1,6 +1,6 @@
 // The connection to a remote syslog: TCP, or TLS checked against the configured CA and name. A failure comes back as
 // one sentence an operator can act on (refused, timed out, a certificate not trusted or for another name).
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 
 export interface SyslogTarget {
@@ -21,12 +21,15 @@ export function describeLinkError(target: SyslogTarget, err: Error): string {
   return `${where}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
 }
 
+/** The name the certificate must hold: the configured one, else the host (an address is checked, not sent as SNI). */
+const tlsName = (host: string, servername?: string) => (servername ? { servername } : isIP(host) ? {} : { servername: host });
+
 /** Opens the connection; resolves once it is ready to write (TLS: after the handshake and the certificate check). */
 export function openLink(target: SyslogTarget, timeoutMs = 10_000): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const tls = target.tls;
     const socket: Socket = tls
-      ? tlsConnect({ host: target.host, port: target.port, ...(tls.ca ? { ca: tls.ca } : {}), servername: tls.servername ?? target.host })
+      ? tlsConnect({ host: target.host, port: target.port, ...(tls.ca ? { ca: tls.ca } : {}), ...tlsName(target.host, tls.servername) })
       : tcpConnect({ host: target.host, port: target.port });
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`no connection within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
     const fail = (err: Error) => {

@@ -99,7 +99,7 @@ test('fuzz: random and garbled lines never throw and are never taken for checkpo
   const good = lines.map((l, i) => checkpointMessage(sender, 'web-1', i + 1, l));
   // A fixed seed: a failure can be replayed.
   let seed = 0x5eed;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000) * n); // the high bits
   const alphabet = '<>1 -[]="\\@{}:,0123456789abcXYZ\t\r\u00e9\u0000';
   const garble = (s: string) => {
     const chars = [...s];
@@ -113,6 +113,7 @@ test('fuzz: random and garbled lines never throw and are never taken for checkpo
     return chars.join('');
   };
   let accepted = 0;
+  let refused = 0;
   for (let i = 0; i < 3000; i++) {
     const pick = rand(4);
     const line =
@@ -122,6 +123,7 @@ test('fuzz: random and garbled lines never throw and are never taken for checkpo
     const m = parseMessage(line); // must not throw
     if (m) assert.ok(m.facility <= 23 && m.severity <= 7);
     const read = readSyslogExport(line, publicKey, 'fuzz');
+    refused += read.problems.length;
     for (const found of read.anchors.values()) {
       // A garble may land where it changes nothing of the signed line (the header, the SD): then it is the real one.
       for (const l of found) assert.ok(lines.includes(l), `accepted a line that is no checkpoint of the chain: ${line}`);
@@ -129,4 +131,5 @@ test('fuzz: random and garbled lines never throw and are never taken for checkpo
     }
   }
   assert.ok(accepted < 3000);
+  assert.ok(refused > 100, `${refused} garbled checkpoints reached the signature check`);
 });
