@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Bastion, BIN, ssh } from './helpers/fumidai.js';
@@ -14,32 +14,7 @@ import { startBucket, type Bucket } from './helpers/bucket.js';
 import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
 import { compareWithAnchors } from '../src/audit/anchored.js';
 import { readSegments } from '../src/audit/verify.js';
-import { GENESIS, isV2, keyFingerprint, lineHash, signCheckpointBody, type Checkpoint } from '../src/audit/chain.js';
-
-function editLines(file: string, edit: (lines: string[]) => string[]): void {
-  writeFileSync(file, edit(readFileSync(file, 'utf8').split('\n').filter(Boolean)).join('\n') + '\n');
-}
-
-/** What an insider with the key does after an edit: every link and every checkpoint recomputed and re-signed. */
-function rechain(dir: string, key: KeyObject): void {
-  let prev = GENESIS;
-  let prevCheckpoint = GENESIS;
-  for (const segment of readSegments(dir)) {
-    const lines = segment.text.split('\n').filter(Boolean).map((text, i) => {
-      const line = JSON.parse(text) as { prev: string; checkpoint?: Checkpoint };
-      line.prev = prev;
-      if (line.checkpoint && isV2(line.checkpoint)) {
-        const { signature: _, ...body } = line.checkpoint;
-        line.checkpoint = signCheckpointBody(key, { ...body, lines: i, last: prev, prevCheckpoint, keyFingerprint: keyFingerprint(key) });
-      }
-      const out = JSON.stringify(line);
-      prev = lineHash(out);
-      if (line.checkpoint) prevCheckpoint = prev;
-      return out;
-    });
-    writeFileSync(join(dir, segment.name), lines.join('\n') + '\n');
-  }
-}
+import { editLines, rechain } from './helpers/trail-edit.js';
 
 const BUCKET = 'fumidai-anchors';
 

@@ -1,7 +1,8 @@
 // Where a checkpoint waits to leave the host: one small file per checkpoint line, `<anchors>/<chain>/<seq>.json`,
-// written by whoever signs it (the server, or a short-lived CLI command for the admin chain) and sent to the bucket by
-// the server's anchoring (src/shipping/anchors.ts), which also takes up files a CLI command left.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// written by whoever signs it (the server, or a short-lived CLI command for the admin chain) and sent by each of the
+// server's anchors (src/shipping/anchors.ts to the bucket, syslog-anchor.ts to a remote syslog), which also take up
+// files a CLI command left. Nothing deletes a staged file: every anchor keeps its own account of what it has sent.
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The staging directory's name under the data directory. */
@@ -16,4 +17,26 @@ export function stageCheckpoint(anchorDir: string, chain: string, seq: number, l
   const path = join(dir, stagedName(seq));
   writeFileSync(path, `${line}\n`, { mode: 0o640 });
   return path;
+}
+
+export interface Staged {
+  chain: string;
+  seq: number;
+  path: string;
+}
+
+/** Every staged checkpoint, chain by chain, oldest first (`after`: only those past a chain's given seq). */
+export function listStaged(anchorDir: string, after: (chain: string) => number = () => 0): Staged[] {
+  if (!existsSync(anchorDir)) return [];
+  const out: Staged[] = [];
+  for (const chain of readdirSync(anchorDir).sort()) {
+    const dir = join(anchorDir, chain);
+    if (!statSync(dir).isDirectory()) continue;
+    const from = after(chain);
+    for (const file of readdirSync(dir).filter((f) => /^\d{12}\.json$/.test(f)).sort()) {
+      const seq = Number(file.slice(0, 12));
+      if (seq > from) out.push({ chain, seq, path: join(dir, file) });
+    }
+  }
+  return out;
 }

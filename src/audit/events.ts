@@ -137,8 +137,8 @@ export interface LogEventDetails {
   ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
   ConfigReloadFailed: { why: string; reason: string };
   KeySyncFailed: { err: string };
-  /** A round of anchoring checkpoints in the bucket that sent some, or could not. */
-  Anchoring: { shipped: number; backlog: number; error?: string };
+  /** A round of anchoring checkpoints (to: the bucket, or the remote syslog) that sent some, or could not. */
+  Anchoring: { to: 'bucket' | 'syslog'; shipped: number; backlog: number; error?: string };
   /** Also an audit event; the log line says too whether that event could be written (unreported: why not). */
   RecordingInterrupted: Recovered;
   /** failed: the audit event that could not be written; code: the system's error code (ENOSPC, EACCES) if there is one. */
@@ -153,7 +153,7 @@ export const LOG_EVENTS = {
   ConfigReloaded: 'the config file changed or SIGHUP came, and something new was applied or waits for a restart',
   ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
   KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',
-  Anchoring: 'checkpoints went to the bucket, or wait in the spool because it could not be reached',
+  Anchoring: 'checkpoints went to the bucket or the remote syslog, or wait because it could not be reached',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
   AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
 } as const satisfies Record<keyof LogEventDetails, string>;

@@ -17,6 +17,8 @@ export const defaultNodeName = () => hostname().replace(/[^-A-Za-z0-9_.]/g, '-')
 export const nodeName = (dir: DataDir) => dir.config.audit.node ?? defaultNodeName();
 /** audit.keyFile: relative to the data directory, or absolute. */
 export const auditKeyFile = (dir: DataDir) => dir.path(dir.config.audit.keyFile);
+/** Checkpoints are staged to leave the host when some anchor is configured: the bucket, a remote syslog. */
+export const anchoringConfigured = (dir: DataDir) => Boolean(dir.config.shipping.bucket || dir.config.audit.anchors.syslog);
 /** This node's chains: the server's and the one of its administrative commands. */
 export const nodeChains = (dir: DataDir) => [join(auditRoot(dir), nodeName(dir)), join(auditRoot(dir), `${nodeName(dir)}-admin`)];
 
@@ -62,7 +64,7 @@ export async function recordAdminChange(dir: DataDir, action: string, details: E
   }
   try {
     // Checked under the lock: no append races it. Its checkpoints wait in the staging directory for the server to send.
-    const anchors = dir.config.shipping.bucket ? dir.path(ANCHOR_DIR) : undefined;
+    const anchors = anchoringConfigured(dir) ? dir.path(ANCHOR_DIR) : undefined;
     const onCheckpoint = anchors === undefined ? undefined : (line: string) => void stageCheckpoint(anchors, `${nodeName(dir)}-admin`, (JSON.parse(line) as { seq: number }).seq, line);
     const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey, { onCheckpoint });
     await log.record({ eventName: 'AdminChange', user: operator(), reason: action, result, details });

@@ -13,7 +13,7 @@ import { checkRecording, checkStream, sealedRecordings, type SealedRecording } f
 import { recordingObjectKey } from '../shipping/object-keys.js';
 import type { KeyObject } from 'node:crypto';
 import { localAuditKey, registerAuditKey, trustedKey, UNPINNED, type PinOptions } from './audit-key.js';
-import { verifyAnchors } from './audit-anchors.js';
+import { bucketAnchors, syslogAnchors, verifyAnchors } from './audit-anchors.js';
 import { bucketLocation, BucketReader } from '../shipping/bucket-reader.js';
 
 /** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
@@ -49,7 +49,7 @@ function otherKey(data: string | undefined, pinnedKey: KeyObject): KeyObject | u
 }
 
 /** The shipped trail: chains and signatures, then every sealed recording's object against its sha256. Returns problems. */
-async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boolean }, since?: string, until?: string): Promise<number> {
+async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boolean; syslogExport?: string }, since?: string, until?: string): Promise<number> {
   const { key, pinned } = trustedKey(opts, () => {
     try {
       const dir = openDataDir(dataDirFrom(opts.data));
@@ -82,7 +82,8 @@ async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boo
       sealed.push(...sealedRecordings(segments));
     }
     if (!pinned) console.log(UNPINNED);
-    bad += await verifyAnchors(reader, chains, (chain) => readSegments(join(root, chain), since, until));
+    const anchored = opts.syslogExport ? syslogAnchors(opts.syslogExport, key) : bucketAnchors(reader);
+    bad += await verifyAnchors(anchored, chains, (chain) => readSegments(join(root, chain), since, until));
     if (!opts.recordings) return bad;
     const counts = { ok: 0, modified: 0, missing: 0 };
     const listed = new Map<string, Set<string>>();
@@ -141,8 +142,9 @@ export function registerAudit(program: Command): void {
       .option('--until <iso>', 'last day to check')
       .option('--no-recordings', 'skip hashing the recordings the trail sealed')
       .option('--key <file>', 'trust only this audit public key (PEM, as `audit key` prints it, or an ssh-ed25519 line) from a copy kept off the host')
-      .option('--fingerprint <SHA256:...>', "trust the data directory's key (or --key's) only if it has this fingerprint, the one `init` printed"),
-  ).action(async (opts: BucketOptions & PinOptions & { since?: string; until?: string; recordings: boolean }) => {
+      .option('--fingerprint <SHA256:...>', "trust the data directory's key (or --key's) only if it has this fingerprint, the one `init` printed")
+      .option('--syslog-export <file>', 'check against the checkpoints a SIEM stored from audit.anchors.syslog (RFC 5424 lines) instead of the bucket'),
+  ).action(async (opts: BucketOptions & PinOptions & { since?: string; until?: string; recordings: boolean; syslogExport?: string }) => {
       // Exit 3: tampered, or not signed by the pinned key (src/cli/main.ts maps the thrown AUDIT_KEY_MISMATCH); 1: anything else.
       const since = isoOption(opts.since, '--since');
       const until = isoOption(opts.until, '--until');
@@ -155,7 +157,7 @@ export function registerAudit(program: Command): void {
       const other = pinned ? otherKey(opts.data, key) : undefined;
       const results = verifyAll(dir, since, until, key);
       const shipping = dir.config.shipping;
-      const anchors = shipping.bucket ? new BucketReader(bucketLocation({}, shipping)) : undefined;
+      const anchors = opts.syslogExport ? syslogAnchors(opts.syslogExport, key) : shipping.bucket ? bucketAnchors(new BucketReader(bucketLocation({}, shipping))) : undefined;
       const own = new Set([nodeName(dir), `${nodeName(dir)}-admin`]);
       let bad = await verifyAnchors(anchors, results.map((r) => r.chain), (chain) => readSegments(join(auditRoot(dir), chain), since, until), (chain) => own.has(chain));
       if (results.length === 0) {

@@ -8,13 +8,10 @@ import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
 import { initAuditKey } from './init.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
-import { auditRoot, nodeName, openAuditTrail } from '../audit/open.js';
-import { BucketAnchor } from '../shipping/anchors.js';
-import { BacklogAlarm } from '../shipping/backlog-alarm.js';
+import { anchoringConfigured, auditRoot, openAuditTrail } from '../audit/open.js';
+import { unanchored, type Anchor } from '../shipping/anchor.js';
+import { anchorsFor, stageFor, startAnchoring } from './anchoring.js';
 import { listenError } from './listen-error.js';
-import { ANCHOR_DIR, stageCheckpoint } from '../audit/anchor-stage.js';
-import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
-import { bucketLocation, BucketReader, type BucketLocation } from '../shipping/bucket-reader.js';
 import { logEvent } from '../audit/log-events.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
 import { s3Client } from '../shipping/s3-client.js';
@@ -56,19 +53,13 @@ export function registerServe(program: Command): void {
       });
       // The trail first, before the store: a missing or replaced signing key stops the start here (AUDIT_KEY_MISSING,
       // AUDIT_KEY_CHANGED), and each recording the recovery seals is evidence whose event names its digest. Its
-      // checkpoints leave the host as they are signed, where a bucket is configured: each is staged as a file, and the
-      // anchor (once the store is open) sends what is staged.
-      const shipping = dir.config.shipping;
-      let anchor: BucketAnchor | undefined;
-      const stage = (line: string) => {
-        const seq = (JSON.parse(line) as { seq: number }).seq;
-        if (anchor) anchor.add(nodeName(dir), seq, line);
-        else stageCheckpoint(dir.path(ANCHOR_DIR), nodeName(dir), seq, line); // taken up once the anchor starts
-      };
-      const audit = openAuditTrail(dir, log, shipping.bucket ? stage : undefined);
+      // checkpoints leave the host as they are signed, where an anchor is configured (the bucket, a remote syslog):
+      // each is staged as a file, and every anchor (once the store is open) sends what is staged.
+      let anchors: Anchor[] = [];
+      const audit = openAuditTrail(dir, log, anchoringConfigured(dir) ? stageFor(dir, () => anchors) : undefined);
       const store = await storeOf(dir);
-      anchor = shipping.bucket ? new BucketAnchor(store, shipping, dir.path(ANCHOR_DIR), s3Client(shipping)) : undefined;
-      if (anchor) await startAnchoring(anchor, audit, nodeName(dir), bucketLocation({}, shipping), log, dir.config.audit.anchorBacklogAlert);
+      anchors = anchorsFor(dir, store);
+      await startAnchoring(anchors, audit, dir, log);
       const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
       for (const r of recovered) {
         if (r.unreported) logEvent(log, 'error', 'RecordingInterrupted', r, 'a recording left open by a previous run was repaired, but no audit event could be written: left unsealed, the next start tries again');
@@ -120,8 +111,7 @@ export function registerServe(program: Command): void {
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
-      const unanchored = async () => (await store.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
-      const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored });
+      const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       const metricsAt = dir.config.metrics.listen;
       if (metricsAt) {
@@ -144,7 +134,8 @@ export function registerServe(program: Command): void {
         if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');
         await store.interruptLiveSessions(`fumidai stopped (${signal})`).catch((err) => log.error({ err: (err as Error).message }, 'could not mark live sessions interrupted'));
         await audit.close(); // ends today's segment with a signed checkpoint
-        if (anchor) await Promise.race([anchor.settled(), new Promise((r) => setTimeout(r, 5000))]); // and sends it
+        await Promise.race([Promise.all(anchors.map((a) => a.settled())), new Promise((r) => setTimeout(r, 5000))]); // and sends it
+        for (const a of anchors) a.stop();
         await store.close();
         process.exit(0);
       };
@@ -206,27 +197,4 @@ function startKeySync(dir: DataDir, store: Store, audit: AuditTrail, log: Logger
   };
   void round();
   setInterval(() => void round(), interval * 1000).unref();
-}
-
-/**
- * Sends what a previous run (or a CLI command) left waiting, and checks that the local tail still matches the newest
- * anchored checkpoint: if it does not, the chain goes on (the bastion serves), and AuditTampered says what was found.
- */
-async function startAnchoring(anchor: BucketAnchor, audit: AuditTrail, chain: string, location: BucketLocation, log: Logger, threshold: number): Promise<void> {
-  const alarm = new BacklogAlarm(threshold);
-  anchor.onRound = (r) => {
-    logEvent(log, r.error ? 'warn' : 'info', 'Anchoring', r, r.error ? 'checkpoints wait for the bucket' : 'checkpoints anchored');
-    const state = alarm.observe(r.backlog);
-    if (state) void audit.record('AnchorBacklog', {}, { anchor: 'bucket', state, waiting: r.backlog, threshold, ...(r.error ? { error: r.error, reason: r.error } : {}) }).catch(() => undefined);
-  };
-  void anchor.flush();
-  setInterval(() => void anchor.flush(), 10_000).unref(); // CLI commands only stage theirs
-  try {
-    const problems = await checkTailAgainstAnchors(new BucketReader(location), chain, audit.dir);
-    if (!problems.length) return;
-    log.error({ problems }, 'the audit trail does not match its anchored checkpoints');
-    await audit.record('AuditTampered', {}, { chain, problems, reason: problems[0]! }).catch(() => undefined);
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'could not check the audit trail against its anchored checkpoints; checked again at the next start');
-  }
 }

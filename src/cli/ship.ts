@@ -4,22 +4,27 @@ import { join } from 'node:path';
 import { auditRoot, nodeName } from '../audit/open.js';
 import { lastEventOf } from '../audit/last-event.js';
 import { backlogOf, Shipper } from '../shipping/shipper.js';
-import { BucketAnchor } from '../shipping/anchors.js';
-import { s3Client } from '../shipping/s3-client.js';
-import { ANCHOR_DIR } from '../audit/anchor-stage.js';
+import { anchorsFor } from './anchoring.js';
+import { unanchored } from '../shipping/anchor.js';
 import { printTable, withStore } from './common.js';
 import type { DataDir } from '../config/data-dir.js';
-import type { SpoolItem, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 function shipperFor(store: Store, dir: DataDir): Shipper {
   if (!dir.config.shipping.bucket) throw fail('ARGUMENT_INVALID', `shipping is not configured: set shipping.bucket in ${dir.configFile}`);
   return new Shipper(store, dir.config.shipping, { recordings: dir.path(dir.config.recording.dir), audit: auditRoot(dir) });
 }
 
-/** Checkpoints waiting for the bucket, the threshold that makes them a warning, and an AuditTampered of a recent start. */
-function anchoring(items: SpoolItem[], dir: DataDir) {
-  const unanchored = items.filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
-  return { unanchored, threshold: dir.config.audit.anchorBacklogAlert, tampered: lastEventOf(join(auditRoot(dir), nodeName(dir)), 'AuditTampered') };
+/** Checkpoints waiting for each anchor, the threshold that makes them a warning, and an AuditTampered of a recent start. */
+async function anchoring(store: Store, dir: DataDir) {
+  const anchors = anchorsFor(dir, store);
+  try {
+    const waiting = await Promise.all(anchors.map(async (a) => ({ to: a.name, count: (await a.waiting()).length })));
+    const tampered = lastEventOf(join(auditRoot(dir), nodeName(dir)), 'AuditTampered');
+    return { waiting, unanchored: await unanchored(anchors), threshold: dir.config.audit.anchorBacklogAlert, tampered };
+  } finally {
+    for (const a of anchors) a.stop();
+  }
 }
 
 export function registerShip(program: Command): void {
@@ -37,16 +42,18 @@ export function registerShip(program: Command): void {
           const count = (state: string) => items.filter((i) => i.state === state).length;
           const destination = dir.config.shipping.bucket ? `s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : null;
           const waiting = pending.map((i) => ({ objectKey: i.objectKey, attempts: i.attempts, nextAttemptAt: i.nextAttemptAt, lastError: i.lastError || null }));
-          const { unanchored, tampered } = anchoring(items, dir);
+          const { unanchored, tampered } = await anchoring(store, dir);
           const auditTampered = tampered ? { at: tampered.eventTime, reason: tampered.reason ?? null } : null;
           return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), unanchored, auditTampered, waiting }));
         }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
         // Events after the newest anchored checkpoint can still be cut or rewritten without a trace outside the host.
-        const { unanchored, threshold, tampered } = anchoring(items, dir);
-        if (unanchored > threshold) console.log(`warning: ${unanchored} signed audit checkpoint(s) not yet anchored in the bucket (more than audit.anchorBacklogAlert, ${threshold}): the trail since the newest anchored one is only on this host`);
-        else if (unanchored) console.log(`anchoring: ${unanchored} signed audit checkpoint(s) on their way to the bucket`);
+        const { waiting, threshold, tampered } = await anchoring(store, dir);
+        for (const w of waiting.filter((x) => x.count > 0)) {
+          if (w.count > threshold) console.log(`warning: ${w.count} signed audit checkpoint(s) not yet anchored in the ${w.to} (more than audit.anchorBacklogAlert, ${threshold}): the trail since the newest anchored one is only on this host`);
+          else console.log(`anchoring: ${w.count} signed audit checkpoint(s) on their way to the ${w.to}`);
+        }
         if (tampered) console.log(`warning: at ${tampered.eventTime} the audit trail did not match its anchored checkpoints (AuditTampered): ${tampered.reason ?? ''}; run fumidai audit verify`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
@@ -61,13 +68,15 @@ export function registerShip(program: Command): void {
         const shipper = shipperFor(store, dir);
         await shipper.scan();
         const result = await shipper.ship({ force: true, onProgress: (done, total, item) => process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total} ${item.objectKey.slice(-50).padEnd(50)}`) });
-        // Checkpoints waiting to be anchored go too (an admin command's, while the server is down).
-        const anchored = await new BucketAnchor(store, dir.config.shipping, dir.path(ANCHOR_DIR), s3Client(dir.config.shipping)).settled();
+        // Checkpoints waiting to be anchored go too (an admin command's, while the server is down), to every anchor.
+        const anchors = anchorsFor(dir, store);
+        const anchored = await Promise.all(anchors.map(async (a) => ({ to: a.name, ...(await a.settled()) })));
+        for (const a of anchors) a.stop();
         return { result, anchored };
       });
       if (result.shipped + result.failed.length) process.stdout.write('\n');
       console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
-      if (anchored.shipped || anchored.backlog) console.log(`anchored ${anchored.shipped} checkpoint(s); waiting ${anchored.backlog}${anchored.error ? ` (${anchored.error})` : ''}`);
+      for (const a of anchored) if (a.shipped || a.backlog) console.log(`anchored ${a.shipped} checkpoint(s) in the ${a.to}; waiting ${a.backlog}${a.error ? ` (${a.error})` : ''}`);
       if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
     });
 }

@@ -5,6 +5,26 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:2222 or [::1]:2222');
 
+// RFC 5424 header fields are printable US-ASCII without spaces (PRINTUSASCII), of bounded length.
+const printAscii = (max: number) => z.string().regex(new RegExp(`^[\\x21-\\x7e]{1,${max}}$`), `1 to ${max} printable ASCII characters, no spaces`);
+
+/** RFC 5424 facility names, in code order (audit is 13, "log audit"). */
+export const SYSLOG_FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'audit', 'alert', 'clock', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'] as const;
+
+/** A remote syslog (RFC 5424 over TCP, RFC 6587 octet counting), optionally TLS, that receives every checkpoint. */
+const syslogAnchor = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** true: TLS with the system's CAs; ca: a PEM file of the CA(s) to trust instead; servername: the name to check. */
+    tls: z.union([z.boolean(), z.object({ ca: z.string().min(1).optional(), servername: z.string().min(1).optional() }).strict()]).default(false),
+    appName: printAscii(48).default('fumidai'),
+    /** HOSTNAME of the messages; the node's name (audit.node) when absent. */
+    hostname: printAscii(255).optional(),
+    facility: z.enum(SYSLOG_FACILITIES).default('audit'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: hostPort.default('127.0.0.1:2222'),
@@ -91,6 +111,11 @@ export const configSchema = z
         anchorBacklogAlert: z.number().int().positive().default(30),
         /** The private key that signs checkpoints (relative to the data directory, or absolute); only `init` creates it. */
         keyFile: z.string().min(1).default('audit_ed25519_key'),
+        /** Where checkpoints are anchored besides the bucket (shipping.bucket anchors them there). */
+        anchors: z.preprocess(
+          (v) => v ?? {},
+          z.object({ syslog: syslogAnchor.optional() }).strict(),
+        ),
       })
       .strict()
       .default({}),

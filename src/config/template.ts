@@ -72,6 +72,16 @@ audit:
   # Private key that signs the trail (here or an absolute path); 'fumidai init' creates it and prints its fingerprint
   # for your auditors, nothing else ever does: fumidai refuses to start without it or with another one.
   keyFile: audit_ed25519_key
+  # Each checkpoint also goes to a remote syslog as it is signed (RFC 5424 over TCP, octet-counted framing; TLS when
+  # tls is set), for sites whose SIEM is their record of truth: 'fumidai audit verify --syslog-export FILE' checks the
+  # trail against what the SIEM stored. Uncomment to send.
+  # anchors:
+  #   syslog:
+  #     host: siem.internal
+  #     port: 6514
+  #     tls: { ca: siem-ca.pem }         # or true (the system's CAs), or false (plain TCP)
+  #     appName: fumidai
+  #     facility: audit                  # RFC 5424 facility 13; hostname defaults to audit.node
 
 shipping:
   # S3 (or S3-compatible) bucket for sealed recordings and audit segments; uncomment to ship.

@@ -4,30 +4,24 @@
 // holds: `audit verify` compares the two. While the bucket is away, checkpoints wait in the spool (each staged as a
 // small file) and go up in order, oldest first, when it returns.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stageCheckpoint } from '../audit/anchor-stage.js';
+import { listStaged } from '../audit/anchor-stage.js';
 import type { Spool, SpoolItem } from '../store/store.js';
+import { Rounds, type Anchor, type AnchorRound } from './anchor.js';
 import { anchorObjectKey } from './object-keys.js';
 import { putInput } from './s3-client.js';
 import type { ShippingConfig } from './shipper.js';
 
-export interface AnchorRound {
-  shipped: number;
-  /** Anchors still waiting, and why the first of them could not go. */
-  backlog: number;
-  error?: string;
-}
+export type { AnchorRound } from './anchor.js';
 
-export class BucketAnchor {
+export class BucketAnchor implements Anchor {
+  readonly name = 'bucket';
   #spool: Pick<Spool, 'spoolAdd' | 'spoolList' | 'spoolUpdate'>;
   #cfg: ShippingConfig;
   #client: S3Client;
   #dir: string;
   #retryMs: number;
-  #running: Promise<AnchorRound> | undefined;
-  #again = false;
+  #rounds = new Rounds(() => this.#round());
   #retry: NodeJS.Timeout | undefined;
   onRound: (r: AnchorRound) => void = () => undefined;
 
@@ -39,43 +33,25 @@ export class BucketAnchor {
     this.#retryMs = retryMs;
   }
 
-  /** Stages a checkpoint line and sends it now (in order after any still waiting). */
-  add(chain: string, seq: number, line: string): void {
-    stageCheckpoint(this.#dir, chain, seq, line);
-    void this.flush();
-  }
-
   /** Sends every waiting anchor, oldest first, stopping at the first that fails (order is kept). */
   flush(): Promise<AnchorRound> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#round().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.flush();
-      }
-    });
-    return this.#running;
+    return this.#rounds.flush();
   }
 
   /** Resolves once everything added so far has been sent, or has failed to be. */
-  async settled(): Promise<AnchorRound> {
-    await this.#running;
-    return this.flush();
+  settled(): Promise<AnchorRound> {
+    return this.#rounds.settled();
+  }
+
+  async waiting(): Promise<string[]> {
+    return (await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').map((i) => i.path);
   }
 
   /** Puts into the spool what was staged since (by the server, or by a CLI command for the admin chain). */
   async #adopt(): Promise<void> {
-    if (!existsSync(this.#dir)) return;
     const known = new Set((await this.#spool.spoolList()).filter((i) => i.kind === 'anchor').map((i) => i.path));
-    for (const chain of readdirSync(this.#dir)) {
-      for (const file of readdirSync(join(this.#dir, chain)).filter((f) => /^\d{12}\.json$/.test(f)).sort()) {
-        const path = join(this.#dir, chain, file);
-        if (!known.has(path)) await this.#spool.spoolAdd({ path, objectKey: anchorObjectKey(this.#cfg.prefix, chain, Number(file.slice(0, 12))), kind: 'anchor' });
-      }
+    for (const s of listStaged(this.#dir)) {
+      if (!known.has(s.path)) await this.#spool.spoolAdd({ path: s.path, objectKey: anchorObjectKey(this.#cfg.prefix, s.chain, s.seq), kind: 'anchor' });
     }
   }
 
