@@ -25,11 +25,26 @@ export function parseYaml<T>(text: string, schema: ZodType<T, ZodTypeDef, unknow
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0]!;
-  const node = nodeAt(doc.contents as Node | null, issue.path);
+  // An unknown field is reported at its own line, not at the first line of the object that holds it.
+  const node = issue.code === 'unrecognized_keys' ? keyNodeAt(doc.contents as Node | null, issue.path, issue.keys[0]!) : nodeAt(doc.contents as Node | null, issue.path);
   const line = node?.range ? `line ${lines.linePos(node.range[0]).line}` : 'top level';
   const field = issue.path.length ? issue.path.join('.') : 'document';
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
   return { ok: false, problem: { where: `${line}, field ${field}`, message } };
+}
+
+/** "line N" of the field at `path` in a YAML text (for warnings about a document that parsed). */
+export function lineOf(text: string, path: (string | number)[]): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const node = nodeAt(doc.contents as Node | null, path);
+  return node?.range ? `line ${lines.linePos(node.range[0]).line}` : 'top level';
+}
+
+function keyNodeAt(node: Node | null, path: (string | number)[], key: string): Node | null {
+  const holder = nodeAt(node, path);
+  const pair = isMap(holder) ? holder.items.find((p) => (p.key as { value?: unknown })?.value === key) : undefined;
+  return (pair?.key as Node | undefined) ?? holder;
 }
 
 function nodeAt(node: Node | null, path: (string | number)[]): Node | null {

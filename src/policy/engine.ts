@@ -23,7 +23,7 @@ export function groupsOf(user: string, doc: PolicyDocument): string[] {
   return Object.entries(doc.groups).filter(([, members]) => members.includes(user)).map(([g]) => g);
 }
 
-function glob(pattern: string, value: string): boolean {
+export function glob(pattern: string, value: string): boolean {
   const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
   return re.test(value);
 }
