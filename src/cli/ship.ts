@@ -29,13 +29,16 @@ export function registerShip(program: Command): void {
           const count = (state: string) => items.filter((i) => i.state === state).length;
           const destination = dir.config.shipping.bucket ? `s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : null;
           const waiting = pending.map((i) => ({ objectKey: i.objectKey, attempts: i.attempts, nextAttemptAt: i.nextAttemptAt, lastError: i.lastError || null }));
-          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), waiting }));
+          const refused = items.filter((i) => i.state === 'refused').map((i) => ({ path: i.path, error: i.lastError ?? '' }));
+          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), waiting, refused }));
         }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
         const anchors = pending.filter((i) => i.kind === 'anchor').length;
         // Events after the newest anchored checkpoint can still be cut or rewritten without a trace outside the host.
         if (anchors) console.log(`warning: ${anchors} signed audit checkpoint(s) not yet anchored in the bucket: the trail since the newest anchored one is only on this host`);
+        // Refused once, reported every time: the bucket holds the segment as shipped, the local file is not that any more.
+        for (const i of items.filter((x) => x.state === 'refused')) console.log(`refused: ${i.lastError}`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
     });
@@ -56,6 +59,11 @@ export function registerShip(program: Command): void {
       if (result.shipped + result.failed.length) process.stdout.write('\n');
       console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
       if (anchored.shipped || anchored.backlog) console.log(`anchored ${anchored.shipped} checkpoint(s); waiting ${anchored.backlog}${anchored.error ? ` (${anchored.error})` : ''}`);
-      if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
+      // A segment changed below what was shipped is tampering (exit 3), whatever else failed.
+      for (const r of result.refused) console.error(fail('AUDIT_TAMPERED', r.error).line);
+      const failed = result.failed.length ? fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error) : undefined;
+      if (failed && !result.refused.length) throw failed;
+      if (failed) console.error(failed.line);
+      if (result.refused.length) process.exitCode = 3;
     });
 }
