@@ -5,9 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { stopChild } from './helpers/proc.js';
@@ -236,5 +237,100 @@ describe('shipping', () => {
     const localVerify = await b.cli(['audit', 'verify', '--no-recordings', '--fingerprint', fingerprint], true);
     assert.equal(localVerify.code, 3);
     assert.match(localVerify.stderr, new RegExp(`audit trail tampered: ${seg.chain}/${seg.file}: line \\d+: modified`));
+  });
+});
+
+describe('audit segment pieces in a bucket that refuses overwrites (If-None-Match: *)', () => {
+  const NAME = 'fumidai-pieces';
+  let bucket: Bucket;
+  let store: Store;
+  let dir: string;
+  const segment = (day: string) => join(dir, 'audit', 'n1', `${day}.jsonl`);
+  const pieceKeys = async (day: string) =>
+    ((await bucket.client.send(new ListObjectsV2Command({ Bucket: NAME, Prefix: `p/audit/n1/${day}.jsonl` }))).Contents ?? []).map((o) => o.Key!);
+  const get = async (Key: string) => (await (await bucket.client.send(new GetObjectCommand({ Bucket: NAME, Key }))).Body!.transformToString());
+  /** One round as the server runs it, over `spool` (the store, or one that fails as a crash would). */
+  const round = async (spool: Store = store) => {
+    const { Shipper } = await import('../src/shipping/shipper.js');
+    const { s3Client } = await import('../src/shipping/s3-client.js');
+    const cfg = { bucket: NAME, prefix: 'p/', region: 'us-east-1', endpoint: bucket.endpoint, sse: 'AES256' as const, interval: 60, retentionHours: 24 };
+    const shipper = new Shipper(spool, cfg, { recordings: join(dir, 'recordings'), audit: join(dir, 'audit') }, s3Client(cfg));
+    await shipper.scan();
+    return shipper.ship({ force: true });
+  };
+  /** The store, but the update that would record a sent piece fails: the process died after the upload. */
+  const crashing = () =>
+    new Proxy(store, {
+      get: (t, k) =>
+        k === 'spoolUpdate'
+          ? (path: string, f: { pieces?: boolean }) => (f.pieces ? Promise.reject(new Error('killed')) : t.spoolUpdate(path, f))
+          : (t[k as keyof Store] as (...a: unknown[]) => unknown).bind(t),
+    });
+  const item = async (day: string) => (await store.spoolList()).find((i) => i.path === segment(day))!;
+
+  before(async () => {
+    const { SqliteStore } = await import('../src/store/sqlite-store.js');
+    bucket = await startBucket(NAME);
+    dir = mkdtempSync(join(tmpdir(), 'fumidai-pieces-'));
+    mkdirSync(join(dir, 'audit', 'n1'), { recursive: true });
+    store = new SqliteStore(join(dir, 'fumidai.db'));
+  });
+  after(async () => {
+    await store?.close();
+    await bucket?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a piece sent before a crash goes again: 412 on the same bytes is success, on fewer (the file grew) too', async () => {
+    writeFileSync(segment('2026-01-01'), '{"seq":1}\n{"seq":2}\n');
+    assert.equal((await round(crashing())).failed.length, 1, 'sent, but not recorded');
+    assert.deepEqual(await pieceKeys('2026-01-01'), ['p/audit/n1/2026-01-01.jsonl.d/0000000000000000']);
+    const refusals = bucket.proxy.preconditionFailed;
+    const r = await round();
+    assert.deepEqual([r.shipped, r.failed, r.refused], [1, [], []]);
+    assert.equal(bucket.proxy.preconditionFailed, refusals + 1, 'the bucket said 412');
+    assert.equal(await get('p/audit/n1/2026-01-01.jsonl.d/0000000000000000'), '{"seq":1}\n{"seq":2}\n');
+    assert.deepEqual([(await item('2026-01-01')).shippedSize, (await item('2026-01-01')).pieces], [20, true]);
+    // Sent, crashed, and the segment grew before the next round: the piece there is adopted, the rest is a new one.
+    writeFileSync(segment('2026-01-01'), '{"seq":1}\n{"seq":2}\n{"seq":3}\n{"se');
+    assert.equal((await round(crashing())).failed.length, 1);
+    writeFileSync(segment('2026-01-01'), '{"seq":1}\n{"seq":2}\n{"seq":3}\n{"seq":4}\n');
+    const grown = await round();
+    assert.deepEqual([grown.failed, grown.refused], [[], []]);
+    assert.deepEqual(await pieceKeys('2026-01-01'), ['0', '20', '30'].map((o) => `p/audit/n1/2026-01-01.jsonl.d/${o.padStart(16, '0')}`));
+    assert.deepEqual(await Promise.all((await pieceKeys('2026-01-01')).map(get)), ['{"seq":1}\n{"seq":2}\n', '{"seq":3}\n', '{"seq":4}\n']);
+  });
+
+  test('other bytes already under the next piece: refused once, and what the bucket holds stays', async () => {
+    writeFileSync(segment('2026-01-02'), '{"seq":1}\n');
+    await round();
+    const key = 'p/audit/n1/2026-01-02.jsonl.d/0000000000000010';
+    await bucket.client.send(new PutObjectCommand({ Bucket: NAME, Key: key, Body: '{"seq":2,"x":"other"}\n' }));
+    writeFileSync(segment('2026-01-02'), '{"seq":1}\n{"seq":2}\n');
+    const r = await round();
+    assert.equal(r.refused.length, 1);
+    assert.match(r.refused[0]!.error, /^audit segment \S+2026-01-02\.jsonl: p\/audit\/n1\/2026-01-02\.jsonl\.d\/0000000000000010 already holds other bytes than the segment's from offset 10/);
+    assert.equal(await get(key), '{"seq":2,"x":"other"}\n', 'not overwritten');
+    assert.equal((await item('2026-01-02')).state, 'refused');
+    writeFileSync(segment('2026-01-02'), '{"seq":1}\n{"seq":2}\n{"seq":3}\n');
+    assert.deepEqual((await round()).refused, [], 'said once');
+    assert.deepEqual(await pieceKeys('2026-01-02'), ['p/audit/n1/2026-01-02.jsonl.d/0000000000000000', key]);
+  });
+
+  test('a segment an earlier version uploaded whole is checked, then sent again as pieces from its start', async () => {
+    const whole = async (day: string, shipped: string, now: string) => {
+      writeFileSync(segment(day), now);
+      await store.spoolAdd({ path: segment(day), objectKey: `p/audit/n1/${day}.jsonl`, kind: 'audit' });
+      await store.spoolUpdate(segment(day), { state: 'shipped', shippedSize: shipped.length, sha256: sha(Buffer.from(shipped)) });
+      await bucket.client.send(new PutObjectCommand({ Bucket: NAME, Key: `p/audit/n1/${day}.jsonl`, Body: shipped }));
+    };
+    await whole('2026-01-03', '{"seq":1}\n', '{"seq":1}\n{"seq":2}\n');
+    await whole('2026-01-04', '{"seq":1}\n', '{"seq":7}\n{"seq":2}\n'); // rewritten after the old upload
+    const r = await round();
+    assert.deepEqual(r.refused.map((x) => x.path), [segment('2026-01-04')]);
+    assert.match(r.refused[0]!.error, /changed below what was already shipped \(its first 10 bytes are not those shipped\)/);
+    assert.deepEqual(await pieceKeys('2026-01-03'), ['p/audit/n1/2026-01-03.jsonl', 'p/audit/n1/2026-01-03.jsonl.d/0000000000000000']);
+    assert.equal(await get('p/audit/n1/2026-01-03.jsonl.d/0000000000000000'), '{"seq":1}\n{"seq":2}\n');
+    assert.deepEqual(await pieceKeys('2026-01-04'), ['p/audit/n1/2026-01-04.jsonl'], 'nothing of the rewritten one');
   });
 });
