@@ -1,13 +1,14 @@
 // Reading back from the bucket (s3rver over HTTP, behind a proxy that notes every request): after the local
 // recordings and audit trail are gone, `replay --from-bucket` prints what the local replay printed, byte for byte,
 // and `audit query --from-bucket` counts the same events; only read requests (GET) reach the bucket, and no data
-// directory is needed when the bucket is given by flags.
+// directory is needed when the bucket is given by flags. Audit segments are read from their append-only pieces (a
+// missing piece is named), and from the whole objects earlier versions uploaded.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
 import { run, stopChild } from './helpers/proc.js';
@@ -29,6 +30,12 @@ describe('reading back from the bucket', () => {
   const keys: string[] = [];
   const localReplay = new Map<string, Bytes>();
   let localCount = 0;
+  const get = async (Key: string) => Buffer.from(await (await bucket.client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray());
+  const put = (Key: string, Body: Buffer) => bucket.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  const del = (Key: string) => bucket.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+  const objects = async () => ((await bucket.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
+  /** The node chain's segment (not the admin chain's): its pieces, in byte order. */
+  const nodePieces = async () => (await objects()).filter((k) => /\/audit\/[^/]+\/\d{4}-\d\d-\d\d\.jsonl\.d\/\d{16}$/.test(k) && !k.includes('-admin/'));
 
   /** The CLI with its output as bytes (replay prints raw terminal output, not always UTF-8). */
   const cli = (args: string[]) =>
@@ -60,6 +67,7 @@ describe('reading back from the bucket', () => {
       { send: 'exit\r' },
     ]);
     assert.equal((await run('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', cfg, '-tt', 'web1'], { timeoutMs: 30_000 })).code, 0);
+    assert.match((await b.cli(['ship', '--now'])).stdout, /backlog 0/); // the segment so far: its first piece
     assert.equal((await ssh(cfg, ['web1', "printf 'out\\377\\n'; echo err-text >&2; head -c 300000 /dev/urandom | base64; echo tail-line"])).code, 0);
     for (const line of (await b.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n')) keys.push(JSON.parse(line).auditKey);
     assert.equal(keys.length, 2);
@@ -158,25 +166,66 @@ describe('reading back from the bucket', () => {
     assert.equal((await b.cli(['audit', 'verify', ...flags, '--key', join(b.data, 'audit_ed25519_key.pub')])).code, 0);
     assert.match((await b.cli(['audit', 'verify', ...flags], true)).stderr, /give --key audit_ed25519_key\.pub .* \(ARGUMENT_INVALID\)/);
 
-    // Someone with write access to the bucket edits a recording and an audit line.
-    const get = async (Key: string) => Buffer.from(await (await bucket.client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray());
-    const put = (Key: string, Body: Buffer) => bucket.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
-    const all = ((await bucket.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
-    const recording = all.find((k) => k.endsWith('-exec.bin'))!;
-    const segment = all.find((k) => /\/audit\/[^/]+\/\d{4}-\d\d-\d\d\.jsonl$/.test(k) && !k.includes('-admin/'))!;
+    // Someone with write access to the bucket edits a recording and an audit line (the same length: no piece moves).
+    const recording = (await objects()).find((k) => k.endsWith('-exec.bin'))!;
+    let segment = '';
+    for (const k of await nodePieces()) if (!segment && (await get(k)).includes('"sourceIp":"127.0.0.1"')) segment = k;
     const [recBefore, segBefore] = [await get(recording), await get(segment)];
     try {
       const edited = Buffer.from(recBefore);
       edited[edited.length - 2] ^= 1;
       await put(recording, edited);
-      await put(segment, Buffer.from(segBefore.toString().replace('"sourceIp":"127.0.0.1"', '"sourceIp":"10.6.6.6"')));
+      await put(segment, Buffer.from(segBefore.toString().replace('"sourceIp":"127.0.0.1"', '"sourceIp":"10.6.6.66"')));
       const bad = await b.cli(['audit', 'verify', '--from-bucket'], true);
       assert.equal(bad.code, 3);
       assert.match(bad.stderr, /^fumidai: audit trail tampered: s3:\/\/fumidai-audit-read\/fumidai\/audit\/\S+\.jsonl: line \d+: modified: .* \(AUDIT_TAMPERED\)$/m);
+      assert.doesNotMatch(bad.stderr, /missing from the bucket|overlaps/);
       assert.match(bad.stderr, new RegExp(`^fumidai: recording tampered: s3://${BUCKET}/${recording.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(session \\S+, channel 1: sha256 .* \\(same size\\)\\) \\(RECORDING_TAMPERED\\)$`, 'm'));
     } finally {
       await put(recording, recBefore);
       await put(segment, segBefore);
+    }
+  });
+
+  test('a segment shipped in two rounds is two pieces; one missing is named, and verify --from-bucket exits 3', async () => {
+    const pieces = await nodePieces();
+    assert.ok(pieces.length >= 2, pieces.join(', '));
+    assert.equal((await b.cli(['audit', 'verify', '--from-bucket', '--no-recordings'])).code, 0);
+    const gone = pieces[0]!; // the last one missing is a cut tail, for the anchors to find
+    const bytes = await get(gone);
+    const offset = Number(gone.slice(-16));
+    await del(gone);
+    try {
+      const r = await b.cli(['audit', 'verify', '--from-bucket', '--no-recordings'], true);
+      assert.equal(r.code, 3);
+      const segment = gone.replace(/\.d\/\d{16}$/, '');
+      assert.ok(r.stderr.split('\n').includes(`fumidai: audit trail tampered: s3://${BUCKET}/${segment}: bytes ${offset} to ${offset + bytes.length} are missing from the bucket (no piece at offset ${offset}) (AUDIT_TAMPERED)`), r.stderr);
+      const q = await cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json', '--from-bucket']);
+      assert.match(q.stderr.toString(), /^warning: s3:\/\/\S+: bytes \d+ to \d+ are missing from the bucket/m, 'a query says what it could not read');
+    } finally {
+      await put(gone, bytes);
+    }
+  });
+
+  test('whole segments uploaded by an earlier version are still read; beside pieces, the pieces count', async () => {
+    const pieces = (await objects()).filter((k) => /\.jsonl\.d\/\d{16}$/.test(k));
+    const segments = new Map<string, Buffer[]>();
+    for (const k of pieces) segments.set(k.replace(/\.d\/\d{16}$/, ''), [...(segments.get(k.replace(/\.d\/\d{16}$/, '')) ?? []), await get(k)]);
+    const saved = new Map(await Promise.all(pieces.map(async (k) => [k, await get(k)] as const)));
+    try {
+      // A stale whole object beside the pieces (an earlier version's last upload, or a rewrite): not read.
+      for (const key of segments.keys()) await put(key, Buffer.from('{"seq":1}\n'));
+      assert.equal((await b.cli(['audit', 'verify', '--from-bucket', '--no-recordings'])).code, 0);
+      // Only whole objects, as an earlier version left them.
+      for (const [key, parts] of segments) await put(key, Buffer.concat(parts));
+      for (const k of pieces) await del(k);
+      const ok = await b.cli(['audit', 'verify', '--from-bucket', '--no-recordings']);
+      assert.match(ok.stdout, /^s3:\/\/fumidai-audit-read\/fumidai\/audit\/\S+: OK, \d+ events in 1 segments/m);
+      const q = await cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json', '--from-bucket']);
+      assert.equal(Number(JSON.parse(q.stdout.toString()).n), localCount);
+    } finally {
+      for (const key of segments.keys()) await del(key);
+      for (const [k, v] of saved) await put(k, v);
     }
   });
 });

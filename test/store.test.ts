@@ -211,6 +211,11 @@ function contract(name: string, open: () => Promise<Store>): void {
       const items = await s.spoolList();
       assert.deepEqual(items.map((i) => [i.kind, i.state, i.attempts]).sort(), [['audit', 'pending', 0], ['recording', 'pending', 1]]);
       assert.equal(items.find((i) => i.kind === 'recording')?.lastError, 'down', 'a pending item keeps its retry state');
+      assert.equal(items.find((i) => i.kind === 'audit')?.pieces, false, 'shipped whole, as earlier versions did');
+      await s.spoolUpdate('/a/n1/2026-11-25.jsonl', { state: 'refused', shippedSize: 20, pieces: true, lastError: 'changed' });
+      await s.spoolAdd({ path: '/a/n1/2026-11-25.jsonl', objectKey: 'p/audit/n1/2026-11-25.jsonl', kind: 'audit' });
+      const audit = (await s.spoolList()).find((i) => i.kind === 'audit');
+      assert.deepEqual([audit?.state, audit?.shippedSize, audit?.pieces], ['refused', 20, true], 'a refused segment stays refused');
     });
 
     test('screen text still to index: terminal channels once ended, until their text is added (even none)', async () => {
@@ -258,11 +263,13 @@ test('SQLite: a file an earlier version made migrates on open, from its user_ver
   for (const m of SQLITE_MIGRATIONS.slice(0, 8)) old.exec(m);
   old.pragma('user_version = 8');
   old.prepare(`INSERT INTO channels (audit_key, channel, kind, recording_path, started_at, state) VALUES ('old', 1, 'shell', '/r/01-shell.cast', '2026-11-20T10:00:00Z', 'sealed')`).run();
+  old.prepare(`INSERT INTO spool (path, object_key, kind, state, next_attempt_at, shipped_size, sha256) VALUES ('/a/d.jsonl', 'p/audit/n/d.jsonl', 'audit', 'shipped', '', 7, 'ab')`).run();
   old.close();
   const s = new SqliteStore(file);
   try {
     assert.equal((await s.channelsOf('old')).length, 1);
     assert.deepEqual(await s.unindexedScreens(), [], 'channels recorded before version 9 are taken as indexed');
+    assert.deepEqual((await s.spoolList()).map((i) => [i.shippedSize, i.sha256, i.pieces]), [[7, 'ab', false]], 'version 10: segments shipped whole until then');
   } finally {
     await s.close();
   }
@@ -345,7 +352,7 @@ describe('PostgreSQL shared by nodes', () => {
     }
   });
 
-  test('migration 3 keeps what version 2 stored: screen text becomes searchable by words, the token keeps counting', async () => {
+  test('migrations keep what version 2 stored: screen text searchable by words, the token counting, segments shipped whole', async () => {
     const url = await server!.newDatabase('from_v2');
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -353,6 +360,7 @@ describe('PostgreSQL shared by nodes', () => {
       for (const m of MIGRATIONS.slice(0, 2)) await c.query(m as string);
       await c.query('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2)');
       await c.query(`INSERT INTO screen_text (audit_key, channel, "offset", text) VALUES ('old', 1, 2.5, 'cat /etc/passwd')`);
+      await c.query(`INSERT INTO spool (node, path, object_key, kind, state, next_attempt_at, shipped_size, sha256) VALUES ('node-a', '/a/d.jsonl', 'p/audit/n/d.jsonl', 'audit', 'shipped', '', 7, 'ab')`);
       await c.query("SELECT setval('access_changes', 41)");
     } finally {
       await c.end();
@@ -363,6 +371,7 @@ describe('PostgreSQL shared by nodes', () => {
       assert.equal(await s.changeToken(), 41);
       await s.addUser('zoe');
       assert.equal(await s.changeToken(), 42);
+      assert.deepEqual((await s.spoolList()).map((i) => [i.shippedSize, i.sha256, i.pieces]), [[7, 'ab', false]], 'migration 6: segments shipped whole until then');
     } finally {
       await s.close();
     }

@@ -134,6 +134,8 @@ export interface LogEventDetails {
   ListenerError: { code?: string; err: string };
   /** A shipping round that did something; error: the first failure's message. */
   Shipping: { shipped: number; failed: number; backlog: number; pruned: number; error?: string };
+  /** An audit segment that no longer starts with what was shipped of it: it is not shipped again. */
+  ShippingRefused: { path: string; error: string };
   ConfigReloaded: { why: string; changed: string[]; needsRestart: string[] };
   ConfigReloadFailed: { why: string; reason: string };
   KeySyncFailed: { err: string };
@@ -150,6 +152,7 @@ export const LOG_EVENTS = {
   Crash: 'an error escaped every handler; the process exits with status 70',
   ListenerError: 'the listener failed to accept a connection (EMFILE); it goes on serving',
   Shipping: 'a shipping round uploaded, failed or pruned something',
+  ShippingRefused: 'an audit segment changed below what was already shipped: the bucket keeps its copy, the segment is not shipped again',
   ConfigReloaded: 'the config file changed or SIGHUP came, and something new was applied or waits for a restart',
   ConfigReloadFailed: 'the config file changed or SIGHUP came, but it does not validate: the running config stays',
   KeySyncFailed: 'a key-bucket round could not reach the bucket; users stay as they are',

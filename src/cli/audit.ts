@@ -61,7 +61,7 @@ async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boo
   const other = pinned ? otherKey(opts.data, key) : undefined;
   const reader = bucketReader(opts);
   const where = `s3://${reader.location.bucket}/${reader.location.prefix}`;
-  const { dir } = await reader.download(await reader.auditSegments(since, until));
+  const { dir, problems } = await reader.auditSegments(since, until);
   try {
     const root = join(dir, 'audit');
     const chains = existsSync(root) ? readdirSync(root).sort() : [];
@@ -69,7 +69,9 @@ async function verifyBucket(opts: BucketOptions & PinOptions & { recordings: boo
       console.log(`no audit segments in ${where}audit/`);
       return 0;
     }
-    let bad = 0;
+    // A piece missing from a segment (or overlapping another): the chains below then say where they break too.
+    for (const p of problems) console.error(fail('AUDIT_TAMPERED', p).line);
+    let bad = problems.length;
     const sealed: SealedRecording[] = [];
     for (const chain of chains) {
       const segments = readSegments(join(root, chain), since, until);
@@ -193,7 +195,10 @@ export function registerAudit(program: Command): void {
     let files: string[];
     if (fromBucket(opts)) {
       const reader = bucketReader(opts);
-      ({ dir: downloaded, paths: files } = await reader.download(await reader.auditSegments(view.since, view.until)));
+      let problems: string[];
+      ({ dir: downloaded, paths: files, problems } = await reader.auditSegments(view.since, view.until));
+      // The query runs over what is there; what is not is said (audit verify --from-bucket tells more).
+      for (const p of problems) console.error(`warning: ${p}`);
       view.filenames = { from: `${downloaded}/`, to: reader.url() }; // filename names the object, not the temporary copy
     } else files = segmentFiles(auditRoot(openDataDir(dataDirFrom(opts.data))), view.since, view.until);
     let result;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, watchFile } from 'node:fs';
 import { configReloader } from '../config/reload.js';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CONFIG_FILE, dataDirFrom, initDataDir, openDataDir } from '../config/data-dir.js';
 import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
@@ -124,6 +124,10 @@ export function registerServe(program: Command): void {
         shipper.start((r) => {
           metrics.shippingRound(r);
           if (r.shipped || r.failed.length || r.pruned) logEvent(log, r.failed.length ? 'warn' : 'info', 'Shipping', { shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
+          for (const x of r.refused) {
+            logEvent(log, 'error', 'ShippingRefused', x, x.error);
+            void audit.record('AuditTampered', {}, { chain: basename(dirname(x.path)), problems: [x.error], reason: x.error }).catch(() => undefined);
+          }
         });
       }
       const stop = async (signal: string) => {

@@ -44,7 +44,8 @@ export function registerShip(program: Command): void {
           const waiting = pending.map((i) => ({ objectKey: i.objectKey, attempts: i.attempts, nextAttemptAt: i.nextAttemptAt, lastError: i.lastError || null }));
           const { unanchored, tampered } = await anchoring(store, dir);
           const auditTampered = tampered ? { at: tampered.eventTime, reason: tampered.reason ?? null } : null;
-          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), unanchored, auditTampered, waiting }));
+          const refused = items.filter((i) => i.state === 'refused').map((i) => ({ path: i.path, error: i.lastError ?? '' }));
+          return console.log(JSON.stringify({ destination, backlog: await backlogOf(store), shipped: count('shipped'), pruned: count('pruned'), unanchored, auditTampered, waiting, refused }));
         }
         console.log(`shipping: ${dir.config.shipping.bucket ? `to s3://${dir.config.shipping.bucket}/${dir.config.shipping.prefix}` : 'not configured'}`);
         console.log(`backlog: ${pending.length} file(s) waiting; shipped: ${items.filter((i) => i.state === 'shipped').length}; pruned locally: ${items.filter((i) => i.state === 'pruned').length}`);
@@ -55,6 +56,8 @@ export function registerShip(program: Command): void {
           else console.log(`anchoring: ${w.count} signed audit checkpoint(s) on their way to the ${w.to}`);
         }
         if (tampered) console.log(`warning: at ${tampered.eventTime} the audit trail did not match its anchored checkpoints (AuditTampered): ${tampered.reason ?? ''}; run fumidai audit verify`);
+        // Refused once, reported every time: the bucket holds the segment as shipped, the local file is not that any more.
+        for (const i of items.filter((x) => x.state === 'refused')) console.log(`refused: ${i.lastError}`);
         if (pending.length) printTable(['WAITING', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'], pending.map((i) => [i.objectKey, String(i.attempts), i.nextAttemptAt, i.lastError ?? '']));
       });
     });
@@ -77,6 +80,11 @@ export function registerShip(program: Command): void {
       if (result.shipped + result.failed.length) process.stdout.write('\n');
       console.log(`shipped ${result.shipped} file(s); backlog ${result.backlog}`);
       for (const a of anchored) if (a.shipped || a.backlog) console.log(`anchored ${a.shipped} checkpoint(s) in the ${a.to}; waiting ${a.backlog}${a.error ? ` (${a.error})` : ''}`);
-      if (result.failed.length) throw fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error);
+      // A segment changed below what was shipped is tampering (exit 3), whatever else failed.
+      for (const r of result.refused) console.error(fail('AUDIT_TAMPERED', r.error).line);
+      const failed = result.failed.length ? fail('SHIP_FAILED', result.failed.length, result.failed[0]!.error) : undefined;
+      if (failed && !result.refused.length) throw failed;
+      if (failed) console.error(failed.line);
+      if (result.refused.length) process.exitCode = 3;
     });
 }

@@ -138,7 +138,7 @@ export const configSchema = z
         interval: z.number().positive().default(60),
         /** Hours an uploaded recording stays on local disk. */
         retentionHours: z.number().nonnegative().default(24),
-        /** Object Lock retention for anchored checkpoints (the bucket must have Object Lock enabled); off when absent. */
+        /** Object Lock retention for anchored checkpoints and audit segment pieces (the bucket must have Object Lock enabled); off when absent. */
         objectLock: z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().positive() }).strict().optional(),
       })
       .strict()

@@ -3,13 +3,13 @@
 // bucket has it. Someone with root on the bastion can rewrite the local trail, but not what the bucket already
 // holds: `audit verify` compares the two. While the bucket is away, checkpoints wait in the spool (each staged as a
 // small file) and go up in order, oldest first, when it returns.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { listStaged } from '../audit/anchor-stage.js';
 import type { Spool, SpoolItem } from '../store/store.js';
 import { Rounds, type Anchor, type AnchorRound } from './anchor.js';
 import { anchorObjectKey } from './object-keys.js';
-import { putInput } from './s3-client.js';
+import { putNew } from './s3-client.js';
 import type { ShippingConfig } from './shipper.js';
 
 export type { AnchorRound } from './anchor.js';
@@ -82,25 +82,12 @@ export class BucketAnchor implements Anchor {
 
   async #send(item: SpoolItem): Promise<void> {
     const body = await readFile(item.path);
-    const { input, sha256 } = putInput(this.#cfg, item.objectKey, body);
-    const lock = this.#cfg.objectLock;
-    try {
-      await this.#client.send(
-        new PutObjectCommand({
-          ...input,
-          IfNoneMatch: '*', // never overwrite: an anchor, once there, stays as it was
-          ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * 86_400_000) } : {}),
-        }),
-      );
-    } catch (err) {
-      // Already there: a send whose answer was lost is fine; different bytes under the same number are not.
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw err;
-      const there = await this.#client.send(new GetObjectCommand({ Bucket: this.#cfg.bucket, Key: item.objectKey }));
-      const bytes = Buffer.from(await there.Body!.transformToByteArray());
-      if (!bytes.equals(body)) throw new Error(`${item.objectKey} already holds a different checkpoint: the chain was forked`);
-    }
+    const { sha256, there } = await putNew(this.#client, this.#cfg, item.objectKey, body);
+    // Already there: a send whose answer was lost is fine; different bytes under the same number are not.
+    if (there && !there.equals(body)) throw new Error(`${item.objectKey} already holds a different checkpoint: the chain was forked`);
     await this.#spool.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256, lastError: '' });
   }
+
 
   stop(): void {
     clearTimeout(this.#retry);

@@ -1,6 +1,7 @@
 // Reading back what was shipped, with read-only credentials (s3:ListBucket and s3:GetObject on the prefix): only
 // ListObjectsV2 and GetObject are sent. A session's recordings are found from the audit key alone (no local store)
-// and streamed; audit segments are downloaded to a temporary directory so DuckDB reads them as local files.
+// and streamed; audit segments are put together from their pieces in a temporary directory, so DuckDB and verify
+// read them as local files.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/schema.js';
 import { fail } from '../errors.js';
 import { segmentInRange } from '../audit/segment-range.js';
-import { anchorObjectKey, anchorOf, anchorsPrefix, AUDIT_KEY, auditPrefix, auditSegmentOf, sessionRecordingsPrefix } from './object-keys.js';
+import { anchorObjectKey, anchorOf, anchorsPrefix, AUDIT_KEY, auditPieceOf, auditPrefix, auditSegmentOf, sessionRecordingsPrefix } from './object-keys.js';
+import { piecesInOrder, type PieceObject } from './segment-pieces.js';
 import { s3Client } from './s3-client.js';
 
 export interface BucketLocation {
@@ -58,32 +60,68 @@ export class BucketReader {
 
   /** Keys under PREFIX + `sub`, in order. */
   async list(sub: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.#objects(sub)).map((o) => o.key);
+  }
+
+  async #objects(sub: string): Promise<{ key: string; size: number }[]> {
+    const objects: { key: string; size: number }[] = [];
     let token: string | undefined;
     do {
       const page = await this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.prefix + sub, ContinuationToken: token })));
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: o.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  /** Streams objects into a new temporary directory, keeping their paths below the prefix; returns the local paths. */
-  async download(keys: string[]): Promise<{ dir: string; paths: string[] }> {
+  /**
+   * Every chain's daily segments (only those of the days from `since` to `until` when given), each put together in a
+   * new temporary directory as `audit/<chain>/<day>.jsonl`: from its pieces in byte order, or from the one object an
+   * earlier version uploaded whole. A piece missing or overlapping another is one problem line naming the segment,
+   * which then holds the bytes before it.
+   */
+  async auditSegments(since?: string, until?: string): Promise<{ dir: string; paths: string[]; problems: string[] }> {
+    const segments = new Map<string, { whole?: string; pieces: PieceObject[] }>();
+    for (const o of await this.#objects(auditPrefix(this.location.prefix).slice(this.location.prefix.length))) {
+      const piece = auditPieceOf(this.location.prefix, o.key);
+      const segment = piece ?? auditSegmentOf(this.location.prefix, o.key);
+      if (!segment || !segmentInRange(segment.file, since, until)) continue;
+      const name = `${segment.chain}/${segment.file}`;
+      const entry = segments.get(name) ?? { pieces: [] };
+      if (piece) entry.pieces.push({ key: o.key, offset: piece.offset, size: o.size });
+      else entry.whole = o.key;
+      segments.set(name, entry);
+    }
     const dir = await mkdtemp(join(tmpdir(), 'fumidai-bucket-'));
     const paths: string[] = [];
-    for (const key of keys) {
-      const path = join(dir, key.slice(this.location.prefix.length));
-      // Whoever can write to the bucket (the bastion can) must not place files outside the directory with `..`.
-      if (!key.startsWith(this.location.prefix) || !path.startsWith(`${dir}${sep}`)) throw fail('BUCKET_UNAVAILABLE', this.url(key), 'an object key that leads outside the download directory; not fetched');
+    const problems: string[] = [];
+    for (const [name, { whole, pieces }] of segments) {
+      // Pieces, once there, are the segment: a whole object beside them is an earlier version's, left behind.
+      const { keys, problem } = pieces.length ? piecesInOrder(`${this.url(auditPrefix(this.location.prefix))}${name}`, pieces) : { keys: [whole!] };
+      if (problem) problems.push(problem);
+      const path = join(dir, 'audit', name);
+      // The key patterns admit no `..`; checked again, as whoever can write to the bucket (the bastion can) chose them.
+      if (!path.startsWith(`${dir}${sep}`)) throw fail('BUCKET_UNAVAILABLE', this.url(keys[0]), 'an object key that leads outside the download directory; not fetched');
       await mkdir(dirname(path), { recursive: true });
-      await this.#call(async () => {
-        const res = await this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
-        await pipeline(res.Body as Readable, createWriteStream(path, { mode: 0o600 }));
-      });
+      await this.#fetchInto(keys, path);
       paths.push(path);
     }
-    return { dir, paths };
+    return { dir, paths, problems };
+  }
+
+  /** Streams objects one after another into a new local file. */
+  async #fetchInto(keys: string[], path: string): Promise<void> {
+    const out = createWriteStream(path, { mode: 0o600 });
+    try {
+      for (const key of keys) {
+        await this.#call(async () => {
+          const res = await this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
+          await pipeline(res.Body as Readable, out, { end: false });
+        });
+      }
+    } finally {
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
   }
 
   /** An object's bytes as they arrive, never whole in memory (a failure while they flow is a stream error). */
@@ -98,15 +136,6 @@ export class BucketReader {
     const under = sessionRecordingsPrefix(this.location.prefix, auditKey);
     const channel = (k: string) => Number(/^(\d+)-/.exec(k.slice(under.length))?.[1] ?? Infinity);
     return (await this.list(under.slice(this.location.prefix.length))).filter((k) => /\.(cast|bin)$/.test(k)).sort((a, b) => channel(a) - channel(b));
-  }
-
-  /** Every chain's daily segments, only those of the days from `since` to `until` when given. */
-  async auditSegments(since?: string, until?: string): Promise<string[]> {
-    const under = auditPrefix(this.location.prefix);
-    return (await this.list(under.slice(this.location.prefix.length))).filter((k) => {
-      const segment = auditSegmentOf(this.location.prefix, k);
-      return segment !== undefined && segmentInRange(segment.file, since, until);
-    });
   }
 
   /** Every anchored checkpoint line, by chain. */

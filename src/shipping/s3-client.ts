@@ -1,6 +1,6 @@
 // The one way fumidai talks to a bucket: credentials from the usual AWS sources (environment, profile, instance
 // role), path-style addressing for S3-compatible stores given by endpoint.
-import { S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 
 export interface BucketEndpoint {
@@ -37,4 +37,36 @@ export function putInput(cfg: { bucket?: string; sse: 'AES256' | 'aws:kms'; kmsK
       ...(cfg.sse === 'aws:kms' && cfg.kmsKeyId ? { SSEKMSKeyId: cfg.kmsKeyId } : {}),
     },
   };
+}
+
+export interface NeverOverwritten {
+  bucket?: string;
+  sse: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+  objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
+}
+
+/**
+ * Uploads an object that must never be replaced (an anchor, a piece of an audit segment): `If-None-Match: *`, and
+ * Object Lock retention where configured. When the key is taken (412), returns the bytes already there for the caller
+ * to judge: a send whose answer was lost, or something else under that key.
+ */
+export async function putNew(client: S3Client, cfg: NeverOverwritten, key: string, body: Buffer): Promise<{ sha256: string; there?: Buffer }> {
+  const { input, sha256 } = putInput(cfg, key, body);
+  const lock = cfg.objectLock;
+  try {
+    await client.send(
+      new PutObjectCommand({
+        ...input,
+        IfNoneMatch: '*',
+        Metadata: { 'fumidai-sha256': sha256 },
+        ...(lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * 86_400_000) } : {}),
+      }),
+    );
+    return { sha256 };
+  } catch (err) {
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw err;
+    const there = await client.send(new GetObjectCommand({ Bucket: cfg.bucket, Key: key }));
+    return { sha256, there: Buffer.from(await there.Body!.transformToByteArray()) };
+  }
 }

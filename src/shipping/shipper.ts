@@ -1,27 +1,33 @@
 // Ships sealed recordings and audit segments to S3-compatible object storage. A local spool (in the store) keeps every
 // file until its upload is confirmed; failures back off and retry, so an outage of any length loses nothing and the
-// backlog drains when the bucket returns. Uploaded recordings are pruned locally after the retention period.
+// backlog drains when the bucket returns. Uploaded recordings are pruned locally after the retention period. Audit
+// segments go up as append-only pieces (segment-pieces.ts): what the bucket holds is never replaced by a later,
+// possibly rewritten, copy of the file.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Spool, SpoolItem } from '../store/store.js';
-import { auditObjectKey, recordingObjectKey } from './object-keys.js';
-import { putInput, s3Client } from './s3-client.js';
+import { auditObjectKey, auditPieceKey, recordingObjectKey } from './object-keys.js';
+import { putInput, putNew, s3Client } from './s3-client.js';
+import { adoptPiece, nextPiece } from './segment-pieces.js';
 
 export type ShippingConfig = Config['shipping'];
 
 export interface ShipResult {
   shipped: number;
   failed: { path: string; error: string }[];
+  /** Audit segments found changed below what was shipped: not shipped again (state 'refused'), each said once. */
+  refused: { path: string; error: string }[];
   backlog: number;
 }
 
 /** What waits for upload: files and their bytes on disk (a file gone since is counted as 0 bytes). */
 export async function backlogOf(store: Pick<Spool, 'spoolList'>): Promise<{ files: number; bytes: number }> {
   const pending = (await store.spoolList()).filter((i) => i.state === 'pending' && i.kind !== 'anchor'); // anchors: their own gauge
-  const sizes = await Promise.all(pending.map((i) => stat(i.path).then((s) => s.size, () => 0)));
+  const unsent = (i: SpoolItem, size: number) => Math.max(0, size - (i.kind === 'audit' && i.pieces ? (i.shippedSize ?? 0) : 0));
+  const sizes = await Promise.all(pending.map((i) => stat(i.path).then((s) => unsent(i, s.size), () => 0)));
   return { files: pending.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
@@ -42,7 +48,10 @@ export class Shipper {
     this.#auditDir = dirs.audit;
   }
 
-  /** Puts into the spool what should go up: new sealed recordings, and audit segments that grew since their upload. */
+  /**
+   * Puts into the spool what should go up: new sealed recordings, and audit segments whose size changed since their
+   * last piece (grown; or cut, which the round then reports). A rewrite that keeps the size is for `audit verify`.
+   */
   async scan(): Promise<void> {
     for (const path of await this.#store.unspooledRecordings()) {
       // A recording cut after a crash has its torn tail kept aside beside it (recovery.ts): that goes up too.
@@ -69,11 +78,15 @@ export class Shipper {
     // Anchors go up on their own path (anchors.ts): at once, in order, never overwriting.
     const due = (await this.#store.spoolDue(opts.force ? '9999' : new Date().toISOString())).filter((i) => i.kind !== 'anchor');
     const failed: ShipResult['failed'] = [];
+    const refused: ShipResult['refused'] = [];
     let shipped = 0;
     for (const [i, item] of due.entries()) {
       try {
-        await this.#upload(item);
-        shipped++;
+        const refusal = item.kind === 'audit' ? await this.#shipSegment(item) : await this.#upload(item);
+        if (refusal) {
+          await this.#store.spoolUpdate(item.path, { state: 'refused', lastError: refusal });
+          refused.push({ path: item.path, error: refusal });
+        } else shipped++;
       } catch (err) {
         const error = (err as Error).name === 'Error' ? (err as Error).message : `${(err as Error).name}: ${(err as Error).message}`;
         const attempts = item.attempts + 1;
@@ -84,14 +97,36 @@ export class Shipper {
       opts.onProgress?.(i + 1, due.length, item);
     }
     const backlog = (await this.#store.spoolList()).filter((i) => i.state === 'pending' && i.kind !== 'anchor').length;
-    return { shipped, failed, backlog };
+    return { shipped, failed, refused, backlog };
   }
 
-  async #upload(item: SpoolItem): Promise<void> {
+  async #upload(item: SpoolItem): Promise<undefined> {
     const body = await readFile(item.path);
     const { input, sha256 } = putInput(this.#cfg, item.objectKey, body);
     await this.#client.send(new PutObjectCommand({ ...input, Metadata: { 'fumidai-sha256': sha256 } }));
     await this.#store.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), shippedSize: body.length, sha256, lastError: '' });
+  }
+
+  /** Sends the whole lines a segment gained since its last confirmed piece; returns why not, when it must not. */
+  async #shipSegment(item: SpoolItem): Promise<string | undefined> {
+    let file = await readFile(item.path);
+    let shipped = { size: item.shippedSize, sha256: item.sha256, pieces: item.pieces };
+    for (;;) {
+      const next = nextPiece(file, shipped);
+      if (next.kind === 'changed') return `audit segment ${item.path} changed below what was already shipped (${next.why}); it is not shipped again, the bucket keeps what it has`;
+      if (next.kind === 'none') break;
+      const key = auditPieceKey(item.objectKey, next.offset);
+      const { there } = await putNew(this.#client, this.#cfg, key, next.bytes);
+      // Already there: sent by a round whose spool update was lost, or by another round (ship --now) that read the
+      // file later: the bucket's piece counts if it is this file's bytes.
+      let done = there ? adoptPiece(file, next.offset, there) : next;
+      if (!done && there) done = adoptPiece((file = await readFile(item.path)), next.offset, there);
+      if (!done) return `audit segment ${item.path}: ${key} already holds other bytes than the segment's from offset ${next.offset}: the segment changed after that piece went up; it is not shipped again`;
+      shipped = { size: done.end, sha256: done.sha256, pieces: true };
+      await this.#store.spoolUpdate(item.path, { shippedSize: done.end, sha256: done.sha256, pieces: true });
+    }
+    await this.#store.spoolUpdate(item.path, { state: 'shipped', shippedAt: new Date().toISOString(), lastError: '' });
+    return undefined;
   }
 
   /** Deletes local copies of recordings uploaded longer ago than the retention period. */

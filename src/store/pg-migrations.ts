@@ -80,6 +80,9 @@ export const MIGRATIONS: Migration[] = [
   // partial index keeps the look-up at each start from reading every channel ever recorded.
   `ALTER TABLE channels ADD COLUMN screen_pending BOOLEAN NOT NULL DEFAULT false;
    CREATE INDEX channels_screen_pending ON channels(node) WHERE screen_pending;`,
+  // 6. Audit segments go up as append-only pieces; those an earlier version uploaded whole (false) are checked against
+  //    their shipped size and sha256, then sent again as pieces from their start.
+  `ALTER TABLE spool ADD COLUMN pieces BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

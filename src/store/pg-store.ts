@@ -334,8 +334,8 @@ export class PgStore implements Store {
   async spoolDue(at: string): Promise<SpoolItem[]> {
     return (await this.#rows(`SELECT * FROM spool WHERE node = $1 AND state = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at`, [this.#node, at])).map(toSpool);
   }
-  async spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void> {
-    const cols: Record<string, unknown> = { state: f.state, attempts: f.attempts, last_error: f.lastError, next_attempt_at: f.nextAttemptAt, shipped_at: f.shippedAt, shipped_size: f.shippedSize, sha256: f.sha256 };
+  async spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256' | 'pieces'>>): Promise<void> {
+    const cols: Record<string, unknown> = { state: f.state, attempts: f.attempts, last_error: f.lastError, next_attempt_at: f.nextAttemptAt, shipped_at: f.shippedAt, shipped_size: f.shippedSize, sha256: f.sha256, pieces: f.pieces };
     const set = Object.entries(cols).filter(([, v]) => v !== undefined);
     if (!set.length) return;
     await this.#pool.query(`UPDATE spool SET ${set.map(([k], i) => `${k} = $${i + 3}`).join(', ')} WHERE node = $1 AND path = $2`, [this.#node, path, ...set.map(([, v]) => v)]);

@@ -26,6 +26,7 @@ export const toChannel = (r: Row): ChannelRecord => ({
 export const toSpool = (r: Row): SpoolItem => ({
   path: r.path, objectKey: r.object_key, kind: r.kind, state: r.state, attempts: r.attempts, lastError: r.last_error ?? undefined,
   nextAttemptAt: r.next_attempt_at, shippedAt: r.shipped_at ?? undefined, shippedSize: r.shipped_size ?? undefined, sha256: r.sha256 ?? undefined,
+  pieces: Boolean(r.pieces),
 });
 export const toFileOp = (r: Row): FileOpRecord => ({
   auditKey: r.audit_key, channel: r.channel, at: r.at, op: r.op, path: r.path, to: r.to_path ?? undefined,

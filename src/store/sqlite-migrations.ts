@@ -44,6 +44,9 @@ export const MIGRATIONS: string[] = [
   //    from reading every channel ever recorded.
   `ALTER TABLE channels ADD COLUMN screen_pending INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX channels_screen_pending ON channels(state) WHERE screen_pending = 1;`,
+  // 10. Audit segments go up as append-only pieces; those an earlier version uploaded whole (0) are checked against
+  //     their shipped size and sha256, then sent again as pieces from their start.
+  `ALTER TABLE spool ADD COLUMN pieces INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -294,8 +294,8 @@ export class SqliteStore implements Store {
   async spoolDue(at: string): Promise<SpoolItem[]> {
     return (this.#db.prepare(`SELECT * FROM spool WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at`).all(at) as Row[]).map(toSpool);
   }
-  async spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void> {
-    const cols: Record<string, unknown> = { state: f.state, attempts: f.attempts, last_error: f.lastError, next_attempt_at: f.nextAttemptAt, shipped_at: f.shippedAt, shipped_size: f.shippedSize, sha256: f.sha256 };
+  async spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256' | 'pieces'>>): Promise<void> {
+    const cols: Record<string, unknown> = { state: f.state, attempts: f.attempts, last_error: f.lastError, next_attempt_at: f.nextAttemptAt, shipped_at: f.shippedAt, shipped_size: f.shippedSize, sha256: f.sha256, pieces: f.pieces === undefined ? undefined : Number(f.pieces) };
     const set = Object.entries(cols).filter(([, v]) => v !== undefined);
     if (!set.length) return;
     this.#db.prepare(`UPDATE spool SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE path = ?`).run(...set.map(([, v]) => v), path);

@@ -184,7 +184,7 @@ export interface ChangeFeed {
 export interface Spool {
   spoolAdd(item: { path: string; objectKey: string; kind: 'recording' | 'audit' | 'anchor' }): Promise<void>;
   spoolDue(now: string): Promise<SpoolItem[]>;
-  spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256'>>): Promise<void>;
+  spoolUpdate(path: string, f: Partial<Pick<SpoolItem, 'state' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'shippedAt' | 'shippedSize' | 'sha256' | 'pieces'>>): Promise<void>;
   spoolList(): Promise<SpoolItem[]>;
   /** Sealed (or interrupted) recordings not in the spool yet. */
   unspooledRecordings(): Promise<string[]>;
@@ -208,14 +208,17 @@ export interface SpoolItem {
   path: string;
   objectKey: string;
   kind: 'recording' | 'audit' | 'anchor';
-  state: 'pending' | 'shipped' | 'pruned';
+  /** refused: an audit segment changed below what was shipped; it is not shipped again (lastError says why). */
+  state: 'pending' | 'shipped' | 'pruned' | 'refused';
   attempts: number;
   lastError?: string;
   nextAttemptAt: string;
   shippedAt?: string;
-  /** Size of the file when last shipped: a growing audit segment goes up again when it changed. */
+  /** Bytes shipped: the whole file; of an audit segment, the part [0, shippedSize) whose sha256 is `sha256`. */
   shippedSize?: number;
   sha256?: string;
+  /** An audit segment shipped as append-only pieces (false: uploaded whole under one key, as earlier versions did). */
+  pieces?: boolean;
 }
 
 export interface UserLock {
