@@ -6,13 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startBucket, type Bucket } from './helpers/bucket.js';
 import { Bastion, BIN, ROOT, ssh } from './helpers/fumidai.js';
 import { run, stopChild } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
+import { bundleFromPage } from '../src/evidence/bundle.js';
 
 const BUCKET = 'fumidai-audit-read';
 const PTY = join(ROOT, 'test/helpers/pty_drive.py');
@@ -76,6 +77,7 @@ describe('reading back from the bucket', () => {
     for (const k of keys) localReplay.set(k, await cli(['replay', k, '--no-wait']));
     assert.match((await b.cli(['ship', '--now'])).stdout, /backlog 0/);
     localCount = Number(JSON.parse((await b.cli(['audit', 'query', 'SELECT count(*) AS n FROM events', '--json'])).stdout).n);
+    await b.cli(['evidence', 'export', keys[1]!, '-o', join(b.dir, 'local.html')]); // compared with the bucket's below
     rmSync(join(b.data, 'recordings'), { recursive: true });
     rmSync(join(b.data, 'audit'), { recursive: true });
   });
@@ -118,6 +120,25 @@ describe('reading back from the bucket', () => {
     assert.equal(Number(JSON.parse(q.stdout.toString()).n), localCount);
     const none = await cli(['replay', keys[1]!, '--no-wait', '--data', elsewhere, '--from-bucket']);
     assert.match(none.stderr.toString(), /^fumidai: no bucket: give --bucket NAME .* \(ARGUMENT_INVALID\)\n$/);
+  });
+
+  test('evidence export --from-bucket, with no data directory: the same proof and recordings as the local page, valid with the pinned key', async () => {
+    const flags = ['--from-bucket', '--bucket', BUCKET, '--endpoint', bucket.endpoint, '--data', join(b.dir, 'no-such-data-dir')];
+    const keyFile = join(b.dir, 'audit-key.pem');
+    const printed = (await b.cli(['audit', 'key'])).stdout;
+    writeFileSync(keyFile, printed);
+    const local = join(b.dir, 'local.html');
+    const shipped = join(b.dir, 'shipped.html');
+    const none = await cli(['evidence', 'export', keys[1]!, '-o', shipped, ...flags]);
+    assert.match(none.stderr.toString(), /^fumidai: no data directory here to take the audit key from: give --key FILE .*\(ARGUMENT_INVALID\)\n$/);
+    const r = await cli(['evidence', 'export', keys[1]!, '-o', shipped, '--key', keyFile, ...flags]);
+    assert.equal(r.code, 0, r.stderr.toString());
+    const [a, c] = [local, shipped].map((f) => bundleFromPage(readFileSync(f, 'utf8'))!);
+    assert.deepEqual(c.ranges, a.ranges);
+    assert.deepEqual(c.recordings, a.recordings);
+    const v = await b.cli(['evidence', 'verify', shipped, '--fingerprint', printed.split('\n', 1)[0]!], true);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(readFileSync(shipped, 'utf8'), /<td>alice from 127\.0\.0\.1<\/td>/);
   });
 
   test('audit query --from-bucket runs the same view over the shipped segments', async () => {

@@ -6,19 +6,36 @@ import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { auditRoot } from '../audit/open.js';
 import { readSegments } from '../audit/verify.js';
-import { buildBundle, bundleFromPage, writeEvidencePage } from '../evidence/bundle.js';
+import { buildBundle, bundleFromPage, writeEvidencePage, type PageFacts } from '../evidence/bundle.js';
+import { factsOf } from '../evidence/facts.js';
+import { bucketBundle } from './evidence-bucket.js';
 import { verifyEvidence, type EvidenceBundle } from '../evidence/proof.js';
-import { localAuditKey, UNPINNED } from './audit-key.js';
-import { withStore } from './common.js';
+import { localAuditKey, UNPINNED, type PinOptions } from './audit-key.js';
+import { bucketOptions, fromBucket, withStore, type BucketOptions } from './common.js';
+
+async function writePage(bundle: EvidenceBundle, facts: PageFacts, output: string): Promise<void> {
+  await writeEvidencePage(bundle, facts, output).catch((err: NodeJS.ErrnoException) => {
+    throw fail('ARGUMENT_INVALID', `cannot write ${output}: ${err.code ?? err.message}`);
+  });
+  console.log(`wrote ${output}: ${bundle.ranges.reduce((n, r) => n + r.lines.length, 0)} chain lines, ${bundle.recordings.length} recordings, signed by ${bundle.keyFingerprint}`);
+}
 
 export function registerEvidence(program: Command): void {
   const evidence = program.command('evidence').description('self-contained, self-verifying evidence pages for auditors without an account');
-  evidence
-    .command('export <auditKey>')
-    .description("a session as one HTML page: facts, events, commands, outputs, file operations, the player, and the proof")
-    .requiredOption('-o, --output <file>', 'the HTML file to write')
-    .option('--data <dir>', 'data directory')
-    .action(async (auditKey: string, opts: { data?: string; output: string }) => {
+  bucketOptions(
+    evidence
+      .command('export <auditKey>')
+      .description("a session as one HTML page: facts, events, commands, outputs, file operations, the player, and the proof")
+      .requiredOption('-o, --output <file>', 'the HTML file to write')
+      .option('--key <file>', 'with --from-bucket: the audit public key to embed and check against (default: the local data directory\'s)')
+      .option('--fingerprint <SHA256:...>', 'with --from-bucket: refuse unless the key has this fingerprint')
+      .option('--data <dir>', 'data directory'),
+  ).action(async (auditKey: string, opts: BucketOptions & PinOptions & { output: string }) => {
+      if (fromBucket(opts)) {
+        const bundle = await bucketBundle(auditKey, opts);
+        await writePage(bundle, factsOf(bundle), opts.output);
+        return;
+      }
       await withStore(opts, async (store, dir) => {
         const session = await store.getSession(auditKey);
         if (!session) throw fail('SESSION_UNKNOWN', auditKey);
@@ -35,10 +52,7 @@ export function registerEvidence(program: Command): void {
           if (bundle) break;
         }
         if (!bundle) throw fail('SESSION_UNKNOWN', auditKey, ' in the audit trail');
-        await writeEvidencePage(bundle, session, opts.output).catch((err: NodeJS.ErrnoException) => {
-          throw fail('ARGUMENT_INVALID', `cannot write ${opts.output}: ${err.code ?? err.message}`);
-        });
-        console.log(`wrote ${opts.output}: ${bundle.ranges.reduce((n, r) => n + r.lines.length, 0)} chain lines, ${bundle.recordings.length} recordings, signed by ${bundle.keyFingerprint}`);
+        await writePage(bundle, session, opts.output);
       });
     });
   evidence

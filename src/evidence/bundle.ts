@@ -17,7 +17,7 @@ export function proofRanges(segments: Segment[], auditKey: string): { lines: str
   const all = [...segments].sort((a, b) => a.name.localeCompare(b.name)).flatMap((s) => s.text.split('\n').filter(Boolean));
   const parsed = all.map((l) => {
     try {
-      return JSON.parse(l) as { sessionId?: string; checkpoint?: { v?: number }; seq?: number; eventName?: string };
+      return (JSON.parse(l) ?? {}) as { sessionId?: string; checkpoint?: { v?: number }; seq?: number; eventName?: string };
     } catch {
       return {};
     }
