@@ -71,7 +71,9 @@ async function main(): Promise<void> {
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
-    await bastion.init();
+    // Every client comes from 127.0.0.1, 16 logging in at once for the concurrency part: more than the default
+    // auth.perSourceMaxStartups (10), as the targets' sshd gets a raised MaxStartups.
+    await bastion.init({ 'perSourceMaxStartups: 10': 'perSourceMaxStartups: 100' });
     const clientKey = await bastion.addUser('bench');
     const clientPub = readFileSync(`${clientKey}.pub`, 'utf8');
     const target = await startTarget({ authorizedKeys: clientPub + (await bastion.upstreamPublicKey()) });
