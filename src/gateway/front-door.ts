@@ -70,9 +70,10 @@ export class FrontDoor {
       released = true;
     };
     const timer = setTimeout(() => this.#refuse(socket, ip, 'no version line in time', `no version line within ${auth.versionTimeout}s`), auth.versionTimeout * 1000);
-    this.#admitted.set(socket, { timer, release });
+    const admitted = { timer, release };
+    this.#admitted.set(socket, admitted);
     socket.once('close', () => {
-      clearTimeout(timer);
+      clearTimeout(admitted.timer); // the version timer, or the hard stop that replaced it
       release();
     });
     return true;
