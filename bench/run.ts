@@ -2,7 +2,7 @@
 // ProxyJump host, the classic recording bastion (sshd + ForceCommand + script), and a fumidai bastion recording
 // everything, all on 127.0.0.1. Prints ratios and writes BENCHMARKS.md.
 // Parts: connection setup (key only, and with a TOTP code for fumidai), exec and pty throughput, scp of a file,
-// keystroke echo latency, N concurrent sessions, login under a flood.
+// keystroke echo latency, N concurrent sessions, login under a flood, login during a flood of silent sockets.
 // Sizes: BENCH_EXEC_MB (default 1024), BENCH_PTY_MB (200), BENCH_SCP_MB (1024), BENCH_REPS (5), BENCH_FLOOD (4 parallel flooders),
 // BENCH_KEYS (500 keystrokes), BENCH_CONC (N list, default 100,500,1000,2000), BENCH_CONC_KB (64 KiB per busy session);
 // BENCH_CIPHERS sets the clients' Ciphers (e.g. aes128-gcm@openssh.com) for every route alike.
@@ -23,6 +23,7 @@ import { sampleTreeCpu } from './lib/proc-cpu.js';
 import { castOutputs, scriptOutputs } from './lib/recorded.js';
 import { enrollMfaUsers, freshCode, sshpassArgs, type MfaUser } from './lib/totp.js';
 import { makeScpSource, scpDestDir, scpOnce } from './lib/scp.js';
+import { silentFloodLogins } from './lib/silent-flood.js';
 
 const EXEC_MB = Number(process.env.BENCH_EXEC_MB ?? 1024);
 const PTY_MB = Number(process.env.BENCH_PTY_MB ?? 200);
@@ -32,7 +33,9 @@ const FLOODERS = Number(process.env.BENCH_FLOOD ?? 4);
 const KEYS = Number(process.env.BENCH_KEYS ?? 500);
 const CONC = (process.env.BENCH_CONC ?? '100,500,1000,2000').split(',').map(Number).filter((n) => n > 0);
 const CONC_BYTES = Number(process.env.BENCH_CONC_KB ?? 64) * 1024;
-/** BENCH_ONLY=pty,echo runs only those parts (setup setup-mfa exec pty scp flood echo conc) and prints without writing BENCHMARKS.md. */
+/** BENCH_SILENT: silent sockets (no version line) opened at least, while logins are timed. */
+const SILENT = Number(process.env.BENCH_SILENT ?? 2000);
+/** BENCH_ONLY=pty,echo runs only those parts (setup setup-mfa exec pty scp flood silent echo conc) and prints without writing BENCHMARKS.md. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wanted = (part: string) => !ONLY || ONLY.has(part);
 /** BENCH_ROUTES=fumidai,script limits the routes measured to those whose names contain one of the words. */
@@ -71,7 +74,10 @@ async function main(): Promise<void> {
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
-    await bastion.init();
+    // Every client comes from 127.0.0.1, 16 logging in at once for the concurrency part: more than the default
+    // auth.perSourceMaxStartups (10), as the targets' sshd gets a raised MaxStartups (the silent flood's 4 addresses
+    // then hold 80 of the 100 places).
+    await bastion.init({ 'perSourceMaxStartups: 10': 'perSourceMaxStartups: 20' });
     const clientKey = await bastion.addUser('bench');
     const clientPub = readFileSync(`${clientKey}.pub`, 'utf8');
     const target = await startTarget({ authorizedKeys: clientPub + (await bastion.upstreamPublicKey()) });
@@ -234,6 +240,11 @@ async function main(): Promise<void> {
         echo[r] = { p50: percentile(ms, 50), p99: percentile(ms, 99) };
         console.log(`  ${r.padEnd(17)} ${fmt(echo[r]!.p50, 2)} / ${fmt(echo[r]!.p99, 2)} ms`);
       }
+    }
+
+    if (wanted('silent') && routeWanted('fumidai -J')) {
+      const s = await silentFloodLogins(bastion.port, SILENT, REPS, async () => (await timed('ssh', ssh('fumidai -J', 'true'))) * 1000);
+      console.log(`login (ssh -J bastion web1 true), ${REPS} runs: quiet ${fmtStats(s.quiet, 0)} ms; during a flood of ${s.opened} silent sockets from 4 addresses ${fmtStats(s.flood, 0)} ms`);
     }
 
     if (ONLY && !ONLY.has('flood')) {

@@ -155,6 +155,11 @@ function contract(name: string, open: () => Promise<Store>): void {
       await s.recordAuthFailure('alice', 3, 60, at);
       assert.deepEqual(await s.recordAuthFailure('alice', 3, 60, at), { consecutiveFailures: 3, lockedUntil: '2026-11-25T00:01:00.000Z' });
       assert.equal((await s.getUserLock('alice')).lockedUntil, '2026-11-25T00:01:00.000Z');
+      assert.deepEqual(await s.clearFailuresUnlessLocked('alice', at), { consecutiveFailures: 3, lockedUntil: '2026-11-25T00:01:00.000Z' }, 'a success while locked clears nothing');
+      assert.equal((await s.getUserLock('alice')).consecutiveFailures, 3);
+      assert.deepEqual(await s.clearFailuresUnlessLocked('alice', new Date('2026-11-25T00:01:00.000Z')), { consecutiveFailures: 0, lockedUntil: undefined }, 'after the lock ends, a success clears');
+      assert.deepEqual(await s.getUserLock('alice'), { consecutiveFailures: 0, lockedUntil: undefined });
+      await s.recordAuthFailure('alice', 3, 60, at);
       await s.clearAuthFailures('alice');
       assert.deepEqual(await s.getUserLock('alice'), { consecutiveFailures: 0, lockedUntil: undefined });
     });

@@ -14,7 +14,13 @@ type SshAuthMethod = 'none' | 'password' | 'publickey' | 'hostbased' | 'keyboard
  */
 export interface EventDetails {
   ConnectionOpened: { client: string };
+  /** Refused at accept (a banned address, too many unauthenticated connections) or closed without a version line. */
   ConnectionRefused: {};
+  /**
+   * The refusals of one address that were not written one by one (after its first in an interval): how many, per
+   * kind, in the last `intervalSec` seconds. Without a source address: addresses beyond those tracked, all together.
+   */
+  ConnectionsRefused: { count: number; intervalSec: number; reasons: Record<string, number> };
   ConnectionClosed: {};
   AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string };
   /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
@@ -85,6 +91,7 @@ export const EVENT_CODES = {
   ConnectionOpened: 'FM1000I',
   ConnectionRefused: 'FM1001W',
   ConnectionClosed: 'FM1002I',
+  ConnectionsRefused: 'FM1003W',
   AuthSuccess: 'FM1100I',
   AuthFailure: 'FM1100W',
   AuthPartial: 'FM1101I',

@@ -1,11 +1,14 @@
 // The authentication state machine of one outer connection: public key, then (if required) a TOTP code through
 // keyboard-interactive, with per-user lockout and per-address delays. Every failure is an event with its reason.
+// The lock is checked at every step, the last one atomic with clearing the failures, so a connection that reached
+// the code prompt before the user was locked gets no further; and only a few connections per user wait there at once.
 import type { AuthContext, KeyboardAuthContext } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
 import { checkPublicKey } from './key-check.js';
 import type { SourceThrottle } from './throttle.js';
+import type { PendingMfa } from './pending-mfa.js';
 import { auditUnavailable, type AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { SeedBox } from '../mfa/seed-box.js';
@@ -15,7 +18,8 @@ import type { EventFields } from '../audit/trail.js';
 
 type Pending =
   | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean }
-  | { kind: 'locked'; user: string; message: string };
+  /** Refused (locked out, or too many waiting): the client is told why at its next step. */
+  | { kind: 'refused'; user: string; message: string };
 
 /** The authenticated client behind a connection (outer, or inner for ProxyJump). */
 export interface Caller {
@@ -34,6 +38,7 @@ export interface LoginDeps {
   auth: Config['auth'];
   seeds: SeedBox;
   throttle: SourceThrottle;
+  pendingMfa: PendingMfa;
 }
 
 export interface LoginResult {
@@ -48,6 +53,8 @@ export class Login {
   #failures = 0;
   #pending: Pending | undefined;
   #keyType = '';
+  /** The user whose place among those waiting at the code prompt this connection holds. */
+  #holds: string | undefined;
   result: LoginResult | undefined;
   /** Called when the connection must be cut (too many attempts). */
   onGiveUp: () => void = () => undefined;
@@ -58,6 +65,36 @@ export class Login {
   constructor(deps: LoginDeps, source: { sourceIp: string; sourcePort: number }) {
     this.#deps = deps;
     this.#source = source;
+  }
+
+  /** The connection ended: its place at the code prompt is given back. */
+  close(): void {
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#holds !== undefined) this.#deps.pendingMfa.leave(this.#holds);
+    this.#holds = undefined;
+  }
+
+  /** Only a connection at the code prompt holds a place among the user's waiting ones. */
+  #setPending(pending: Pending | undefined): void {
+    this.#pending = pending;
+    if (pending?.kind !== 'totp') this.#release();
+  }
+
+  /** The USER_LOCKED line while a lock is in force, after its AuthFailure event; undefined when the user may go on. */
+  async #lockedOut(user: string, method: AuthContext['method'], fingerprint?: string): Promise<string | undefined> {
+    const lock = await this.#deps.store.getUserLock(user);
+    if (!lock.lockedUntil || Date.parse(lock.lockedUntil) <= Date.now()) return undefined;
+    await this.#event('AuthFailure', user, { reason: `locked until ${lock.lockedUntil}`, method, ...(fingerprint ? { fingerprint } : {}) });
+    return fail('USER_LOCKED', user, lock.lockedUntil).line;
+  }
+
+  /** Refuses this step and every later one with `message`, which the client is shown at its next step. */
+  #refuseFromNowOn(ctx: AuthContext, user: string, message: string): void {
+    this.#setPending({ kind: 'refused', user, message });
+    ctx.reject(['keyboard-interactive'], true);
   }
 
   /** Rejects with AUDIT_UNAVAILABLE if the event cannot be written: every step of a login waits for its event. */
@@ -92,17 +129,21 @@ export class Login {
     }
     const user = outcome.user.name;
     this.#keyType = ctx.method === 'publickey' ? ctx.key.algo : '';
-    const lock = await this.#deps.store.getUserLock(user);
-    if (lock.lockedUntil && Date.parse(lock.lockedUntil) > Date.now()) {
-      const message = fail('USER_LOCKED', user, lock.lockedUntil).line;
-      await this.#event('AuthFailure', user, { reason: `locked until ${lock.lockedUntil}`, method: 'publickey', fingerprint: outcome.fingerprint });
-      this.#pending = { kind: 'locked', user, message };
-      return ctx.reject(['keyboard-interactive'], true); // so the client is told why, in the next step
-    }
+    const locked = await this.#lockedOut(user, 'publickey', outcome.fingerprint);
+    if (locked) return this.#refuseFromNowOn(ctx, user, locked);
     const enrolled = await this.#deps.store.getMfa(user);
     if (enrolled || this.#deps.auth.mfa === 'required') {
+      const cap = this.#deps.auth.maxPendingMfa;
+      if (this.#holds !== user) {
+        this.#release();
+        if (!this.#deps.pendingMfa.enter(user, cap)) {
+          await this.#event('AuthFailure', user, { reason: `${cap} logins of this user already wait for a verification code (auth.maxPendingMfa)`, method: 'publickey', fingerprint: outcome.fingerprint });
+          return this.#refuseFromNowOn(ctx, user, fail('MFA_PENDING_LIMIT', user, cap).line);
+        }
+        this.#holds = user;
+      }
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
-      this.#pending = { kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined };
+      this.#setPending({ kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined });
       await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
       return ctx.reject(['keyboard-interactive'], true);
     }
@@ -110,10 +151,12 @@ export class Login {
   }
 
   async #secondFactor(ctx: KeyboardAuthContext, pending: Pending): Promise<void> {
-    if (pending.kind === 'locked') {
+    if (pending.kind === 'refused') {
       ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
       return;
     }
+    const lockedBefore = await this.#lockedOut(pending.user, ctx.method, pending.fingerprint);
+    if (lockedBefore) return this.#refuseFromNowOn(ctx, pending.user, lockedBefore);
     if (!pending.secret && this.#deps.auth.selfEnroll) {
       // Self-enrolment: a new secret is shown once, and kept only after the user confirms a code from it.
       pending.secret = newSecretBase32();
@@ -132,6 +175,9 @@ export class Login {
       ctx.prompt([{ prompt: `${instructions}Verification code: `, echo: false }], 'fumidai', '', (a) => resolve(a as string[] | Error)),
     );
     if (answers instanceof Error) return; // the client gave up
+    // It may have waited at the prompt while failures elsewhere locked the user: the answer is not even looked at.
+    const lockedSince = await this.#lockedOut(pending.user, ctx.method, pending.fingerprint);
+    if (lockedSince) return this.#refuseFromNowOn(ctx, pending.user, lockedSince);
     const step = matchStep(secret, answers[0] ?? '');
     const fresh = step !== undefined && (await this.#deps.store.useMfaStep(pending.user, step));
     if (step !== undefined && pending.enrolling) {
@@ -149,16 +195,22 @@ export class Login {
     const lock = await this.#deps.store.recordAuthFailure(pending.user, this.#deps.auth.lockAfter, this.#deps.auth.lockMinutes * 60);
     if (lock.lockedUntil) {
       await this.#event('UserLocked', pending.user, { reason: `${lock.consecutiveFailures} consecutive failures`, until: lock.lockedUntil });
-      this.#pending = { kind: 'locked', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line };
+      this.#setPending({ kind: 'refused', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line });
     }
     return this.#refuse(ctx, ['keyboard-interactive'], true);
   }
 
   async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
-    await this.#deps.store.clearAuthFailures(user);
+    // The last look at the lock, in one step with clearing the failures: a lock set by now is never cleared.
+    const lock = await this.#deps.store.clearFailuresUnlessLocked(user);
+    if (lock.lockedUntil) {
+      await this.#event('AuthFailure', user, { reason: `locked until ${lock.lockedUntil}`, method: ctx.method, fingerprint });
+      return this.#refuseFromNowOn(ctx, user, fail('USER_LOCKED', user, lock.lockedUntil).line);
+    }
     // Durable before the client is let in: the trail never lags behind what happened. If it cannot be written, the
     // login is refused with the AUDIT_UNAVAILABLE line (fail closed).
     await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username });
+    this.#setPending(undefined);
     this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
     ctx.accept();
   }

@@ -24,6 +24,7 @@ import type { DataDir } from '../config/data-dir.js';
 import { PolicySource } from '../policy/source.js';
 import { Access } from '../policy/access.js';
 import { SeedBox } from '../mfa/seed-box.js';
+import { PendingMfa } from '../auth/pending-mfa.js';
 import { SourceThrottle } from '../auth/throttle.js';
 import { LiveSessions } from '../session/live-sessions.js';
 import { IndexWrites } from '../store/index-writes.js';
@@ -92,6 +93,7 @@ export function registerServe(program: Command): void {
             seeds: SeedBox.fromFile(dir.path(config.auth.mfaKeyFile)),
             // Failures counted in the store: with several nodes, a flood spread over them counts once.
             throttle: new SourceThrottle({ banAfter: config.auth.banAfter, windowSec: config.auth.banWindow, banSec: config.auth.banSeconds }, Date.now, store),
+            pendingMfa: new PendingMfa(),
           },
           sessions: {
             log,

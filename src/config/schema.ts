@@ -62,6 +62,16 @@ export const configSchema = z
         banAfter: z.number().int().positive().default(20),
         banWindow: z.number().positive().default(600),
         banSeconds: z.number().positive().default(600),
+        /** Connections of one user waiting at the code prompt at once (per node); more are refused. */
+        maxPendingMfa: z.number().int().positive().default(3),
+        /** Seconds from accept for the client's version line (the login grace time starts after it). */
+        versionTimeout: z.number().positive().default(10),
+        /** Unauthenticated connections at once (sshd's MaxStartups); more are closed at accept. */
+        maxStartups: z.number().int().positive().default(100),
+        /** Unauthenticated connections at once from one address (sshd's PerSourceMaxStartups). */
+        perSourceMaxStartups: z.number().int().positive().default(10),
+        /** Refusals at the door are audited once per address at first, then as counts every this many seconds. */
+        refusalSummaryInterval: z.number().positive().default(60),
       })
       .strict()
       .default({}),

@@ -34,6 +34,16 @@ auth:
   banAfter: 20
   banWindow: 600
   banSeconds: 600
+  # Connections of one user waiting at the verification code prompt at once (per node); more are refused.
+  maxPendingMfa: 3
+  # Before login: seconds from accept for the client's version line, then loginGraceTime to authenticate.
+  versionTimeout: 10
+  # Unauthenticated connections at once, in all and per source address; more are closed at accept.
+  maxStartups: 100
+  perSourceMaxStartups: 10
+  # Refusals at the door (bans, the limits above, silent clients) are audited once per address at first, then as
+  # a count per address every this many seconds.
+  refusalSummaryInterval: 60
 
 upstream:
   # Key fumidai uses to log in to targets; 'fumidai key show' prints its public half.

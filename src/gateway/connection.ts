@@ -1,5 +1,6 @@
-// One outer client connection: authentication (with a grace timer and an attempt limit), then routing of its
-// channels. It only routes; session channels, ProxyJump and refusals each live in their own module.
+// One outer client connection, once its version line came (the front door has admitted it and checked bans):
+// authentication (with a grace timer and an attempt limit), then routing of its channels. It only routes; session
+// channels, ProxyJump and refusals each live in their own module.
 import type { Connection, ClientInfo } from 'ssh2';
 import { fail } from '../errors.js';
 import { Login, type Caller } from '../auth/login.js';
@@ -12,18 +13,12 @@ import { tuneSocket, rejectWithReason, sendAuthBanner } from '../ssh/glue.js';
 import type { GatewayDeps } from './context.js';
 import { handleJump } from './jump.js';
 
-export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps): void {
+/** `onAuthenticated`: the client is in, so it no longer counts among the unauthenticated connections. */
+export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps, onAuthenticated: () => void = () => undefined): void {
   const source = { sourceIp: info.ip, sourcePort: info.port };
   tuneSocket(conn);
   const log = deps.log.child(source);
   let caller: Caller | undefined;
-  const banned = deps.login.throttle.bannedFor(info.ip);
-  if (banned > 0) {
-    void deps.audit.record('ConnectionRefused', source, { reason: `source address banned for ${Math.ceil(banned / 1000)}s more` }).catch(() => undefined);
-    conn.on('error', () => undefined);
-    conn.end();
-    return;
-  }
   void deps.audit.record('ConnectionOpened', source, { client: info.header.identRaw }).catch(() => undefined);
 
   const grace = setTimeout(() => {
@@ -33,12 +28,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
   grace.unref();
 
   conn.on('error', (err) => log.debug({ err: err.message }, 'client connection error'));
+  const login = new Login(deps.login, source);
   conn.on('close', () => {
     clearTimeout(grace);
+    login.close();
     void deps.audit.record('ConnectionClosed', { ...source, user: caller?.user }).catch(() => undefined);
   });
 
-  const login = new Login(deps.login, source);
   login.onGiveUp = () => conn.end();
   login.say = (line) => sendAuthBanner(conn, line);
   conn.on('authentication', (ctx) => {
@@ -51,6 +47,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       conn.end();
       return;
     }
+    onAuthenticated();
     const who = login.result.caller;
     caller = who;
     const session = new Session(deps.sessions, conn, who, parseDestination(login.result.sshUser, who.user));

@@ -1,4 +1,5 @@
-// The SSH front door: listens, hands each connection to connection.ts, and stops cleanly.
+// The SSH front door: a TCP listener (front-door.ts) that admits connections and hands them to ssh2, each one then
+// to connection.ts; and a clean stop.
 import { splitHostPort } from '../config/host-port.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +7,9 @@ import ssh2 from 'ssh2';
 import type { GatewayDeps } from './context.js';
 import { handleConnection } from './connection.js';
 import { logEvent } from '../audit/log-events.js';
+import { socketOf } from '../ssh/glue.js';
 import { serverConfig } from './server-config.js';
+import { FrontDoor } from './front-door.js';
 
 export interface Gateway {
   address: string;
@@ -14,14 +17,19 @@ export interface Gateway {
 }
 
 export async function startGateway(deps: GatewayDeps, listen: string): Promise<Gateway> {
-  const server = new ssh2.Server(serverConfig(deps), (conn, info) => {
+  // ssh2's server never listens itself: it serves the sockets the front door admits.
+  const ssh = new ssh2.Server(serverConfig(deps), (conn, info) => {
+    const socket = socketOf(conn);
+    door.versionSeen(socket);
     try {
-      handleConnection(conn, info, deps);
+      handleConnection(conn, info, deps, () => door.authenticated(socket));
     } catch (err) {
       deps.log.error({ err }, 'connection setup failed');
       conn.end();
     }
   });
+  const door = new FrontDoor({ config: deps.config, audit: deps.audit, log: deps.log, throttle: deps.login.throttle }, (socket) => ssh.injectSocket(socket));
+  const server = door.server;
   const { host, port } = splitHostPort(listen);
   server.listen(port, host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
@@ -41,7 +49,7 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
     close: () => {
       clearInterval(sweeper);
       clearInterval(banSync);
-      return new Promise((resolve) => server.close(() => resolve()));
+      return door.close();
     },
   };
 }

@@ -83,7 +83,7 @@ export function tuneSocket(conn: Connection | ssh2.Client): void {
 }
 
 /** The TCP socket under an ssh2 connection; none for an inner ProxyJump connection, which runs over a channel. */
-function socketOf(conn: Connection | ssh2.Client): Socket | undefined {
+export function socketOf(conn: Connection | ssh2.Client): Socket | undefined {
   const sock = (conn as unknown as { _sock?: unknown })._sock;
   return sock instanceof Socket ? sock : undefined;
 }

@@ -294,6 +294,14 @@ export class PgStore implements Store {
   async clearAuthFailures(user: string): Promise<void> {
     await this.#pool.query('DELETE FROM auth_failures WHERE "user" = $1', [user]);
   }
+  async clearFailuresUnlessLocked(user: string, at = new Date()): Promise<UserLock> {
+    const now = at.toISOString();
+    // The delete re-checks a row another node changed meanwhile; only when it cleared nothing is the lock read, by a
+    // later statement that sees that node's lock.
+    if ((await this.#count('DELETE FROM auth_failures WHERE "user" = $1 AND (locked_until IS NULL OR locked_until <= $2)', [user, now])) > 0) return { consecutiveFailures: 0, lockedUntil: undefined };
+    const lock = await this.getUserLock(user);
+    return lock.lockedUntil && lock.lockedUntil > now ? lock : { consecutiveFailures: 0, lockedUntil: undefined };
+  }
   async getUserLock(user: string): Promise<UserLock> {
     const r = await this.#one('SELECT * FROM auth_failures WHERE "user" = $1', [user]);
     return { consecutiveFailures: r?.consecutive ?? 0, lockedUntil: r?.locked_until ?? undefined };

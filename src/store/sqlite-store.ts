@@ -254,6 +254,13 @@ export class SqliteStore implements Store {
   async clearAuthFailures(user: string): Promise<void> {
     this.#db.prepare('DELETE FROM auth_failures WHERE user = ?').run(user);
   }
+  async clearFailuresUnlessLocked(user: string, at = new Date()): Promise<UserLock> {
+    const now = at.toISOString();
+    // One conditional delete; only when it cleared nothing is the lock read (a lock set meanwhile is then seen).
+    if (this.#db.prepare('DELETE FROM auth_failures WHERE user = ? AND (locked_until IS NULL OR locked_until <= ?)').run(user, now).changes > 0) return { consecutiveFailures: 0, lockedUntil: undefined };
+    const lock = await this.getUserLock(user);
+    return lock.lockedUntil && lock.lockedUntil > now ? lock : { consecutiveFailures: 0, lockedUntil: undefined };
+  }
   async getUserLock(user: string): Promise<UserLock> {
     const row = this.#db.prepare('SELECT * FROM auth_failures WHERE user = ?').get(user) as Row | undefined;
     return { consecutiveFailures: row?.consecutive ?? 0, lockedUntil: row?.locked_until ?? undefined };

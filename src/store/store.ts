@@ -164,6 +164,11 @@ export interface AuthState {
   /** Consecutive authentication failures of a user, for lockout; returns the new count and lock. */
   recordAuthFailure(user: string, lockAfter: number, lockSeconds: number, at?: Date): Promise<UserLock>;
   clearAuthFailures(user: string): Promise<void>;
+  /**
+   * What a successful login does: clears the user's failures unless a lock is in force at `at`, in which case nothing
+   * is cleared and the lock is returned (the login must then be refused). Atomic against failures on other nodes.
+   */
+  clearFailuresUnlessLocked(user: string, at?: Date): Promise<UserLock>;
   getUserLock(user: string): Promise<UserLock>;
   /** Address bans, shared so that a flood banned by one node is refused by every node. The later end wins. */
   banSource(ip: string, until: string): Promise<void>;

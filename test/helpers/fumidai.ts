@@ -75,9 +75,14 @@ export class Bastion {
     return this.cli(['apply', '-f', file]);
   }
 
-  /** Starts `fumidai serve`; `nodeArgs` go to node itself (benchmarks pass --cpu-prof). */
-  async start(nodeArgs: string[] = []): Promise<void> {
-    const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'], {
+  /**
+   * Starts `fumidai serve`; `nodeArgs` go to node itself (benchmarks pass --cpu-prof); `wrapper` runs node under
+   * another program (`['prlimit', '--nofile=256:256', '--']` for a lowered file limit).
+   */
+  async start(nodeArgs: string[] = [], wrapper: string[] = []): Promise<void> {
+    const argv = [process.execPath, ...NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'];
+    const [cmd, ...args] = [...wrapper, ...argv];
+    const child = spawn(cmd!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
