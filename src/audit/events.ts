@@ -61,6 +61,7 @@ export interface EventDetails {
     port?: number;
     login?: string;
     forgotHostKey?: string | null;
+    allowSha1HostKey?: boolean;
     grants?: number;
     rules?: string[];
     sessionUser?: string;

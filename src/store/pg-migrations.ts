@@ -80,6 +80,7 @@ export const MIGRATIONS: Migration[] = [
   // partial index keeps the look-up at each start from reading every channel ever recorded.
   `ALTER TABLE channels ADD COLUMN screen_pending BOOLEAN NOT NULL DEFAULT false;
    CREATE INDEX channels_screen_pending ON channels(node) WHERE screen_pending;`,
+  `ALTER TABLE targets ADD COLUMN allow_sha1_host_key BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -44,6 +44,7 @@ export const MIGRATIONS: string[] = [
   //    from reading every channel ever recorded.
   `ALTER TABLE channels ADD COLUMN screen_pending INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX channels_screen_pending ON channels(state) WHERE screen_pending = 1;`,
+  `ALTER TABLE targets ADD COLUMN allow_sha1_host_key INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -71,8 +71,8 @@ export class SqliteStore implements Store {
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
     try {
       this.#db
-        .prepare('INSERT INTO targets (name, host, port, default_login, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(t.name, t.host, t.port, t.defaultLogin, now());
+        .prepare('INSERT INTO targets (name, host, port, default_login, allow_sha1_host_key, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(t.name, t.host, t.port, t.defaultLogin, t.allowSha1HostKey ? 1 : 0, now());
     } catch (err) {
       throw isUnique(err) ? fail('TARGET_EXISTS', t.name) : err;
     }
@@ -92,6 +92,9 @@ export class SqliteStore implements Store {
     this.#db
       .prepare('UPDATE targets SET host_key = ?, host_key_fingerprint = ? WHERE name = ? AND host_key IS NULL')
       .run(hostKey, fingerprint, target);
+  }
+  async setAllowSha1HostKey(target: string, allow: boolean): Promise<boolean> {
+    return this.#db.prepare('UPDATE targets SET allow_sha1_host_key = ? WHERE name = ?').run(allow ? 1 : 0, target).changes > 0;
   }
   async forgetHostKey(target: string): Promise<boolean> {
     return (
