@@ -1,5 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
 import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
@@ -11,6 +12,8 @@ export class SqliteStore implements Store {
   #db: Database.Database;
 
   constructor(file: string) {
+    // Created owner-only before SQLite opens it: its -wal and -shm files take the database file's mode.
+    if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
