@@ -4,8 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bastion, ssh } from './helpers/fumidai.js';
-import { stopChild } from './helpers/proc.js';
+import { tmpdir } from 'node:os';
+import { Bastion, ROOT, ssh } from './helpers/fumidai.js';
+import { run, stopChild } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 /** Every directory and file under root with its permission bits. */
@@ -123,4 +124,18 @@ describe('host hardening', () => {
     assert.equal(tampered.stdout, '', 'nothing of it was played');
     assert.match(tampered.stderr, /^fumidai: recording tampered: .*\.bin \(session \S+, channel \d+: sha256 .* differs from the sealed .*\) \(RECORDING_TAMPERED\)\n$/);
   });
+});
+
+test('contrib/fumidai.service passes systemd-analyze verify, and keeps the V8 JIT allowed', async (t) => {
+  const which = await run('sh', ['-c', 'command -v systemd-analyze']);
+  if (which.code !== 0) return t.skip('systemd-analyze is not installed');
+  const unit = join(ROOT, 'contrib/fumidai.service');
+  const r = await run('systemd-analyze', ['verify', unit], { cwd: tmpdir() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('fumidai.service')).join('\n'), '', 'no warning about the unit');
+  const text = readFileSync(unit, 'utf8');
+  for (const line of ['User=fumidai', 'AmbientCapabilities=CAP_NET_BIND_SERVICE', 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/fumidai']) {
+    assert.ok(text.split('\n').includes(line), line);
+  }
+  assert.doesNotMatch(text, /^MemoryDenyWriteExecute=yes/m);
 });
