@@ -35,6 +35,9 @@ const messages = {
   UPSTREAM_HOSTKEY_MISMATCH: (target: string, pinned: string, offered: string) =>
     `host key of target '${target}' changed (pinned ${pinned}, offered ${offered}); ` +
     `if the change is expected, an admin runs 'fumidai target trust ${target}'`,
+  UPSTREAM_HOSTKEY_WEAK: (target: string, addr: string) =>
+    `target '${target}' (${addr}) offers no host key fumidai accepts (an ssh-rsa key signed with SHA-1 is refused); ` +
+    `give the target an ed25519 key, or an admin runs 'fumidai target set ${target} --allow-sha1-host-key yes'`,
   UPSTREAM_AUTH_FAILED: (target: string, login: string, how: string) =>
     `target '${target}' did not accept ${how} for login '${login}'`,
   UPSTREAM_LOST: (target: string) => `connection to target '${target}' was lost`,

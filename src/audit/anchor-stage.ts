@@ -13,9 +13,9 @@ export const stagedName = (seq: number) => `${String(seq).padStart(12, '0')}.jso
 /** Writes a checkpoint line to its staging file; returns the path. */
 export function stageCheckpoint(anchorDir: string, chain: string, seq: number, line: string): string {
   const dir = join(anchorDir, chain);
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, stagedName(seq));
-  writeFileSync(path, `${line}\n`, { mode: 0o640 });
+  writeFileSync(path, `${line}\n`, { mode: 0o600 });
   return path;
 }
 

@@ -51,7 +51,7 @@ function cutTornLine(path: string): number {
   const text = readFileSync(path);
   const end = text.lastIndexOf(0x0a) + 1;
   if (end === text.length) return 0;
-  appendFileSync(`${path}.torn`, text.subarray(end), { mode: 0o640 });
+  appendFileSync(`${path}.torn`, text.subarray(end), { mode: 0o600 });
   truncateSync(path, end);
   return text.length - end;
 }
@@ -117,7 +117,7 @@ export class AuditLog {
     this.#now = o.now ?? (() => new Date());
     this.#interval = o.checkpointIntervalMs ?? 0;
     this.#onCheckpoint = o.onCheckpoint ?? (() => undefined);
-    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const newest = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().at(-1);
     const torn = newest ? cutTornLine(join(dir, newest)) : 0;
     if (torn) this.torn = { segment: newest!, bytes: torn };
@@ -263,7 +263,7 @@ export class AuditLog {
     if (!text) return;
     if (this.#fhSegment !== segment) {
       await this.#fh?.close();
-      this.#fh = await open(join(this.dir, segment), 'a', 0o640);
+      this.#fh = await open(join(this.dir, segment), 'a', 0o600);
       this.#fhSegment = segment;
       this.#size = (await this.#fh.stat()).size;
     }

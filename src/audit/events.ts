@@ -69,6 +69,7 @@ export interface EventDetails {
     port?: number;
     login?: string;
     forgotHostKey?: string | null;
+    allowSha1HostKey?: boolean;
     grants?: number;
     rules?: string[];
     sessionUser?: string;
@@ -152,6 +153,9 @@ export interface LogEventDetails {
   RecordingInterrupted: Recovered;
   /** failed: the audit event that could not be written; code: the system's error code (ENOSPC, EACCES) if there is one. */
   AuditWriteFailed: { failed: EventName; code?: string; err: string };
+  /** from/to: octal permission bits; error: why chmod failed (left as found). */
+  ModeTightened: { path: string; from: string; to: string; error?: string };
+  RunningAsRoot: { uid: number };
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
@@ -166,6 +170,8 @@ export const LOG_EVENTS = {
   Anchoring: 'checkpoints went to the bucket or the remote syslog, or wait because it could not be reached',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
   AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
+  ModeTightened: 'at start, a directory or file of the data directory was open to other accounts and was set to 0700/0600',
+  RunningAsRoot: 'serve runs as root; a dedicated user with contrib/fumidai.service is the way to avoid it',
 } as const satisfies Record<keyof LogEventDetails, string>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;

@@ -50,7 +50,7 @@ export function operator(): string {
  */
 export async function recordAdminChange(dir: DataDir, action: string, details: EventDetails['AdminChange'], result: 'success' | 'failure' = 'success'): Promise<void> {
   const chainDir = join(auditRoot(dir), `${nodeName(dir)}-admin`);
-  mkdirSync(chainDir, { recursive: true, mode: 0o750 });
+  mkdirSync(chainDir, { recursive: true, mode: 0o700 });
   const lock = join(chainDir, '.lock');
   const deadline = Date.now() + 10_000;
   let fd: number | undefined;

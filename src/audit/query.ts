@@ -26,11 +26,26 @@ export interface EventsView {
   until?: string;
   /** Shows `filename` under another root: the bucket's URL for segments fetched into a temporary directory. */
   filenames?: { from: string; to: string };
+  /** The one file an export may write. */
+  writes?: string;
+}
+
+/**
+ * An in-memory DuckDB that reaches only the audit segments (and an export's one output file): external access off
+ * and the configuration locked before any SQL a person wrote runs, so a query cannot read /etc/shadow with
+ * read_text, write with COPY TO, ATTACH a file, install or load an extension, or turn any of it back on.
+ */
+async function sandboxed(paths: string[]): Promise<DuckDBConnection> {
+  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const conn = await db.connect();
+  await conn.run(`SET allowed_paths = [${paths.map(quote).join(', ')}]`);
+  await conn.run('SET enable_external_access = false');
+  await conn.run('SET lock_configuration = true');
+  return conn;
 }
 
 export async function openEvents(files: string[], view: EventsView = {}): Promise<DuckDBConnection> {
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
+  const conn = await sandboxed(view.writes ? [...files, view.writes] : files);
   if (files.length === 0) {
     await conn.run(`CREATE VIEW events AS SELECT * FROM (SELECT NULL::BIGINT AS seq, NULL::VARCHAR AS eventId, NULL::TIMESTAMPTZ AS eventTime,
       NULL::VARCHAR AS eventName, NULL::VARCHAR AS eventCode, NULL::VARCHAR AS sessionId, NULL::VARCHAR AS "user", NULL::VARCHAR AS sourceIp,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
 import { keyFingerprint } from '../audit/keys.js';
@@ -224,8 +224,8 @@ export function registerAudit(program: Command): void {
     .action(async (out: string, opts: { format: string; since?: string; until?: string; data?: string }) => {
       if (!['parquet', 'csv', 'jsonl'].includes(opts.format)) throw fail('ARGUMENT_INVALID', `--format must be parquet, csv or jsonl, not '${opts.format}'`);
       const dir = openDataDir(dataDirFrom(opts.data));
-      const conn = await openEvents(segmentFiles(auditRoot(dir)));
-      await exportEvents(conn, opts.format as 'parquet', out, timeWhere(isoOption(opts.since, '--since'), isoOption(opts.until, '--until')));
+      const conn = await openEvents(segmentFiles(auditRoot(dir)), { writes: resolve(out) });
+      await exportEvents(conn, opts.format as 'parquet', resolve(out), timeWhere(isoOption(opts.since, '--since'), isoOption(opts.until, '--until')));
       console.log(`wrote ${out}`);
     });
   audit

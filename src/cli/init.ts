@@ -7,6 +7,8 @@ import { createAuditKey, keyFingerprint, loadAuditPublicKey } from '../audit/key
 import { fail } from '../errors.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { storeOf } from './common.js';
+import { tightenModes } from '../config/file-modes.js';
+import { describeFix, privateRoots } from './private-data.js';
 
 export function registerInit(program: Command): void {
   program
@@ -34,6 +36,7 @@ export function registerInit(program: Command): void {
       const audit = initAuditKey(data, !opts.join);
       if (audit.created) created.push(data.config.audit.keyFile);
       await (await storeOf(data)).close(); // creates (or migrates) the store the config names
+      for (const f of tightenModes(privateRoots(data))) console.log(`tightened: ${describeFix(f)}`);
       const what = [copied.length ? `copied ${copied.join(', ')} from ${opts.join}` : '', created.length ? `created ${created.join(', ')}` : ''].filter(Boolean);
       console.log(what.length ? `initialized ${dir}: ${what.join('; ')}` : `${dir} is already initialized`);
       console.log(audit.line);

@@ -2,6 +2,9 @@
 import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
 import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
 import { Command, CommanderError } from 'commander';
+
+// Owner-only from the first file on: keys, the store and its -wal/-shm, recordings and the trail (config/file-modes.ts).
+process.umask(0o077);
 import { userLine, FumidaiError, type ErrorCode } from '../errors.js';
 import { registerGrant } from './grant.js';
 import { registerInit } from './init.js';

@@ -7,6 +7,7 @@ import { startGateway } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { storeOf } from './common.js';
 import { initAuditKey } from './init.js';
+import { checkPrivacy } from './private-data.js';
 import { recoverUnsealed, type Recovered } from '../recording/recovery.js';
 import { anchoringConfigured, auditRoot, openAuditTrail } from '../audit/open.js';
 import { unanchored, type Anchor } from '../shipping/anchor.js';
@@ -45,6 +46,7 @@ export function registerServe(program: Command): void {
       if (firstRun) initDataDir(dirPath);
       const dir = openDataDir(dirPath);
       const log = createLogger(dir.config.log.level);
+      checkPrivacy(dir, log);
       if (firstRun) log.info(initAuditKey(dir, true).line); // the first run is an init: the one other place a key is made
       // A bug that escapes every handler leaves one fatal line with its stack in the log before the process goes:
       // a bastion that vanished without a word cannot be diagnosed.

@@ -5,6 +5,8 @@ import { outputOf, replay, timedOutput, type Timed } from '../playback/replay.js
 import { inputOf } from '../playback/cast-scan.js';
 import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
+import { TerminalFilter } from '../playback/terminal-filter.js';
+import type { ChannelRecord } from '../store/store.js';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {
@@ -145,9 +147,11 @@ export function registerSessions(program: Command): void {
       .option('--data <dir>', 'data directory')
       .option('--speed <n>', 'playback speed factor', '1')
       .option('--idle-limit <s>', 'cut pauses longer than this many seconds')
-      .option('--no-wait', 'print everything at once'),
-  ).action(async (auditKey: string, opts: BucketOptions & { speed: string; idleLimit?: string; wait: boolean }) => {
+      .option('--no-wait', 'print everything at once')
+      .option('--raw', "pass every recorded byte to this terminal, including clipboard writes, titles and report requests"),
+  ).action(async (auditKey: string, opts: BucketOptions & { speed: string; idleLimit?: string; wait: boolean; raw?: boolean }) => {
     const play = { speed: positive(opts.speed, '--speed'), idleLimit: opts.idleLimit === undefined ? undefined : positive(opts.idleLimit, '--idle-limit'), noWait: !opts.wait };
+    const writeOut = opts.raw ? writeRaw : filteredWriter();
     if (fromBucket(opts)) {
       // Streamed from the bucket into the player: no local copy, no recording whole in memory.
       const reader = bucketReader(opts);
@@ -165,6 +169,7 @@ export function registerSessions(program: Command): void {
       return { channels: await store.channelsOf(auditKey), pruned: new Set((await store.spoolList()).filter((i) => i.state === 'pruned').map((i) => i.path)) };
     });
     for (const ch of channels) {
+      await checkBeforePlay(auditKey, ch);
       await replay(outputOf(ch.recordingPath), writeOut, play).catch((err: NodeJS.ErrnoException) => {
         const why = err.code ?? err.message;
         throw fail('RECORDING_UNREADABLE', ch.recordingPath, pruned.has(ch.recordingPath) ? `${why}; it was pruned locally after its upload: add --from-bucket` : why);
@@ -174,7 +179,27 @@ export function registerSessions(program: Command): void {
 }
 
 /** Recorded output to the terminal, stdout and stderr as they were; waits while a pipe is full. */
-function writeOut(e: Timed): Promise<unknown> | undefined {
+function writeRaw(e: Timed): Promise<unknown> | undefined {
   const stream = e.stream === 'stdout' ? process.stdout : process.stderr;
   return stream.write(e.data) ? undefined : once(stream, 'drain');
+}
+
+/** The same, less what a recording must not do to the auditor's terminal (playback/terminal-filter.ts). */
+function filteredWriter(): (e: Timed) => Promise<unknown> | undefined {
+  const filters = { stdout: new TerminalFilter(), stderr: new TerminalFilter() };
+  return (e) => writeRaw({ ...e, data: filters[e.stream].push(e.data) });
+}
+
+/**
+ * A local recording plays only if it is the one sealed: its sha256 against the one its sealing recorded (exit 3 as
+ * `audit verify` does). One not sealed yet (a live session) plays with a warning; a missing one is left to the read,
+ * which says RECORDING_UNREADABLE (and where a pruned one is).
+ */
+async function checkBeforePlay(auditKey: string, ch: ChannelRecord): Promise<void> {
+  if (!ch.sha256) {
+    console.error(`fumidai: warning: ${ch.recordingPath} is not sealed yet (channel ${ch.channel} ${ch.state}): played unchecked`);
+    return;
+  }
+  const v = await checkRecording({ path: ch.recordingPath, sha256: ch.sha256, bytes: ch.recordingBytes ?? 0, sessionId: auditKey, channel: ch.channel }, new Set());
+  if (v.status === 'modified') throw fail('RECORDING_TAMPERED', ch.recordingPath, `session ${auditKey}, channel ${ch.channel}: ${v.detail}`, 'tampered');
 }

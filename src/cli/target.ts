@@ -17,15 +17,17 @@ export function registerTarget(program: Command): void {
     .requiredOption('--host <host>', 'address or DNS name fumidai connects to')
     .option('--port <port>', 'SSH port', '22')
     .requiredOption('--login <login>', 'default login on the target')
+    .option('--allow-sha1-host-key', 'accept an ssh-rsa (SHA-1 signed) host key from this target (refused by default)')
     .option('--data <dir>', 'data directory')
-    .action(async (name: string, opts: { host: string; port: string; login: string; data?: string }) => {
+    .action(async (name: string, opts: { host: string; port: string; login: string; allowSha1HostKey?: boolean; data?: string }) => {
       checkName('target', name);
       const port = parsePort(opts.port);
       if (!isValidLogin(opts.login)) throw fail('ARGUMENT_INVALID', `invalid login '${opts.login}'`);
       await withStore(opts, async (store, dir) => {
         if (await store.getTarget(name)) throw fail('TARGET_EXISTS', name);
-        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login }, () =>
-          store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login }));
+        const allowSha1HostKey = opts.allowSha1HostKey === true;
+        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login, ...(allowSha1HostKey ? { allowSha1HostKey } : {}) }, () =>
+          store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login, allowSha1HostKey }));
       });
       console.log(`added target ${name} (${opts.login}@${opts.host}:${port})`);
     });
@@ -35,7 +37,8 @@ export function registerTarget(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (opts: { data?: string }) => {
       await withStore(opts, async (store) => {
-        const rows = (await store.listTargets()).map((t) => [t.name, `${t.host}:${t.port}`, t.defaultLogin, t.hostKeyFingerprint ?? '(not yet pinned)']);
+        const rows = (await store.listTargets()).map((t) => [t.name, `${t.host}:${t.port}`, t.defaultLogin,
+          `${t.hostKeyFingerprint ?? '(not yet pinned)'}${t.allowSha1HostKey ? ' (ssh-rsa SHA-1 allowed)' : ''}`]);
         printTable(['TARGET', 'ADDRESS', 'LOGIN', 'HOST KEY'], rows);
       });
     });
@@ -51,6 +54,22 @@ export function registerTarget(program: Command): void {
         });
       });
       console.log(`removed target ${name}`);
+    });
+  target
+    .command('set <name>')
+    .description("change a target's options")
+    .requiredOption('--allow-sha1-host-key <yes|no>', 'accept an ssh-rsa (SHA-1 signed) host key from this target')
+    .option('--data <dir>', 'data directory')
+    .action(async (name: string, opts: { allowSha1HostKey: string; data?: string }) => {
+      if (!['yes', 'no'].includes(opts.allowSha1HostKey)) throw fail('ARGUMENT_INVALID', `--allow-sha1-host-key takes yes or no, not '${opts.allowSha1HostKey}'`);
+      const allow = opts.allowSha1HostKey === 'yes';
+      await withStore(opts, async (store, dir) => {
+        if (!(await store.getTarget(name))) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target set ${name}`, { allowSha1HostKey: allow }, async () => {
+          if (!(await store.setAllowSha1HostKey(name, allow))) throw fail('TARGET_UNKNOWN', name);
+        });
+      });
+      console.log(`${name}: ssh-rsa (SHA-1) host keys ${allow ? 'accepted' : 'refused'}`);
     });
   target
     .command('trust <name>')

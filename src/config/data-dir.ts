@@ -1,5 +1,6 @@
 // The data directory: where fumidai keeps its keys, config and store. `init` creates it; everything else opens it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DIR_MODE } from './file-modes.js';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { fail } from '../errors.js';
@@ -22,7 +23,8 @@ export interface InitResult {
 /** Creates what is missing and never overwrites: running init twice is safe. */
 export function initDataDir(dir: string): InitResult {
   const created: string[] = [];
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  chmodSync(dir, DIR_MODE); // an existing directory too: mkdir leaves its mode as it was
   const write = (name: string, content: string, mode: number) => {
     const path = join(dir, name);
     if (existsSync(path)) return;
@@ -33,7 +35,7 @@ export function initDataDir(dir: string): InitResult {
     if (existsSync(join(dir, name))) continue;
     const pair = generateEd25519(`fumidai-${name.split('_')[0]}`);
     write(name, pair.private, 0o600);
-    write(`${name}.pub`, pair.public + '\n', 0o644);
+    write(`${name}.pub`, pair.public + '\n', 0o600);
   }
   write(CONFIG_FILE, configTemplate, 0o600);
   return { dir, created };

@@ -69,7 +69,7 @@ export const configSchema = z
         /** Unauthenticated connections at once (sshd's MaxStartups); more are closed at accept. */
         maxStartups: z.number().int().positive().default(100),
         /** Unauthenticated connections at once from one address (sshd's PerSourceMaxStartups). */
-        perSourceMaxStartups: z.number().int().positive().default(10),
+        perSourceMaxStartups: z.number().int().positive().default(30),
         /** Refusals at the door are audited once per address at first, then as counts every this many seconds. */
         refusalSummaryInterval: z.number().positive().default(60),
       })

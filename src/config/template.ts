@@ -40,7 +40,7 @@ auth:
   versionTimeout: 10
   # Unauthenticated connections at once, in all and per source address; more are closed at accept.
   maxStartups: 100
-  perSourceMaxStartups: 10
+  perSourceMaxStartups: 30
   # Refusals at the door (bans, the limits above, silent clients) are audited once per address at first, then as
   # a count per address every this many seconds.
   refusalSummaryInterval: 60

@@ -72,7 +72,7 @@ export class ChannelRecording {
   /** Opens the channel's recording file; throws (EACCES, ENOSPC...) so the caller can refuse the channel. */
   static async start(info: ChannelInfo): Promise<ChannelRecording> {
     const dir = join(info.dir, info.auditKey.slice(0, 8), info.auditKey);
-    await mkdir(dir, { recursive: true, mode: 0o750 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const fs = await statfs(dir);
     if (fs.bavail * fs.bsize < info.minFreeBytes) throw Object.assign(new Error('not enough free space for recordings'), { code: 'ENOSPC' });
     const ext = info.pty ? 'cast' : 'bin';

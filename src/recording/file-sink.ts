@@ -85,7 +85,7 @@ export class FileSink {
   /** Creates the file; fails (never overwrites) if it exists, so a recording cannot be replaced by another. */
   static async create(path: string, options: SinkOptions = {}): Promise<FileSink> {
     const flags = options.flags ?? 'wx';
-    const fh = await open(path, flags, 0o640);
+    const fh = await open(path, flags, 0o600);
     try {
       const direct = flags === 'wx' && options.direct === true ? await DirectAppender.open(path, fh) : undefined;
       return new FileSink(path, fh, direct, options);

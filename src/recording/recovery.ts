@@ -30,7 +30,7 @@ export async function repairRecording(path: string): Promise<Repaired> {
   if (valid < size) {
     tornPath = `${path}.torn`;
     // Overwritten, not 'wx': a recovery cut short before the truncate repeats it with the same bytes.
-    await pipeline(createReadStream(path, { start: valid }), createWriteStream(tornPath, { mode: 0o640 }));
+    await pipeline(createReadStream(path, { start: valid }), createWriteStream(tornPath, { mode: 0o600 }));
     await truncate(path, valid);
   }
   return { bytes: valid, sha256: await sha256Of(path, valid), cut: size - valid, ...(tornPath ? { tornPath } : {}) };

@@ -83,6 +83,8 @@ export const MIGRATIONS: Migration[] = [
   // 6. Audit segments go up as append-only pieces; those an earlier version uploaded whole (false) are checked against
   //    their shipped size and sha256, then sent again as pieces from their start.
   `ALTER TABLE spool ADD COLUMN pieces BOOLEAN NOT NULL DEFAULT false;`,
+  // 7. A target may be allowed to keep a SHA-1 (ssh-rsa) host key; refused otherwise.
+  `ALTER TABLE targets ADD COLUMN allow_sha1_host_key BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

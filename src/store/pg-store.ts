@@ -123,7 +123,7 @@ export class PgStore implements Store {
 
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
     try {
-      await this.#pool.query('INSERT INTO targets (name, host, port, default_login, created_at) VALUES ($1, $2, $3, $4, $5)', [t.name, t.host, t.port, t.defaultLogin, now()]);
+      await this.#pool.query('INSERT INTO targets (name, host, port, default_login, allow_sha1_host_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [t.name, t.host, t.port, t.defaultLogin, Boolean(t.allowSha1HostKey), now()]);
     } catch (err) {
       throw codeOf(err) === UNIQUE ? fail('TARGET_EXISTS', t.name) : err;
     }
@@ -141,6 +141,9 @@ export class PgStore implements Store {
   async pinHostKey(target: string, hostKey: string, fingerprint: string): Promise<void> {
     // Only the first pin wins, whichever node makes it.
     await this.#pool.query('UPDATE targets SET host_key = $1, host_key_fingerprint = $2 WHERE name = $3 AND host_key IS NULL', [hostKey, fingerprint, target]);
+  }
+  async setAllowSha1HostKey(target: string, allow: boolean): Promise<boolean> {
+    return (await this.#count('UPDATE targets SET allow_sha1_host_key = $1 WHERE name = $2', [allow, target])) > 0;
   }
   async forgetHostKey(target: string): Promise<boolean> {
     return (await this.#count('UPDATE targets SET host_key = NULL, host_key_fingerprint = NULL WHERE name = $1', [target])) > 0;

@@ -47,6 +47,8 @@ export const MIGRATIONS: string[] = [
   // 10. Audit segments go up as append-only pieces; those an earlier version uploaded whole (0) are checked against
   //     their shipped size and sha256, then sent again as pieces from their start.
   `ALTER TABLE spool ADD COLUMN pieces INTEGER NOT NULL DEFAULT 0;`,
+  // 11. A target may be allowed to keep a SHA-1 (ssh-rsa) host key; refused otherwise.
+  `ALTER TABLE targets ADD COLUMN allow_sha1_host_key INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

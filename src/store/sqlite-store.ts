@@ -1,5 +1,6 @@
 // The embedded store: one SQLite file in the data directory (WAL, so the CLI and a running server share it).
 import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
 import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
@@ -11,6 +12,8 @@ export class SqliteStore implements Store {
   #db: Database.Database;
 
   constructor(file: string) {
+    // Created owner-only before SQLite opens it: its -wal and -shm files take the database file's mode.
+    if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
@@ -71,8 +74,8 @@ export class SqliteStore implements Store {
   async addTarget(t: Omit<TargetRecord, 'createdAt' | 'hostKey' | 'hostKeyFingerprint'>): Promise<void> {
     try {
       this.#db
-        .prepare('INSERT INTO targets (name, host, port, default_login, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(t.name, t.host, t.port, t.defaultLogin, now());
+        .prepare('INSERT INTO targets (name, host, port, default_login, allow_sha1_host_key, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(t.name, t.host, t.port, t.defaultLogin, t.allowSha1HostKey ? 1 : 0, now());
     } catch (err) {
       throw isUnique(err) ? fail('TARGET_EXISTS', t.name) : err;
     }
@@ -92,6 +95,9 @@ export class SqliteStore implements Store {
     this.#db
       .prepare('UPDATE targets SET host_key = ?, host_key_fingerprint = ? WHERE name = ? AND host_key IS NULL')
       .run(hostKey, fingerprint, target);
+  }
+  async setAllowSha1HostKey(target: string, allow: boolean): Promise<boolean> {
+    return this.#db.prepare('UPDATE targets SET allow_sha1_host_key = ? WHERE name = ?').run(allow ? 1 : 0, target).changes > 0;
   }
   async forgetHostKey(target: string): Promise<boolean> {
     return (

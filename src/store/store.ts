@@ -25,6 +25,8 @@ export interface TargetRecord {
   /** Pinned on first use, OpenSSH blob (base64) and its fingerprint; undefined until the first connection. */
   hostKey?: string;
   hostKeyFingerprint?: string;
+  /** Accepts an `ssh-rsa` (SHA-1 signed) host key from this target; refused unless an admin allowed it. */
+  allowSha1HostKey?: boolean;
   createdAt: string;
 }
 
@@ -117,6 +119,7 @@ export interface Directory {
   listTargets(): Promise<TargetRecord[]>;
   pinHostKey(target: string, hostKey: string, fingerprint: string): Promise<void>;
   forgetHostKey(target: string): Promise<boolean>;
+  setAllowSha1HostKey(target: string, allow: boolean): Promise<boolean>;
   grant(user: string, target: string, login: string): Promise<void>;
   revoke(user: string, target: string, login?: string): Promise<number>;
   grantsOf(user: string): Promise<GrantRecord[]>;

@@ -5,6 +5,7 @@ import { fail, FumidaiError } from '../errors.js';
 import type { TargetRecord } from '../store/store.js';
 import { checkHostKey } from './host-key.js';
 import { tuneSocket } from '../ssh/glue.js';
+import { COMPRESSION, upstreamHostKeyAlgorithms } from '../ssh/algorithms.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;
@@ -63,6 +64,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
       readyTimeout: opts.connectTimeoutSec * 1000,
       keepaliveInterval: opts.keepaliveIntervalSec * 1000,
       keepaliveCountMax: 3,
+      algorithms: { serverHostKey: upstreamHostKeyAlgorithms(target.allowSha1HostKey === true), compress: COMPRESSION },
       hostVerifier: (key: Buffer) => {
         const verdict = checkHostKey(target.hostKey, target.hostKeyFingerprint, key);
         if (verdict.kind === 'mismatch') {
@@ -83,6 +85,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
 
 function mapError(err: Error & { level?: string; code?: string }, name: string, addr: string, login: string, opts: UpstreamOptions): FumidaiError {
   if (err.code === 'ECONNREFUSED') return fail('UPSTREAM_REFUSED', name, addr);
+  if (err.level === 'handshake' && /host key/i.test(err.message)) return fail('UPSTREAM_HOSTKEY_WEAK', name, addr);
   if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT')
     return fail('UPSTREAM_TIMEOUT', name, addr, opts.connectTimeoutSec);
   if (err.level === 'client-authentication')
