@@ -74,10 +74,9 @@ async function main(): Promise<void> {
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
-    // Every client comes from 127.0.0.1, 16 logging in at once for the concurrency part: more than the default
-    // auth.perSourceMaxStartups (10), as the targets' sshd gets a raised MaxStartups (the silent flood's 4 addresses
-    // then hold 80 of the 100 places).
-    await bastion.init({ 'perSourceMaxStartups: 30': 'perSourceMaxStartups: 20' }); // the silent flood's 4 addresses then hold 80 of the 100 places
+    // 20 per address: the 16 logins at once of the concurrency part fit, and the silent flood's 4 addresses hold 80 of
+    // the 100 places of auth.maxStartups, leaving room for the login it times.
+    await bastion.init({ 'perSourceMaxStartups: 30': 'perSourceMaxStartups: 20' });
     const clientKey = await bastion.addUser('bench');
     const clientPub = readFileSync(`${clientKey}.pub`, 'utf8');
     const target = await startTarget({ authorizedKeys: clientPub + (await bastion.upstreamPublicKey()) });
