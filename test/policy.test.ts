@@ -105,4 +105,28 @@ describe('policy', () => {
     assert.match(r.stderr, /fumidai: session ended, access revoked: user 'alice' has no access to 'web1' \(ACCESS_REVOKED\)/);
     assert.ok(Date.now() - t0 < 3000);
   });
+
+  test('names that match nothing are applied with a warning at their own line; an unknown field is refused at its own line; remove', async () => {
+    const typo = join(b.dir, 'typo.yaml');
+    writeFileSync(typo, POLICY.replace('targets: [env=staging]', 'targets: [env=stagign]').replace('groups:\n  ops: [alice, carol]', 'groups:\n  ops: [alice, carol, zoe]').replace('    users: [dave]\n', '    users: [dave]\n    idleTimeout: 600\n'));
+    const r = await b.cli(['apply', '-f', typo]);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.stderr.trim().split('\n'), [
+      `warning: ${typo}: line 4, field groups.ops.2: user 'zoe' does not exist`,
+      `warning: ${typo}: line 11, field rules.0.targets.0: 'env=stagign' matches no target (no target has that label under targets:): rule 'ops-staging' never applies there`,
+    ]);
+    const check = await b.cli(['policy', 'check', 'carol', 'web1', '--at', new Date(Date.now() + 86_400_000).toISOString()], true);
+    assert.match(check.stderr, /^warning: applied policy, line 11, field rules\.0\.targets\.0: 'env=stagign' matches no target/m);
+    const limits = await b.cli(['policy', 'check', 'dave', 'web1', '--at', new Date(Date.now() + 86_400_000).toISOString()], true);
+    assert.match(limits.stdout, /^limits: idle timeout 600s, max session length none$/m);
+
+    const unknown = join(b.dir, 'unknown.yaml');
+    writeFileSync(unknown, POLICY.replace('    logins: [', '    login: [fumidaitest]\n    logins: ['));
+    const u = await b.cli(['apply', '-f', unknown], true);
+    assert.match(u.stderr.trim(), /line 12, field rules\.0: unknown field 'login'; nothing was applied \(POLICY_INVALID\)$/);
+
+    assert.equal((await b.cli(['policy', 'remove'])).stdout.trim(), 'removed the policy: grants only (deny by default)');
+    assert.match((await b.cli(['policy', 'show'])).stdout, /^# no policy applied/);
+    assert.equal((await b.cli(['policy', 'check', 'alice', 'web1'], true)).code, 2, 'deny by default without a policy or a grant');
+  });
 });

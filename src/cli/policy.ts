@@ -4,9 +4,20 @@ import { isIP } from 'node:net';
 import { fail } from '../errors.js';
 import { Access } from '../policy/access.js';
 import { parsePolicy } from '../policy/document.js';
+import { policyWarnings } from '../policy/lint.js';
+import { lineOf } from '../config/yaml-validate.js';
+import type { Directory } from '../store/store.js';
 import { PolicySource } from '../policy/source.js';
 import { ACTIONS, type Action } from '../policy/types.js';
 import { adminChange, withStore } from './common.js';
+
+/** The warnings of a policy text against the users and targets that exist: "line N, field F: what". */
+async function lint(text: string, store: Pick<Directory, 'listUsers' | 'listTargets'>): Promise<string[]> {
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) return [];
+  const known = { users: (await store.listUsers()).map((u) => u.name), targets: (await store.listTargets()).map((t) => t.name) };
+  return policyWarnings(parsed.policy, known).map((w) => `${lineOf(text, w.path)}, field ${w.path.join('.')}: ${w.message}`);
+}
 
 export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description('access policy: check a decision, show the applied document');
@@ -24,17 +35,22 @@ export function registerPolicy(program: Command): void {
       if (!isIP(opts.from)) throw fail('ARGUMENT_INVALID', `--from must be an IP address, not '${opts.from}'`);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw fail('ARGUMENT_INVALID', `--at must be an ISO 8601 time, not '${opts.at}'`);
-      const decision = await withStore(opts, async (store) => {
+      const { decision, warnings } = await withStore(opts, async (store) => {
         const user = await store.getUser(userName);
         if (!user) throw fail('USER_UNKNOWN', userName);
         const target = await store.getTarget(targetName);
         if (!target) throw fail('TARGET_UNKNOWN', targetName);
         const access = new Access(store, new PolicySource(store));
-        return access.decide({ user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa });
+        const decision = await access.decide({ user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa });
+        const applied = (await store.getPolicyDocument())?.document ?? '';
+        return { decision, warnings: await lint(applied, store) };
       });
       console.log(`${decision.allow ? 'ALLOW' : 'DENY'}: ${decision.reason}`);
-      if (decision.allow && (decision.limits.idleTimeoutSec || decision.limits.maxSessionSec))
-        console.log(`limits: idle ${decision.limits.idleTimeoutSec ?? '-'}s, max length ${decision.limits.maxSessionSec ?? '-'}s`);
+      if (decision.allow && (decision.limits.idleTimeoutSec || decision.limits.maxSessionSec)) {
+        const { idleTimeoutSec: idle, maxSessionSec: max } = decision.limits;
+        console.log(`limits: idle timeout ${idle ? `${idle}s` : 'none'}, max session length ${max ? `${max}s` : 'none'}`);
+      }
+      for (const w of warnings) console.error(`warning: applied policy, ${w}`);
       if (!decision.allow) process.exitCode = 2;
     });
   policy
@@ -43,7 +59,7 @@ export function registerPolicy(program: Command): void {
     .option('--data <dir>', 'data directory')
     .action(async (opts: { data?: string }) => {
       const stored = await withStore(opts, (store) => store.getPolicyDocument());
-      console.log(stored ? `# applied ${stored.updatedAt}\n${stored.document}` : '# no policy applied: grants only (deny by default)');
+      console.log(stored?.document ? `# applied ${stored.updatedAt}\n${stored.document}` : '# no policy applied: grants only (deny by default)');
     });
   program
     .command('apply')
@@ -59,9 +75,21 @@ export function registerPolicy(program: Command): void {
       }
       const parsed = parsePolicy(text);
       if (!parsed.ok) throw fail('POLICY_INVALID', opts.file, parsed.problem.where, parsed.problem.message);
-      await withStore(opts, async (store, dir) => {
+      const warnings = await withStore(opts, async (store, dir) => {
         await adminChange(dir, `apply policy ${opts.file}`, { rules: parsed.policy.rules.map((r) => r.name) }, () => store.setPolicyDocument(text));
+        return lint(text, store);
       });
       console.log(`applied ${opts.file}: ${parsed.policy.rules.length} rule(s), ${Object.keys(parsed.policy.groups).length} group(s)`);
+      for (const w of warnings) console.error(`warning: ${opts.file}: ${w}`);
+    });
+  policy
+    .command('remove')
+    .description('remove the applied policy: access is by grants only again (deny by default); live sessions it allowed are re-decided')
+    .option('--data <dir>', 'data directory')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts, async (store, dir) => {
+        await adminChange(dir, 'remove policy', { rules: [] }, () => store.setPolicyDocument(''));
+      });
+      console.log('removed the policy: grants only (deny by default)');
     });
 }
