@@ -20,6 +20,7 @@ const messages = {
     `user '${user}' is locked until ${until} after repeated failures; an admin can run 'fumidai user unlock ${user}'`,
   MFA_PENDING_LIMIT: (user: string, cap: number) =>
     `${cap} logins of user '${user}' already wait for a verification code; answer or close one of them, then try again`,
+  MFA_CODE_REFUSED: (why: string) => `verification code refused: ${why}`,
   MFA_NOT_ENROLLED: (user: string) => `user '${user}' has no second factor enrolled; an admin runs 'fumidai mfa enroll ${user}'`,
   IDLE_TIMEOUT: (why: string) => `session ended: ${why}`,
   SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,

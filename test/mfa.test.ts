@@ -34,7 +34,7 @@ describe('mfa and brute force', () => {
       await bastion.cli(['grant', user, 'web1']);
       if (user === 'carol') continue;
       const out = (await bastion.cli(['mfa', 'enroll', user])).stdout;
-      assert.match(out, /▄|█/, 'a QR code is drawn');
+      assert.doesNotMatch(out, /\x1b\[|▄|█/, 'no QR code (terminal colours) into a pipe');
       secrets[user] = /secret=([A-Z2-7]+)/.exec(out)![1]!;
     }
     await bastion.start();
@@ -61,10 +61,13 @@ describe('mfa and brute force', () => {
     assert.equal(r.stdout, 'via-jump\n');
     r = await login('alice', current);
     assert.notEqual(r.code, 0, 'a code is accepted once');
+    // The client is told why, before its next prompt or its final failure (not only the server log).
+    assert.match(r.stderr, /^fumidai: verification code refused: that code was already used: each code works once, wait for the next one .*\(MFA_CODE_REFUSED\)/m);
     r = await login('alice', next);
     assert.equal(r.code, 0, r.stderr);
     r = await login('alice', '000000' === next ? '111111' : '000000');
     assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^fumidai: verification code refused: wrong code \(is the clock of the device that shows it right\?\)/m);
     r = await login('alice', farOff);
     assert.notEqual(r.code, 0);
     const reasons = bastion.events('MfaFailure').filter((e) => e.user === 'alice').map((e) => e.reason);
@@ -84,6 +87,14 @@ describe('mfa and brute force', () => {
     await freshStep();
     r = await login('mallory', await totp(secrets.mallory!, 30));
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('mfa enroll draws the QR code on a terminal (a pty here), and only the URI into a pipe', async () => {
+    await bastion.addUser('quinn');
+    const r = await run('script', ['-qec', `${process.execPath} ${join(ROOT, 'bin/fumidai.js')} mfa enroll quinn --data ${bastion.data}`, '/dev/null'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /▄|█/);
+    assert.match(r.stdout, /otpauth:\/\/totp\/fumidai:quinn\?issuer=fumidai&secret=/);
   });
 
   test('mfa reset: the user logs in with the key alone again', async () => {

@@ -197,7 +197,8 @@ export class Login {
       await this.#event('UserLocked', pending.user, { reason: `${lock.consecutiveFailures} consecutive failures`, until: lock.lockedUntil });
       this.#setPending({ kind: 'refused', user: pending.user, message: fail('USER_LOCKED', pending.user, lock.lockedUntil).line });
     }
-    return this.#refuse(ctx, ['keyboard-interactive'], true);
+    // The client only prompts again: the reason is said now (a banner), or a used code looks like a typo.
+    return this.#refuse(ctx, ['keyboard-interactive'], true, fail('MFA_CODE_REFUSED', step === undefined ? 'wrong code (is the clock of the device that shows it right?)' : 'that code was already used: each code works once, wait for the next one (a new code every 30 s)').line);
   }
 
   async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
@@ -216,9 +217,11 @@ export class Login {
   }
 
   /** Counts a failure: delays the answer for this address, bans it after a flood, cuts the connection at the limit. */
-  async #refuse(ctx: AuthContext, methods = this.#methods(), partial = false): Promise<void> {
+  async #refuse(ctx: AuthContext, methods = this.#methods(), partial = false, why?: string): Promise<void> {
     this.#failures++;
     const { delayMs, banned } = await this.#deps.throttle.failure(this.#source.sourceIp);
+    // Said before the wait, so that nobody types the next code into a terminal that echoes it.
+    if (why) this.say(`${why}${delayMs >= 1000 && !banned ? `; the next prompt comes in ${Math.ceil(delayMs / 1000)} s` : ''}\r\n`);
     if (banned) {
       void this.#event('SourceBanned', undefined, { reason: `too many failures, banned for ${this.#deps.auth.banSeconds}s` }).catch(() => undefined);
       const until = new Date(Date.now() + this.#deps.auth.banSeconds * 1000).toISOString();

@@ -21,7 +21,8 @@ export function registerMfa(program: Command): void {
         return otpauthUri(secret, user);
       });
       // The secret is shown once, to the admin's terminal, for the user's authenticator app; it is never logged.
-      if (opts.qr) console.log(await QRCode.toString(uri, { type: 'terminal', small: true }));
+      // The QR code is drawn with terminal colours: only where a terminal shows them, not into a file or a pipe.
+      if (opts.qr && process.stdout.isTTY) console.log(await QRCode.toString(uri, { type: 'terminal', small: true }));
       console.log(uri);
     });
   mfa
