@@ -110,7 +110,16 @@ describe('gateway faults', () => {
         const r = await ssh(cfg, [...args, 'echo agent-ok'], { env });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, 'agent-ok\n');
+        assert.doesNotMatch(r.stderr, /agent was not used/);
       }
+      const viaAgent = await bastion.waitForEvents('TargetConnect', 2, (e) => e.target === 'web2');
+      assert.deepEqual(viaAgent.map((e) => e.credential), ['forwarded agent', 'forwarded agent'], 'TargetConnect says what logged in');
+      // web1 trusts only fumidai's key: the agent is tried, then fumidai's key logs in, and the user is told.
+      const fallback = await ssh(cfg, ['-A', 'web1', 'echo fallback-ok'], { env });
+      assert.equal(fallback.stdout, 'fallback-ok\n', fallback.stderr);
+      assert.match(fallback.stderr, /^fumidai: your forwarded agent was not used to log in to web1 \(the target accepted none of its keys\): logged in with fumidai's key$/m);
+      const byKey = await bastion.waitForEvents('TargetConnect', 1, (e) => e.target === 'web1' && e.credential === 'fumidai key');
+      assert.equal(byKey.length, 1);
     } finally {
       process.kill(Number(pid));
     }

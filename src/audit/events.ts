@@ -36,7 +36,8 @@ export interface EventDetails {
   ChannelDenied: { channel: 'x11'; origin: string };
   SessionStart: {};
   SessionEnd: { exitStatus?: number; durationSec: number; bytesIn: number; bytesOut: number };
-  TargetConnect: { hostKey: string };
+  /** credential: what logged in upstream, the user's forwarded agent or fumidai's own key. */
+  TargetConnect: { hostKey: string; credential: 'forwarded agent' | 'fumidai key' };
   /** code: the FumidaiError's code; absent when the failure was something else (a store error while pinning). */
   TargetConnectFailure: { code?: string };
   HostKeyPinned: { fingerprint: string };

@@ -113,6 +113,8 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
       channel.write(banner);
     }
     const say = (line: string) => writeLine(channel, recording!, line, Boolean(pty));
+    const notice = session.link.takeNotice();
+    if (notice) say(notice);
     const display = x11 && request.kind !== 'subsystem' ? await x11Display(session, x11, say) : undefined;
     if (display) relayX11(session, up); // listening before the target can open the first X11 channel
     try {

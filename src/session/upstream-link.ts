@@ -42,6 +42,7 @@ export class UpstreamLink {
   #owner: LinkOwner;
   #opened: Promise<OpenUpstream> | undefined;
   #agentRequested = false;
+  #notice: string | undefined;
 
   constructor(deps: UpstreamDeps, owner: LinkOwner) {
     this.#deps = deps;
@@ -62,6 +63,13 @@ export class UpstreamLink {
       this.#opened ??= this.#connect(action, resolved);
     }
     return this.#opened;
+  }
+
+  /** A line for the user about how the upstream login went, the first time it is asked for (then undefined). */
+  takeNotice(): string | undefined {
+    const notice = this.#notice;
+    this.#notice = undefined;
+    return notice;
   }
 
   /** Ends the upstream connection, if one was opened. */
@@ -87,12 +95,13 @@ export class UpstreamLink {
       throw err;
     });
     const log = owner.log.child({ target: target.name, login });
+    const agent = (await this.#agentAllowed()) ? new ForwardedAgent(owner.client) : undefined;
     try {
       const up = await connectUpstream({
         target,
         login,
         privateKey: this.#deps.upstreamKey,
-        agent: (await this.#agentAllowed()) ? new ForwardedAgent(owner.client) : undefined,
+        agent,
         connectTimeoutSec: settings.connectTimeout,
         keepaliveIntervalSec: settings.keepaliveInterval,
         pin: async (blob, fingerprint) => {
@@ -101,7 +110,10 @@ export class UpstreamLink {
         },
       });
       up.client.on('error', (err) => log.warn({ err: err.message }, 'upstream error'));
-      await owner.events.emit('TargetConnect', { hostKey: up.hostKeyFingerprint });
+      await owner.events.emit('TargetConnect', { hostKey: up.hostKeyFingerprint, credential: up.credential });
+      // Said once: someone who forwarded their agent expects it to be what logs in, and should know when it was not.
+      if (this.#agentRequested && up.credential !== 'forwarded agent')
+        this.#notice = `fumidai: your forwarded agent was not used to log in to ${target.name} (${agent ? 'the target accepted none of its keys' : 'agent forwarding is not allowed for you there'}): logged in with fumidai's key`;
       return { ...up, ...resolved };
     } catch (err) {
       await owner.events.emit('TargetConnectFailure', { reason: (err as Error).message, code: (err as FumidaiError).code });

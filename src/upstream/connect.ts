@@ -22,6 +22,8 @@ export interface UpstreamOptions {
 export interface Upstream {
   client: Client;
   hostKeyFingerprint: string;
+  /** What logged in: the user's forwarded agent, or fumidai's own upstream key. */
+  credential: 'forwarded agent' | 'fumidai key';
 }
 
 export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
@@ -39,7 +41,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
       if (err) {
         client.end();
         reject(err);
-      } else resolve({ client, hostKeyFingerprint });
+      } else resolve({ client, hostKeyFingerprint, credential: tried.at(-1) === 'agent' ? 'forwarded agent' : 'fumidai key' });
     };
 
     client.on('ready', () => {
@@ -53,14 +55,21 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
     });
     client.on('close', () => settle(fail('UPSTREAM_LOST', target.name)));
 
+    // In order, remembering the last one tried: on 'ready', that is the one the target accepted.
     const methods = opts.agent ? ['agent', 'publickey'] : ['publickey'];
+    const tried: string[] = [];
     client.connect({
       host: target.host,
       port: target.port,
       username: login,
       privateKey: opts.privateKey,
       agent: opts.agent,
-      authHandler: methods as never,
+      authHandler: (() => {
+        const next = methods[tried.length];
+        if (!next) return false;
+        tried.push(next);
+        return next;
+      }) as never,
       readyTimeout: opts.connectTimeoutSec * 1000,
       keepaliveInterval: opts.keepaliveIntervalSec * 1000,
       keepaliveCountMax: 3,
