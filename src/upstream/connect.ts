@@ -5,6 +5,7 @@ import { fail, FumidaiError } from '../errors.js';
 import type { TargetRecord } from '../store/store.js';
 import { checkHostKey } from './host-key.js';
 import { tuneSocket } from '../ssh/glue.js';
+import { KEX_ALGORITHMS } from '../ssh/hybrid-kex.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;
@@ -63,6 +64,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
       readyTimeout: opts.connectTimeoutSec * 1000,
       keepaliveInterval: opts.keepaliveIntervalSec * 1000,
       keepaliveCountMax: 3,
+      algorithms: { kex: KEX_ALGORITHMS as ssh2.KexAlgorithm[] }, // the post-quantum hybrid first
       hostVerifier: (key: Buffer) => {
         const verdict = checkHostKey(target.hostKey, target.hostKeyFingerprint, key);
         if (verdict.kind === 'mismatch') {
