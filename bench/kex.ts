@@ -1,7 +1,8 @@
 // What the post-quantum hybrid key exchange costs a connection: mlkem768x25519-sha256 against curve25519-sha256,
 // alternated run by run, on 127.0.0.1. Parts: the primitives alone; ssh2 client to ssh2 server (both with fumidai's
 // patch) from connect to ready; OpenSSH 10 `ssh HOST true` against an ssh2 server (the front door's side) with the
-// server's CPU per connection; an ssh2 client to OpenSSH 10's sshd (fumidai's hop to a target) with the client's CPU.
+// server's CPU per connection; an ssh2 client to OpenSSH 10's sshd (fumidai's hop to a target) with the client's CPU;
+// OpenSSH 10 through a running fumidai (ProxyJump) to sshd 10, every hop with the same exchange, with fumidai's CPU.
 // The OpenSSH parts need OpenSSH 10 in /opt/openssh-pq (see .ci/run). BENCH_KEX_REPS (default 40) runs per figure.
 // Run: npx tsc -p tsconfig.json && node dist/bench/kex.js
 import { hybridKexApplied } from '../src/ssh/hybrid-kex.js'; // first: ssh2 must load after the patch
@@ -11,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { keygen, LOGIN, startTarget } from '../test/helpers/sshd.js';
-import { opensshPq } from '../test/helpers/openssh-pq.js';
-import { fmt, percentile, timed } from './lib/measure.js';
+import { Bastion } from '../test/helpers/fumidai.js';
+import { keygen, LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
+import { opensshPq, type OpensshPq } from '../test/helpers/openssh-pq.js';
+import { cpuSeconds, fmt, percentile, timed } from './lib/measure.js';
 
 const REPS = Number(process.env.BENCH_KEX_REPS ?? 40);
 const PQ = 'mlkem768x25519-sha256';
@@ -71,46 +73,79 @@ function ssh2Ready(opts: ssh2.ConnectConfig, kex: string): Promise<number> {
   });
 }
 
-async function alternate(name: string, once: (kex: string) => Promise<number>, cpu?: string): Promise<void> {
+/** CPU milliseconds used so far by whoever a figure is about: this process by default. */
+interface CpuMeter {
+  label: string;
+  read(): number;
+}
+const OWN_CPU = (label: string): CpuMeter => ({ label, read: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } });
+
+async function alternate(name: string, once: (kex: string) => Promise<number>, cpu: CpuMeter): Promise<void> {
   const times: Record<string, number[]> = { [PQ]: [], [CLASSIC]: [] };
   const cpuMs: Record<string, number> = { [PQ]: 0, [CLASSIC]: 0 };
   for (let i = 0; i < REPS; i++) {
     for (const kex of i % 2 ? KEXES : [...KEXES].reverse()) {
-      const c = process.cpuUsage();
+      const c = cpu.read();
       times[kex]!.push(await once(kex));
-      const d = process.cpuUsage(c);
-      cpuMs[kex]! += (d.user + d.system) / 1000;
+      cpuMs[kex]! += cpu.read() - c;
     }
   }
-  for (const kex of KEXES) {
-    console.log(row(`${name}, ${kex}`, times[kex]!) + (cpu ? `; ${cpu} CPU ${fmt(cpuMs[kex]! / REPS, 2)} ms per connection` : ''));
+  for (const kex of KEXES) console.log(`${row(`${name}, ${kex}`, times[kex]!)}; ${cpu.label} CPU ${fmt(cpuMs[kex]! / REPS, 2)} ms per connection`);
+}
+
+/** OpenSSH 10 `ssh -J` through a real fumidai to sshd 10: the client's two connections use the exchange measured, and
+ * so does fumidai's to the target, whose sshd allows only that one. CPU: fumidai's process. */
+async function throughFumidai(pq: OpensshPq): Promise<void> {
+  const bastion = new Bastion();
+  const targets: Target[] = [];
+  try {
+    await bastion.init();
+    const key = await bastion.addUser('bench');
+    const hosts: Record<string, string> = {};
+    for (const kex of KEXES) {
+      const t = await startTarget({ authorizedKeys: await bastion.upstreamPublicKey(), sshd: pq.sshd, extraConfig: [...pq.sshdConfig, `KexAlgorithms ${kex}`] });
+      targets.push(t);
+      hosts[kex] = kex.split('-')[0]!;
+      await bastion.cli(['target', 'add', hosts[kex]!, '--host', '127.0.0.1', '--port', String(t.port), '--login', LOGIN]);
+      await bastion.cli(['grant', 'bench', hosts[kex]!]);
+    }
+    await bastion.start();
+    const cfg = bastion.sshConfig('bench', key, Object.fromEntries(Object.values(hosts).map((h) => [h, LOGIN])));
+    const env = { ...process.env, PATH: `${pq.bin}:${process.env.PATH}` }; // ProxyJump runs the ssh found in PATH
+    const pid = bastion.process!.pid!;
+    const once = async (kex: string) => 1000 * (await timed(pq.ssh, ['-F', cfg, '-o', `KexAlgorithms=${kex}`, hosts[kex]!, 'true'], { env }));
+    await alternate('ssh -J fumidai -> sshd 10, ssh true', once, { label: 'fumidai', read: () => 1000 * cpuSeconds(pid) });
+  } finally {
+    await bastion.stop();
+    for (const t of targets) await t.stop();
   }
 }
 
 async function main(): Promise<void> {
   if (!hybridKexApplied) throw new Error('the hybrid key exchange patch was not applied');
-  console.log(`node ${process.version}, ${REPS} runs per figure, 2-core machine shared with other work\n`);
+  console.log(`node ${process.version}, ${opensshPq()?.version ?? 'no OpenSSH 10'}, ${REPS} runs per figure\n`);
   primitives();
   const srv = await server();
   try {
-    await alternate('ssh2 -> ssh2, connect to ready', (kex) => ssh2Ready({ host: '127.0.0.1', port: srv.port, username: 'x' }, kex), 'both sides\'');
+    await alternate('ssh2 -> ssh2, connect to ready', (kex) => ssh2Ready({ host: '127.0.0.1', port: srv.port, username: 'x' }, kex), OWN_CPU('both sides\''));
     const pq = opensshPq();
     if (!pq) {
       console.log('\nno OpenSSH 10 in /opt/openssh-pq: OpenSSH parts skipped');
       return;
     }
     const common = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(srv.port)];
-    await alternate(`${pq.version.split(',')[0]} ssh true -> ssh2 server`, async (kex) => 1000 * (await timed(pq.ssh, [...common, '-o', `KexAlgorithms=${kex}`, 'x@127.0.0.1', 'true'])), 'server');
+    await alternate('OpenSSH 10 ssh true -> ssh2 server', async (kex) => 1000 * (await timed(pq.ssh, [...common, '-o', `KexAlgorithms=${kex}`, 'x@127.0.0.1', 'true'])), OWN_CPU('server'));
     const dir = mkdtempSync(join(tmpdir(), 'fumidai-kex-bench-'));
     const key = (await keygen(join(dir, 'key'))).priv;
     const target = await startTarget({ authorizedKeys: readFileSync(`${key}.pub`, 'utf8'), sshd: pq.sshd, extraConfig: pq.sshdConfig });
     try {
       const privateKey = readFileSync(key);
-      await alternate('ssh2 client -> sshd 10, connect to ready', (kex) => ssh2Ready({ host: '127.0.0.1', port: target.port, username: LOGIN, privateKey }, kex), 'client');
+      await alternate('ssh2 client -> sshd 10, connect to ready', (kex) => ssh2Ready({ host: '127.0.0.1', port: target.port, username: LOGIN, privateKey }, kex), OWN_CPU('client'));
     } finally {
       await target.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+    await throughFumidai(pq);
   } finally {
     srv.close();
   }
