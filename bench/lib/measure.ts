@@ -14,11 +14,11 @@ export function stats(values: number[]): Stats {
 }
 
 /** Runs a command with stdout to /dev/null; resolves with seconds of wall time, rejects on a non-zero exit. */
-export function timed(cmd: string, args: string[], opts: { stdoutTo?: string } = {}): Promise<number> {
+export function timed(cmd: string, args: string[], opts: { stdoutTo?: string; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const out = openSync(opts.stdoutTo ?? '/dev/null', 'w');
     const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'], env: opts.env ?? process.env });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     child.on('close', (code) => {

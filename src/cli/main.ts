@@ -1,6 +1,7 @@
 // The `fumidai` command: one file per command group; errors become one line and a non-zero exit.
 import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
 import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
+import '../ssh/hybrid-kex.js'; // and with the post-quantum hybrid key exchange
 import { Command, CommanderError } from 'commander';
 
 // Owner-only from the first file on: keys, the store and its -wal/-shm, recordings and the trail (config/file-modes.ts).

@@ -32,6 +32,7 @@ import { IndexWrites } from '../store/index-writes.js';
 import { indexScreenText } from '../session/recorder.js';
 import { paddingPooled } from '../ssh/padding.js';
 import { packetSizeSet } from '../ssh/packet-size.js';
+import { hybridKexApplied } from '../ssh/hybrid-kex.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 
 export function registerServe(program: Command): void {
@@ -114,6 +115,7 @@ export function registerServe(program: Command): void {
       ).catch((err) => Promise.reject(listenError(err, opts.listen ? 'serve --listen' : `listen: in ${dir.configFile} (or serve --listen)`, listen)));
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
+      if (!hybridKexApplied) log.warn('ssh2 was loaded before the post-quantum key exchange could be added: only classic key exchanges are offered');
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();

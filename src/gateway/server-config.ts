@@ -2,12 +2,14 @@
 import type ssh2 from 'ssh2';
 import type { GatewayDeps } from './context.js';
 import { COMPRESSION, SERVER_KEX } from '../ssh/algorithms.js';
+import { HYBRID_KEX } from '../ssh/hybrid-kex.js';
 
 /** What the front door and every ProxyJump inner server present: host keys, identity and algorithms. */
 export function serverConfig(deps: Pick<GatewayDeps, 'hostKeys' | 'config'>): ssh2.ServerConfig {
   return {
     hostKeys: deps.hostKeys,
     ident: 'fumidai',
-    algorithms: { cipher: deps.config.ssh.ciphers as ssh2.CipherAlgorithm[], kex: SERVER_KEX, compress: COMPRESSION },
+    // The post-quantum hybrid first (where the ssh2 patch is in), then the classic exchanges ssh2 can complete.
+    algorithms: { cipher: deps.config.ssh.ciphers as ssh2.CipherAlgorithm[], kex: [...HYBRID_KEX, ...SERVER_KEX] as ssh2.KexAlgorithm[], compress: COMPRESSION },
   };
 }

@@ -6,6 +6,7 @@ import type { TargetRecord } from '../store/store.js';
 import { checkHostKey } from './host-key.js';
 import { tuneSocket } from '../ssh/glue.js';
 import { COMPRESSION, upstreamHostKeyAlgorithms } from '../ssh/algorithms.js';
+import { KEX_ALGORITHMS } from '../ssh/hybrid-kex.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;
@@ -73,7 +74,8 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
       readyTimeout: opts.connectTimeoutSec * 1000,
       keepaliveInterval: opts.keepaliveIntervalSec * 1000,
       keepaliveCountMax: 3,
-      algorithms: { serverHostKey: upstreamHostKeyAlgorithms(target.allowSha1HostKey === true), compress: COMPRESSION },
+      // The post-quantum hybrid first; SHA-1 host keys only where allowed; no plain zlib.
+      algorithms: { kex: KEX_ALGORITHMS as ssh2.KexAlgorithm[], serverHostKey: upstreamHostKeyAlgorithms(target.allowSha1HostKey === true), compress: COMPRESSION },
       hostVerifier: (key: Buffer) => {
         const verdict = checkHostKey(target.hostKey, target.hostKeyFingerprint, key);
         if (verdict.kind === 'mismatch') {

@@ -37,7 +37,8 @@ export interface Target {
   newHostKey(): Promise<void>;
 }
 
-export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[] }): Promise<Target> {
+/** `sshd`: another OpenSSH server binary than the system's (e.g. a newer one; its own config lines go in extraConfig). */
+export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[]; sshd?: string }): Promise<Target> {
   ensureLoginAccount(opts.login ?? LOGIN);
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-target-'));
   chmodSync(dir, 0o755);
@@ -66,7 +67,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(opts.sshd ?? SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
   try {
