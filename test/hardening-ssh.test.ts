@@ -67,7 +67,8 @@ describe('SSH hardening', () => {
     assert.ok(!advertised.some((k) => k.includes('group-exchange')), advertised.join(','));
     const openssh = (await run('ssh', ['-Q', 'kex'])).stdout.split('\n');
     const both = advertised.filter((k) => openssh.includes(k));
-    assert.deepEqual(both, advertised, 'every advertised kex is one OpenSSH has');
+    // The post-quantum hybrid is newer than this OpenSSH (9.2); test/pq-kex.test.ts completes it with OpenSSH 10.
+    assert.deepEqual(advertised.filter((k) => !both.includes(k)), openssh.includes('mlkem768x25519-sha256') ? [] : ['mlkem768x25519-sha256'], 'every other advertised kex is one OpenSSH has');
     for (const kex of both) {
       const one = await via('web', ['-o', `KexAlgorithms=${kex}`]);
       assert.equal(one.stdout.trim(), 'ok', `${kex}: ${one.stderr}`);
