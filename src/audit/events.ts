@@ -4,6 +4,7 @@
 import type { Action } from '../policy/types.js';
 import type { FileOp } from '../recording/file-ops.js';
 import type { Recovered } from '../recording/recovery.js';
+import type { SshAlgorithms } from '../ssh/algorithms.js';
 
 /** How an SSH client tried to authenticate (ssh2's names for the methods a server sees). */
 type SshAuthMethod = 'none' | 'password' | 'publickey' | 'hostbased' | 'keyboard-interactive';
@@ -16,7 +17,8 @@ export interface EventDetails {
   ConnectionOpened: { client: string };
   ConnectionRefused: {};
   ConnectionClosed: {};
-  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string };
+  /** algorithms: what the key exchange agreed on (absent if the handshake was not seen). */
+  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string; algorithms?: SshAlgorithms };
   /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
   AuthFailure: { sshUser?: string; method?: SshAuthMethod; fingerprint?: string };
   AuthPartial: { method: 'publickey'; fingerprint: string };
@@ -143,6 +145,8 @@ export interface LogEventDetails {
   RecordingInterrupted: Recovered;
   /** failed: the audit event that could not be written; code: the system's error code (ENOSPC, EACCES) if there is one. */
   AuditWriteFailed: { failed: EventName; code?: string; err: string };
+  /** A file listed in hostKeys that does not exist: served without it. */
+  HostKeyMissing: { file: string };
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
@@ -156,6 +160,7 @@ export const LOG_EVENTS = {
   Anchoring: 'checkpoints went to the bucket, or wait in the spool because it could not be reached',
   RecordingInterrupted: 'a recording a previous process left open was sealed at start',
   AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
+  HostKeyMissing: "at start, a host key listed in hostKeys is missing: clients that need its type cannot connect; 'fumidai init' creates it",
 } as const satisfies Record<keyof LogEventDetails, string>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;

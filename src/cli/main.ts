@@ -1,6 +1,7 @@
 // The `fumidai` command: one file per command group; errors become one line and a non-zero exit.
 import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
 import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
+import '../ssh/cipher-choice.js'; // and with the server choosing the cipher
 import { Command, CommanderError } from 'commander';
 import { userLine, FumidaiError, type ErrorCode } from '../errors.js';
 import { registerGrant } from './grant.js';

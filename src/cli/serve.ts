@@ -32,6 +32,8 @@ import { IndexWrites } from '../store/index-writes.js';
 import { indexScreenText } from '../session/recorder.js';
 import { paddingPooled } from '../ssh/padding.js';
 import { packetSizeSet } from '../ssh/packet-size.js';
+import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
+import { loadHostKeys } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 
 export function registerServe(program: Command): void {
@@ -88,7 +90,7 @@ export function registerServe(program: Command): void {
           config,
           store,
           log,
-          hostKeys: config.hostKeys.map((k) => dir.readKey(k)),
+          hostKeys: loadHostKeys(dir, log),
           audit,
           access,
           live,
@@ -117,6 +119,7 @@ export function registerServe(program: Command): void {
       );
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
+      if (!cipherChoiceInstalled) log.warn("ssh2 was loaded before fumidai could choose ciphers: clients get their own first choice of ssh.ciphers");
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const unanchored = async () => (await store.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').length;
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored });
