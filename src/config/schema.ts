@@ -14,8 +14,8 @@ export const configSchema = z
       .object({
         /**
          * Ciphers, in fumidai's order of preference: each client is offered only the first one it supports (see
-         * ssh/cipher-choice.ts). AES-GCM first: chacha20-poly1305, OpenSSH's own first choice, relays at half its speed
-         * here; the rest is what a default OpenSSH sshd accepts, for clients without AES-GCM (paramiko, libssh2).
+         * ssh/cipher-choice.ts). AES-GCM first: chacha20-poly1305, OpenSSH's own first choice, costs more CPU per byte
+         * relayed; the rest is what a default OpenSSH sshd accepts, for clients without AES-GCM (paramiko, libssh2).
          */
         ciphers: z
           .array(z.enum(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']))

@@ -1,9 +1,9 @@
 // The server chooses the cipher: the first of its own list (ssh.ciphers, in order of preference) that the client
 // supports. SSH lets the client choose (its first choice among the server's offer) and OpenSSH lists
-// chacha20-poly1305 first, which relays at half the speed of AES-GCM here; offering AES-GCM only made OpenSSH fast
-// but shut out clients without it (paramiko 2.12, libssh2 1.10). So the server's KEXINIT waits for the client's
-// (RFC 4253 7.1 lets either side send first) and then offers, per direction, just the cipher chosen; a client that
-// supports none of the list gets the whole list and fails as before. The offer chosen stays for later rekeys.
+// chacha20-poly1305 first, slower to relay than AES-GCM (ssh2's native fast path); offering AES-GCM only kept
+// OpenSSH fast but shut out clients without it (paramiko 2.12, libssh2 1.10). So the server's KEXINIT waits for the
+// client's (RFC 4253 7.1 lets either side send first) and then offers, per direction, just the cipher chosen; a
+// client that supports none of the list gets the whole list and fails as before. The offer stays for later rekeys.
 // ssh2 sends its KEXINIT as soon as it has read the client's version line and has no hook for this: its kex module's
 // exports are wrapped before its protocol module, which takes them once when it loads, is loaded.
 // Must be imported before anything loads ssh2; imported first by the CLI entry point.
