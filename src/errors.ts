@@ -51,6 +51,7 @@ const messages = {
   SESSION_UNKNOWN: (key: string, where = '') => `no session with audit key '${key}'${where}`,
   RECORDING_UNREADABLE: (path: string, why: string) => `cannot read recording ${path}: ${why}`,
   AUDIT_TAMPERED: (where: string) => `audit trail tampered: ${where}`,
+  HOST_KEY_MISSING: (files: string) => `no host key to serve with: none of ${files} exists; 'fumidai init' creates them`,
   AUDIT_KEY_MISSING: (path: string, why: string) =>
     `audit signing key ${path} ${why}; fumidai never makes a new one by itself: restore it from a backup, or if it is ` +
     `truly lost start a new trail (new audit.dir and audit.node in the config), then 'fumidai init' makes a new key`,

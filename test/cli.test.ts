@@ -1,11 +1,12 @@
 // The administration CLI: the contract names, and bad input that gets one clear line and changes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Bastion } from './helpers/fumidai.js';
 import { keygen } from './helpers/sshd.js';
+import { stopChild } from './helpers/proc.js';
 
 describe('cli', () => {
   const b = new Bastion();
@@ -25,7 +26,7 @@ describe('cli', () => {
   };
 
   test('init creates keys, a commented config and the store, and is safe to repeat', async () => {
-    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'audit_ed25519_key', 'audit_ed25519_key.pub', 'fumidai.yaml', 'fumidai.db'])
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'host_ecdsa_key', 'host_ecdsa_key.pub', 'upstream_ed25519_key', 'audit_ed25519_key', 'audit_ed25519_key.pub', 'fumidai.yaml', 'fumidai.db'])
       assert.ok(existsSync(join(b.data, f)), f);
     assert.match(readFileSync(join(b.data, 'fumidai.yaml'), 'utf8'), /^# fumidai configuration/);
     assert.match((await b.cli(['init'])).stdout, /already initialized/);
@@ -97,6 +98,27 @@ describe('cli', () => {
       await failsWith(['target', 'list'], /fumidai\.yaml: line \d+: .*\(CONFIG_INVALID\)$/);
     } finally {
       writeFileSync(file, good);
+    }
+  });
+
+  test('serve skips a listed host key that is missing (HostKeyMissing), never makes one, and refuses with none', async () => {
+    const c = new Bastion();
+    try {
+      await c.init();
+      renameSync(join(c.data, 'host_ecdsa_key'), join(c.dir, 'moved'));
+      await c.start();
+      const [missing] = await c.waitForEvents('HostKeyMissing', 1);
+      assert.equal(missing?.file, join(c.data, 'host_ecdsa_key'));
+      assert.equal(existsSync(join(c.data, 'host_ecdsa_key')), false);
+      await stopChild(c.process!);
+      renameSync(join(c.data, 'host_ed25519_key'), join(c.dir, 'moved2'));
+      c.log = ''; // the next start's lines only
+      await assert.rejects(c.start(), /no host key to serve with: none of .*host_ed25519_key, .*host_ecdsa_key exists.*\(HOST_KEY_MISSING\)/);
+      // `init` again (as for a data directory from before the ECDSA key) makes what is missing.
+      await c.cli(['init']);
+      assert.equal(existsSync(join(c.data, 'host_ecdsa_key')), true);
+    } finally {
+      await c.stop();
     }
   });
 

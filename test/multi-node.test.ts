@@ -51,7 +51,7 @@ describe('several nodes on PostgreSQL', () => {
   });
 
   test('init --join: the config and the shared keys (host, upstream, MFA, audit signing) come from the first node, the name does not', async () => {
-    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub', 'mfa.key', 'audit_ed25519_key', 'audit_ed25519_key.pub'])
+    for (const f of ['host_ed25519_key', 'host_ed25519_key.pub', 'host_ecdsa_key', 'host_ecdsa_key.pub', 'upstream_ed25519_key', 'upstream_ed25519_key.pub', 'mfa.key', 'audit_ed25519_key', 'audit_ed25519_key.pub'])
       assert.deepEqual(readFileSync(join(b.data, f)), readFileSync(join(a.data, f)), f);
     // One fingerprint for the auditors: both nodes' chains verify against node A's key.
     const fingerprint = (await a.cli(['audit', 'key'])).stdout.split('\n')[0]!;

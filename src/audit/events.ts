@@ -4,6 +4,7 @@
 import type { Action } from '../policy/types.js';
 import type { FileOp } from '../recording/file-ops.js';
 import type { Recovered } from '../recording/recovery.js';
+import type { SshAlgorithms } from '../ssh/negotiated.js';
 
 /** How an SSH client tried to authenticate (ssh2's names for the methods a server sees). */
 type SshAuthMethod = 'none' | 'password' | 'publickey' | 'hostbased' | 'keyboard-interactive';
@@ -22,7 +23,8 @@ export interface EventDetails {
    */
   ConnectionsRefused: { count: number; intervalSec: number; reasons: Record<string, number> };
   ConnectionClosed: {};
-  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string };
+  /** algorithms: what the key exchange agreed on (absent if the handshake was not seen). */
+  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string; algorithms?: SshAlgorithms };
   /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
   AuthFailure: { sshUser?: string; method?: SshAuthMethod; fingerprint?: string };
   AuthPartial: { method: 'publickey'; fingerprint: string };
@@ -157,6 +159,8 @@ export interface LogEventDetails {
   /** from/to: octal permission bits; error: why chmod failed (left as found). */
   ModeTightened: { path: string; from: string; to: string; error?: string };
   RunningAsRoot: { uid: number };
+  /** A file listed in hostKeys that does not exist: served without it. */
+  HostKeyMissing: { file: string };
 }
 
 /** When each log-only event is written: the runtime half of the registry, kept to the same names by `satisfies`. */
@@ -173,6 +177,7 @@ export const LOG_EVENTS = {
   AuditWriteFailed: 'an audit event could not be written to the trail (disk full, permissions); what it gates was refused',
   ModeTightened: 'at start, a directory or file of the data directory was open to other accounts and was set to 0700/0600',
   RunningAsRoot: 'serve runs as root; a dedicated user with contrib/fumidai.service is the way to avoid it',
+  HostKeyMissing: "at start, a host key listed in hostKeys is missing: clients that need its type cannot connect; 'fumidai init' creates it",
 } as const satisfies Record<keyof LogEventDetails, string>;
 
 export type LogEventName = keyof typeof LOG_EVENTS;

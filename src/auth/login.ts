@@ -15,6 +15,7 @@ import type { SeedBox } from '../mfa/seed-box.js';
 import type { AuthState, Directory } from '../store/store.js';
 import type { EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
+import type { SshAlgorithms } from '../ssh/negotiated.js';
 
 type Pending =
   | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean }
@@ -60,6 +61,8 @@ export class Login {
   onGiveUp: () => void = () => undefined;
   /** Shows the client a line before its next prompt or failure (an authentication banner). */
   say: (line: string) => void = () => undefined;
+  /** What the key exchange agreed on, for the AuthSuccess event. */
+  algorithms: SshAlgorithms | undefined;
   #saidUnavailable = false;
 
   constructor(deps: LoginDeps, source: { sourceIp: string; sourcePort: number }) {
@@ -210,7 +213,7 @@ export class Login {
     }
     // Durable before the client is let in: the trail never lags behind what happened. If it cannot be written, the
     // login is refused with the AUDIT_UNAVAILABLE line (fail closed).
-    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username });
+    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}) });
     this.#setPending(undefined);
     this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
     ctx.accept();

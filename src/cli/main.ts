@@ -2,6 +2,7 @@
 import '../ssh/padding.js'; // first: ssh2 must load with pooled packet padding
 import '../ssh/packet-size.js'; // and with packets that fit the recording tap's pieces
 import '../ssh/hybrid-kex.js'; // and with the post-quantum hybrid key exchange
+import '../ssh/cipher-choice.js'; // and with the server choosing the cipher
 import { Command, CommanderError } from 'commander';
 
 // Owner-only from the first file on: keys, the store and its -wal/-shm, recordings and the trail (config/file-modes.ts).

@@ -33,6 +33,8 @@ import { indexScreenText } from '../session/recorder.js';
 import { paddingPooled } from '../ssh/padding.js';
 import { packetSizeSet } from '../ssh/packet-size.js';
 import { hybridKexApplied } from '../ssh/hybrid-kex.js';
+import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
+import { loadHostKeys } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 
 export function registerServe(program: Command): void {
@@ -85,7 +87,7 @@ export function registerServe(program: Command): void {
           config,
           store,
           log,
-          hostKeys: config.hostKeys.map((k) => dir.readKey(k)),
+          hostKeys: loadHostKeys(dir, log),
           audit,
           access,
           live,
@@ -116,6 +118,7 @@ export function registerServe(program: Command): void {
       if (!paddingPooled) log.warn('ssh2 was loaded before its packet padding could be pooled: relaying costs more CPU');
       if (!packetSizeSet) log.warn('ssh2 was loaded before its packet size could be set: relaying through ProxyJump costs more CPU');
       if (!hybridKexApplied) log.warn('ssh2 was loaded before the post-quantum key exchange could be added: only classic key exchanges are offered');
+      if (!cipherChoiceInstalled) log.warn("ssh2 was loaded before fumidai could choose ciphers: clients get their own first choice of ssh.ciphers");
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();

@@ -10,6 +10,7 @@ import { configTemplate } from './template.js';
 
 export const CONFIG_FILE = 'fumidai.yaml';
 export const STORE_FILE = 'fumidai.db';
+const HOST_ECDSA_KEY = 'host_ecdsa_key';
 
 export function dataDirFrom(option?: string): string {
   return resolve(option ?? process.env.FUMIDAI_DATA ?? 'fumidai-data');
@@ -36,6 +37,13 @@ export function initDataDir(dir: string): InitResult {
     const pair = generateEd25519(`fumidai-${name.split('_')[0]}`);
     write(name, pair.private, 0o600);
     write(`${name}.pub`, pair.public + '\n', 0o600);
+  }
+  // A second host key for clients without ed25519. ECDSA P-256 rather than RSA: ssh2 offers an RSA host key with
+  // SHA-1 signatures (ssh-rsa) too, which OpenSSH's sshd no longer does by default.
+  if (!existsSync(join(dir, HOST_ECDSA_KEY))) {
+    const pair = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256, comment: 'fumidai-host' });
+    write(HOST_ECDSA_KEY, pair.private, 0o600);
+    write(`${HOST_ECDSA_KEY}.pub`, pair.public + '\n', 0o644);
   }
   write(CONFIG_FILE, configTemplate, 0o600);
   return { dir, created };

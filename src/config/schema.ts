@@ -28,18 +28,24 @@ const syslogAnchor = z
 export const configSchema = z
   .object({
     listen: hostPort.default('127.0.0.1:2222'),
-    /** Host key files, relative to the data directory. */
-    hostKeys: z.array(z.string().min(1)).min(1).default(['host_ed25519_key']),
+    /** Host key files, relative to the data directory: ed25519, and ECDSA P-256 for clients without ed25519. */
+    hostKeys: z.array(z.string().min(1)).min(1).default(['host_ed25519_key', 'host_ecdsa_key']),
     ssh: z
       .object({
         /**
-         * Ciphers offered to clients. The client's own order decides among them, and OpenSSH lists chacha20 first,
-         * which is half as fast as AES-GCM here for a bastion that decrypts and re-encrypts every byte: GCM only by default.
+         * Ciphers, in fumidai's order of preference: each client is offered only the first one it supports (see
+         * ssh/cipher-choice.ts). AES-GCM first: chacha20-poly1305, OpenSSH's own first choice, costs more CPU per byte
+         * relayed; the rest is what a default OpenSSH sshd accepts, for clients without AES-GCM (paramiko, libssh2).
          */
         ciphers: z
           .array(z.enum(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']))
           .min(1)
-          .default(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']),
+          .default(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']),
+        /** MACs for the ciphers that need one (the -ctr ones), the client's choice: OpenSSH's SHA-2 ones, no SHA-1. */
+        macs: z
+          .array(z.enum(['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512']))
+          .min(1)
+          .default(['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512']),
       })
       .strict()
       .default({}),

@@ -10,6 +10,7 @@ import { handleLocalForward } from '../relay/local-forward.js';
 import { handleForwardRequest } from '../relay/remote-forward.js';
 import { handleSessionChannel } from '../relay/session-channel.js';
 import { tuneSocket, rejectWithReason, sendAuthBanner } from '../ssh/glue.js';
+import { agreedAlgorithms } from '../ssh/negotiated.js';
 import type { GatewayDeps } from './context.js';
 import { handleJump } from './jump.js';
 
@@ -37,6 +38,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
 
   login.onGiveUp = () => conn.end();
   login.say = (line) => sendAuthBanner(conn, line);
+  conn.on('handshake', (negotiated) => (login.algorithms = agreedAlgorithms(negotiated)));
   conn.on('authentication', (ctx) => {
     login.handle(ctx).catch((err) => log.error({ err }, 'authentication error')); // refused and audited by the login
   });

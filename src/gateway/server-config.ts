@@ -10,6 +10,11 @@ export function serverConfig(deps: Pick<GatewayDeps, 'hostKeys' | 'config'>): ss
     hostKeys: deps.hostKeys,
     ident: 'fumidai',
     // The post-quantum hybrid first (where the ssh2 patch is in), then the classic exchanges ssh2 can complete.
-    algorithms: { cipher: deps.config.ssh.ciphers as ssh2.CipherAlgorithm[], kex: [...HYBRID_KEX, ...SERVER_KEX] as ssh2.KexAlgorithm[], compress: COMPRESSION },
+    algorithms: {
+      cipher: deps.config.ssh.ciphers as ssh2.CipherAlgorithm[],
+      hmac: deps.config.ssh.macs,
+      kex: [...HYBRID_KEX, ...SERVER_KEX] as ssh2.KexAlgorithm[],
+      compress: COMPRESSION,
+    },
   };
 }

@@ -1,0 +1,18 @@
+// The host keys `serve` presents. A listed key whose file is missing is skipped with a warning, not made: host keys
+// are the bastion's identity, and nodes behind one load balancer must present the same ones (`init --join` copies
+// them), so only `init` makes a key. A data directory from before the ECDSA key had its own config listing ed25519
+// alone; one that relies on the default list gets the warning until `fumidai init` creates the key.
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { DataDir } from '../config/data-dir.js';
+import { fail } from '../errors.js';
+import { logEvent } from '../audit/log-events.js';
+
+export function loadHostKeys(dir: DataDir, log: Logger): Buffer[] {
+  const present = dir.config.hostKeys.filter((file) => existsSync(dir.path(file)));
+  for (const file of dir.config.hostKeys.filter((f) => !present.includes(f))) {
+    logEvent(log, 'warn', 'HostKeyMissing', { file: dir.path(file) }, `host key ${dir.path(file)} is listed in hostKeys but missing: served without it; 'fumidai init' creates it (copy it to every node)`);
+  }
+  if (present.length === 0) throw fail('HOST_KEY_MISSING', dir.config.hostKeys.map((f) => dir.path(f)).join(', '));
+  return present.map((file) => dir.readKey(file));
+}
