@@ -138,6 +138,11 @@ describe('recording', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(hits, new RegExp(`${terminal.auditKey}\\s+1\\s+\\d+\\.\\ds`));
+    // marker-42 stays on the screen through later snapshots: it is one hit, not one per snapshot.
+    assert.equal(hits.split('\n').filter((l) => l.startsWith(terminal.auditKey)).length, 2, hits); // the typed line and its output
+    const table = (await bastion.cli(['sessions', 'list'])).stdout;
+    assert.match(table, /KIND\s+WHAT/);
+    assert.match(table, new RegExp(`${terminal.auditKey} .*\\bshell\\s+shell\\s*$`, 'm'));
     const text = (await bastion.cli(['sessions', 'show', terminal.auditKey])).stdout;
     assert.match(text, /commands typed \(channel 1\)\n(.*\n)*\s+echo marker-\$\(\(40\+2\)\)/);
     assert.match((await bastion.cli(['replay', 'nope', '--no-wait'], true)).stderr, /no session with audit key 'nope' \(SESSION_UNKNOWN\)/);

@@ -7,6 +7,7 @@ import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { TerminalFilter } from '../playback/terminal-filter.js';
 import type { ChannelRecord } from '../store/store.js';
+import { distinctHits, sessionSummary } from './session-summary.js';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {
@@ -47,10 +48,11 @@ export function registerSessions(program: Command): void {
       const filter = { user: opts.user, target: opts.target, since: isoOption(opts.since, '--since'), until: isoOption(opts.until, '--until'), live: opts.live };
       await withStore(opts, async (store) => {
         const list = await store.listSessions(filter);
-        if (opts.json) return list.forEach((s) => console.log(JSON.stringify(s)));
+        const summaries = await Promise.all(list.map(async (s) => sessionSummary(await store.channelsOf(s.auditKey))));
+        if (opts.json) return list.forEach((s, i) => console.log(JSON.stringify({ ...s, kind: summaries[i]!.kind, what: summaries[i]!.what })));
         printTable(
-          ['AUDIT KEY', 'USER', 'FROM', 'TARGET', 'LOGIN', 'START', 'END', 'EXIT', 'STATE'],
-          list.map((s) => [s.auditKey, s.user, `${s.sourceIp}:${s.sourcePort}`, s.target ?? '', s.login ?? '', s.startedAt, s.endedAt ?? '', s.exitStatus?.toString() ?? '', s.state]),
+          ['AUDIT KEY', 'USER', 'FROM', 'TARGET', 'LOGIN', 'START', 'END', 'EXIT', 'STATE', 'KIND', 'WHAT'],
+          list.map((s, i) => [s.auditKey, s.user, `${s.sourceIp}:${s.sourcePort}`, s.target ?? '', s.login ?? '', s.startedAt, s.endedAt ?? '', s.exitStatus?.toString() ?? '', s.state, summaries[i]!.kind, summaries[i]!.what]),
         );
       });
     });
@@ -137,7 +139,8 @@ export function registerSessions(program: Command): void {
     .action(async (text: string, opts: { data?: string }) => {
       await withStore(opts, async (store) => {
         const hits = await store.searchScreen(text);
-        printTable(['AUDIT KEY', 'CHANNEL', 'OFFSET', 'SCREEN'], hits.map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.snippet.replace(/\s+/g, ' ')]));
+        // A line stays on screen through many snapshots: one hit per text, at the first time it showed.
+        printTable(['AUDIT KEY', 'CHANNEL', 'OFFSET', 'SCREEN', 'SEEN'], distinctHits(hits).map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.snippet.replace(/\s+/g, ' '), h.times > 1 ? `${h.times} snapshots` : '']));
       });
     });
   bucketOptions(

@@ -146,7 +146,7 @@ test('policy file errors name the line and field', () => {
     ['rules:\n  - name: a\n    effect: allow\n    users: [x]\n    from: [10.0.0.0/33]\n', /^line 5, field rules\.0\.from\.0: an IPv4 or IPv6 address or CIDR/],
     ['rules:\n  - name: a\n    effect: maybe\n    users: [x]\n', /^line 3, field rules\.0\.effect: /],
     ['rules:\n  - name: a\n    effect: allow\n    groups: [ghosts]\n', /^line 4, field rules\.0\.groups: group 'ghosts' is not defined/],
-    ['rules:\n  - name: a\n    effect: allow\n    users: [x]\n    colour: red\n', /^line 2, field rules\.0: unknown field 'colour'/],
+    ['rules:\n  - name: a\n    effect: allow\n    users: [x]\n    colour: red\n', /^line 5, field rules\.0: unknown field 'colour'/],
     ['rules:\n  - name: a\n    effect: allow\n    users: [x]\n    time: { hours: "8-18" }\n', /^line 5, field rules\.0\.time\.hours: HH:MM-HH:MM/],
     ['rules: [\n', /^line \d+: /],
   ];

@@ -86,12 +86,13 @@ export class Bastion {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
+    const from = this.log.length; // a restart: only this process's own "listening" line counts
     child.stderr!.on('data', (d) => (this.log += d));
     this.port = await new Promise<number>((resolvePort, reject) => {
       const timer = setTimeout(() => reject(new Error(`fumidai did not start: ${this.log}`)), 15_000);
       child.stdout!.on('data', (d: Buffer) => {
         this.log += d;
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(this.log);
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(this.log.slice(from));
         if (m) {
           clearTimeout(timer);
           resolvePort(Number(m[1]));
