@@ -59,7 +59,10 @@ describe('anchored checkpoints', () => {
     try {
       for (const word of ['one', 'two']) assert.equal((await ssh(cfg, ['web1', `echo ${word}`])).stdout, `${word}\n`);
       const ended = Date.now();
+      // Both sessions' last events (SessionEnd comes just after the client exits) are in, then their checkpoint.
+      const ends = () => readSegments(chainDir).reduce((n, seg) => n + seg.text.split('"eventName":"SessionEnd"').length - 1, 0);
       await until('the head to be anchored', async () => {
+        if (ends() < 2) return false;
         const local = localCheckpoints(chainDir);
         return local.length > 0 && (await anchored(chain)).length === local.length && readFileSync(join(chainDir, readSegments(chainDir).at(-1)!.name), 'utf8').trimEnd().endsWith('}}');
       });
