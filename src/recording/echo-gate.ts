@@ -20,8 +20,9 @@
 // So a line typed at a shell, in cat, or pasted, is echoed and kept; keys of a full-screen app pass once a later key
 // shows (vim's `:`); only a line ended without any of its last keys shown is hidden.
 
-/** Printable bytes of a burst that must appear in the output, in a row (the last ones typed). */
+/** Printable bytes of a burst that must appear in the output, in a row (the last ones typed). A power of two. */
 export const ECHO_MATCH = 8;
+const RING_MASK = ECHO_MATCH - 1;
 /** Output bytes looked at for one burst's echo: past them it was not echoed (and the hot path stays short). */
 export const SCAN_BYTES = 8192;
 /** Input held back at most; past it, what is held is recorded as typed. */
@@ -64,8 +65,9 @@ export class EchoGate {
   #held = 0;
   #inEsc = 0;
   #outEsc = 0;
-  /** The last output printable bytes, for the head line's match. */
-  #ring: number[] = [];
+  /** The last ECHO_MATCH output printable bytes, for the head line's match: a ring, #ringAt bytes written into it. */
+  #ring = new Uint8Array(ECHO_MATCH);
+  #ringAt = 0;
   /** Output came since the last input byte. */
   #outSince = false;
   #scanned = 0;
@@ -135,23 +137,24 @@ export class EchoGate {
     if (!this.#queue.length) return NONE;
     this.#outSince = true;
     let out = NONE;
-    for (let i = 0; i < chunk.length; i++) {
-      const head = this.#queue[0];
-      if (!head?.target.length) break; // nothing to look for until the next key
+    // The loop runs only while a key waits for its echo, at most SCAN_BYTES per burst; its state is re-read after a decision.
+    let target = this.#queue[0]!.target;
+    for (let i = 0; i < chunk.length && target.length; i++) {
       if (++this.#scanned > SCAN_BYTES) {
         if (out === NONE) out = [];
-        this.#notEchoed(head, out);
+        this.#notEchoed(this.#queue[0]!, out);
+        target = this.#queue[0]?.target ?? [];
         continue;
       }
       const b = chunk[i]!;
-      if (!this.#outPrintable(b)) continue;
-      const ring = this.#ring;
-      ring.push(b);
-      if (ring.length > ECHO_MATCH) ring.shift();
-      const target = head.target;
-      if (b === target[target.length - 1] && endsWith(ring, target, target.length)) {
+      if (this.#outEsc || b < 0x20 || b === 0x7f) {
+        if (!this.#outPrintable(b)) continue;
+      }
+      this.#ring[this.#ringAt++ & RING_MASK] = b;
+      if (b === target[target.length - 1] && this.#ringEndsWith(target, target.length)) {
         if (out === NONE) out = [];
         this.#echoed(out);
+        target = this.#queue[0]?.target ?? [];
       }
     }
     return out;
@@ -227,13 +230,13 @@ export class EchoGate {
     this.#scanned = 0;
     this.#outEsc = 0;
     const head = this.#queue[0];
-    if (!head || echoUnderWay(this.#ring, head.target)) return;
+    if (!head || this.#echoUnderWay(head.target)) return;
     this.#notEchoed(head, out);
   }
 
   #notEchoed(head: Line, out: Release[]): void {
     head.target = [];
-    this.#ring = [];
+    this.#ringAt = 0;
     this.#settle(out);
   }
 
@@ -260,11 +263,24 @@ export class EchoGate {
     this.#settle(out);
   }
 
+  /** Whether the output's last printable bytes are the first `n` bytes of `target`. */
+  #ringEndsWith(target: number[], n: number): boolean {
+    if (this.#ringAt < n) return false;
+    for (let k = 0; k < n; k++) if (this.#ring[(this.#ringAt - n + k) & RING_MASK] !== target[k]) return false;
+    return true;
+  }
+
+  /** The output so far ends with the start of the burst: its echo has begun and may go on. */
+  #echoUnderWay(target: number[]): boolean {
+    for (let n = Math.min(target.length - 1, this.#ringAt); n > 0; n--) if (this.#ringEndsWith(target, n)) return true;
+    return false;
+  }
+
   /** Records the head line: as typed, or hidden behind its length. */
   #release(out: Release[], hide: boolean): void {
     const line = this.#queue.shift()!;
     this.#held -= line.size;
-    this.#ring = [];
+    this.#ringAt = 0;
     this.#scanned = 0;
     if (hide && line.end) out.push({ t: line.end.t, hidden: line.size - line.end.bytes.length, end: line.end.bytes });
     else {
@@ -280,18 +296,6 @@ export class EchoGate {
   }
 }
 
-/** Whether `ring` ends with the first `n` bytes of `target`. */
-function endsWith(ring: number[], target: number[], n: number): boolean {
-  if (ring.length < n) return false;
-  for (let k = 0; k < n; k++) if (ring[ring.length - n + k] !== target[k]) return false;
-  return true;
-}
-
-/** The output so far ends with the start of the burst: its echo has begun and may go on. */
-function echoUnderWay(ring: number[], target: number[]): boolean {
-  for (let n = Math.min(target.length - 1, ring.length); n > 0; n--) if (endsWith(ring, target, n)) return true;
-  return false;
-}
 
 /** The text recorded in place of a line that was not echoed. */
 export function hiddenMarker(bytes: number): string {
