@@ -104,7 +104,7 @@ export const configSchema = z
       .object({
         /** Where recordings are written (one folder per day, one per session). */
         dir: z.string().min(1).default('recordings'),
-        /** Record what users type too (auditors want the commands; turn off where input may hold secrets). */
+        /** Record what users type too (auditors want the commands); a line the target did not echo is kept as its length only. */
         input: z.boolean().default(true),
         /** New channels are refused when the recording disk has less free space than this (MB). */
         minFreeMB: z.number().nonnegative().default(64),

@@ -66,7 +66,8 @@ relay:
 recording:
   # Where recordings are written: <dir>/<day>/<audit key>/<channel>-<kind>.cast|.bin
   dir: recordings
-  # Record what users type as well as what they see.
+  # Record what users type as well as what they see. A line the target did not echo (a password) is recorded as
+  # [input not echoed: N bytes]; false records no input at all.
   input: true
   # Refuse new channels when the recording disk has less than this many MB free.
   minFreeMB: 64

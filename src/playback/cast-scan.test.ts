@@ -17,9 +17,11 @@ test('inputOf: what was typed, across chunk boundaries and megabytes of output, 
   for (let i = 0; i < 6; i++) {
     rec.input(Buffer.from(`echo ${i}`));
     rec.input(Buffer.from('\r'));
+    rec.output(Buffer.from(`echo ${i}\r\n`)); // the echo: what is typed unechoed is not recorded in clear
     rec.output(burst); // lines of 700 kB: input events fall on both sides of each 1 MB read
   }
   rec.input(Buffer.from('exit\r'));
+  rec.output(Buffer.from('exit\r\n'));
   await rec.close();
   const whole = parseCast(readFileSync(path, 'utf8')).events.filter((e) => e.type === 'i').map((e) => e.data).join('');
   assert.equal(await inputOf(path), whole);

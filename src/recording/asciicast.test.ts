@@ -82,9 +82,9 @@ test('asciicast: bytes that are not UTF-8 stay recoverable, exactly, through "b"
 });
 
 test('asciicast: input events are optional, resizes are COLSxROWS, times never go back', async () => {
-  const chunks = [{ i: Buffer.from('ls\r') }, { o: Buffer.from('a b\r\n') }, { r: [120, 40] as [number, number] }];
+  const chunks = [{ i: Buffer.from('ls\r') }, { o: Buffer.from('ls\r\na b\r\n') }, { r: [120, 40] as [number, number] }];
   const on = await record(chunks);
-  assert.deepEqual(on.events.map((e) => [e.type, e.data]), [['i', 'ls\r'], ['o', 'a b\r\n'], ['r', '120x40']]);
+  assert.deepEqual(on.events.map((e) => [e.type, e.data]), [['i', 'ls\r'], ['o', 'ls\r\na b\r\n'], ['r', '120x40']]);
   assert.deepEqual(on.events.map((e) => e.time), [0.01, 0.02, 0.03]);
   const off = await record(chunks, false);
   assert.deepEqual(off.events.map((e) => e.type), ['o', 'r']);
@@ -110,4 +110,18 @@ test('asciicast: with a raw "b" event present, asciinema still plays the file (i
   const shown = asciinemaCat(path);
   if (!shown) return t.skip('asciinema or script(1) is not installed');
   assert.equal(shown.toString('utf8'), 'before \uFFFD\uFFFD after');
+});
+
+test('asciicast: a line the target did not echo is an "i" event with its length; held input keeps its own time', async (t) => {
+  const r = await record([
+    { o: Buffer.from('Password: ') }, { i: Buffer.from('hunter2') }, { i: Buffer.from('\r') }, { o: Buffer.from('\r\n$ ') },
+    { i: Buffer.from('é') }, { o: Buffer.from('é') },
+  ]);
+  assert.ok(!r.file.includes('hunter2'));
+  assert.deepEqual(r.events.map((e) => [e.time, e.type, e.data]), [
+    [0.01, 'o', 'Password: '], [0.04, 'o', '\r\n$ '], [0.04, 'i', '[input not echoed: 7 bytes]\r'], [0.05, 'i', 'é'], [0.06, 'o', 'é'],
+  ]);
+  const shown = asciinemaCat(r.path);
+  if (!shown) return t.skip('asciinema or script(1) is not installed');
+  assert.equal(shown.toString('utf8'), 'Password: \r\n$ é');
 });

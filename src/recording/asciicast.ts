@@ -5,8 +5,12 @@
 // asciinema 2.x `cat` and `play` only read "o" events and skip every other type (checked against 2.2's source), so
 // "b" keeps the raw bytes recoverable without breaking the players; rawBytes() below puts them back together.
 // Each direction has its own splitter, so a character cut across chunks is written whole, once.
+// Input passes an EchoGate first: a line typed where the target did not echo it is written as the "i" event
+// `[input not echoed: N bytes]` followed by the key that ended it, never in clear. Input held back for that decision is
+// written with the time it was typed, or, if output was written meanwhile, that output's time: times never go back.
 import type { FileSink, Seal } from './file-sink.js';
 import { stopwatch, type Clock } from './clock.js';
+import { EchoGate, hiddenMarker, type Release } from './echo-gate.js';
 import { jsonLine } from './line-arena.js';
 import { Utf8Splitter, type Utf8Run } from './utf8.js';
 
@@ -27,30 +31,43 @@ export class AsciicastRecorder {
   #clock: Clock;
   #out = new Utf8Splitter();
   #in = new Utf8Splitter();
-  #recordInput: boolean;
+  #gate: EchoGate | undefined;
+  /** The time of the last event written, in ms. */
+  #last = 0;
 
   constructor(sink: FileSink, header: CastHeader, recordInput: boolean, clock: Clock = stopwatch()) {
     this.sink = sink;
     this.#clock = clock;
-    this.#recordInput = recordInput;
+    if (recordInput) this.#gate = new EchoGate();
     sink.write(JSON.stringify({ version: 2, ...header }) + '\n');
   }
 
   output(chunk: Buffer): void {
+    if (this.#gate?.pending) this.#input(this.#gate.output(chunk));
     this.#event('o', this.#out.write(chunk));
   }
 
   input(chunk: Buffer): void {
-    if (this.#recordInput) this.#event('i', this.#in.write(chunk));
+    if (this.#gate) this.#input(this.#gate.input(chunk, this.#clock()));
   }
 
   resize(cols: number, rows: number): void {
     this.sink.write(line(this.#time(), 'r', `${cols}x${rows}`));
   }
 
-  #event(type: 'o' | 'i', run: Utf8Run | undefined): void {
+  #input(releases: Release[]): void {
+    for (const r of releases) {
+      if ('bytes' in r) this.#event('i', this.#in.write(r.bytes), r.t);
+      else {
+        this.#event('i', this.#in.end(), r.t); // an unfinished character before the hidden line is its own
+        this.sink.write(line(this.#time(r.t), 'i', hiddenMarker(r.hidden) + r.end.toString('latin1')));
+      }
+    }
+  }
+
+  #event(type: 'o' | 'i', run: Utf8Run | undefined, at?: number): void {
     if (!run) return;
-    const t = this.#time();
+    const t = this.#time(at);
     if (run.valid) {
       // The common case, kept off JS strings: the bytes are escaped in place (same output as JSON.stringify).
       this.sink.write(jsonLine(`[${t}, "${type}", `, run.bytes, ']\n'));
@@ -59,14 +76,19 @@ export class AsciicastRecorder {
     }
   }
 
-  #time(): string {
-    return (Math.round(this.#clock()) / 1000).toFixed(3);
+  /** Event time in seconds: now, or when input held back was typed, never before the last event written. */
+  #time(at = this.#clock()): string {
+    this.#last = Math.max(this.#last, Math.round(at));
+    return (this.#last / 1000).toFixed(3);
   }
 
-  /** Writes what is left of an unfinished character, then flushes, fsyncs and seals the file. */
+  /** Writes what is left of an unfinished character and of held input, then flushes, fsyncs and seals the file. */
   close(): Promise<Seal> {
     this.#event('o', this.#out.end());
-    if (this.#recordInput) this.#event('i', this.#in.end());
+    if (this.#gate) {
+      this.#input(this.#gate.end());
+      this.#event('i', this.#in.end());
+    }
     return this.sink.close();
   }
 }

@@ -18,7 +18,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 test('channel recording: a pty shell becomes an asciicast file with input, output and resizes', async () => {
   const rec = await ChannelRecording.start({ ...base, pty: { cols: 80, rows: 24, term: 'xterm' } });
   rec.input(Buffer.from('ls\r'));
-  rec.output(Buffer.from('a.txt\r\n'));
+  rec.output(Buffer.from('ls\r\na.txt\r\n'));
   rec.resize(100, 40);
   const seal = await rec.close();
   assert.match(seal.path, /01-shell\.cast$/);
@@ -26,8 +26,8 @@ test('channel recording: a pty shell becomes an asciicast file with input, outpu
   assert.equal(seal.sha256, sha(file));
   const { header, events } = parseCast(file.toString());
   assert.deepEqual([header.width, header.height, header.title], [80, 24, base.auditKey]);
-  assert.deepEqual(events.map((e) => [e.type, e.data]), [['i', 'ls\r'], ['o', 'a.txt\r\n'], ['r', '100x40']]);
-  assert.deepEqual([rec.bytesIn, rec.bytesOut], [3, 7]);
+  assert.deepEqual(events.map((e) => [e.type, e.data]), [['i', 'ls\r'], ['o', 'ls\r\na.txt\r\n'], ['r', '100x40']]);
+  assert.deepEqual([rec.bytesIn, rec.bytesOut], [3, 11]);
 });
 
 test('channel recording: exec is framed with its command and exit status; sftp also yields file operations', async () => {

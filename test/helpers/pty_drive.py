@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs a command in a real pseudo-terminal and follows a JSON script of steps, as a person at a terminal would:
-{"send": text}, {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH),
+{"send": text} (all at once, as a paste), {"type": text} (a key every 30 ms), {"expect": regex} (waits up to 15 s), {"resize": [rows, cols]} (TIOCSWINSZ + SIGWINCH),
 {"send_totp": regex} (the regex's group 1 in what was shown is a base32 secret: types oathtool's code for it).
 Argv: ROWS COLS SCRIPT_JSON -- COMMAND... Prints everything the terminal showed; exits with the command's status."""
 import fcntl, json, os, re, signal, struct, sys, termios, time
@@ -27,6 +27,12 @@ def pump(timeout):
 for step in script:
     if 'send' in step:
         os.write(fd, step['send'].encode())
+    elif 'type' in step:
+        for ch in step['type']:
+            os.write(fd, ch.encode())
+            pause = time.time() + 0.03
+            while time.time() < pause and pump(max(0, pause - time.time())):
+                pass
     elif 'send_totp' in step:
         import subprocess
         secret = re.search(step['send_totp'].encode(), seen).group(1).decode()
