@@ -14,7 +14,9 @@ import { timedOutput } from '../../src/playback/replay.js';
 import { parsePublicKey } from '../../src/identity/public-key.js';
 import { parsePolicy } from '../../src/policy/document.js';
 import { parseConfig } from '../../src/config/load.js';
-import { anchorObjectKey, anchorOf, auditObjectKey, auditSegmentOf } from '../../src/shipping/object-keys.js';
+import { anchorObjectKey, anchorOf, auditObjectKey, auditPieceKey, auditPieceOf, auditSegmentOf } from '../../src/shipping/object-keys.js';
+import { sshdLine } from '../../src/audit/sshd-lines.js';
+import type { AuditEvent } from '../../src/audit/events.js';
 import { verifySegments } from '../../src/audit/verify.js';
 
 export interface FuzzProperty {
@@ -186,8 +188,24 @@ export function fuzzProperties(): FuzzProperty[] {
           if (s && auditObjectKey(prefix, s.chain, s.file) !== prefix + key) throw new Error(`segment key misread: ${key}`);
           const made = anchorOf(prefix, anchorObjectKey(prefix, chain, seq));
           if (made?.chain !== chain || made.seq !== seq) throw new Error('a made anchor key does not read back');
+          const p = auditPieceOf(prefix, prefix + key);
+          if (p && auditPieceKey(auditObjectKey(prefix, p.chain, p.file), p.offset) !== prefix + key) throw new Error(`piece key misread: ${key}`);
+          const piece = auditPieceOf(prefix, auditPieceKey(auditObjectKey(prefix, chain, '2026-12-05.jsonl'), seq));
+          if (piece?.chain !== chain || piece.offset !== seq) throw new Error('a made piece key does not read back');
         }
       }),
+    },
+    {
+      name: 'sshd-style lines: whatever a client chose for its fields, one line of printable ASCII',
+      property: fc.property(
+        fc.constantFrom<AuditEvent['eventName']>('AuthSuccess', 'AuthFailure', 'MfaFailure', 'ConnectionClosed', 'SessionStart', 'SessionEnd'),
+        fc.record({ user: fc.string(), login: fc.string(), target: fc.string(), reason: fc.string(), sshUser: fc.string(), keyType: fc.string(), method: fc.string() }),
+        (eventName, f) => {
+          const e = { eventId: 'x', eventTime: '2026-12-05T00:00:00Z', eventName, eventCode: 'FM', result: 'failure', sourceIp: '10.0.0.1', sourcePort: 2, sessionId: f.target, user: f.user, login: f.login, target: f.target, reason: f.reason, details: { sshUser: f.sshUser, keyType: f.keyType, method: f.method } } as AuditEvent;
+          const out = sshdLine(e);
+          if (out !== undefined && !/^[\x20-\x7e]*$/.test(out)) throw new Error(`not one line of printable ASCII: ${JSON.stringify(out)}`);
+        },
+      ),
     },
     {
       name: 'audit segment verifier: any lines give a verdict, never an exception',
