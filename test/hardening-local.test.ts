@@ -94,6 +94,11 @@ describe('host hardening', () => {
       assert.match(r.stderr, /^fumidai: query failed: .*(Permission Error|disabled|locked).* \(ARGUMENT_INVALID\)\n$/, sql);
     }
     assert.ok(!existsSync(out) && !existsSync(join(b.dir, 'x.db')));
+    // A query that trips over DuckDB's precedence of ->> gets the fix in its error line.
+    const precedence = await b.cli(['audit', 'query', "SELECT count(*) FROM events WHERE eventName = 'ChannelOpen' AND details->>'channelType' = 'shell'"], true);
+    assert.match(precedence.stderr, /^fumidai: query failed: .* \(in DuckDB, -> and ->> bind more loosely than = and AND: put them in parentheses, .*\) \(ARGUMENT_INVALID\)\n$/);
+    const fixed = await b.cli(['audit', 'query', "SELECT count(*) AS n FROM events WHERE eventName = 'ChannelOpen' AND (details->>'channelType') = 'shell'", '--json']);
+    assert.ok(Number(JSON.parse(fixed.stdout).n) >= 0);
     const exported = join(b.dir, 'events.csv');
     await b.cli(['audit', 'export', exported, '--format', 'csv']);
     assert.match(readFileSync(exported, 'utf8'), /eventName/);

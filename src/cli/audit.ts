@@ -206,7 +206,7 @@ export function registerAudit(program: Command): void {
       const conn = await openEvents(files, view);
       result = await query(conn, sql);
     } catch (err) {
-      throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}`);
+      throw fail('ARGUMENT_INVALID', `query failed: ${(err as Error).message.split('\n')[0]}${jsonArrowHint(sql)}`);
     } finally {
       if (downloaded) await rm(downloaded, { recursive: true, force: true });
     }
@@ -270,4 +270,9 @@ export function registerAudit(program: Command): void {
 function complain(problem: string): number {
   console.error(fail('AUDIT_TAMPERED', problem).line);
   return 1;
+}
+
+/** DuckDB's -> and ->> bind more loosely than = and AND: `a AND details->>'x' = 'y'` fails with a cast error. */
+export function jsonArrowHint(sql: string): string {
+  return /->>?/.test(sql) ? ` (in DuckDB, -> and ->> bind more loosely than = and AND: put them in parentheses, (details->>'command') = 'x')` : '';
 }
