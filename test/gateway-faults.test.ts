@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { freePort, run } from './helpers/proc.js';
 import { keygen, LOGIN, startTarget, type Target } from './helpers/sshd.js';
@@ -64,7 +64,16 @@ describe('gateway faults', () => {
 
   test('an unknown target is named, through -J and in the user name', async () => {
     expectLine(await ssh(cfg, ['-l', `${LOGIN}@nosuch`, 'bastion', 'true']), /^fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/m);
-    expectLine(await ssh(cfg, ['nosuch', 'true']), /fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/);
+    // Through -J the channel is refused with the reason, before any inner SSH: OpenSSH shows it at its default
+    // LogLevel (INFO), and a client that checks host keys (known_hosts from `fumidai known-hosts`, which cannot name a
+    // target that does not exist) gets the reason, not a host-key error for a name it could never have trusted.
+    const info = bastion.sshConfig('alice', aliceKey, { nosuch: LOGIN }, ['LogLevel INFO']);
+    const knownHosts = join(bastion.dir, 'known_hosts_strict');
+    writeFileSync(knownHosts, (await bastion.cli(['known-hosts', '--bastion', `[127.0.0.1]:${bastion.port}`])).stdout);
+    expectLine(await ssh(info, ['nosuch', 'true']), /channel 0: open failed: [a-z ]+: fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/);
+    const strict = await ssh(info, ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`, 'nosuch', 'true']);
+    expectLine(strict, /fumidai: unknown target 'nosuch' \(TARGET_UNKNOWN\)/);
+    assert.doesNotMatch(strict.stderr, /Host key verification failed|REMOTE HOST IDENTIFICATION/);
   });
 
   test('a login that was not granted is refused with the reason', async () => {

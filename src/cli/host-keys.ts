@@ -3,6 +3,8 @@
 // them), so only `init` makes a key. A data directory from before the ECDSA key had its own config listing ed25519
 // alone; one that relies on the default list gets the warning until `fumidai init` creates the key.
 import { existsSync } from 'node:fs';
+import ssh2 from 'ssh2';
+import { fingerprintOf } from '../identity/public-key.js';
 import type { Logger } from 'pino';
 import type { DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
@@ -14,5 +16,12 @@ export function loadHostKeys(dir: DataDir, log: Logger): Buffer[] {
     logEvent(log, 'warn', 'HostKeyMissing', { file: dir.path(file) }, `host key ${dir.path(file)} is listed in hostKeys but missing: served without it; 'fumidai init' creates it (copy it to every node)`);
   }
   if (present.length === 0) throw fail('HOST_KEY_MISSING', dir.config.hostKeys.map((f) => dir.path(f)).join(', '));
-  return present.map((file) => dir.readKey(file));
+  const keys = present.map((file) => dir.readKey(file));
+  // What clients will be asked to trust, to compare with `ssh-keygen -lf` and with what a first `ssh` shows.
+  for (const key of keys) {
+    const parsed = ssh2.utils.parseKey(key);
+    const k = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (k && !(k instanceof Error)) log.info({ hostKey: fingerprintOf(k.getPublicSSH()), type: k.type }, `host key: ${fingerprintOf(k.getPublicSSH())} (${k.type})`);
+  }
+  return keys;
 }

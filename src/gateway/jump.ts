@@ -22,15 +22,18 @@ export async function handleJump(
 ): Promise<void> {
   const log = deps.log.child({ user: caller.user, sourceIp: caller.sourceIp });
   const target = await deps.store.getTarget(dest.destIP);
-  // Port 22 (or the target's own port) means ProxyJump: serve SSH, so even an unknown target gets its error on the
-  // inner session's stderr, where the client shows it whatever its LogLevel. Anything else is port forwarding.
+  // Port 22 (or the target's own port) means ProxyJump: serve SSH, so that a denial gets its reason on the inner
+  // session's stderr, where the client shows it whatever its LogLevel. Anything else is port forwarding.
   const isJump = dest.destPort === 22 || (target !== undefined && dest.destPort === target.port);
   if (!isJump) {
     const line = fail('FORWARD_NO_TARGET', `${dest.destIP}:${dest.destPort}`).line;
     void deps.audit.record('PortForward', { user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort }, { direction: 'local', result: 'failure', reason: 'no target to forward from', destination: `${dest.destIP}:${dest.destPort}` }).catch(() => undefined);
     return rejectWithReason(outer, reject, line);
   }
-  const targetName = target?.name ?? dest.destIP;
+  // An unknown name is refused before any inner SSH: served, it would first meet the client's host-key check for a
+  // name its known_hosts cannot hold, and the user would see a host-key error instead of the reason.
+  if (!target) return rejectWithReason(outer, reject, fail('TARGET_UNKNOWN', dest.destIP).line);
+  const targetName = target.name;
   const channel = accept();
   const inner = new ssh2.Server(serverConfig(deps));
   inner.on('connection', (conn) => {

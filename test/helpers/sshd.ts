@@ -38,14 +38,15 @@ export interface Target {
 }
 
 /** `sshd`: another OpenSSH server binary than the system's (e.g. a newer one; its own config lines go in extraConfig). */
-export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[]; sshd?: string }): Promise<Target> {
-  ensureLoginAccount(opts.login ?? LOGIN);
+/** `port`: a fixed port instead of an ephemeral one; `authorizedKeysFile`: a file kept by the test, read as it changes. */
+export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[]; sshd?: string; port?: number; authorizedKeysFile?: string }): Promise<Target> {
+  if (!opts.authorizedKeysFile) ensureLoginAccount(opts.login ?? LOGIN);
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-target-'));
   chmodSync(dir, 0o755);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const hostKey = opts.hostKey ?? (await keygen(join(dir, 'host_key'))).priv;
-  const authorizedKeys = join(dir, 'authorized_keys');
-  writeFileSync(authorizedKeys, opts.authorizedKeys, { mode: 0o644 });
+  const authorizedKeys = opts.authorizedKeysFile ?? join(dir, 'authorized_keys');
+  if (!opts.authorizedKeysFile) writeFileSync(authorizedKeys, opts.authorizedKeys, { mode: 0o644 });
   const configFile = join(dir, 'sshd_config');
   writeFileSync(
     configFile,
