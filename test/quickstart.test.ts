@@ -1,7 +1,7 @@
 // The README's Quick start, run as it is written: the two shell blocks marked `quickstart:` are read from README.md and
 // each line is run by bash as a newcomer would run it: a fresh account (`fumidaiqs`, whose home is a new directory
 // with an ed25519 key and nothing else; ssh reads ~ from the account, not from $HOME), in a fresh directory holding
-// this checkout's package (so `npm start` and `npx fumidai` work there and ./fumidai-data is created there). `npm ci`
+// this checkout's package (so `npm start` and `./bin/fumidai.js` work there and ./fumidai-data is created there). `npm ci`
 // is the one line not run again: it is what built this checkout. The machine's own sshd on port 22 is played by a
 // private sshd that reads the account's ~/.ssh/authorized_keys, which the Quick start appends to.
 import { after, before, test } from 'node:test';
