@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
@@ -72,8 +72,9 @@ describe('web console', () => {
     await target?.stop();
   });
 
-  test('init printed the certificate fingerprint, and serve logged the same one', () => {
+  test('init prints the certificate fingerprint, and serve logs the same one', async () => {
     const fp = new X509Certificate(ca).fingerprint256;
+    assert.match((await bastion.cli(['init'])).stdout, new RegExp(`web console certificate: SHA-256 ${fp} `));
     assert.match(bastion.log, new RegExp(`"certSha256":"${fp}"`));
   });
 
@@ -125,9 +126,11 @@ describe('web console', () => {
     const shots = process.env.FUMIDAI_SCREENSHOTS ?? join(bastion.dir, 'screenshots');
     mkdirSync(shots, { recursive: true });
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // The certificate pinned by its public key: Chromium trusts this one self-signed key and no other bad certificate.
+    const spki = createHash('sha256').update(new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${spki}`] });
     try {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 700 } });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 700 } });
       const page = await context.newPage();
       await page.goto(`${base}/sessions`);
       assert.equal(new URL(page.url()).pathname, '/login');
