@@ -1,5 +1,5 @@
 // Layer order (top imports down, never up, never sideways within a layer):
-// cli → gateway → relay → session → (auth, upstream, shipping, evidence) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
+// cli → web → gateway → relay → session → (auth, upstream, shipping, evidence) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
 //
 // `npm test` runs these rules (test/architecture.test.ts); by hand:
 //   npx depcruise src --config .dependency-cruiser.cjs
@@ -8,6 +8,8 @@
 /** The written order, top layer first. Each entry of a layer is a folder under src/. */
 const LAYERS = [
   ['cli'],
+  // The web console: session-level things (the store's roles, the audit trail, playback), below the CLI that starts it.
+  ['web'],
   ['gateway'],
   ['relay'],
   ['session'],

@@ -62,6 +62,9 @@ const messages = {
   RECORDING_TAMPERED: (path: string, where: string, what: string) => `recording ${what}: ${path} (${where})`,
   BUCKET_UNAVAILABLE: (where: string, why: string) => `cannot read ${where}: ${why}`,
   SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,
+  WEB_ACCOUNT_EXISTS: (name: string) => `web console account '${name}' already exists`,
+  WEB_ACCOUNT_UNKNOWN: (name: string) => `no web console account named '${name}'`,
+  WEB_CERT_FAILED: (why: string) => `cannot create the web console's certificate: ${why}; give web.cert and web.key in the config, or set web.listen to '' to turn the console off`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;
 

@@ -47,6 +47,7 @@ before(async () => {
   if (process.getuid?.() !== 0) skip = 'needs root, to make the newcomer\'s account';
   else if (await portInUse(22)) skip = 'something already listens on 127.0.0.1:22';
   else if (await portInUse(2222)) skip = 'something already listens on 127.0.0.1:2222';
+  else if (await portInUse(8443)) skip = 'something already listens on 127.0.0.1:8443 (the web console)';
   if (skip) return;
   chmodSync(work, 0o755);
   mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });

@@ -85,6 +85,9 @@ export interface EventDetails {
   AuditTampered: { chain: string; problems: string[] };
   /** Signed checkpoints waiting for an anchor went past `audit.anchorBacklogAlert` (over), or all went out (cleared). */
   AnchorBacklog: { anchor: string; state: 'over' | 'cleared'; waiting: number; threshold: number; error?: string };
+  /** A web console login (user: the console account, not an SSH user); step: where a failure stopped it. */
+  WebLogin: { role: string; method: 'password+totp' | 'password' };
+  WebLoginFailure: { step: 'password' | 'totp' | 'locked'; until?: string };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -125,6 +128,8 @@ export const EVENT_CODES = {
   KeySyncSkipped: 'FM4001W',
   AuditTampered: 'FM4100W',
   AnchorBacklog: 'FM4101W',
+  WebLogin: 'FM5000I',
+  WebLoginFailure: 'FM5000W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -9,6 +9,7 @@ import { SeedBox } from '../mfa/seed-box.js';
 import { storeOf } from './common.js';
 import { tightenModes } from '../config/file-modes.js';
 import { describeFix, privateRoots } from './private-data.js';
+import { ensureSelfSigned, readCertFingerprint } from '../web/cert.js';
 
 export function registerInit(program: Command): void {
   program
@@ -40,6 +41,11 @@ export function registerInit(program: Command): void {
       const what = [copied.length ? `copied ${copied.join(', ')} from ${opts.join}` : '', created.length ? `created ${created.join(', ')}` : ''].filter(Boolean);
       console.log(what.length ? `initialized ${dir}: ${what.join('; ')}` : `${dir} is already initialized`);
       console.log(audit.line);
+      const web = data.config.web;
+      if (web.listen) {
+        if (ensureSelfSigned(data.path(web.cert), data.path(web.key))) console.log(`created ${web.cert}, ${web.key} (self-signed)`);
+        console.log(`web console certificate: SHA-256 ${readCertFingerprint(data.path(web.cert))}  (compare it with what the browser shows)`);
+      }
     });
 }
 

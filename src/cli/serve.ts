@@ -36,6 +36,7 @@ import { hybridKexApplied } from '../ssh/hybrid-kex.js';
 import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
 import { loadHostKeys } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
+import { startConsole } from './web-console.js';
 
 export function registerServe(program: Command): void {
   program
@@ -43,7 +44,8 @@ export function registerServe(program: Command): void {
     .description('run the bastion (initializes the data directory on first run)')
     .option('--data <dir>', 'data directory (default: $FUMIDAI_DATA, else ./fumidai-data)')
     .option('--listen <host:port>', 'address to listen on (overrides the config file)')
-    .action(async (opts: { data?: string; listen?: string }) => {
+    .option('--web-listen <host:port>', "the web console's address (overrides web.listen; '' turns it off)")
+    .action(async (opts: { data?: string; listen?: string; webListen?: string }) => {
       const dirPath = dataDirFrom(opts.data);
       const firstRun = !existsSync(join(dirPath, CONFIG_FILE));
       if (firstRun) initDataDir(dirPath);
@@ -120,6 +122,7 @@ export function registerServe(program: Command): void {
       if (!hybridKexApplied) log.warn('ssh2 was loaded before the post-quantum key exchange could be added: only classic key exchanges are offered');
       if (!cipherChoiceInstalled) log.warn("ssh2 was loaded before fumidai could choose ciphers: clients get their own first choice of ssh.ciphers");
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
+      const closeConsole = await startConsole(dir, store, audit, log, opts.webListen);
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       const metricsAt = dir.config.metrics.listen;
@@ -141,7 +144,7 @@ export function registerServe(program: Command): void {
       }
       const stop = async (signal: string) => {
         log.info({ signal }, 'stopping');
-        await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, 2000))]);
+        await Promise.race([Promise.all([gateway.close(), closeConsole?.()]), new Promise((r) => setTimeout(r, 2000))]);
         // Screens of the sessions that just ended are indexed before the store goes (up to 10 s).
         await Promise.race([screenIndex.idle(), new Promise((r) => setTimeout(r, 10_000))]);
         if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');

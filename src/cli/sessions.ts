@@ -7,7 +7,7 @@ import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { TerminalFilter } from '../playback/terminal-filter.js';
 import type { ChannelRecord } from '../store/store.js';
-import { distinctHits, sessionSummary } from './session-summary.js';
+import { distinctHits, sessionSummary } from '../playback/session-summary.js';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
 
 function positive(value: string, name: string): number {

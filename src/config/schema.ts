@@ -201,6 +201,23 @@ export const configSchema = z
         })
         .strict(),
     ),
+    web: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          /** HOST:PORT of the web console (HTTPS); '' turns it off. Loopback by default: put it behind a VPN or a tunnel. */
+          listen: z.union([hostPort, z.literal('')]).default('127.0.0.1:8443'),
+          /** PEM certificate and key; `init` makes a self-signed pair here when missing. */
+          cert: z.string().min(1).default('web.crt'),
+          key: z.string().min(1).default('web.key'),
+          /** A console session ends after this many minutes without a request (PCI DSS 8.2.8: 15). */
+          idleMinutes: z.number().positive().default(15),
+          /** Consecutive failed logins of an account before it is locked, for lockMinutes. */
+          lockAfter: z.number().int().positive().default(5),
+          lockMinutes: z.number().positive().default(30),
+        })
+        .strict(),
+    ),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -134,6 +134,12 @@ metrics:
   # Prometheus endpoint (GET /metrics): shipping backlog and upload errors, key sync errors, live sessions, process.
   # listen: 127.0.0.1:9722
 
+web:
+  # The web console (HTTPS): '' turns it off. Accounts: fumidai web user add NAME --role auditor|admin
+  # listen: 127.0.0.1:8443
+  # cert: web.crt
+  # key: web.key
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

@@ -85,6 +85,9 @@ export const MIGRATIONS: Migration[] = [
   `ALTER TABLE spool ADD COLUMN pieces BOOLEAN NOT NULL DEFAULT false;`,
   // 7. A target may be allowed to keep a SHA-1 (ssh-rsa) host key; refused otherwise.
   `ALTER TABLE targets ADD COLUMN allow_sha1_host_key BOOLEAN NOT NULL DEFAULT false;`,
+  // 8. Web console accounts, with their failures beside them (not SSH users: no row in users).
+  `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BYTEA,
+     last_step BIGINT NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

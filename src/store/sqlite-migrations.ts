@@ -49,6 +49,9 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE spool ADD COLUMN pieces INTEGER NOT NULL DEFAULT 0;`,
   // 11. A target may be allowed to keep a SHA-1 (ssh-rsa) host key; refused otherwise.
   `ALTER TABLE targets ADD COLUMN allow_sha1_host_key INTEGER NOT NULL DEFAULT 0;`,
+  // 12. Web console accounts, with their failures beside them (not SSH users: no row in users).
+  `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BLOB,
+     last_step INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
 ];
 
 export function migrate(db: Database.Database): void {

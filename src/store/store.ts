@@ -207,8 +207,35 @@ export interface BucketUsers {
   removeBucketUser(objectKey: string, user: string): Promise<void>;
 }
 
+export type WebRole = 'auditor' | 'admin';
+
+export interface WebAccountRecord {
+  name: string;
+  role: WebRole;
+  /** scrypt parameters, salt and hash in one string (web/password.ts); never the password. */
+  passwordHash: string;
+  /** The TOTP seed, sealed by the caller like an SSH user's (mfa/seed-box.ts); undefined without TOTP. */
+  totpEnc?: Buffer;
+  lastStep: number;
+  createdAt: string;
+}
+
+/** Accounts of the web console: not SSH users, with their own failures and lockout. */
+export interface WebAccounts {
+  addWebAccount(account: Omit<WebAccountRecord, 'createdAt' | 'lastStep'>): Promise<void>;
+  getWebAccount(name: string): Promise<WebAccountRecord | undefined>;
+  listWebAccounts(): Promise<WebAccountRecord[]>;
+  removeWebAccount(name: string): Promise<boolean>;
+  /** Atomically records a used TOTP step; false if that step (or a later one) was already used: a replay. */
+  useWebTotpStep(name: string, step: number): Promise<boolean>;
+  /** Same rule as recordAuthFailure, counted apart from SSH users. */
+  recordWebFailure(name: string, lockAfter: number, lockSeconds: number, at?: Date): Promise<UserLock>;
+  /** Same rule as clearFailuresUnlessLocked. */
+  clearWebFailuresUnlessLocked(name: string, at?: Date): Promise<UserLock>;
+}
+
 /** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
-export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers {
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts {
   close(): Promise<void>;
 }
 

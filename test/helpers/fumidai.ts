@@ -18,6 +18,8 @@ export class Bastion {
   readonly data: string;
   port = 0;
   log = '';
+  /** The web console's address for `serve --web-listen`; off ('') unless a test sets it (all would want 8443). */
+  webListen = '';
   #child: ChildProcess | undefined;
 
   constructor() {
@@ -80,7 +82,7 @@ export class Bastion {
    * another program (`['prlimit', '--nofile=256:256', '--']` for a lowered file limit).
    */
   async start(nodeArgs: string[] = [], wrapper: string[] = []): Promise<void> {
-    const argv = [process.execPath, ...NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0'];
+    const argv = [process.execPath, ...NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--data', this.data, '--listen', '127.0.0.1:0', '--web-listen', this.webListen];
     const [cmd, ...args] = [...wrapper, ...argv];
     const child = spawn(cmd!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],

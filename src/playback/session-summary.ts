@@ -1,4 +1,4 @@
-// One line for what a session was, for `sessions list`: its kinds of channel and, for exec, the command. Pure.
+// One line for what a session was, for `sessions list` and the web console: its kinds of channel and, for exec, the command. Pure.
 import type { ChannelRecord, ScreenHit } from '../store/store.js';
 
 /** "shell", "exec: uptime", "sftp", "direct-tcpip ×3", or several joined: the channels in the order they opened. */

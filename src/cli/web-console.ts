@@ -1,0 +1,29 @@
+// Starts the web console beside the SSH listener, when web.listen is set: the certificate from the data directory
+// (made by init, or given), its fingerprint in the log, the port in the log line tests read.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.js';
+import type { DataDir } from '../config/data-dir.js';
+import { SeedBox } from '../mfa/seed-box.js';
+import type { Store } from '../store/store.js';
+import { certFingerprint, ensureSelfSigned } from '../web/cert.js';
+import { WebLogin } from '../web/login.js';
+import { startWeb } from '../web/server.js';
+import { listenError } from './listen-error.js';
+
+export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, listenOption?: string): Promise<(() => Promise<void>) | undefined> {
+  const web = dir.config.web;
+  const listen = listenOption ?? web.listen;
+  if (!listen) return undefined;
+  const certFile = dir.path(web.cert);
+  const keyFile = dir.path(web.key);
+  // A data directory made before the console existed gets its pair now, as init would have made it.
+  if (!existsSync(certFile) && !existsSync(keyFile)) ensureSelfSigned(certFile, keyFile);
+  const cert = readFileSync(certFile);
+  const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web });
+  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, accounts: store, idleMinutes: () => dir.config.web.idleMinutes }, listen).catch((err) =>
+    Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
+  );
+  log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);
+  return server.close;
+}

@@ -1,0 +1,22 @@
+// The console's one stylesheet, served as /static/console.css (a file of its own: the CSP allows no inline style).
+export const CONSOLE_CSS = `
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: #1d2330; background: #f4f5f7; }
+nav { display: flex; gap: 16px; align-items: center; padding: 8px 16px; background: #1d2330; color: #fff; }
+nav a { color: #cfe0ff; text-decoration: none; } nav .brand { font-weight: 700; }
+nav .who { margin-left: auto; color: #c4c9d4; } nav form { margin: 0; }
+main { padding: 16px; }
+h1 { font-size: 18px; margin: 0 0 12px; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e6eb; white-space: nowrap; }
+td.what { white-space: normal; font-family: ui-monospace, monospace; }
+th { background: #eceff3; position: sticky; top: 0; }
+tr.live td { background: #eefaf0; }
+.badge { padding: 1px 6px; border-radius: 8px; font-size: 12px; background: #dde1e7; }
+.badge.live { background: #1f9d46; color: #fff; } .badge.interrupted { background: #d9822b; color: #fff; }
+.login { max-width: 340px; margin: 60px auto; background: #fff; padding: 24px; border-radius: 6px; box-shadow: 0 1px 4px #0002; }
+.login label { display: block; margin: 12px 0 4px; } .login input { width: 100%; padding: 6px; font-size: 14px; }
+button { margin-top: 16px; padding: 6px 14px; font-size: 14px; cursor: pointer; }
+nav button { margin: 0; padding: 2px 10px; }
+.error { color: #b00020; margin: 8px 0; }
+`;
