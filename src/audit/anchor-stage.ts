@@ -1,7 +1,8 @@
 // Where a checkpoint waits to leave the host: one small file per checkpoint line, `<anchors>/<chain>/<seq>.json`,
 // written by whoever signs it (the server, or a short-lived CLI command for the admin chain) and sent by each of the
 // server's anchors (src/shipping/anchors.ts to the bucket, syslog-anchor.ts to a remote syslog), which also take up
-// files a CLI command left. Nothing deletes a staged file: every anchor keeps its own account of what it has sent.
+// files a CLI command left. Every anchor keeps its own account of what it has sent; a staged file goes only once all
+// of them have sent it, and ten minutes later (pruneStaged in src/shipping/anchor.ts).
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

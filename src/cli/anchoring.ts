@@ -2,14 +2,14 @@
 // shipping.bucket is set, a remote syslog where audit.anchors.syslog is. Each takes the same staged checkpoints.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { ANCHOR_DIR, stageCheckpoint } from '../audit/anchor-stage.js';
+import { ANCHOR_DIR, listStaged, stageCheckpoint } from '../audit/anchor-stage.js';
 import { logEvent } from '../audit/log-events.js';
 import { nodeName } from '../audit/open.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { SYSLOG_FACILITIES } from '../config/schema.js';
 import type { DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
-import type { Anchor } from '../shipping/anchor.js';
+import { pruneStaged, type Anchor } from '../shipping/anchor.js';
 import { checkTailAgainstAnchors } from '../shipping/anchor-check.js';
 import { BucketAnchor } from '../shipping/anchors.js';
 import { BacklogAlarm } from '../shipping/backlog-alarm.js';
@@ -76,6 +76,10 @@ export async function startAnchoring(anchors: readonly Anchor[], audit: AuditTra
     void anchor.flush();
     setInterval(() => void anchor.flush(), 10_000).unref(); // CLI commands only stage theirs
   }
+  // Staged files every anchor has sent go after ten minutes (a syslog resends its last minute from them).
+  const prune = () => void pruneStaged(anchors, listStaged(dir.path(ANCHOR_DIR)), 10 * 60_000).catch((err: Error) => log.warn({ err: err.message }, 'could not prune sent checkpoints'));
+  prune();
+  setInterval(prune, 10 * 60_000).unref();
   if (!dir.config.shipping.bucket) return;
   const chain = nodeName(dir);
   try {

@@ -1,6 +1,8 @@
 // What every anchor of the audit trail offers the server: it sends the staged checkpoints (src/audit/anchor-stage.ts)
 // in order, oldest first, says what still waits, and reports each round. The server holds a list of them (the
 // bucket, a remote syslog), each with its own account of what it has sent, so one staged file serves them all.
+import { statSync, unlinkSync } from 'node:fs';
+
 export interface AnchorRound {
   shipped: number;
   /** Anchors still waiting, and why the first of them could not go. */
@@ -18,6 +20,8 @@ export interface Anchor {
   settled(): Promise<AnchorRound>;
   /** Paths of the staged checkpoints it has not sent yet. */
   waiting(): Promise<string[]>;
+  /** Paths of staged checkpoints it has sent for good (a staged file not yet taken up is in neither list). */
+  sent(): Promise<Set<string>>;
   stop(): void;
 }
 
@@ -55,4 +59,26 @@ export class Rounds {
 /** Staged checkpoints not yet sent by every anchor: each counted once, however many anchors still owe it. */
 export async function unanchored(anchors: readonly Anchor[]): Promise<number> {
   return new Set((await Promise.all(anchors.map((a) => a.waiting()))).flat()).size;
+}
+
+/**
+ * Removes staged checkpoints that every anchor has sent, once they are `olderThanMs` old (a syslog connection that
+ * breaks sends its last minute again, from these files). Without this the staging folder would gain a file per
+ * second of activity for ever. Returns how many went.
+ */
+export async function pruneStaged(anchors: readonly Anchor[], staged: { path: string }[], olderThanMs: number, now = Date.now()): Promise<number> {
+  if (!anchors.length) return 0;
+  const sent = await Promise.all(anchors.map((a) => a.sent()));
+  let removed = 0;
+  for (const { path } of staged) {
+    if (!sent.every((s) => s.has(path))) continue;
+    try {
+      if (now - statSync(path).mtimeMs < olderThanMs) continue;
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // gone already, or not ours to remove: the next round looks again
+    }
+  }
+  return removed;
 }

@@ -47,6 +47,10 @@ export class BucketAnchor implements Anchor {
     return (await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'pending').map((i) => i.path);
   }
 
+  async sent(): Promise<Set<string>> {
+    return new Set((await this.#spool.spoolList()).filter((i) => i.kind === 'anchor' && i.state === 'shipped').map((i) => i.path));
+  }
+
   /** Puts into the spool what was staged since (by the server, or by a CLI command for the admin chain). */
   async #adopt(): Promise<void> {
     const known = new Set((await this.#spool.spoolList()).filter((i) => i.kind === 'anchor').map((i) => i.path));

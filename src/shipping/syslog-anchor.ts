@@ -57,6 +57,11 @@ export class SyslogAnchor implements Anchor {
     return this.#pending().map((s) => s.path);
   }
 
+  async sent(): Promise<Set<string>> {
+    const waiting = new Set(this.#pending().map((s) => s.path));
+    return new Set(listStaged(this.#o.dir).filter((s) => !waiting.has(s.path)).map((s) => s.path));
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#retry);
