@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ROOT } from './helpers/fumidai.js';
@@ -21,6 +22,8 @@ describe('web console: a session page', () => {
   let ca: Buffer;
   const secrets: Record<string, string> = {};
   let auditKey = '';
+  let sftpKey = '';
+  let uploadSha = '';
   let cookie = '';
   const get = (path: string, c = cookie): Promise<Answer> => fetchPinned(base, ca, path, { cookie: c });
 
@@ -31,7 +34,14 @@ describe('web console: a session page', () => {
     target = t;
     const script = JSON.stringify([{ expect: '\\$ ' }, { type: 'echo replay-$((6*7))\r' }, { expect: 'replay-42' }, { send: 'exit\r' }]);
     execFileSync('python3', [PTY, '24', '80', script, '--', 'ssh', '-F', cfg, '-tt', 'web1']);
-    auditKey = (JSON.parse((await bastion.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').at(-1)!) as { auditKey: string }).auditKey;
+    const latest = async () => (JSON.parse((await bastion.cli(['sessions', 'list', '--json'])).stdout.trim().split('\n').at(-1)!) as { auditKey: string }).auditKey;
+    auditKey = await latest();
+    const upload = join(bastion.dir, 'upload.bin');
+    const bytes = randomBytes(50_000);
+    writeFileSync(upload, bytes);
+    uploadSha = createHash('sha256').update(bytes).digest('hex');
+    execFileSync('sftp', ['-F', cfg, '-b', '-', 'web1'], { input: `put ${upload} web-upload.bin\n` });
+    sftpKey = await latest();
     base = await consoleBase(bastion);
     ca = readFileSync(join(bastion.data, 'web.crt'));
     const pwFile = join(bastion.dir, 'password');
@@ -66,6 +76,17 @@ describe('web console: a session page', () => {
     assert.equal(anon.status, 401);
     assert.doesNotMatch(anon.body, /alice|replay/);
     assert.match(readTrail(bastion.data), new RegExp(`"eventName":"RecordingViewed".*"user":"ann".*"details":\\{"auditKey":"${auditKey}","view":"api"`));
+  });
+
+  test('an sftp session: its page lists the upload with its sha256, no player and no WebAssembly in its CSP', async () => {
+    const a = await get(`/sessions/${sftpKey}`);
+    assert.equal(a.status, 200);
+    assert.match(a.body, /<h2>File operations<\/h2>/);
+    assert.match(a.body, new RegExp(`web-upload\\.bin</td>\\s*<td>50000</td><td class="hash">${uploadSha}</td>`));
+    assert.doesNotMatch(a.body, /data-cast|asciinema-player/);
+    assert.doesNotMatch(String(a.headers['content-security-policy']), /wasm/);
+    const d = JSON.parse((await get(`/api/sessions/${sftpKey}`)).body) as { fileOps: { path: string; sha256?: string }[] };
+    assert.ok(d.fileOps.some((o) => o.path.endsWith('web-upload.bin') && o.sha256 === uploadSha), JSON.stringify(d.fileOps));
   });
 
   test('unknown or malformed audit keys and channels: 404, no event, nothing read', async () => {
