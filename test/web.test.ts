@@ -2,22 +2,12 @@
 // session made through ssh, and the security rules (no answer without a session, CSRF, lockout, headers).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
-import { run } from './helpers/proc.js';
 import type { Target } from './helpers/sshd.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const totp = async (secret: string) => (await run('oathtool', ['--totp', '-b', secret])).stdout.trim();
-const freshStep = async (need = 10) => {
-  const left = 30 - ((Date.now() / 1000) % 30);
-  if (left < need) await new Promise((r) => setTimeout(r, left * 1000 + 200));
-};
-
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+import { type Answer, CHROMIUM, consoleBase, fetchPinned as fetchFrom, freshStep, launchPinned, readTrail, totp } from './helpers/web-console.js';
 
 describe('web console', () => {
   const bastion = new Bastion();
@@ -27,22 +17,7 @@ describe('web console', () => {
   const secrets: Record<string, string> = {};
   const PASSWORD = 'correct horse battery staple';
 
-  /** HTTPS to the console, trusting its own certificate only (pinned, not "ignore errors"). */
-  const fetchPinned = (path: string, opts: { method?: string; cookie?: string; form?: Record<string, string> } = {}) =>
-    new Promise<Answer>((resolve, reject) => {
-      const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-      const req = request(`${base}${path}`, {
-        method: opts.method ?? 'GET',
-        ca,
-        headers: { ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const fetchPinned = (path: string, opts: Parameters<typeof fetchFrom>[3] = {}) => fetchFrom(base, ca, path, opts);
   const cookiesOf = (a: Answer) => ((a.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]!).join('; ');
   /** The login form's CSRF token and cookie. */
   const loginForm = async () => {
@@ -56,9 +31,7 @@ describe('web console', () => {
     const { target: t, cfg } = await bastion.startWith('alice', 'web1');
     target = t;
     assert.equal((await ssh(cfg, ['web1', 'echo web-marker'])).stdout, 'web-marker\n');
-    const m = /web console on https:\/\/127\.0\.0\.1:(\d+)/.exec(bastion.log) ?? (await new Promise((r) => setTimeout(r, 1000)), /web console on https:\/\/127\.0\.0\.1:(\d+)/.exec(bastion.log));
-    assert.ok(m, `no web console line in: ${bastion.log}`);
-    base = `https://127.0.0.1:${m[1]}`;
+    base = await consoleBase(bastion);
     ca = readFileSync(join(bastion.data, 'web.crt'));
     const pwFile = join(bastion.dir, 'password');
     writeFileSync(pwFile, `${PASSWORD}\n`);
@@ -125,10 +98,8 @@ describe('web console', () => {
   test('in Chromium: log in with password and TOTP, see the ssh session in the list; the API answers with the cookie', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium' }, async () => {
     const shots = process.env.FUMIDAI_SCREENSHOTS ?? join(bastion.dir, 'screenshots');
     mkdirSync(shots, { recursive: true });
-    const { chromium } = await import('playwright-core');
     // The certificate pinned by its public key: Chromium trusts this one self-signed key and no other bad certificate.
-    const spki = createHash('sha256').update(new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${spki}`] });
+    const browser = await launchPinned(ca);
     try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 700 } });
       const page = await context.newPage();
@@ -167,17 +138,3 @@ describe('web console', () => {
     }
   });
 });
-
-/** Every line of the data directory's audit trail. */
-function readTrail(data: string): string {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.jsonl')) out.push(readFileSync(p, 'utf8'));
-    }
-  };
-  walk(join(data, 'audit'));
-  return out.join('');
-}

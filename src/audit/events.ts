@@ -88,6 +88,8 @@ export interface EventDetails {
   /** A web console login (user: the console account, not an SSH user); step: where a failure stopped it. */
   WebLogin: { role: string; method: 'password+totp' | 'password' };
   WebLoginFailure: { step: 'password' | 'totp' | 'locked'; until?: string };
+  /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
+  RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -130,6 +132,7 @@ export const EVENT_CODES = {
   AnchorBacklog: 'FM4101W',
   WebLogin: 'FM5000I',
   WebLoginFailure: 'FM5000W',
+  RecordingViewed: 'FM5001I',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fail, FumidaiError } from '../errors.js';
 import { once } from 'node:events';
 import { outputOf, replay, timedOutput, type Timed } from '../playback/replay.js';
-import { inputOf } from '../playback/cast-scan.js';
+import { sessionDetail } from '../playback/session-detail.js';
 import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { TerminalFilter } from '../playback/terminal-filter.js';
@@ -14,22 +14,6 @@ function positive(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw fail('ARGUMENT_INVALID', `${name} must be a positive number, not '${value}'`);
   return n;
-}
-
-/** The lines a user entered on a terminal, rebuilt from the recorded input (backspace applied). */
-function typedLines(input: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const ch of input.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b[O[][A-Za-z]/g, '')) {
-    if (ch === '\r' || ch === '\n') {
-      if (line.trim()) lines.push(line);
-      line = '';
-    } else if (ch === '\x7f' || ch === '\b') line = line.slice(0, -1);
-    else if (ch === '\x03') line = '';
-    else if (ch >= ' ') line += ch;
-  }
-  if (line.trim()) lines.push(line);
-  return lines;
 }
 
 export function registerSessions(program: Command): void {
@@ -63,16 +47,9 @@ export function registerSessions(program: Command): void {
     .option('--json', 'as one JSON object')
     .action(async (auditKey: string, opts: { data?: string; json?: boolean }) => {
       await withStore(opts, async (store) => {
-        const session = await store.getSession(auditKey);
-        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
-        const channels = await store.channelsOf(auditKey);
-        const fileOps = await store.fileOpsOf(auditKey);
-        const typed: { channel: number; lines: string[] }[] = [];
-        for (const ch of channels.filter((c) => c.recordingPath.endsWith('.cast'))) {
-          // Streamed: a recording of a gigabyte is more than one string can hold, and its output is not needed here.
-          const input = await inputOf(ch.recordingPath).catch(() => undefined); // not on this node (shipped and pruned)
-          if (input !== undefined) typed.push({ channel: ch.channel, lines: typedLines(input) });
-        }
+        const detail = await sessionDetail(store, auditKey);
+        if (!detail) throw fail('SESSION_UNKNOWN', auditKey);
+        const { session, channels, typed, fileOps } = detail;
         if (opts.json) return console.log(JSON.stringify({ session, channels, typed, fileOps }));
         const s = session;
         console.log(`session   ${s.auditKey}  (${s.state}${s.reason ? `: ${s.reason}` : ''})`);

@@ -24,12 +24,15 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(out);
 }
 
-export function page(title: string, body: Html, who?: { name: string; role: string; csrf: string }): string {
+/** A page; `player`: it also loads asciinema-player and the console's script that starts it. */
+const PLAYER_HEAD = new Html('<link rel="stylesheet" href="/static/asciinema-player.css"><script src="/static/asciinema-player.min.js" defer></script><script src="/static/console-player.js" defer></script>');
+
+export function page(title: string, body: Html, who?: { name: string; role: string; csrf: string }, player = false): string {
   const bar = who
     ? html`<nav><span class="brand">fumidai</span><a href="/sessions">Sessions</a><span class="who">${who.name} (${who.role})</span>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${who.csrf}"><button>Log out</button></form></nav>`
     : html`<nav><span class="brand">fumidai</span></nav>`;
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${title} · fumidai</title><link rel="stylesheet" href="/static/console.css"></head>
+<title>${title} · fumidai</title><link rel="stylesheet" href="/static/console.css">${player ? PLAYER_HEAD : ''}</head>
 <body>${bar}<main>${body}</main></body></html>`.text}\n`;
 }

@@ -1,6 +1,7 @@
 // The console's pages, as HTML: the login steps and the sessions list (the data of `fumidai sessions list`).
 import type { SessionRecord } from '../store/store.js';
 import { html, page } from './html.js';
+import { sessionPath } from './session-page.js';
 
 export interface SessionRow extends SessionRecord {
   kind: string;
@@ -32,7 +33,7 @@ export function sessionsPage(rows: SessionRow[], who: { name: string; role: stri
 <th>From</th><th>Target</th><th>Login</th><th>Kind</th><th>What</th><th>Exit</th><th>Audit key</th></tr></thead><tbody>
 ${rows.map((s) => html`<tr class="${s.state}"><td><span class="badge ${s.state}">${s.state}</span></td><td>${s.startedAt}</td><td>${s.endedAt ?? ''}</td>
 <td>${s.user}</td><td>${s.sourceIp}:${s.sourcePort}</td><td>${s.target ?? ''}</td><td>${s.login ?? ''}</td><td>${s.kind}</td>
-<td class="what">${s.what}</td><td>${s.exitStatus ?? ''}</td><td>${s.auditKey}</td></tr>`)}
+<td class="what">${s.what}</td><td>${s.exitStatus ?? ''}</td><td><a href="${sessionPath(s.auditKey)}">${s.auditKey}</a></td></tr>`)}
 </tbody></table>`;
   return page('Sessions', body, who);
 }

@@ -5,11 +5,13 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import { splitHostPort } from '../config/host-port.js';
+import type { AuditTrail } from '../audit/trail.js';
 import type { SessionIndex, WebAccounts } from '../store/store.js';
 import { sessionSummary } from '../playback/session-summary.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { loginPage, orderSessions, sessionsPage, totpPage } from './pages.js';
+import { sessionRoutes } from './session-routes.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -17,6 +19,7 @@ export interface WebDeps {
   key: Buffer;
   login: WebLogin;
   index: SessionIndex;
+  audit: Pick<AuditTrail, 'record'>;
   accounts: Pick<WebAccounts, 'getWebAccount'>;
   idleMinutes: () => number;
 }
@@ -111,6 +114,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     return htmlReply(reply, sessionsPage(await sessionRows(), { name: who.name, role: who.role, csrf: reply.generateCsrf() }));
   });
   app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
+  sessionRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });

@@ -19,4 +19,10 @@ tr.live td { background: #eefaf0; }
 button { margin-top: 16px; padding: 6px 14px; font-size: 14px; cursor: pointer; }
 nav button { margin: 0; padding: 2px 10px; }
 .error { color: #b00020; margin: 8px 0; }
+h2 { font-size: 16px; margin: 20px 0 8px; } h3 { font-size: 14px; margin: 12px 0 4px; }
+table.facts { width: auto; } table.facts th { position: static; }
+td.hash { font-family: ui-monospace, monospace; font-size: 12px; }
+pre.typed { background: #1d2330; color: #e8ebf0; padding: 8px 12px; margin: 0; white-space: pre-wrap; }
+.player { max-width: 960px; }
+.badge.sealed { background: #1f9d46; color: #fff; } .badge.failed { background: #b00020; color: #fff; }
 `;

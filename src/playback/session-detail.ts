@@ -1,0 +1,45 @@
+// Everything known about one session from the index and its recordings on this node: the data of `sessions show` and
+// of the web console's session page.
+import type { ChannelRecord, FileOpRecord, SessionIndex, SessionRecord } from '../store/store.js';
+import { inputOf } from './cast-scan.js';
+
+export interface SessionDetail {
+  session: SessionRecord;
+  channels: ChannelRecord[];
+  typed: { channel: number; lines: string[] }[];
+  fileOps: FileOpRecord[];
+}
+
+/** The lines a user entered on a terminal, rebuilt from the recorded input (backspace applied). */
+export function typedLines(input: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const ch of input.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b[O[][A-Za-z]/g, '')) {
+    if (ch === '\r' || ch === '\n') {
+      if (line.trim()) lines.push(line);
+      line = '';
+    } else if (ch === '\x7f' || ch === '\b') line = line.slice(0, -1);
+    else if (ch === '\x03') line = '';
+    else if (ch >= ' ') line += ch;
+  }
+  if (line.trim()) lines.push(line);
+  return lines;
+}
+
+/** A terminal recording (asciicast), the only kind a player can show. */
+export const isCast = (c: Pick<ChannelRecord, 'recordingPath'>): boolean => c.recordingPath.endsWith('.cast');
+
+/** The session's detail; undefined when the index does not know the audit key. */
+export async function sessionDetail(index: Pick<SessionIndex, 'getSession' | 'channelsOf' | 'fileOpsOf'>, auditKey: string): Promise<SessionDetail | undefined> {
+  const session = await index.getSession(auditKey);
+  if (!session) return undefined;
+  const channels = await index.channelsOf(auditKey);
+  const fileOps = await index.fileOpsOf(auditKey);
+  const typed: SessionDetail['typed'] = [];
+  for (const ch of channels.filter(isCast)) {
+    // Streamed: a recording of a gigabyte is more than one string can hold, and its output is not needed here.
+    const input = await inputOf(ch.recordingPath).catch(() => undefined); // not on this node (shipped and pruned)
+    if (input !== undefined) typed.push({ channel: ch.channel, lines: typedLines(input) });
+  }
+  return { session, channels, typed, fileOps };
+}

@@ -1,0 +1,45 @@
+// A session's own page: its facts, channels (with the recordings' sha256), the commands typed, the file operations, and
+// a player for each terminal recording (the player script reads the recording's URL from a data- attribute).
+import type { SessionDetail } from '../playback/session-detail.js';
+import { isCast } from '../playback/session-detail.js';
+import { html, page, type Html } from './html.js';
+
+export const sessionPath = (auditKey: string): string => `/sessions/${encodeURIComponent(auditKey)}`;
+export const recordingPath = (auditKey: string, channel: number): string => `${sessionPath(auditKey)}/recordings/${channel}`;
+
+const section = (title: string, body: Html | string, show: boolean) => (show ? html`<section><h2>${title}</h2>${body}</section>` : '');
+
+export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }): string {
+  const s = d.session;
+  const facts: [string, unknown][] = [
+    ['Audit key', s.auditKey],
+    ['State', html`<span class="badge ${s.state}">${s.state}</span>${s.reason ? ` ${s.reason}` : ''}`],
+    ['User', s.user],
+    ['From', `${s.sourceIp}:${s.sourcePort}`],
+    ['Target', s.target ?? ''],
+    ['Login', s.login ?? ''],
+    ['Started', s.startedAt],
+    ['Ended', s.endedAt ?? ''],
+    ['Exit status', s.exitStatus ?? ''],
+    ['Bytes in / out', `${s.bytesIn ?? 0} / ${s.bytesOut ?? 0}`],
+  ];
+  const channels = html`<table><thead><tr><th>#</th><th>Kind</th><th>Command</th><th>Exit</th><th>In</th><th>Out</th><th>State</th><th>Recording sha256</th></tr></thead><tbody>
+${d.channels.map((c) => html`<tr><td>${c.channel}</td><td>${c.kind}</td><td class="what">${c.command ?? ''}</td><td>${c.exitStatus ?? ''}</td><td>${c.bytesIn}</td>
+<td>${c.bytesOut}</td><td><span class="badge ${c.state}">${c.state}</span></td><td class="hash">${c.sha256 ?? ''}</td></tr>`)}</tbody></table>`;
+  const players = d.channels.filter(isCast).map((c) => html`<h3>Channel ${c.channel}</h3><div class="player" data-cast="${recordingPath(s.auditKey, c.channel)}"></div>`);
+  const typed = d.typed.map((t) => html`<h3>Channel ${t.channel}</h3><pre class="typed">${t.lines.join('\n')}</pre>`);
+  const files = html`<table><thead><tr><th>#</th><th>Time</th><th>Op</th><th>Path</th><th>Bytes</th><th>sha256</th><th>Result</th></tr></thead><tbody>
+${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}</td><td class="what">${o.to ? `${o.path} -> ${o.to}` : o.path}</td>
+<td>${o.bytes ?? ''}</td><td class="hash">${o.sha256 ?? ''}</td><td>${o.result}</td></tr>`)}</tbody></table>`;
+  const body = html`<h1>Session ${s.auditKey}</h1>
+<table class="facts">${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
+${section('Channels', channels, true)}
+${section('Replay', html`${players}`, players.length > 0)}
+${section('Commands typed', html`${typed}`, typed.length > 0)}
+${section('File operations', files, d.fileOps.length > 0)}`;
+  return page(`Session ${s.auditKey}`, body, who, players.length > 0);
+}
+
+export function notFoundPage(who: { name: string; role: string; csrf: string }): string {
+  return page('Not found', html`<h1>Not found</h1><p>No such session on this bastion.</p>`, who);
+}
