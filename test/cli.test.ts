@@ -1,12 +1,16 @@
 // The administration CLI: the contract names, and bad input that gets one clear line and changes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Bastion } from './helpers/fumidai.js';
+import { Bastion, BIN } from './helpers/fumidai.js';
 import { keygen } from './helpers/sshd.js';
-import { stopChild } from './helpers/proc.js';
+import { run, stopChild } from './helpers/proc.js';
+
+/** Debian's own Node at /usr/bin/node, where it is older than the one running the tests (20 on this machine kind). */
+const oldNode = () => existsSync('/usr/bin/node') && Number(execFileSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim()) < 22;
 
 describe('cli', () => {
   const b = new Bastion();
@@ -49,6 +53,13 @@ describe('cli', () => {
     } finally {
       busy.close();
     }
+  });
+
+  test('on a Node.js older than 22, one line says which is needed, before anything loads', { skip: !oldNode() && 'no Node.js older than 22 at /usr/bin/node' }, async () => {
+    const r = await run('/usr/bin/node', [BIN, 'init', '--data', join(b.dir, 'old-node')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^fumidai: Node\.js 22 or later is needed \(24 LTS recommended\); this is v\d+\.\d+\.\d+: see README "Quick start" \(NODE_TOO_OLD\)\n$/);
+    assert.ok(!existsSync(join(b.dir, 'old-node')));
   });
 
   test('key show prints the upstream public key in authorized_keys format', async () => {

@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 
 // Owner-only from the first file on: keys, the store and its -wal/-shm, recordings and the trail (config/file-modes.ts).
 process.umask(0o077);
-import { userLine, FumidaiError, type ErrorCode } from '../errors.js';
+import { fail, userLine, FumidaiError, type ErrorCode } from '../errors.js';
 import { registerGrant } from './grant.js';
 import { registerInit } from './init.js';
 import { registerKey } from './key.js';
@@ -36,6 +36,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
+  // A native module (better-sqlite3, ssh2's binding) built for another Node.js than this one: npm rebuild mends it.
+  if ((err as NodeJS.ErrnoException).code === 'ERR_DLOPEN_FAILED') err = fail('NATIVE_MODULE_MISMATCH', process.version);
   console.error(userLine(err));
   if (!(err instanceof FumidaiError)) console.error(err);
   process.exit(err instanceof FumidaiError && EVIDENCE_FAILED.has(err.code) ? 3 : 1);
