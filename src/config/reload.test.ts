@@ -40,3 +40,23 @@ test('config reload: applies in place, keeps the running config on a bad file, a
   writeFileSync(file, configTemplate.replace(/idleTimeout: \d+/, 'idleTimeout: 8'));
   assert.deepEqual(reload(), { ok: true, changed: [], needsRestart: [], news: true }, 'listen back as running: nothing waits any more');
 });
+
+test('config reload: a restart-only field of a section waits (web.listen), while the rest of that section applies', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fumidai-reload-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fumidai.yaml');
+  writeFileSync(file, configTemplate);
+  const running = parseConfig(configTemplate, file);
+  const reload = configReloader(running, file);
+  const web = (extra: string) => configTemplate.replace('  # listen: 127.0.0.1:8443', extra);
+
+  writeFileSync(file, web('  listen: 127.0.0.1:9443\n  idleMinutes: 5'));
+  assert.deepEqual(reload(), { ok: true, changed: ['web'], needsRestart: ['web.listen'], news: true });
+  assert.equal(running.web.listen, '127.0.0.1:8443', 'the console keeps listening where it started');
+  assert.equal(running.web.idleMinutes, 5, 'the idle time applies now');
+  assert.deepEqual(reload(), { ok: true, changed: [], needsRestart: ['web.listen'], news: false }, 'announced once');
+  writeFileSync(file, web("  listen: ''\n  idleMinutes: 5"));
+  assert.deepEqual(reload(), { ok: true, changed: [], needsRestart: ['web.listen'], news: true }, 'turning it off waits too');
+  writeFileSync(file, configTemplate.replace('  # url: postgres', '  url: postgres://x@db:5432/f\n  # url: postgres'));
+  assert.deepEqual(reload(), { ok: true, changed: ['web'], needsRestart: ['store'], news: true }, 'the store waits; web back to defaults');
+});
