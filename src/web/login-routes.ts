@@ -35,8 +35,9 @@ export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
       /** A refusal: 429 for a banned address (nothing was checked), else 401 with the login form again. */
       const refused = (reply: FastifyReply, r: Extract<LoginStep, { ok: false }>) =>
         r.banned ? reply.code(429).type('text/plain; charset=utf-8').send(`${r.message}\n`) : htmlReply(reply, loginPage(reply.generateCsrf(), r.message), 401);
-      const pending = async (reply: FastifyReply, name: string, challenge?: string) =>
-        reply.setCookie(PENDING_COOKIE, await ctx.sessions.openPending(name, challenge), { ...COOKIE, maxAge: 300 });
+      const pending = async (reply: FastifyReply, name: string, challenge?: string): Promise<void> => {
+        reply.setCookie(PENDING_COOKIE, await ctx.sessions.openPending(name, challenge), { ...COOKIE, maxAge: 300 }); // (a reply is thenable: not returned)
+      };
 
       app.get('/login', (_req, reply) => htmlReply(reply, loginPage(reply.generateCsrf())));
       app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
