@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Bastion } from './helpers/fumidai.js';
-import { browserLogin, CHROMIUM, consoleBase, launchPinned, readTrail } from './helpers/web-console.js';
+import { type Answer, browserLogin, CHROMIUM, consoleBase, fetchPinned, freshStep, launchPinned, readTrail, totp } from './helpers/web-console.js';
 
 describe('WebAuthn in Chromium', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium' }, () => {
   const bastion = new Bastion();
@@ -126,5 +126,25 @@ describe('WebAuthn in Chromium', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/c
     assert.match((await page.textContent('main'))!, /Login refused/);
     assert.match(trailLines(/"eventName":"WebLoginFailure","user":"bob"/).at(-1)!, /"reason":"security key refused: not a key of this account"/);
     assert.equal(trailLines(/"eventName":"WebLogin","user":"bob"/).filter((l) => l.includes('webauthn')).length, 0);
+  });
+
+  test('an account with a key: no TOTP step instead of the key, and by IP address it is told to use the DNS name', async () => {
+    const cookiesOf = (a: Answer) => ((a.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]!).join('; ');
+    const password = async (at: string) => {
+      const form = await fetchPinned(at, ca, '/login');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+      const r = await fetchPinned(at, ca, '/login', { method: 'POST', cookie: cookiesOf(form), form: { name: 'kay', password: PASSWORD, _csrf: csrf } });
+      return { r, cookie: `${cookiesOf(form)}; ${cookiesOf(r)}`, csrf: /name="_csrf" value="([^"]+)"/.exec(r.body)?.[1] ?? csrf };
+    };
+    await freshStep();
+    const step = await password(base);
+    assert.match(step.r.body, /data-webauthn="login"/);
+    const code = await fetchPinned(base, ca, '/login/totp', { method: 'POST', cookie: step.cookie, form: { code: await totp(secret), _csrf: step.csrf } });
+    assert.equal(code.status, 303);
+    assert.equal(code.headers.location, '/login', 'the key step cannot be answered with a code');
+    assert.doesNotMatch(String(code.headers['set-cookie']), /fumidai-session=[^;]/);
+    const byIp = await password(base.replace('localhost', '127.0.0.1'));
+    assert.equal(byIp.r.status, 401);
+    assert.match(byIp.r.body, /This account logs in with a security key: reach the console by its DNS name\./);
   });
 });
