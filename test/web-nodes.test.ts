@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion } from './helpers/fumidai.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
+import { stopChild } from './helpers/proc.js';
 import { type Answer, consoleBase, fetchPinned, freshStep, totp } from './helpers/web-console.js';
 
 describe('console sessions across nodes (PostgreSQL)', () => {
@@ -84,5 +85,17 @@ describe('console sessions across nodes (PostgreSQL)', () => {
     await new Promise((r) => setTimeout(r, (IDLE_SEC + 1) * 1000));
     assert.equal((await on('b', '/api/sessions', { cookie })).status, 401);
     assert.equal((await on('a', '/api/sessions', { cookie })).status, 401);
+  });
+
+  test('a restart of the node that made a session keeps it', async () => {
+    const { cookie } = await passwordOnA('ann');
+    await stopChild(a.process!);
+    await a.start();
+    const portsNow = () => [...a.log.matchAll(/web console on https:\/\/127\.0\.0\.1:(\d+)/g)];
+    for (let i = 0; i < 50 && portsNow().length < 2; i++) await new Promise((r) => setTimeout(r, 100)); // the line may follow "listening"
+    const ports = portsNow();
+    assert.equal(ports.length, 2);
+    node.a.base = `https://127.0.0.1:${ports.at(-1)![1]}`; // the restarted process's own line
+    assert.equal((await on('a', '/api/sessions', { cookie })).status, 200);
   });
 });
