@@ -1,6 +1,6 @@
 // The web console's HTTPS listener (Fastify): security headers and a strict CSP on every answer, cookie sessions kept
 // in the store, a CSRF token on every state change, and nothing but the login's own paths without a session (authn.ts).
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
