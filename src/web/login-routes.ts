@@ -27,7 +27,7 @@ const htmlReply = (reply: FastifyReply, body: string, code = 200) => reply.code(
 
 export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
   return {
-    openPaths: ['/login', '/login/totp', '/login/webauthn', '/static/console.css', '/static/simplewebauthn-browser.js', '/static/console-webauthn.js'],
+    openPaths: ['/login', '/login/totp', '/login/webauthn', '/static/simplewebauthn-browser.js', '/static/console-webauthn.js'],
     register(app: FastifyInstance, ctx: LoginContext) {
       const bundle = browserBundle();
       app.get('/static/simplewebauthn-browser.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(bundle));

@@ -55,7 +55,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     hsts: { maxAge: 365 * 86400, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(login.openPaths) }));
+  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(['/static/console.css', ...login.openPaths]) }));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     void reply.code(status).type('text/plain').send(status === 403 ? 'refused: missing or wrong CSRF token' : status === 500 ? 'internal error' : err.message);
