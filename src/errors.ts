@@ -66,6 +66,8 @@ const messages = {
   SHIP_FAILED: (n: number, why: string) => `${n} file(s) could not be shipped (${why}); they stay in the spool and are retried`,
   WEB_ACCOUNT_EXISTS: (name: string) => `web console account '${name}' already exists`,
   WEB_ACCOUNT_UNKNOWN: (name: string) => `no web console account named '${name}'`,
+  WEB_TOKEN_EXISTS: (name: string) => `a console API token named '${name}' exists; revoke it first ('fumidai web token revoke ${name}')`,
+  WEB_TOKEN_UNKNOWN: (name: string) => `no console API token named '${name}' (or it is revoked already)`,
   WEB_CERT_FAILED: (why: string) => `cannot create the web console's certificate: ${why}; give web.cert and web.key in the config, or set web.listen to '' to turn the console off`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;

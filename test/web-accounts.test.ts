@@ -12,6 +12,7 @@ import { FumidaiError } from '../src/errors.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
 
 let server: Postgres | undefined;
+let dbs = 0;
 const dir = mkdtempSync(join(tmpdir(), 'fumidai-webacc-'));
 after(async () => {
   await server?.stop();
@@ -19,10 +20,10 @@ after(async () => {
 });
 
 const stores: [string, () => Promise<Store>][] = [
-  ['SQLite', async () => new SqliteStore(join(dir, 'store.db'))],
+  ['SQLite', async () => new SqliteStore(join(dir, `store${++dbs}.db`))],
   ['PostgreSQL', async () => {
     server ??= await startPostgres();
-    return PgStore.open(await server.newDatabase('webacc'), 'node-a');
+    return PgStore.open(await server.newDatabase(`webacc${++dbs}`), 'node-a');
   }],
 ];
 
@@ -50,6 +51,52 @@ for (const [name, open] of stores) {
         assert.equal(await s.removeWebAccount('ann'), true);
         assert.equal(await s.removeWebAccount('ann'), false);
         assert.equal(await s.getWebAccount('ann'), undefined);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('API tokens by hash, revoked then replaced; console sessions and pending steps; WebAuthn keys and counters', async () => {
+      const s = await open();
+      try {
+        await s.addWebToken({ name: 'ci', role: 'auditor', hash: 'h1', expiresAt: '2027-01-01T00:00:00.000Z' });
+        await assert.rejects(s.addWebToken({ name: 'ci', role: 'admin', hash: 'h2' }), (e) => e instanceof FumidaiError && e.code === 'WEB_TOKEN_EXISTS');
+        assert.equal((await s.webTokenByHash('h1'))?.name, 'ci');
+        assert.equal(await s.webTokenByHash('h2'), undefined);
+        const t0 = new Date('2026-12-01T00:00:00Z');
+        await s.touchWebToken('ci', t0);
+        await s.touchWebToken('ci', new Date(t0.getTime() + 30_000));
+        assert.equal((await s.webTokenByHash('h1'))?.lastUsedAt, t0.toISOString(), 'at most once a minute');
+        assert.equal(await s.revokeWebToken('ci'), true);
+        assert.equal(await s.revokeWebToken('ci'), false);
+        assert.ok((await s.webTokenByHash('h1'))?.revokedAt);
+        await s.addWebToken({ name: 'ci', role: 'admin', hash: 'h2' }); // a revoked name may be used again
+        assert.deepEqual((await s.listWebTokens()).map((t) => [t.name, t.role, t.hash, t.revokedAt, t.expiresAt]), [['ci', 'admin', 'h2', undefined, undefined]]);
+
+        await s.openConsoleSession('sess', 'ann', 'auditor', 1000);
+        assert.deepEqual(await s.touchConsoleSession('sess', 2000, 5000), { name: 'ann', role: 'auditor', lastSeen: 2000 });
+        assert.equal(await s.touchConsoleSession('sess', 8000, 5000), undefined, 'idle past 5 s');
+        assert.equal(await s.touchConsoleSession('sess', 3000, 5000), undefined, 'removed when found idle');
+        await s.openConsoleSession('s2', 'ann', 'auditor', 1000);
+        await s.closeConsoleSession('s2');
+        assert.equal(await s.touchConsoleSession('s2', 1000, 5000), undefined);
+        await s.putWebPending('p', { name: 'ann', challenge: 'c', at: 1000 });
+        assert.deepEqual(await s.takeWebPending('p'), { name: 'ann', challenge: 'c', at: 1000 });
+        assert.equal(await s.takeWebPending('p'), undefined);
+        await s.openConsoleSession('old', 'ann', 'auditor', 1000);
+        await s.putWebPending('p2', { name: 'ann', challenge: '', at: 1000 });
+        assert.equal(await s.sweepConsoleSessions(1001, 1001), 2);
+
+        await s.addWebAccount({ name: 'kay', role: 'admin', passwordHash: 'scrypt$k' });
+        await s.addWebAuthnCredential({ id: 'cred1', account: 'kay', publicKey: Buffer.from([9, 8]), counter: 5, transports: ['usb'] });
+        const k = (await s.webAuthnCredential('cred1'))!;
+        assert.deepEqual({ ...k, createdAt: '' }, { id: 'cred1', account: 'kay', publicKey: Buffer.from([9, 8]), counter: 5, transports: ['usb'], createdAt: '' });
+        assert.equal(await s.useWebAuthnCounter('cred1', 5), false, 'the counter must go up');
+        assert.equal(await s.useWebAuthnCounter('cred1', 6), true);
+        assert.equal(await s.useWebAuthnCounter('cred1', 6), false, 'once');
+        assert.deepEqual((await s.webAuthnCredentials('kay')).map((c) => c.counter), [6]);
+        assert.equal(await s.removeWebAccount('kay'), true);
+        assert.equal(await s.webAuthnCredential('cred1'), undefined, 'an account\'s keys go with it');
       } finally {
         await s.close();
       }

@@ -86,8 +86,12 @@ export interface EventDetails {
   /** Signed checkpoints waiting for an anchor went past `audit.anchorBacklogAlert` (over), or all went out (cleared). */
   AnchorBacklog: { anchor: string; state: 'over' | 'cleared'; waiting: number; threshold: number; error?: string };
   /** A web console login (user: the console account, not an SSH user); step: where a failure stopped it. */
-  WebLogin: { role: string; method: 'password+totp' | 'password' };
-  WebLoginFailure: { step: 'password' | 'totp' | 'locked'; until?: string };
+  WebLogin: { role: string; method: 'password+totp' | 'password+webauthn' | 'password' };
+  WebLoginFailure: { step: 'password' | 'totp' | 'webauthn' | 'locked'; until?: string };
+  /** Too many failed console logins from one address (auth.banAfter in auth.banWindow): refused until `until`. */
+  WebAddressBanned: { until: string };
+  /** A console account added a security key (user: the account); credentialId: base64url. */
+  WebAuthnRegistered: { credentialId: string };
   /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
   RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
 }
@@ -133,6 +137,8 @@ export const EVENT_CODES = {
   WebLogin: 'FM5000I',
   WebLoginFailure: 'FM5000W',
   RecordingViewed: 'FM5001I',
+  WebAddressBanned: 'FM5020W',
+  WebAuthnRegistered: 'FM5021I',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AuditTrail } from '../audit/trail.js';
 import type { DataDir } from '../config/data-dir.js';
+import { SourceThrottle } from '../auth/throttle.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import type { Store } from '../store/store.js';
 import { certFingerprint, ensureSelfSigned } from '../web/cert.js';
@@ -20,8 +21,12 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   // A data directory made before the console existed gets its pair now, as init would have made it.
   if (!existsSync(certFile) && !existsSync(keyFile)) ensureSelfSigned(certFile, keyFile);
   const cert = readFileSync(certFile);
-  const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web });
-  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, idleMinutes: () => dir.config.web.idleMinutes }, listen).catch((err) =>
+  // Failed console logins per address follow the SSH rules (auth.banAfter, banWindow, banSeconds), counted apart.
+  const { banAfter, banWindow, banSeconds } = dir.config.auth;
+  const throttle = new SourceThrottle({ banAfter, windowSec: banWindow, banSec: banSeconds }, Date.now, store);
+  const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
+  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store };
+  const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

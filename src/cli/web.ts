@@ -7,6 +7,7 @@ import { newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import { checkName } from '../identity/names.js';
 import { hashPassword, passwordProblem } from '../web/password.js';
 import { adminChange, printTable, withStore } from './common.js';
+import { registerWebToken } from './web-token.js';
 
 /** The password's first line, from the file or from standard input (a terminal hides it). */
 async function readPassword(file: string | undefined): Promise<string> {
@@ -30,7 +31,8 @@ async function readPassword(file: string | undefined): Promise<string> {
 }
 
 export function registerWeb(program: Command): void {
-  const web = program.command('web').description('the web console: its accounts');
+  const web = program.command('web').description('the web console: its accounts and API tokens');
+  registerWebToken(web);
   const user = web.command('user').description('web console accounts (auditors and admins, not SSH users)');
   user
     .command('add <name>')

@@ -215,6 +215,14 @@ export const configSchema = z
           /** Consecutive failed logins of an account before it is locked, for lockMinutes. */
           lockAfter: z.number().int().positive().default(5),
           lockMinutes: z.number().positive().default(30),
+          /**
+           * The WebAuthn relying party: the DNS name browsers reach the console at (keys are bound to it). Unset: the
+           * host name of each request (its Host header). Browsers refuse an IP address.
+           */
+          rpId: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a DNS name in lowercase (no scheme, no port)')
+            .optional(),
         })
         .strict(),
     ),

@@ -139,6 +139,8 @@ web:
   # listen: 127.0.0.1:8443
   # cert: web.crt
   # key: web.key
+  # Security keys (WebAuthn) are bound to the DNS name browsers use; unset, the name in each request is used.
+  # rpId: bastion.example.com
 
 log:
   # fatal, error, warn, info, debug, trace or silent

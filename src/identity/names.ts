@@ -3,7 +3,7 @@ import { fail } from '../errors.js';
 
 const NAME = /^[a-z][-a-z0-9_.]{0,63}$/;
 
-export function checkName(kind: 'user' | 'target' | 'group' | 'web account', name: string): string {
+export function checkName(kind: 'user' | 'target' | 'group' | 'web account' | 'token', name: string): string {
   if (!NAME.test(name)) throw fail('NAME_INVALID', kind, name);
   return name;
 }

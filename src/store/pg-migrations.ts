@@ -88,6 +88,16 @@ export const MIGRATIONS: Migration[] = [
   // 8. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BYTEA,
      last_step BIGINT NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 9. Who may enter the console, shared by the nodes: API tokens (their hash only), sessions and pending login steps
+  //    (keyed by the hash of the cookie), WebAuthn keys.
+  `CREATE TABLE web_tokens (name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
+     expires_at TEXT, last_used_at TEXT, revoked_at TEXT);
+   CREATE TABLE console_sessions (id_hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, last_seen BIGINT NOT NULL);
+   CREATE INDEX console_sessions_seen ON console_sessions(last_seen);
+   CREATE TABLE web_pending (id_hash TEXT PRIMARY KEY, name TEXT NOT NULL, challenge TEXT NOT NULL, at BIGINT NOT NULL);
+   CREATE TABLE webauthn_credentials (id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES web_accounts(name) ON DELETE CASCADE,
+     public_key BYTEA NOT NULL, counter BIGINT NOT NULL, transports TEXT NOT NULL, created_at TEXT NOT NULL);
+   CREATE INDEX webauthn_credentials_account ON webauthn_credentials(account);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

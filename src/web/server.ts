@@ -1,16 +1,19 @@
 // The web console's HTTPS listener (Fastify): security headers and a strict CSP on every answer, cookie sessions kept
-// on the server, a CSRF token on every state change, and nothing but /login and the stylesheet without a session.
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+// in the store, a CSRF token on every state change, and nothing but the login's own paths without a session (authn.ts).
+import Fastify, { type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import { splitHostPort } from '../config/host-port.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { SessionIndex, WebAccounts } from '../store/store.js';
+import type { SessionIndex, WebAccounts, WebIdentity } from '../store/store.js';
 import { sessionSummary } from '../playback/session-summary.js';
+import { accountRoutes } from './account-routes.js';
+import { authnHook, COOKIE, SESSION_COOKIE, type LoginContext } from './authn.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
-import { loginPage, orderSessions, sessionsPage, totpPage } from './pages.js';
+import { passwordLogin } from './login-routes.js';
+import { orderSessions, sessionsPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
 import { CONSOLE_CSS } from './style.js';
 
@@ -21,14 +24,12 @@ export interface WebDeps {
   index: SessionIndex;
   audit: Pick<AuditTrail, 'record'>;
   accounts: Pick<WebAccounts, 'getWebAccount'>;
+  /** Console sessions, API tokens and security keys: in the store, shared by the nodes. */
+  identity: WebIdentity;
   idleMinutes: () => number;
+  /** web.rpId: the DNS name security keys are bound to (undefined: each request's host name). */
+  rpId: () => string | undefined;
 }
-
-const SESSION_COOKIE = '__Host-fumidai-session';
-const PENDING_COOKIE = '__Host-fumidai-login';
-// __Host-: the browser keeps it only if Secure, path / and no Domain, so a sibling host cannot plant one.
-const COOKIE = { path: '/', httpOnly: true, secure: true, sameSite: 'strict' } as const;
-const OPEN_PATHS = new Set(['/login', '/login/totp', '/static/console.css']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,8 +38,10 @@ declare module 'fastify' {
 }
 
 export async function startWeb(deps: WebDeps, listen: string): Promise<{ address: string; close: () => Promise<void> }> {
-  const sessions = new ConsoleSessions(() => deps.idleMinutes() * 60_000);
-  const sweep = setInterval(() => sessions.sweep(), 60_000).unref();
+  const sessions = new ConsoleSessions(deps.identity, () => deps.idleMinutes() * 60_000);
+  const sweep = setInterval(() => void Promise.all([sessions.sweep(), deps.login.sweep()]).catch(() => undefined), 60_000).unref();
+  const banSync = setInterval(() => void deps.login.adoptBans().catch(() => undefined), 2000).unref(); // bans made by other nodes
+  const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId });
   const app = Fastify({ https: { cert: deps.cert, key: deps.key }, bodyLimit: 16 * 1024, logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   await app.register(fastifyCookie);
@@ -52,53 +55,25 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     hsts: { maxAge: 365 * 86400, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('cache-control', 'no-store');
-    const path = req.url.split('?')[0]!;
-    if (OPEN_PATHS.has(path)) return;
-    const session = sessions.touch(req.cookies[SESSION_COOKIE]);
-    // A removed account's sessions end at their next request.
-    if (session && (await deps.accounts.getWebAccount(session.name))) {
-      req.consoleSession = session;
-      return;
-    }
-    if (path.startsWith('/api/')) return reply.code(401).send({ error: 'not logged in' });
-    return reply.redirect('/login', 303);
-  });
+  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(['/static/console.css', ...login.openPaths]) }));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     void reply.code(status).type('text/plain').send(status === 403 ? 'refused: missing or wrong CSRF token' : status === 500 ? 'internal error' : err.message);
   });
 
-  const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string | undefined>;
   const htmlReply = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body);
 
   app.get('/static/console.css', (_req, reply) => reply.type('text/css; charset=utf-8').send(CONSOLE_CSS));
-  app.get('/login', (_req, reply) => htmlReply(reply, loginPage(reply.generateCsrf())));
-  app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
-    const { name = '', password = '' } = form(req);
-    const r = await deps.login.password(name.slice(0, 64), password.slice(0, 1024), req.ip);
-    if (!r.ok) return htmlReply(reply, loginPage(reply.generateCsrf(), r.message), 401);
-    if (r.needsCode) {
-      reply.setCookie(PENDING_COOKIE, sessions.openPending(r.name), { ...COOKIE, maxAge: 300 });
-      return htmlReply(reply, totpPage(reply.generateCsrf()));
-    }
-    return openSession(reply, r.name, r.role);
-  });
-  app.post('/login/totp', { preHandler: app.csrfProtection }, async (req, reply) => {
-    const name = sessions.takePending(req.cookies[PENDING_COOKIE]);
-    reply.clearCookie(PENDING_COOKIE, COOKIE);
-    if (!name) return reply.redirect('/login', 303);
-    const r = await deps.login.code(name, form(req).code ?? '', req.ip);
-    if (!r.ok) return htmlReply(reply, loginPage(reply.generateCsrf(), r.message), 401);
-    return openSession(reply, r.name, r.role);
-  });
-  const openSession = (reply: FastifyReply, name: string, role: ConsoleSession['role']) => {
-    reply.setCookie(SESSION_COOKIE, sessions.open(name, role), COOKIE);
-    return reply.redirect('/sessions', 303);
+  const ctx: LoginContext = {
+    sessions,
+    openSession: async (reply, name, role) => {
+      reply.setCookie(SESSION_COOKIE, await sessions.open(name, role), COOKIE);
+      return reply.redirect('/sessions', 303);
+    },
   };
-  app.post('/logout', { preHandler: app.csrfProtection }, (req, reply) => {
-    sessions.close(req.cookies[SESSION_COOKIE]);
+  login.register(app, ctx);
+  app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
+    await sessions.close(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, COOKIE);
     return reply.redirect('/login', 303);
   });
@@ -115,6 +90,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   });
   app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
   sessionRoutes(app, deps);
+  accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
@@ -124,6 +100,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     address,
     close: async () => {
       clearInterval(sweep);
+      clearInterval(banSync);
       await app.close();
     },
   };

@@ -18,7 +18,7 @@ tr.live td { background: #eefaf0; }
 .login label { display: block; margin: 12px 0 4px; } .login input { width: 100%; padding: 6px; font-size: 14px; }
 button { margin-top: 16px; padding: 6px 14px; font-size: 14px; cursor: pointer; }
 nav button { margin: 0; padding: 2px 10px; }
-.error { color: #b00020; margin: 8px 0; }
+.error { color: #b00020; margin: 8px 0; } .notice { color: #0a6b2e; margin: 8px 0; }
 h2 { font-size: 16px; margin: 20px 0 8px; } h3 { font-size: 14px; margin: 12px 0 4px; }
 table.facts { width: auto; } table.facts th { position: static; }
 td.hash { font-family: ui-monospace, monospace; font-size: 12px; }

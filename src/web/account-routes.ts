@@ -1,0 +1,54 @@
+// The Account page: the logged-in account's security keys, and the registration of a new one (WebAuthnRegistered).
+// The registration's challenge waits in the store under a key derived from the session's cookie.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
+import type { WebIdentity } from '../store/store.js';
+import { SESSION_COOKIE } from './authn.js';
+import type { ConsoleSessions } from './console-sessions.js';
+import { accountPage } from './ident-pages.js';
+import { checkRegistration, registrationOptions, relyingParty } from './webauthn.js';
+
+export interface AccountRouteDeps {
+  sessions: ConsoleSessions;
+  keys: Pick<WebIdentity, 'webAuthnCredentials' | 'addWebAuthnCredential'>;
+  audit: Pick<AuditTrail, 'record'>;
+  rpId: () => string | undefined;
+}
+
+const NO_RP = 'Security keys need the console reached by a DNS name over HTTPS (not an IP address); see web.rpId.';
+
+export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): void {
+  const show = async (req: FastifyRequest, message?: string) => {
+    const who = req.consoleSession!;
+    const keys = await deps.keys.webAuthnCredentials(who.name);
+    const rp = relyingParty(req.headers.host, deps.rpId());
+    const cookie = req.cookies[SESSION_COOKIE]!;
+    let options: unknown;
+    if (rp) {
+      const o = await registrationOptions(who.name, keys, rp);
+      await deps.sessions.putSessionStep(cookie, who.name, o.challenge);
+      options = o;
+    }
+    return { name: who.name, role: who.role, keys, options, ...(rp ? {} : { unavailable: NO_RP }), ...(message ? { message } : {}) };
+  };
+  app.get('/account', async (req, reply) => reply.type('text/html; charset=utf-8').send(accountPage({ ...(await show(req)), csrf: reply.generateCsrf() })));
+  app.post('/account/webauthn', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const who = req.consoleSession!;
+    const step = await deps.sessions.takeSessionStep(req.cookies[SESSION_COOKIE]!);
+    const rp = relyingParty(req.headers.host, deps.rpId());
+    let response: unknown;
+    try {
+      response = JSON.parse(((req.body ?? {}) as Record<string, string>).response ?? '');
+    } catch {
+      response = undefined;
+    }
+    const r = step && step.name === who.name && rp ? await checkRegistration(who.name, response, step.challenge, rp) : { ok: false as const, reason: 'no registration under way' };
+    if (r.ok) {
+      // Recorded before the key counts: a key nobody can see in the trail never logs anyone in.
+      await deps.audit.record('WebAuthnRegistered', { user: who.name, sourceIp: req.ip }, { credentialId: r.key.id });
+      await deps.keys.addWebAuthnCredential(r.key);
+    }
+    const message = r.ok ? 'Security key added: the next login asks for it.' : `The key was not added: ${r.reason}`;
+    return reply.code(r.ok ? 200 : 400).type('text/html; charset=utf-8').send(accountPage({ ...(await show(req, message)), csrf: reply.generateCsrf() }));
+  });
+}
