@@ -88,6 +88,10 @@ export const MIGRATIONS: Migration[] = [
   // 8. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BYTEA,
      last_step BIGINT NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 9. The lines typed on a terminal, each at the time its Enter was pressed, with the same tokens as screen text.
+  `CREATE TABLE typed_text (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, channel INTEGER NOT NULL, "offset" DOUBLE PRECISION NOT NULL,
+     text TEXT NOT NULL, tokens tsvector NOT NULL);
+   CREATE INDEX typed_text_tokens ON typed_text USING GIN (tokens);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -52,6 +52,9 @@ export const MIGRATIONS: string[] = [
   // 12. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BLOB,
      last_step INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 13. The lines typed on a terminal, each at the time its Enter was pressed, searchable as screen text is (channels
+  //     indexed before this version have none: their typed lines are still read from the recording by `sessions show`).
+  `CREATE VIRTUAL TABLE typed_text USING fts5(text, audit_key UNINDEXED, channel UNINDEXED, offset UNINDEXED);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -6,12 +6,14 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import { splitHostPort } from '../config/host-port.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { SessionIndex, WebAccounts } from '../store/store.js';
+import type { DataDir } from '../config/data-dir.js';
+import type { SessionIndex, Spool, WebAccounts } from '../store/store.js';
 import { sessionSummary } from '../playback/session-summary.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { loginPage, orderSessions, sessionsPage, totpPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -22,6 +24,9 @@ export interface WebDeps {
   audit: Pick<AuditTrail, 'record'>;
   accounts: Pick<WebAccounts, 'getWebAccount'>;
   idleMinutes: () => number;
+  /** The data directory (audit trail, its key, report, evidence) and the spool (anchored checkpoints): audit-routes.ts. */
+  dir: DataDir;
+  spool: Pick<Spool, 'spoolList'>;
 }
 
 const SESSION_COOKIE = '__Host-fumidai-session';
@@ -115,6 +120,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   });
   app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
   sessionRoutes(app, deps);
+  auditRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
