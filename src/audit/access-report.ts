@@ -4,7 +4,7 @@ import type { DataDir } from '../config/data-dir.js';
 import { keyFingerprint } from './keys.js';
 import { auditRoot } from './open.js';
 import { cell, openEvents, query, segmentFiles, timeWhere } from './query.js';
-import { describeVerdict, localAuditKey, verifyAll } from './verify-all.js';
+import { describeVerdict, localAuditKey, verifyAll, type ChainVerdict } from './verify-all.js';
 
 interface Section {
   title: string;
@@ -44,9 +44,10 @@ export interface AccessReport {
   sections: { title: string; columns: string[]; rows: string[][] }[];
 }
 
-export async function accessReport(dir: DataDir, since: string, until: string): Promise<AccessReport> {
+/** `verdicts`: the trail's verification done already (off the server's thread); by default done here. */
+export async function accessReport(dir: DataDir, since: string, until: string, verdicts?: ChainVerdict[]): Promise<AccessReport> {
   const key = localAuditKey(dir);
-  const verdicts = verifyAll(dir, undefined, undefined, key);
+  verdicts ??= verifyAll(dir, undefined, undefined, key);
   const intact = verdicts.every((v) => v.verdict.ok);
   const conn = await openEvents(segmentFiles(auditRoot(dir)));
   try {

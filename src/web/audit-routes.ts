@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accessReport, renderReport } from '../audit/access-report.js';
 import { auditRoot } from '../audit/open.js';
+import type { AuditEvent } from '../audit/events.js';
 import type { AuditTrail } from '../audit/trail.js';
-import { verifyAll } from '../audit/verify-all.js';
+import { localAuditKey, verifyRootOffThread } from '../audit/verify-all.js';
 import type { DataDir } from '../config/data-dir.js';
 import { FumidaiError } from '../errors.js';
 import { evidencePage } from '../evidence/bundle.js';
@@ -14,7 +15,7 @@ import { localBundle } from '../evidence/local-bundle.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex, SessionRecord, Spool } from '../store/store.js';
 import { auditPage, hitPath, reportPage, searchPage } from './console-pages.js';
-import { filterFields, parseEventFilter, parsePeriod, type EventFilter } from './event-filter.js';
+import { DEFAULT_EVENTS, filterFields, parseEventFilter, parsePeriod, type EventFilter } from './event-filter.js';
 import { mergeHits, parseQuery } from './search.js';
 import { readEvents, sessionEvents } from './trail-events.js';
 import { newestAnchored, TrailCheck } from './trail-status.js';
@@ -31,7 +32,8 @@ type Params = { Params: { auditKey: string } };
 
 export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
   const root = auditRoot(deps.dir);
-  const check = new TrailCheck(() => verifyAll(deps.dir));
+  const check = new TrailCheck(() => verifyRootOffThread(root, localAuditKey(deps.dir)));
+  const report = async (since: string, until: string) => accessReport(deps.dir, since, until, (await check.verify()).verdicts);
   const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, csrf: reply.generateCsrf() });
   const ctx = (req: FastifyRequest) => ({ user: req.consoleSession!.name, sourceIp: req.ip });
   const htmlReply = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body);
@@ -60,12 +62,13 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
     return { query: parsed.q, hits, more: r.more };
   });
 
+  // A filter that does not parse shows no event, and so is no view of the trail.
   const events = async (req: FastifyRequest<Query>, view: 'page' | 'api') => {
     const parsed = parseEventFilter(req.query);
-    const filter: EventFilter = 'filter' in parsed ? parsed.filter : { limit: 100 };
-    const r = 'filter' in parsed ? await readEvents(root, filter) : { events: [] };
-    await deps.audit.record('AuditViewed', ctx(req), { view, filters: filterFields(filter), events: r.events.length });
-    return { filter, r, error: 'error' in parsed ? parsed.error : undefined };
+    if ('error' in parsed) return { filter: { limit: DEFAULT_EVENTS } as EventFilter, r: { events: [] as AuditEvent[], next: undefined as string | undefined }, error: parsed.error };
+    const r = await readEvents(root, parsed.filter);
+    await deps.audit.record('AuditViewed', ctx(req), { view, filters: filterFields(parsed.filter), events: r.events.length });
+    return { filter: parsed.filter, r, error: undefined };
   };
   app.get<Query>('/audit', async (req, reply) => {
     const { filter, r, error } = await events(req, 'page');
@@ -78,7 +81,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
     return { events: r.events, ...(r.next ? { next: r.next } : {}) };
   });
   app.post('/audit/verify', { preHandler: app.csrfProtection }, async (req, reply) => {
-    const v = check.verify();
+    const v = await check.verify();
     await deps.audit.record('AuditViewed', ctx(req), { view: 'verify', filters: {}, events: 0, ...(v.intact ? {} : { result: 'failure' as const, reason: v.lines.join('; ') }) });
     return reply.redirect('/audit', 303);
   });
@@ -96,7 +99,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
   app.get<Query>('/report', async (req, reply) => {
     const p = period(req);
     if ('error' in p) return reply.code(400).type('text/plain').send(p.error);
-    const r = await accessReport(deps.dir, p.since, p.until);
+    const r = await report(p.since, p.until);
     await deps.audit.record('ReportViewed', ctx(req), { ...p, format: 'page' });
     return htmlReply(reply, reportPage(who(req, reply), p.since, p.until, r));
   });
@@ -104,7 +107,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
     const p = period(req);
     const format = req.query.format ?? 'md';
     if ('error' in p || (format !== 'md' && format !== 'html')) return reply.code(400).type('text/plain').send('error' in p ? p.error : 'format: md or html');
-    const text = `${renderReport(await accessReport(deps.dir, p.since, p.until), format)}\n`; // as `fumidai report` prints it
+    const text = `${renderReport(await report(p.since, p.until), format)}\n`; // as `fumidai report` prints it
     await deps.audit.record('ReportViewed', ctx(req), { ...p, format });
     const name = `fumidai-report-${p.since.slice(0, 10)}-${p.until.slice(0, 10)}.${format}`;
     return reply.header('content-disposition', `attachment; filename="${name}"`).type(format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8').send(text);

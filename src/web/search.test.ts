@@ -12,7 +12,7 @@ test('parseQuery: trimmed; empty is no query; too long or without a word is an e
   assert.ok('error' in parseQuery(['a', 'b'])!);
 });
 
-test('highlight: the store marks dropped around the match, brackets of the text kept, the rest unmarked', () => {
+test('highlight: every match marked, the store marks dropped around each, brackets of the text kept, the rest unmarked', () => {
   assert.deepEqual(highlight('$ echo [marker-42] done', 'marker-42'), [
     { text: '$ echo ', mark: false },
     { text: 'marker-42', mark: true },
@@ -26,6 +26,12 @@ test('highlight: the store marks dropped around the match, brackets of the text 
   assert.deepEqual(highlight('sudo cat /etc/shadow', 'etc shadow'), [
     { text: 'sudo cat /', mark: false },
     { text: 'etc/shadow', mark: true },
+  ]);
+  assert.deepEqual(highlight('$ echo [w] x [w]', 'w'), [
+    { text: '$ echo ', mark: false },
+    { text: 'w', mark: true },
+    { text: ' x ', mark: false },
+    { text: 'w', mark: true },
   ]);
   assert.deepEqual(highlight('<b>nothing</b>', 'other'), [{ text: '<b>nothing</b>', mark: false }]);
 });
@@ -45,7 +51,7 @@ test('mergeHits: typed and screen hits together, newest session first then by ti
   assert.equal(bounded.more, true);
 });
 
-test('startTime: one decimal, rounded down, never negative', () => {
-  assert.equal(startTime(3.19), '3.1');
-  assert.equal(startTime(-1), '0.0');
+test('startTime: to the millisecond, never negative', () => {
+  assert.equal(startTime(3.961234), '3.961');
+  assert.equal(startTime(-1), '0.000');
 });

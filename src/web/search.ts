@@ -1,6 +1,6 @@
 // The console's search, pure: the query as given (trimmed, bounded, at least one word), the hits of screen text and
 // of typed lines in one list (newest session first, then by time), and a snippet split around the match for
-// highlighting: the store marks it with [ ], which the text itself may also hold, so the match is found again by
+// highlighting: the store marks it with [ ], which the text itself may also hold, so each match is found again by
 // its words and only the marks right around it are dropped.
 import { distinctHits } from '../playback/session-summary.js';
 import { tokenize } from '../store/screen-text.js';
@@ -40,22 +40,27 @@ export interface Part {
   mark: boolean;
 }
 
-/** The snippet in parts, the first occurrence of the query's words marked; the store's [ ] around it dropped. */
+/** The snippet in parts, every occurrence of the query's words marked; the store's [ ] around each dropped. */
 export function highlight(snippet: string, query: string): Part[] {
   const tokens = tokenize(snippet);
   const want = tokenize(query).map((t) => t.text);
-  const at = want.length ? tokens.findIndex((_, i) => want.every((w, j) => tokens[i + j]?.text === w)) : -1;
-  if (at < 0) return [{ text: snippet, mark: false }];
-  let start = tokens[at]!.start;
-  let end = tokens[at + want.length - 1]!.end;
-  const marked = snippet[start - 1] === '[' && snippet[end] === ']';
-  const parts = [
-    { text: snippet.slice(0, marked ? start - 1 : start), mark: false },
-    { text: snippet.slice(start, end), mark: true },
-    { text: snippet.slice(marked ? end + 1 : end), mark: false },
-  ];
+  const parts: Part[] = [];
+  let from = 0;
+  for (let i = 0; want.length && i + want.length <= tokens.length; i++) {
+    if (!want.every((w, j) => tokens[i + j]!.text === w)) continue;
+    const start = tokens[i]!.start;
+    const end = tokens[i + want.length - 1]!.end;
+    const marked = snippet[start - 1] === '[' && snippet[end] === ']';
+    parts.push({ text: snippet.slice(from, marked ? start - 1 : start), mark: false }, { text: snippet.slice(start, end), mark: true });
+    from = marked ? end + 1 : end;
+    i += want.length - 1;
+  }
+  parts.push({ text: snippet.slice(from), mark: false });
   return parts.filter((p) => p.text !== '');
 }
 
-/** The offset as the player's time: seconds with one decimal, never negative. */
-export const startTime = (offset: number): string => Math.max(0, Math.floor(offset * 10) / 10).toFixed(1);
+/**
+ * The offset as the player's time, to the millisecond: a typed line's offset is its Enter, and the keys before it
+ * came some 30 ms apart, so a coarser time would show the line cut short.
+ */
+export const startTime = (offset: number): string => Math.max(0, offset).toFixed(3);

@@ -1,8 +1,7 @@
 // What the audit page says of the trail as a whole: the verification `fumidai audit verify` does (every chain's links
 // and checkpoint signatures), run when asked and kept with its time and duration (it reads the whole trail: not at
-// every page view), and the newest checkpoint each chain has anchored in the bucket.
-import type { Verdict } from '../audit/verify.js';
-import { describeVerdict } from '../audit/verify-all.js';
+// every page view; on a worker thread, as the relay shares this one), and the newest checkpoint each chain has anchored in the bucket.
+import { describeVerdict, type ChainVerdict } from '../audit/verify-all.js';
 import type { SpoolItem } from '../store/store.js';
 
 export interface TrailVerdict {
@@ -14,10 +13,10 @@ export interface TrailVerdict {
 }
 
 export class TrailCheck {
-  #run: () => { chain: string; verdict: Verdict }[];
+  #run: () => Promise<ChainVerdict[]>;
   #last: TrailVerdict | undefined;
 
-  constructor(run: () => { chain: string; verdict: Verdict }[]) {
+  constructor(run: () => Promise<ChainVerdict[]>) {
     this.#run = run;
   }
 
@@ -25,16 +24,17 @@ export class TrailCheck {
     return this.#last;
   }
 
-  verify(): TrailVerdict {
+  /** Verifies now; `verdicts` also for the report, which shows the same lines. */
+  async verify(): Promise<TrailVerdict & { verdicts: ChainVerdict[] }> {
     const t0 = performance.now();
-    const verdicts = this.#run();
+    const verdicts = await this.#run();
     this.#last = {
       at: new Date().toISOString(),
       ms: Math.round(performance.now() - t0),
       intact: verdicts.every((v) => v.verdict.ok),
       lines: verdicts.length ? verdicts.map((v) => describeVerdict(v.chain, v.verdict)) : ['no audit trail yet'],
     };
-    return this.#last;
+    return { ...this.#last, verdicts };
   }
 }
 
