@@ -114,6 +114,13 @@ function contract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await s.searchScreen('" OR *'), []);
     });
 
+    test('typed lines: indexed beside the screens in one batch, searched apart from them, with their offsets', async () => {
+      await s.addScreenText('k3', 4, [{ offset: 2, text: 'bob@db1:~$ ls' }, { offset: 5.5, text: 'sudo cat /etc/typed-marker.conf', kind: 'typed' }, { offset: 8, text: 'grep typed-marker', kind: 'typed' }]);
+      assert.deepEqual((await s.searchTyped('typed-marker')).map((h) => [h.auditKey, h.channel, h.offset]), [['k3', 4, 5.5], ['k3', 4, 8]]);
+      assert.match((await s.searchTyped('etc/typed-marker'))[0]!.snippet, /\[etc\/typed-marker\]/);
+      assert.deepEqual([await s.searchScreen('typed-marker'), await s.searchTyped('bob'), await s.searchTyped('" OR *')], [[], [], []], 'each kind apart');
+    });
+
     test('screen text: whole words as FTS5 reads them, whatever the case or accents, on either store', async () => {
       await s.addScreenText('k9', 2, [
         { offset: 3, text: 'root@web1:~# cat /etc/passwd' },

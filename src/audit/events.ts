@@ -94,6 +94,14 @@ export interface EventDetails {
   WebAuthnRegistered: { credentialId: string };
   /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
   RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
+  /** A console search over screen text and typed commands (it shows evidence): the query and how many hits it showed. */
+  SearchRun: { query: string; hits: number; view: 'page' | 'api' };
+  /** A console account looked at the audit trail (PCI DSS 10.2.1.3): the filters it used, or a session's events. */
+  AuditViewed: { view: 'page' | 'api' | 'session' | 'verify'; filters: Record<string, string>; events: number };
+  /** The assessor's report, shown or downloaded, for a period. */
+  ReportViewed: { since: string; until: string; format: 'page' | 'md' | 'html' };
+  /** A session's evidence bundle sent to a console account: the sha256 of the bytes sent. */
+  EvidenceExported: { auditKey: string; sha256: string; bytes: number };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -137,6 +145,10 @@ export const EVENT_CODES = {
   WebLogin: 'FM5000I',
   WebLoginFailure: 'FM5000W',
   RecordingViewed: 'FM5001I',
+  SearchRun: 'FM5010I',
+  AuditViewed: 'FM5011I',
+  ReportViewed: 'FM5012I',
+  EvidenceExported: 'FM5013I',
   WebAddressBanned: 'FM5020W',
   WebAuthnRegistered: 'FM5021I',
 } as const satisfies Record<keyof EventDetails, EventCode>;

@@ -3,10 +3,9 @@
 // proves who signed.
 import type { Command } from 'commander';
 import type { KeyObject } from 'node:crypto';
-import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
+import { dataDirFrom, openDataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
-import { keyFingerprint, loadAuditPublicKey, readPublicKey, sameFingerprint } from '../audit/keys.js';
-import { auditKeyFile } from '../audit/open.js';
+import { keyFingerprint, readPublicKey, sameFingerprint } from '../audit/keys.js';
 
 export interface PinOptions {
   /** A public key file the auditors trust (PEM SPKI, or an OpenSSH ssh-ed25519 line). */
@@ -17,10 +16,8 @@ export interface PinOptions {
 
 export const UNPINNED = 'not checked against a pinned key: anyone who can write this data directory could have re-signed it (pass --key or --fingerprint)';
 
-/** The data directory's public audit key (from the private key, or its .pub when only that is readable). */
-export function localAuditKey(dir: DataDir): KeyObject {
-  return loadAuditPublicKey(auditKeyFile(dir));
-}
+export { localAuditKey } from '../audit/verify-all.js';
+import { localAuditKey } from '../audit/verify-all.js';
 
 /**
  * The key to verify with: --key's, else `local()`; with --fingerprint it must have that fingerprint (AUDIT_KEY_MISMATCH,

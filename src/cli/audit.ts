@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataDirFrom, openDataDir, type DataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
+export { describeVerdict, verifyAll } from '../audit/verify-all.js';
 import { keyFingerprint } from '../audit/keys.js';
 import { auditKeyFile, auditRoot, nodeName } from '../audit/open.js';
 import { cell, exportEvents, openEvents, query, segmentFiles, timeWhere, type EventsView } from '../audit/query.js';
@@ -12,19 +13,10 @@ import { rm } from 'node:fs/promises';
 import { checkRecording, checkStream, sealedRecordings, type SealedRecording } from '../audit/recording-check.js';
 import { recordingObjectKey } from '../shipping/object-keys.js';
 import type { KeyObject } from 'node:crypto';
+import { describeVerdict, verifyAll } from '../audit/verify-all.js';
 import { localAuditKey, registerAuditKey, trustedKey, UNPINNED, type PinOptions } from './audit-key.js';
 import { bucketAnchors, syslogAnchors, verifyAnchors } from './audit-anchors.js';
 import { bucketLocation, BucketReader } from '../shipping/bucket-reader.js';
-
-/** Verifies every chain (one per node and one per node's admin commands) under the audit directory. */
-export function verifyAll(dir: DataDir, since?: string, until?: string, key = localAuditKey(dir)): { chain: string; verdict: Verdict }[] {
-  const root = auditRoot(dir);
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((c) => statSync(join(root, c)).isDirectory())
-    .sort()
-    .map((chain) => ({ chain, verdict: verifySegments(readSegments(join(root, chain), since, until), key, !since) }));
-}
 
 /**
  * The line for a chain that failed. A bad signature where the unpinned key would have passed means the trail was signed
@@ -126,11 +118,6 @@ async function verifyRecordings(dir: DataDir, since?: string, until?: string): P
   }
   console.log(`recordings: ${sealed.length} sealed, ${counts.ok} match their sealed sha256, ${counts.uploaded} pruned after upload, ${counts.modified} modified, ${counts.missing} missing`);
   return counts.modified + counts.missing;
-}
-
-export function describeVerdict(chain: string, v: Verdict): string {
-  if (v.ok) return `${chain}: OK, ${v.events} events in ${v.segments} segments, ${v.checkpoints} signed checkpoints${v.openSegment ? ` (${v.openSegment} still open: its tail is covered when it is checkpointed)` : ''}`;
-  return `${chain}/${v.file}: line ${v.line}: ${v.problem}: ${v.detail}`;
 }
 
 export function registerAudit(program: Command): void {

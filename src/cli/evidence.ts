@@ -1,16 +1,14 @@
 // `evidence export`: one self-contained HTML page with a session's facts, events, recordings and the proof (chain
 // lines up to signed checkpoints, the key); `evidence verify`: checks such a page anywhere, with no data directory.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
-import { auditRoot } from '../audit/open.js';
-import { readSegments } from '../audit/verify.js';
-import { buildBundle, bundleFromPage, writeEvidencePage, type PageFacts } from '../evidence/bundle.js';
+import { bundleFromPage, writeEvidencePage, type PageFacts } from '../evidence/bundle.js';
 import { factsOf } from '../evidence/facts.js';
+import { localBundle } from '../evidence/local-bundle.js';
 import { bucketBundle } from './evidence-bucket.js';
 import { verifyEvidence, type EvidenceBundle } from '../evidence/proof.js';
-import { localAuditKey, UNPINNED, type PinOptions } from './audit-key.js';
+import { UNPINNED, type PinOptions } from './audit-key.js';
 import { bucketOptions, fromBucket, withStore, type BucketOptions } from './common.js';
 
 async function writePage(bundle: EvidenceBundle, facts: PageFacts, output: string): Promise<void> {
@@ -37,21 +35,7 @@ export function registerEvidence(program: Command): void {
         return;
       }
       await withStore(opts, async (store, dir) => {
-        const session = await store.getSession(auditKey);
-        if (!session) throw fail('SESSION_UNKNOWN', auditKey);
-        const paths = (await store.channelsOf(auditKey)).map((c) => c.recordingPath).filter((p) => p && existsSync(p));
-        const root = auditRoot(dir);
-        const chains = existsSync(root) ? readdirSync(root).filter((c) => !c.endsWith('-admin') && statSync(join(root, c)).isDirectory()).sort() : [];
-        let bundle: EvidenceBundle | undefined;
-        for (const chain of chains) {
-          try {
-            bundle = await buildBundle(auditKey, chain, readSegments(join(root, chain)), localAuditKey(dir), paths);
-          } catch (err) {
-            throw fail('ARGUMENT_INVALID', (err as Error).message);
-          }
-          if (bundle) break;
-        }
-        if (!bundle) throw fail('SESSION_UNKNOWN', auditKey, ' in the audit trail');
+        const { bundle, session } = await localBundle(store, dir, auditKey);
         await writePage(bundle, session, opts.output);
       });
     });

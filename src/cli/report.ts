@@ -1,45 +1,8 @@
 import type { Command } from 'commander';
 import { dataDirFrom, openDataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
-import { auditRoot } from '../audit/open.js';
-import { cell, openEvents, query, segmentFiles, timeWhere } from '../audit/query.js';
-import { describeVerdict, verifyAll } from './audit.js';
+import { accessReport, renderReport } from '../audit/access-report.js';
 import { isoOption } from './common.js';
-import { localAuditKey } from './audit-key.js';
-import { keyFingerprint } from '../audit/keys.js';
-
-interface Section {
-  title: string;
-  sql: string;
-}
-
-/** The evidence an assessor asks for, each a query over the trail. */
-const sections = (where: string): Section[] => {
-  const and = (cond: string) => (where ? `${where} AND ${cond}` : `WHERE ${cond}`);
-  return [
-    { title: 'Access per user', sql: `SELECT "user", count(*) FILTER (WHERE eventName = 'SessionStart') AS sessions,
-        string_agg(DISTINCT target, ', ') FILTER (WHERE eventName = 'SessionStart') AS targets,
-        string_agg(DISTINCT sourceIp, ', ') AS sources, min(eventTime) AS first, max(eventTime) AS last,
-        count(*) FILTER (WHERE eventName = 'AuthSuccess' AND (details->>'method') = 'publickey+totp') AS mfa_logins,
-        count(*) FILTER (WHERE eventName IN ('AuthFailure', 'MfaFailure', 'PolicyDenied')) AS denied,
-        count(*) FILTER (WHERE eventName = 'IdleTimeout') AS idle_disconnects
-      FROM events ${and(`"user" IS NOT NULL`)} GROUP BY 1 ORDER BY 1` },
-    { title: 'Access per target', sql: `SELECT target, string_agg(DISTINCT "user", ', ') AS users, string_agg(DISTINCT login, ', ') AS logins,
-        count(*) AS sessions, min(eventTime) AS first, max(eventTime) AS last
-      FROM events ${and(`eventName = 'SessionStart'`)} GROUP BY 1 ORDER BY 1` },
-    { title: 'Sessions', sql: `SELECT eventTime, sessionId, "user", sourceIp, login || '@' || target AS destination
-      FROM events ${and(`eventName = 'SessionStart'`)} ORDER BY eventTime` },
-    { title: 'Denied attempts', sql: `SELECT eventTime, eventName, coalesce("user", (details->>'sshUser')) AS "user", sourceIp, target, reason
-      FROM events ${and(`eventName IN ('AuthFailure', 'MfaFailure', 'PolicyDenied', 'ChannelDenied', 'PortForward', 'ConnectionRefused') AND result = 'failure'`)} ORDER BY eventTime` },
-    { title: 'Logins with a second factor', sql: `SELECT eventTime, "user", sourceIp FROM events ${and(`eventName = 'MfaSuccess'`)} ORDER BY eventTime` },
-    { title: 'Idle disconnects and ended sessions', sql: `SELECT eventTime, eventName, "user", sessionId, reason FROM events
-      ${and(`eventName IN ('IdleTimeout', 'MaxSessionLength', 'SessionRevoked', 'ChannelRevoked')`)} ORDER BY eventTime` },
-    { title: 'Administrative changes', sql: `SELECT eventTime, "user" AS operator, reason AS change, details FROM events ${and(`eventName = 'AdminChange'`)} ORDER BY eventTime` },
-  ];
-};
-
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const escapeMd = (s: string) => s.replaceAll('|', '\\|').replace(/\s+/g, ' ');
 
 export function registerReport(program: Command): void {
   program
@@ -50,31 +13,10 @@ export function registerReport(program: Command): void {
     .option('--format <format>', 'md or html', 'md')
     .option('--data <dir>', 'data directory')
     .action(async (opts: { since: string; until: string; format: string; data?: string }) => {
-      if (!['md', 'html'].includes(opts.format)) throw fail('ARGUMENT_INVALID', `--format must be md or html, not '${opts.format}'`);
+      if (opts.format !== 'md' && opts.format !== 'html') throw fail('ARGUMENT_INVALID', `--format must be md or html, not '${opts.format}'`);
       const since = isoOption(opts.since, '--since')!;
       const until = isoOption(opts.until, '--until')!;
       const dir = openDataDir(dataDirFrom(opts.data));
-      const key = localAuditKey(dir);
-      const verdicts = verifyAll(dir, undefined, undefined, key);
-      const intact = verdicts.every((v) => v.verdict.ok);
-      const conn = await openEvents(segmentFiles(auditRoot(dir)));
-      const html = opts.format === 'html';
-      const out: string[] = [];
-      const title = `fumidai access report, ${since} to ${until}`;
-      const verification = [`Audit trail verification: ${intact ? 'PASSED' : 'FAILED'}`, ...verdicts.map((v) => describeVerdict(v.chain, v.verdict)),
-        `checked with this data directory's own key ${keyFingerprint(key)}, which proves only that the trail agrees with itself: compare it with the fingerprint your auditors hold ('fumidai audit verify --fingerprint')`];
-      if (html) out.push(`<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><h1>${escapeHtml(title)}</h1>`, `<p><b>${escapeHtml(verification[0]!)}</b></p><ul>${verification.slice(1).map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>`);
-      else out.push(`# ${title}`, '', `**${verification[0]}**`, '', ...verification.slice(1).map((v) => `- ${v}`), '');
-      for (const s of sections(timeWhere(since, until))) {
-        const { columns, rows } = await query(conn, s.sql);
-        if (html) {
-          out.push(`<h2>${escapeHtml(s.title)}</h2>`, rows.length === 0 ? '<p>none</p>' : `<table border="1"><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join('')}</tr>`).join('')}</table>`);
-        } else {
-          out.push(`## ${s.title}`, '');
-          if (rows.length === 0) out.push('none', '');
-          else out.push(`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((v) => escapeMd(cell(v))).join(' | ')} |`), '');
-        }
-      }
-      console.log(out.join('\n'));
+      console.log(renderReport(await accessReport(dir, since, until), opts.format));
     });
 }

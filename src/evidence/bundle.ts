@@ -60,8 +60,13 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 const cspHash = (js: string) => `'sha256-${createHash('sha256').update(js).digest('base64')}'`;
 const BUNDLE_ID = 'fumidai-evidence';
 
-/** The page: the bundle as JSON in a data element, the player, and the verifier and renderer as inline scripts. */
+/** Writes the page to a file that only its owner and group read. */
 export async function writeEvidencePage(bundle: EvidenceBundle, facts: PageFacts, out: string): Promise<void> {
+  await writeFile(out, await evidencePage(bundle, facts), { mode: 0o640 });
+}
+
+/** The page: the bundle as JSON in a data element, the player, and the verifier and renderer as inline scripts. */
+export async function evidencePage(bundle: EvidenceBundle, facts: PageFacts): Promise<string> {
   const asset = (name: string) => readFile(require.resolve(`asciinema-player/dist/bundle/${name}`), 'utf8');
   const [playerJs, css] = await Promise.all([asset('asciinema-player.min.js'), asset('asciinema-player.css')]);
   const scripts = [scriptSafe(playerJs), scriptSafe(`${verifyEvidence.toString()}\n${renderEvidence.toString()}\nrenderEvidence();`)];
@@ -76,7 +81,7 @@ export async function writeEvidencePage(bundle: EvidenceBundle, facts: PageFacts
     ['exit status', facts.exitStatus?.toString() ?? ''],
   ];
   const json = JSON.stringify(bundle).replace(/</g, '\\u003c');
-  await writeFile(out, `<!doctype html>
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <title>Evidence ${escapeHtml(bundle.auditKey)}</title>
@@ -97,7 +102,7 @@ pre{background:#222;color:#eee;padding:.5em;white-space:pre-wrap}#player{max-wid
 <script id="${BUNDLE_ID}" type="application/json">${json}</script>
 ${scripts.map((s) => `<script>${s}</script>`).join('\n')}
 </body></html>
-`, { mode: 0o640 });
+`;
 }
 
 /** The bundle embedded in an evidence page; undefined when the text holds none. */

@@ -49,17 +49,22 @@ export async function forEachLines(path: string, take: (lines: Buffer) => Promis
 
 /** Everything typed in a terminal recording, in order (the data of its input events); stops at a damaged line. */
 export async function inputOf(path: string): Promise<string> {
-  let input = '';
+  return (await inputEventsOf(path)).map((e) => e.data).join('');
+}
+
+/** The input events of a terminal recording with their times, in order; stops at a damaged line. */
+export async function inputEventsOf(path: string): Promise<{ time: number; data: string }[]> {
+  const out: { time: number; data: string }[] = [];
   await forEachLines(path, (buf) => {
     for (let at = buf.indexOf(INPUT_TYPE); at >= 0; ) {
       const start = buf.lastIndexOf(NEWLINE, at) + 1;
       const end = buf.indexOf(NEWLINE, at);
       const event = parseEventLine(buf.toString('utf8', start, end));
       if (!event) return false;
-      if (event.type === 'i') input += event.data;
+      if (event.type === 'i') out.push({ time: event.time, data: event.data });
       at = buf.indexOf(INPUT_TYPE, end + 1);
     }
     return true;
   });
-  return input;
+  return out;
 }

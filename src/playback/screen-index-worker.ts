@@ -4,7 +4,9 @@ import { readlinkSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { inputEventsOf } from './cast-scan.js';
 import { screenSnapshotsOfFile } from './screen-index.js';
+import { typedLinesAt } from './typed-lines.js';
 import type { WorkerReply } from './screen-index-pool.js';
 
 // libuv's thread pool is shared by the whole process and its threads inherit the nice value of the thread that starts
@@ -17,8 +19,14 @@ try {
   // not Linux, or not allowed: index at normal priority
 }
 
+// The typed lines go with the screens, marked: one reply, one transaction in the store.
+const indexedText = async (path: string) => {
+  const [screens, inputs] = await Promise.all([screenSnapshotsOfFile(path), inputEventsOf(path)]);
+  return [...screens, ...typedLinesAt(inputs).map((l) => ({ ...l, kind: 'typed' as const }))];
+};
+
 parentPort!.on('message', (path: string) => {
-  screenSnapshotsOfFile(path).then(
+  indexedText(path).then(
     (rows) => parentPort!.postMessage({ rows } satisfies WorkerReply),
     (err: Error) => parentPort!.postMessage({ error: err.message } satisfies WorkerReply),
   );

@@ -14,6 +14,8 @@ import { forEachLines, INPUT_TYPE, NEWLINE, RESIZE_TYPE } from './cast-scan.js';
 export interface ScreenSnapshot {
   offset: number;
   text: string;
+  /** A line typed rather than a screen (the worker sends both). */
+  kind?: 'screen' | 'typed';
 }
 
 export interface ScreenIndexOptions {

@@ -2,6 +2,7 @@
 // of the web console's session page.
 import type { ChannelRecord, FileOpRecord, SessionIndex, SessionRecord } from '../store/store.js';
 import { inputOf } from './cast-scan.js';
+import { typedLinesAt } from './typed-lines.js';
 
 export interface SessionDetail {
   session: SessionRecord;
@@ -11,20 +12,7 @@ export interface SessionDetail {
 }
 
 /** The lines a user entered on a terminal, rebuilt from the recorded input (backspace applied). */
-export function typedLines(input: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const ch of input.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b[O[][A-Za-z]/g, '')) {
-    if (ch === '\r' || ch === '\n') {
-      if (line.trim()) lines.push(line);
-      line = '';
-    } else if (ch === '\x7f' || ch === '\b') line = line.slice(0, -1);
-    else if (ch === '\x03') line = '';
-    else if (ch >= ' ') line += ch;
-  }
-  if (line.trim()) lines.push(line);
-  return lines;
-}
+export const typedLines = (input: string): string[] => typedLinesAt([{ time: 0, data: input }]).map((l) => l.text);
 
 /** A terminal recording (asciicast), the only kind a player can show. */
 export const isCast = (c: Pick<ChannelRecord, 'recordingPath'>): boolean => c.recordingPath.endsWith('.cast');

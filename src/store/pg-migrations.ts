@@ -98,6 +98,10 @@ export const MIGRATIONS: Migration[] = [
    CREATE TABLE webauthn_credentials (id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES web_accounts(name) ON DELETE CASCADE,
      public_key BYTEA NOT NULL, counter BIGINT NOT NULL, transports TEXT NOT NULL, created_at TEXT NOT NULL);
    CREATE INDEX webauthn_credentials_account ON webauthn_credentials(account);`,
+  // 10. The lines typed on a terminal, each at the time its Enter was pressed, with the same tokens as screen text.
+  `CREATE TABLE typed_text (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, channel INTEGER NOT NULL, "offset" DOUBLE PRECISION NOT NULL,
+     text TEXT NOT NULL, tokens tsvector NOT NULL);
+   CREATE INDEX typed_text_tokens ON typed_text USING GIN (tokens);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

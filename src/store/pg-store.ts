@@ -7,12 +7,12 @@
 // tokens as SQLite's FTS5 (screen-text.ts), so a search finds the same rows on either store.
 import pg from 'pg';
 import { fail } from '../errors.js';
-import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity } from './store.js';
+import type { ChannelRecord, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './pg-migrations.js';
 import { pgWebAccounts } from './web-accounts-pg.js';
+import { addTexts, searchText } from './pg-text.js';
 import { pgWebIdentity } from './web-ident-pg.js'; // tokens, console sessions, WebAuthn keys
-import { phraseQueryLiteral, snippet, tsvectorLiteral } from './screen-text.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
 const now = () => new Date().toISOString();
@@ -232,27 +232,17 @@ export class PgStore implements Store {
   async fileOpsOf(auditKey: string): Promise<FileOpRecord[]> {
     return (await this.#rows('SELECT * FROM file_ops WHERE audit_key = $1 ORDER BY id', [auditKey])).map(toFileOp);
   }
-  async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
-    // One statement for the batch (parallel arrays), not a round trip per row, and with it the mark: atomic.
-    await this.#pool.query(
-      `WITH added AS (INSERT INTO screen_text (audit_key, channel, "offset", text, tokens)
-         SELECT $1, $2, o, t, v::tsvector FROM unnest($3::float8[], $4::text[], $5::text[]) AS x(o, t, v))
-       UPDATE channels SET screen_pending = false WHERE audit_key = $1 AND channel = $2`,
-      [auditKey, channel, rows.map((r) => r.offset), rows.map((r) => r.text), rows.map((r) => tsvectorLiteral(r.text))],
-    );
+  async addScreenText(auditKey: string, channel: number, rows: IndexedText[]): Promise<void> {
+    await addTexts(this.#pool, auditKey, channel, rows);
   }
   async unindexedScreens(): Promise<ChannelRecord[]> {
     return (await this.#rows(`SELECT * FROM channels WHERE screen_pending AND state IN ('sealed', 'interrupted') AND node = $1`, [this.#node])).map(toChannel);
   }
-  async searchScreen(query: string): Promise<ScreenHit[]> {
-    // One phrase of whole words, as FTS5 reads it: the same tokens on both sides, nothing in the text is an operator.
-    const phrase = phraseQueryLiteral(query);
-    if (!phrase) return [];
-    const rows = await this.#rows(
-      'SELECT audit_key, channel, "offset", text FROM screen_text WHERE tokens @@ $1::tsquery ORDER BY audit_key COLLATE "C", "offset" LIMIT 200',
-      [phrase],
-    );
-    return rows.map((r) => ({ auditKey: r.audit_key, channel: r.channel, offset: r.offset, snippet: snippet(r.text, query) ?? r.text }));
+  searchScreen(query: string): Promise<ScreenHit[]> {
+    return searchText(this.#pool, 'screen_text', query);
+  }
+  searchTyped(query: string): Promise<ScreenHit[]> {
+    return searchText(this.#pool, 'typed_text', query);
   }
   async getPolicyDocument(): Promise<{ document: string; updatedAt: string } | undefined> {
     const r = await this.#one('SELECT document, updated_at FROM policy WHERE id = 1');

@@ -62,6 +62,9 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE webauthn_credentials (id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES web_accounts(name) ON DELETE CASCADE,
      public_key BLOB NOT NULL, counter INTEGER NOT NULL, transports TEXT NOT NULL, created_at TEXT NOT NULL);
    CREATE INDEX webauthn_credentials_account ON webauthn_credentials(account);`,
+  // 14. The lines typed on a terminal, each at the time its Enter was pressed, searchable as screen text is (channels
+  //     indexed before this version have none: their typed lines are still read from the recording by `sessions show`).
+  `CREATE VIRTUAL TABLE typed_text USING fts5(text, audit_key UNINDEXED, channel UNINDEXED, offset UNINDEXED);`,
 ];
 
 export function migrate(db: Database.Database): void {

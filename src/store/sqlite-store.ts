@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
-import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWebAccounts } from './web-accounts-sqlite.js';
@@ -200,11 +200,12 @@ export class SqliteStore implements Store {
   async fileOpsOf(auditKey: string): Promise<FileOpRecord[]> {
     return (this.#db.prepare('SELECT * FROM file_ops WHERE audit_key = ? ORDER BY rowid').all(auditKey) as Row[]).map(toFileOp);
   }
-  async addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void> {
-    const insert = this.#db.prepare('INSERT INTO screen_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
+  async addScreenText(auditKey: string, channel: number, rows: IndexedText[]): Promise<void> {
+    const screen = this.#db.prepare('INSERT INTO screen_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
+    const typed = this.#db.prepare('INSERT INTO typed_text (text, audit_key, channel, offset) VALUES (?, ?, ?, ?)');
     const indexed = this.#db.prepare('UPDATE channels SET screen_pending = 0 WHERE audit_key = ? AND channel = ?');
     this.#db.transaction(() => {
-      rows.forEach((r) => insert.run(r.text, auditKey, channel, r.offset));
+      rows.forEach((r) => (r.kind === 'typed' ? typed : screen).run(r.text, auditKey, channel, r.offset));
       indexed.run(auditKey, channel);
     })();
   }
@@ -212,11 +213,17 @@ export class SqliteStore implements Store {
     return (this.#db.prepare(`SELECT * FROM channels WHERE screen_pending = 1 AND state IN ('sealed', 'interrupted')`).all() as Row[]).map(toChannel);
   }
   async searchScreen(query: string): Promise<ScreenHit[]> {
+    return this.#search('screen_text', query);
+  }
+  async searchTyped(query: string): Promise<ScreenHit[]> {
+    return this.#search('typed_text', query);
+  }
+  #search(table: 'screen_text' | 'typed_text', query: string): ScreenHit[] {
     // The query is one phrase: quoting keeps FTS5 syntax characters in user input from being operators.
     const phrase = '"' + query.replaceAll('"', '""') + '"';
     return (
       this.#db
-        .prepare(`SELECT audit_key, channel, offset, snippet(screen_text, 0, '[', ']', '…', 12) AS snippet FROM screen_text WHERE screen_text MATCH ? ORDER BY audit_key, offset LIMIT 200`)
+        .prepare(`SELECT audit_key, channel, offset, snippet(${table}, 0, '[', ']', '…', 12) AS snippet FROM ${table} WHERE ${table} MATCH ? ORDER BY audit_key, offset LIMIT 200`)
         .all(phrase) as Row[]
     ).map((r) => ({ auditKey: r.audit_key, channel: r.channel, offset: r.offset, snippet: r.snippet }));
   }

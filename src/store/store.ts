@@ -93,6 +93,13 @@ export interface ScreenHit {
   snippet: string;
 }
 
+/** A row of a channel's indexed text: a screen as shown (the default), or a line typed, at its time offset in seconds. */
+export interface IndexedText {
+  offset: number;
+  text: string;
+  kind?: 'screen' | 'typed';
+}
+
 export interface SessionFilter {
   user?: string;
   target?: string;
@@ -143,11 +150,13 @@ export interface SessionIndex {
   unsealedChannels(): Promise<ChannelRecord[]>;
   addFileOp(op: FileOpRecord): Promise<void>;
   fileOpsOf(auditKey: string): Promise<FileOpRecord[]>;
-  /** Adds a channel's screen text and marks it indexed, in one transaction (rows may be empty). */
-  addScreenText(auditKey: string, channel: number, rows: { offset: number; text: string }[]): Promise<void>;
+  /** Adds a channel's screen text and typed lines and marks it indexed, in one transaction (rows may be empty). */
+  addScreenText(auditKey: string, channel: number, rows: IndexedText[]): Promise<void>;
   /** This node's ended terminal channels whose screen text was never indexed (the process went first): for the start. */
   unindexedScreens(): Promise<ChannelRecord[]>;
   searchScreen(query: string): Promise<ScreenHit[]>;
+  /** The lines typed on terminals that hold the phrase (the snippet marks it with [ ]), as searchScreen does. */
+  searchTyped(query: string): Promise<ScreenHit[]>;
 }
 
 /** The applied policy document (YAML source, validated before it is stored). */

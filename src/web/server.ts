@@ -6,7 +6,8 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import { splitHostPort } from '../config/host-port.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { SessionIndex, WebAccounts, WebIdentity } from '../store/store.js';
+import type { DataDir } from '../config/data-dir.js';
+import type { SessionIndex, Spool, WebAccounts, WebIdentity } from '../store/store.js';
 import { sessionSummary } from '../playback/session-summary.js';
 import { accountRoutes } from './account-routes.js';
 import { authnHook, COOKIE, SESSION_COOKIE, type LoginContext } from './authn.js';
@@ -15,6 +16,7 @@ import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
 import { orderSessions, sessionsPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -29,6 +31,9 @@ export interface WebDeps {
   idleMinutes: () => number;
   /** web.rpId: the DNS name security keys are bound to (undefined: each request's host name). */
   rpId: () => string | undefined;
+  /** The data directory (audit trail, its key, report, evidence) and the spool (anchored checkpoints): audit-routes.ts. */
+  dir: DataDir;
+  spool: Pick<Spool, 'spoolList'>;
 }
 
 declare module 'fastify' {
@@ -91,6 +96,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
   sessionRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
+  auditRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });

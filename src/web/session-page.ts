@@ -3,13 +3,15 @@
 import type { SessionDetail } from '../playback/session-detail.js';
 import { isCast } from '../playback/session-detail.js';
 import { html, page, type Html } from './html.js';
+import type { AuditEvent } from '../audit/events.js';
+import { eventsTable } from './events-table.js';
 
 export const sessionPath = (auditKey: string): string => `/sessions/${encodeURIComponent(auditKey)}`;
 export const recordingPath = (auditKey: string, channel: number): string => `${sessionPath(auditKey)}/recordings/${channel}`;
 
 const section = (title: string, body: Html | string, show: boolean) => (show ? html`<section><h2>${title}</h2>${body}</section>` : '');
 
-export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }): string {
+export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }, events?: { events: AuditEvent[]; more: boolean }): string {
   const s = d.session;
   const facts: [string, unknown][] = [
     ['Audit key', s.auditKey],
@@ -32,11 +34,13 @@ ${d.channels.map((c) => html`<tr><td>${c.channel}</td><td>${c.kind}</td><td clas
 ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}</td><td class="what">${o.to ? `${o.path} -> ${o.to}` : o.path}</td>
 <td>${o.bytes ?? ''}</td><td class="hash">${o.sha256 ?? ''}</td><td>${o.result}</td></tr>`)}</tbody></table>`;
   const body = html`<h1>Session ${s.auditKey}</h1>
+<p><a class="evidence" href="${sessionPath(s.auditKey)}/evidence">Download evidence</a> (a self-verifying page, as <code>fumidai evidence export</code> writes it)</p>
 <table class="facts">${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
 ${section('Channels', channels, true)}
 ${section('Replay', html`${players}`, players.length > 0)}
 ${section('Commands typed', html`${typed}`, typed.length > 0)}
-${section('File operations', files, d.fileOps.length > 0)}`;
+${section('File operations', files, d.fileOps.length > 0)}
+${section('Events', html`${eventsTable(events?.events ?? [])}${events?.more ? html`<p>More: <a href="/audit?auditKey=${s.auditKey}">the audit trail</a></p>` : ''}`, Boolean(events?.events.length))}`;
   return page(`Session ${s.auditKey}`, body, who, players.length > 0);
 }
 

@@ -8,11 +8,16 @@ import { isCast, sessionDetail } from '../playback/session-detail.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
 import { PLAYER_JS } from './player-script.js';
+import { sessionEvents } from './trail-events.js';
+import { auditRoot } from '../audit/open.js';
+import type { DataDir } from '../config/data-dir.js';
 import { notFoundPage, sessionPage } from './session-page.js';
 
 export interface SessionRouteDeps {
   index: Pick<SessionIndex, 'getSession' | 'channelsOf' | 'fileOpsOf'>;
   audit: Pick<AuditTrail, 'record'>;
+  /** Where the session's own events are read from (its page lists them). */
+  dir?: DataDir;
 }
 
 const require = createRequire(import.meta.url);
@@ -41,7 +46,8 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
     await viewed(req, d.session.auditKey, 'page');
     const casts = d.channels.some(isCast);
     if (casts) reply.header('content-security-policy', PLAYER_CSP);
-    return reply.type('text/html; charset=utf-8').send(sessionPage(d, who(req, reply)));
+    const events = deps.dir && (await sessionEvents(auditRoot(deps.dir), d.session));
+    return reply.type('text/html; charset=utf-8').send(sessionPage(d, who(req, reply), events));
   });
   app.get<{ Params: Params }>('/api/sessions/:auditKey', async (req, reply) => {
     const d = await detailOf(req.params.auditKey);

@@ -25,4 +25,9 @@ td.hash { font-family: ui-monospace, monospace; font-size: 12px; }
 pre.typed { background: #1d2330; color: #e8ebf0; padding: 8px 12px; margin: 0; white-space: pre-wrap; }
 .player { max-width: 960px; }
 .badge.sealed { background: #1f9d46; color: #fff; } .badge.failed { background: #b00020; color: #fff; }
+form.filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 0 0 12px; } form.filters button { margin: 0; }
+form.filters input[name=q] { width: 420px; padding: 6px; font-size: 14px; }
+mark { background: #ffe066; padding: 0 1px; } td.hit { max-width: 640px; }
+.verdict { font-weight: 700; } .verdict.intact { color: #1f9d46; } .verdict.broken { color: #b00020; }
+tr.warning td { background: #fff4e5; } .more { color: #8a5a00; }
 `;
