@@ -10,7 +10,7 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../policy/access.js';
 import type { IndexWrites } from '../store/index-writes.js';
-import type { Directory, SessionIndex } from '../store/store.js';
+import type { Certificates, Directory, SessionIndex } from '../store/store.js';
 import { newAuditKey } from './audit-key.js';
 import { SessionChannels } from './channels.js';
 import { SessionClock } from './clock.js';
@@ -25,7 +25,7 @@ export interface SessionDeps {
   log: Logger;
   audit: AuditTrail;
   access: Access;
-  dir: Pick<Directory, 'getTarget' | 'findKey' | 'pinHostKey'>;
+  dir: Pick<Directory, 'getTarget' | 'findKey' | 'pinHostKey'> & Pick<Certificates, 'certRevocation'>;
   index: RecorderDeps['index'] & Pick<SessionIndex, 'openSession' | 'closeSession' | 'getSession'>;
   indexWrites: IndexWrites;
   config: Pick<Config, 'session' | 'upstream' | 'recording'>;

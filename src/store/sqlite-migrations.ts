@@ -52,6 +52,16 @@ export const MIGRATIONS: string[] = [
   // 12. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BLOB,
      last_step INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 13. User certificates: serials (AUTOINCREMENT never gives one twice, even after a delete), what was issued,
+  //     revocations; and targets that fumidai logs in to with a per-session certificate.
+  `CREATE TABLE cert_serials (serial INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL);
+   CREATE TABLE issued_certs (serial INTEGER PRIMARY KEY, user TEXT NOT NULL, key_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     valid_before TEXT NOT NULL, issued_at TEXT NOT NULL);
+   CREATE TABLE cert_revocations (id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER, ca TEXT, key_id TEXT,
+     reason TEXT NOT NULL, revoked_at TEXT NOT NULL);
+   CREATE INDEX cert_revocations_serial ON cert_revocations(serial);
+   CREATE INDEX cert_revocations_key_id ON cert_revocations(key_id);
+   ALTER TABLE targets ADD COLUMN cert_login INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

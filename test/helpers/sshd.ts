@@ -35,6 +35,8 @@ export interface Target {
   kill(): Promise<void>;
   /** Gives the target a new host key (as a reinstalled or impersonated host would have) and reloads sshd. */
   newHostKey(): Promise<void>;
+  /** What sshd wrote to its stderr so far (its log, at the config's LogLevel). */
+  log(): string;
 }
 
 /** `sshd`: another OpenSSH server binary than the system's (e.g. a newer one; its own config lines go in extraConfig). */
@@ -111,6 +113,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
     async kill() {
       await killAll();
     },
+    log: () => log,
     async newHostKey() {
       rmSync(hostKey, { force: true });
       rmSync(`${hostKey}.pub`, { force: true });
