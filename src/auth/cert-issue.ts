@@ -66,3 +66,15 @@ export class CertificateIssuer {
     return certificateLine(blob, keyId);
   }
 }
+
+/**
+ * Per-session certificates of fumidai's upstream key (`pubLine`, its .pub line): principal the login, the key id the
+ * person and the audit key, valid a few minutes (only the login needs it; the session outlives it, as in OpenSSH).
+ */
+export function upstreamCertificates(ca: UserCa, pubLine: string, validitySec: () => number): (req: { login: string; keyId: string }) => Buffer {
+  const publicKey = Buffer.from(pubLine.trim().split(/\s+/)[1] ?? '', 'base64');
+  return ({ login, keyId }) => {
+    const now = Date.now();
+    return ca.sign({ publicKey, serial: 0n, keyId, principals: [login], validAfter: new Date(now - 60_000), validBefore: new Date(now + validitySec() * 1000) });
+  };
+}

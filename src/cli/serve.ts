@@ -39,7 +39,7 @@ import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
 import { trustedCas } from '../auth/cert-check.js';
-import { CertificateIssuer } from '../auth/cert-issue.js';
+import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
 
 export function registerServe(program: Command): void {
   program
@@ -132,6 +132,7 @@ export function registerServe(program: Command): void {
             indexWrites,
             config,
             upstreamKey: dir.readKey(config.upstream.key),
+            upstreamCert: upstreamCertificates(ca, dir.readKey(`${config.upstream.key}.pub`).toString(), () => config.certs.upstreamValidity),
             recordingDir: dir.path(config.recording.dir),
             screenIndex,
           },

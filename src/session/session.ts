@@ -30,6 +30,8 @@ export interface SessionDeps {
   indexWrites: IndexWrites;
   config: Pick<Config, 'session' | 'upstream' | 'recording'>;
   upstreamKey: Buffer;
+  /** Signs a per-session certificate of the upstream key (targets set with --cert-login). */
+  upstreamCert?: UpstreamDeps['upstreamCert'];
   recordingDir: string;
   screenIndex: RecorderDeps['screenIndex'];
 }
@@ -64,7 +66,7 @@ export class Session {
     this.channels = new SessionChannels(client);
     const recorder: RecorderDeps = { index: deps.index, settings: deps.config.recording, recordingDir: deps.recordingDir, indexWrites: deps.indexWrites, screenIndex: deps.screenIndex };
     this.recordings = new SessionRecorder(recorder, this.auditKey, caller.user, this.events, log);
-    const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
+    const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, upstreamCert: deps.upstreamCert, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
     this.link = new UpstreamLink(upstream, {
       auditKey: this.auditKey, caller, startedAt: this.clock.state.startedAt, client, access: this.access, events: this.events,
       get log() { return log(); },
