@@ -5,27 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
-import { keygen, LOGIN, type Target } from './helpers/sshd.js';
-
-export const totp = async (secret: string) => (await run('oathtool', ['--totp', '-b', secret])).stdout.trim();
-
-/** Waits until the current 30 s step has at least `need` seconds left, so a code computed now stays valid. */
-export const freshStep = async (need = 10) => {
-  const left = 30 - ((Date.now() / 1000) % 30);
-  if (left < need) await new Promise((r) => setTimeout(r, left * 1000 + 200));
-};
-
-/** `ssh USER@bastion cert ARGS` after key and TOTP: the certificate line (stdout), or the failure. */
-export async function issueCert(bastion: Bastion, user: string, key: string, secret: string, args: string[] = []) {
-  await freshStep();
-  rmSync(`${key}-cert.pub`, { force: true }); // a login with a certificate cannot renew it: key and code only
-  const cfg = bastion.sshConfig(user, key, {}, ['BatchMode no', 'NumberOfPasswordPrompts 1']);
-  return run('sshpass', ['-P', 'Verification code', '-p', await totp(secret), 'ssh', '-F', cfg, 'bastion', 'cert', ...args], { timeoutMs: 30_000 });
-}
+import { keygen, type Target } from './helpers/sshd.js';
+import { issueCert } from './helpers/certs.js';
 
 describe('user certificates', () => {
   const bastion = new Bastion();

@@ -167,20 +167,15 @@ export class Login {
     const waived = certificate !== undefined && (await this.#deps.certs.waivesMfa(outcome.ownCa === true));
     if (waived) return this.#succeed(ctx, user, outcome.fingerprint, true, certificate, true);
     if (enrolled || this.#deps.auth.mfa === 'required') {
-      const cap = this.#deps.auth.maxPendingMfa;
-      if (this.#holds !== user) {
-        this.#release();
-        if (!this.#deps.pendingMfa.enter(user, cap)) {
-          await this.#event('AuthFailure', user, { reason: `${cap} logins of this user already wait for a verification code (auth.maxPendingMfa)`, method: 'publickey', fingerprint: outcome.fingerprint });
-          return this.#refuseFromNowOn(ctx, user, fail('MFA_PENDING_LIMIT', user, cap).line);
-        }
-        this.#holds = user;
-      }
+      // ssh offers a key before its certificate: where a certificate may waive the code, it gets its turn first, and
+      // a place among the logins waiting at the code prompt is taken only when the prompt comes.
+      const certMayFollow = !certificate && (await this.#deps.certs.waivesMfa(true));
+      const full = certMayFollow ? undefined : await this.#takePlace(user, outcome.fingerprint);
+      if (full) return this.#refuseFromNowOn(ctx, user, full);
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
       this.#setPending({ kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined, ...(certificate ? { certificate } : {}) });
       await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
-      // ssh offers a key before its certificate: where a certificate may waive the code, it gets its turn first.
-      this.#certMayFollow = !certificate && (await this.#deps.certs.waivesMfa(true));
+      this.#certMayFollow = certMayFollow;
       return ctx.reject(this.#methods(), true);
     }
     await this.#succeed(ctx, user, outcome.fingerprint, false, certificate);
@@ -194,11 +189,26 @@ export class Login {
     return o.kind === 'failure' ? { ...o, counts: true } : o;
   }
 
+  /** A place among the user's logins waiting at the code prompt (auth.maxPendingMfa); the refusal line when full. */
+  async #takePlace(user: string, fingerprint: string): Promise<string | undefined> {
+    if (this.#holds === user) return undefined;
+    this.#release();
+    const cap = this.#deps.auth.maxPendingMfa;
+    if (!this.#deps.pendingMfa.enter(user, cap)) {
+      await this.#event('AuthFailure', user, { reason: `${cap} logins of this user already wait for a verification code (auth.maxPendingMfa)`, method: 'publickey', fingerprint });
+      return fail('MFA_PENDING_LIMIT', user, cap).line;
+    }
+    this.#holds = user;
+    return undefined;
+  }
+
   async #secondFactor(ctx: KeyboardAuthContext, pending: Pending): Promise<void> {
     if (pending.kind === 'refused') {
       ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
       return;
     }
+    const full = await this.#takePlace(pending.user, pending.fingerprint);
+    if (full) return this.#refuseFromNowOn(ctx, pending.user, full);
     const lockedBefore = await this.#lockedOut(pending.user, ctx.method, pending.fingerprint);
     if (lockedBefore) return this.#refuseFromNowOn(ctx, pending.user, lockedBefore);
     if (!pending.secret && this.#deps.auth.selfEnroll) {
