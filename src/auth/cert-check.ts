@@ -72,7 +72,7 @@ export async function checkCertificate(ctx: AuthContext, source: { sourceIp: str
     if (opt.name === 'source-address' && !sourceAllowed(source.sourceIp, value)) return refuse(`certificate source-address: ${source.sourceIp} is not in ${value}`, name);
   }
   const serial = cert.serial;
-  const revoked = await deps.store.certRevocation(ca, Number(serial), cert.keyId);
+  const revoked = await deps.store.certRevocation(ca, storedSerial(serial), cert.keyId);
   if (revoked) return refuse(`certificate revoked (${revoked.keyId !== undefined ? `key id ${revoked.keyId}` : `serial ${revoked.serial}`}: ${revoked.reason})`, name);
   if (!ctx.signature || !ctx.blob) return { kind: 'query-ok' };
   if (!verifySignature(cert.publicKey, ctx.blob, ctx.signature)) return refuse('bad signature', name);
@@ -81,6 +81,15 @@ export async function checkCertificate(ctx: AuthContext, source: { sourceIp: str
     ...(forceCommand !== undefined ? { forceCommand } : {}),
   };
   return { kind: 'success', user, fingerprint, certificate, ownCa: trust.own };
+}
+
+/**
+ * A serial as the store keeps it (a safe integer). Some CAs pick random 64-bit serials: those cannot be revoked by
+ * serial (-1 matches nothing), only by key id; rounding them could revoke a neighbour instead.
+ */
+export function storedSerial(serial: bigint | string): number {
+  const n = BigInt(serial);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : -1;
 }
 
 /** source-address: a comma-separated list of addresses and CIDR blocks; an entry that does not parse matches nothing. */

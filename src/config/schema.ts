@@ -1,5 +1,6 @@
 // The configuration file's schema: every field, its default, and why it has that default.
 import { z } from 'zod';
+import ssh2 from 'ssh2';
 
 const hostPort = z
   .string()
@@ -30,6 +31,13 @@ const syslogAnchor = z
     facility: z.enum(SYSLOG_FACILITIES).default('audit'),
   })
   .strict();
+
+/** A CA in certs.trustedUserCAs: a plain public key line (a certificate or a private key cannot be a CA). */
+function isCaLine(line: string): boolean {
+  const parsed = ssh2.utils.parseKey(line);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  return Boolean(key) && !(key instanceof Error) && !key!.isPrivateKey() && !key!.type.includes('-cert-');
+}
 
 export const configSchema = z
   .object({
@@ -233,7 +241,7 @@ export const configSchema = z
           /** Longest validity of a certificate `ssh USER@bastion cert` issues (PCI DSS: one working day at most). */
           maxValidity: duration.default(8 * 3600),
           /** Other user CAs whose certificates log in (public key lines, e.g. Vault's SSH CA); fumidai's own is always trusted. */
-          trustedUserCAs: z.array(z.string().min(1)).default([]),
+          trustedUserCAs: z.array(z.string().refine(isCaLine, 'an SSH public key line, e.g. ssh-ed25519 AAAA... vault-ca')).default([]),
           /** Seconds of clock difference allowed at a certificate's valid-after and valid-before. */
           clockSkew: z.number().int().nonnegative().max(600).default(60),
           /** Validity of the per-session certificates fumidai signs for targets with --cert-login. */

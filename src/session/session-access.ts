@@ -2,6 +2,7 @@
 // answers the live re-check: every action in use decided again, now. Every denial is audited by the caller's onDenied.
 import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
+import { storedSerial } from '../auth/cert-check.js';
 import type { Access } from '../policy/access.js';
 import type { Action, Decision, Limits } from '../policy/types.js';
 import type { Certificates, Directory, TargetRecord } from '../store/store.js';
@@ -103,7 +104,7 @@ export class SessionAccess {
   async #credentialGone(): Promise<string | undefined> {
     const cert = this.#caller.certificate;
     if (cert) {
-      const revoked = await this.#dir.certRevocation(cert.ca, Number(cert.serial), cert.keyId);
+      const revoked = await this.#dir.certRevocation(cert.ca, storedSerial(cert.serial), cert.keyId);
       return revoked && `the certificate ${cert.keyId} (serial ${cert.serial}) was revoked: ${revoked.reason}`;
     }
     const key = await this.#dir.findKey(this.#caller.keyFingerprint);
