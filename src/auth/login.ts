@@ -7,7 +7,6 @@ import { fail, FumidaiError } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
 import { checkPublicKey } from './key-check.js';
-import { sameBlob } from '../identity/public-key.js';
 import { checkCertificate, isCertificateAlgo, type TrustedCas } from './cert-check.js';
 import type { SourceThrottle } from './throttle.js';
 import type { PendingMfa } from './pending-mfa.js';
@@ -146,9 +145,10 @@ export class Login {
 
   async #attempt(ctx: AuthContext): Promise<void> {
     if (this.#pending && ctx.method === 'keyboard-interactive') return this.#secondFactor(ctx, this.#pending);
-    // After a partial success, ssh offers its keys again from the first: the one that already passed is refused (as
-    // sshd refuses a previously used key), so the client moves on to its certificate, then to the code.
-    if (this.#pending && ctx.method === 'publickey' && this.#keyBlob && sameBlob(this.#keyBlob, ctx.key.data)) return ctx.reject(this.#methods());
+    // After a partial success, ssh offers its keys again from the first: only a certificate can still change anything
+    // (the waiver), so plain keys are turned down uncounted (as sshd refuses a key already used), and the client moves
+    // on to its certificate, then to the code.
+    if (this.#pending && ctx.method === 'publickey' && !isCertificateAlgo(ctx.key.algo)) return ctx.reject(this.#methods());
     const outcome = await this.#checkKey(ctx);
     if (outcome.kind === 'query-ok') return ctx.accept();
     if (outcome.kind === 'failure') {
