@@ -9,16 +9,17 @@ import { CertFormatError, optionString, parseCertificate, verifySignature } from
 import { UserCa } from '../../src/identity/user-ca.js';
 import type { FuzzProperty } from './properties.js';
 
-function caKey(): UserCa {
+/** An ed25519 key ssh2 made well (about one in 200 loses a leading zero byte and is made again). */
+function goodKey(): ssh2.ParsedKey {
   for (;;) {
     const parsed = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').private);
-    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) return new UserCa(parsed);
+    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) return parsed;
   }
 }
 
 export function certFuzzProperties(): FuzzProperty[] {
-  const ca = caKey();
-  const subject = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ')[1]!;
+  const ca = new UserCa(goodKey());
+  const subject = goodKey().getPublicSSH();
   const name = fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/);
   const fields = fc.record({
     serial: fc.bigInt({ min: 0n, max: 2n ** 63n }),
