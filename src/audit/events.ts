@@ -24,7 +24,8 @@ export interface EventDetails {
   ConnectionsRefused: { count: number; intervalSec: number; reasons: Record<string, number> };
   ConnectionClosed: {};
   /** algorithms: what the key exchange agreed on (absent if the handshake was not seen). */
-  AuthSuccess: { method: 'publickey' | 'publickey+totp'; keyType: string; fingerprint: string; sshUser: string; algorithms?: SshAlgorithms };
+  /** certificate: the certificate that logged in (method certificate, certificate+totp), its CA's fingerprint. */
+  AuthSuccess: { method: 'publickey' | 'publickey+totp' | 'certificate' | 'certificate+totp'; keyType: string; fingerprint: string; sshUser: string; algorithms?: SshAlgorithms; certificate?: CertificateFacts };
   /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
   AuthFailure: { sshUser?: string; method?: SshAuthMethod; fingerprint?: string };
   AuthPartial: { method: 'publickey'; fingerprint: string };
@@ -39,7 +40,8 @@ export interface EventDetails {
   SessionStart: {};
   SessionEnd: { exitStatus?: number; durationSec: number; bytesIn: number; bytesOut: number };
   /** credential: what logged in upstream, the user's forwarded agent or fumidai's own key. */
-  TargetConnect: { hostKey: string; credential: 'forwarded agent' | 'fumidai key' };
+  /** certKeyId: the key id of the per-session certificate fumidai signed for a target set with --cert-login. */
+  TargetConnect: { hostKey: string; credential: 'forwarded agent' | 'fumidai key' | 'fumidai certificate'; certKeyId?: string };
   /** code: the FumidaiError's code; absent when the failure was something else (a store error while pinning). */
   TargetConnectFailure: { code?: string };
   HostKeyPinned: { fingerprint: string };
@@ -73,6 +75,12 @@ export interface EventDetails {
     login?: string;
     forgotHostKey?: string | null;
     allowSha1HostKey?: boolean;
+    /** `target add/set --cert-login`: fumidai logs in to the target with per-session certificates. */
+    certLogin?: boolean;
+    /** `certs revoke`: the serial (of the CA `ca`) or the key id revoked. */
+    serial?: number;
+    keyId?: string;
+    ca?: string;
     grants?: number;
     rules?: string[];
     sessionUser?: string;
@@ -102,6 +110,19 @@ export interface EventDetails {
   ReportViewed: { since: string; until: string; format: 'page' | 'md' | 'html' };
   /** A session's evidence bundle sent to a console account: the sha256 of the bytes sent. */
   EvidenceExported: { auditKey: string; sha256: string; bytes: number };
+  /** `ssh USER@bastion cert` signed the key the user logged in with (fingerprint: that key's). */
+  CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string };
+  /** `ssh USER@bastion cert` refused (the reason says why: no second factor, a certificate login, a bad --for). */
+  CertificateIssueFailure: { fingerprint?: string };
+}
+
+/** What the audit trail says about a certificate that logged in. */
+export interface CertificateFacts {
+  serial: string;
+  keyId: string;
+  ca: string;
+  validBefore: string;
+  forceCommand?: string;
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -151,6 +172,8 @@ export const EVENT_CODES = {
   EvidenceExported: 'FM5013I',
   WebAddressBanned: 'FM5020W',
   WebAuthnRegistered: 'FM5021I',
+  CertificateIssued: 'FM6000I',
+  CertificateIssueFailure: 'FM6000W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -7,18 +7,25 @@ import { fail, FumidaiError } from '../errors.js';
 import { matchStep, newSecretBase32, otpauthUri } from '../mfa/totp.js';
 import QRCode from 'qrcode';
 import { checkPublicKey } from './key-check.js';
+import { checkCertificate, isCertificateAlgo, type TrustedCas } from './cert-check.js';
 import type { SourceThrottle } from './throttle.js';
 import type { PendingMfa } from './pending-mfa.js';
 import { auditUnavailable, type AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { SeedBox } from '../mfa/seed-box.js';
-import type { AuthState, Directory } from '../store/store.js';
-import type { EventName } from '../audit/events.js';
+import type { AuthState, Certificates, Directory, UserRecord } from '../store/store.js';
+import type { CertificateFacts, EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { SshAlgorithms } from '../ssh/negotiated.js';
 
+/** A key or certificate checked: the user it names, or why not (userName: who a refused certificate named). */
+type KeyOutcome =
+  | { kind: 'query-ok' }
+  | { kind: 'success'; user: UserRecord; fingerprint: string; certificate?: CertificateFacts; ownCa?: boolean }
+  | { kind: 'failure'; reason: string; fingerprint?: string; counts: boolean; userName?: string };
+
 type Pending =
-  | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean }
+  | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean; certificate?: CertificateFacts }
   /** Refused (locked out, or too many waiting): the client is told why at its next step. */
   | { kind: 'refused'; user: string; message: string };
 
@@ -28,13 +35,25 @@ export interface Caller {
   sourceIp: string;
   sourcePort: number;
   keyFingerprint: string;
-  /** Whether this login gave a second factor. */
+  /** Whether this login gave a second factor (or a certificate the policy lets stand for one). */
   mfa: boolean;
+  /** The public key blob the client logged in with (a certificate login: the certificate). */
+  publicKey?: Buffer;
+  /** The certificate this login used in place of a registered key: the re-check asks whether it was revoked. */
+  certificate?: CertificateFacts;
+}
+
+/** What a certificate login uses: the CAs trusted now, the clock skew allowed, and the policy's TOTP waiver. */
+export interface CertLogin {
+  trusted(): TrustedCas;
+  clockSkewSec(): number;
+  waivesMfa(ownCa: boolean): Promise<boolean>;
 }
 
 /** What a login may use: the users and keys it checks, the state it leaves (lockouts, used codes, bans), the trail. */
 export interface LoginDeps {
-  store: AuthState & Pick<Directory, 'findKey' | 'getUser'>;
+  store: AuthState & Pick<Directory, 'findKey' | 'getUser'> & Pick<Certificates, 'certRevocation'>;
+  certs: CertLogin;
   audit: AuditTrail;
   auth: Config['auth'];
   seeds: SeedBox;
@@ -54,6 +73,9 @@ export class Login {
   #failures = 0;
   #pending: Pending | undefined;
   #keyType = '';
+  #keyBlob: Buffer | undefined;
+  /** The policy may waive the code for a certificate: after the key, the client may still offer one. */
+  #certMayFollow = false;
   /** The user whose place among those waiting at the code prompt this connection holds. */
   #holds: string | undefined;
   result: LoginResult | undefined;
@@ -123,34 +145,61 @@ export class Login {
 
   async #attempt(ctx: AuthContext): Promise<void> {
     if (this.#pending && ctx.method === 'keyboard-interactive') return this.#secondFactor(ctx, this.#pending);
-    const outcome = await checkPublicKey(ctx, this.#deps.store);
+    // After a partial success, ssh offers its keys again from the first: only a certificate can still change anything
+    // (the waiver), so plain keys are turned down uncounted (as sshd refuses a key already used), and the client moves
+    // on to its certificate, then to the code.
+    if (this.#pending && ctx.method === 'publickey' && !isCertificateAlgo(ctx.key.algo)) return ctx.reject(this.#methods());
+    const outcome = await this.#checkKey(ctx);
     if (outcome.kind === 'query-ok') return ctx.accept();
     if (outcome.kind === 'failure') {
       if (!outcome.counts) return ctx.reject(this.#methods());
-      await this.#event('AuthFailure', undefined, { reason: outcome.reason, sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint });
-      return this.#refuse(ctx);
+      await this.#event('AuthFailure', outcome.userName, { reason: outcome.reason, sshUser: ctx.username, method: ctx.method, fingerprint: outcome.fingerprint });
+      // A certificate refused is said to the client: stock ssh shows only "Permission denied" otherwise.
+      return this.#refuse(ctx, this.#methods(), false, outcome.reason.startsWith('certificate') ? fail('CERT_REFUSED', outcome.reason.replace(/^certificate /, '')).line : undefined);
     }
     const user = outcome.user.name;
+    const certificate = outcome.certificate;
     this.#keyType = ctx.method === 'publickey' ? ctx.key.algo : '';
+    this.#keyBlob = ctx.method === 'publickey' ? ctx.key.data : undefined;
     const locked = await this.#lockedOut(user, 'publickey', outcome.fingerprint);
     if (locked) return this.#refuseFromNowOn(ctx, user, locked);
     const enrolled = await this.#deps.store.getMfa(user);
+    const waived = certificate !== undefined && (await this.#deps.certs.waivesMfa(outcome.ownCa === true));
+    if (waived) return this.#succeed(ctx, user, outcome.fingerprint, true, certificate, true);
     if (enrolled || this.#deps.auth.mfa === 'required') {
-      const cap = this.#deps.auth.maxPendingMfa;
-      if (this.#holds !== user) {
-        this.#release();
-        if (!this.#deps.pendingMfa.enter(user, cap)) {
-          await this.#event('AuthFailure', user, { reason: `${cap} logins of this user already wait for a verification code (auth.maxPendingMfa)`, method: 'publickey', fingerprint: outcome.fingerprint });
-          return this.#refuseFromNowOn(ctx, user, fail('MFA_PENDING_LIMIT', user, cap).line);
-        }
-        this.#holds = user;
-      }
+      // ssh offers a key before its certificate: where a certificate may waive the code, it gets its turn first, and
+      // a place among the logins waiting at the code prompt is taken only when the prompt comes.
+      const certMayFollow = !certificate && (await this.#deps.certs.waivesMfa(true));
+      const full = certMayFollow ? undefined : await this.#takePlace(user, outcome.fingerprint);
+      if (full) return this.#refuseFromNowOn(ctx, user, full);
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
-      this.#setPending({ kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined });
+      this.#setPending({ kind: 'totp', user, fingerprint: outcome.fingerprint, secret: secret || undefined, ...(certificate ? { certificate } : {}) });
       await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
-      return ctx.reject(['keyboard-interactive'], true);
+      this.#certMayFollow = certMayFollow;
+      return ctx.reject(this.#methods(), true);
     }
-    await this.#succeed(ctx, user, outcome.fingerprint, false);
+    await this.#succeed(ctx, user, outcome.fingerprint, false, certificate);
+  }
+
+  /** A certificate is checked as one (cert-check.ts); any other key against the registered ones. */
+  async #checkKey(ctx: AuthContext): Promise<KeyOutcome> {
+    if (ctx.method !== 'publickey' || !isCertificateAlgo(ctx.key.algo)) return checkPublicKey(ctx, this.#deps.store);
+    const certs = this.#deps.certs;
+    const o = await checkCertificate(ctx, this.#source, { store: this.#deps.store, trusted: certs.trusted(), clockSkewSec: certs.clockSkewSec() });
+    return o.kind === 'failure' ? { ...o, counts: true } : o;
+  }
+
+  /** A place among the user's logins waiting at the code prompt (auth.maxPendingMfa); the refusal line when full. */
+  async #takePlace(user: string, fingerprint: string): Promise<string | undefined> {
+    if (this.#holds === user) return undefined;
+    this.#release();
+    const cap = this.#deps.auth.maxPendingMfa;
+    if (!this.#deps.pendingMfa.enter(user, cap)) {
+      await this.#event('AuthFailure', user, { reason: `${cap} logins of this user already wait for a verification code (auth.maxPendingMfa)`, method: 'publickey', fingerprint });
+      return fail('MFA_PENDING_LIMIT', user, cap).line;
+    }
+    this.#holds = user;
+    return undefined;
   }
 
   async #secondFactor(ctx: KeyboardAuthContext, pending: Pending): Promise<void> {
@@ -158,6 +207,8 @@ export class Login {
       ctx.prompt([], 'fumidai', pending.message, () => ctx.reject());
       return;
     }
+    const full = await this.#takePlace(pending.user, pending.fingerprint);
+    if (full) return this.#refuseFromNowOn(ctx, pending.user, full);
     const lockedBefore = await this.#lockedOut(pending.user, ctx.method, pending.fingerprint);
     if (lockedBefore) return this.#refuseFromNowOn(ctx, pending.user, lockedBefore);
     if (!pending.secret && this.#deps.auth.selfEnroll) {
@@ -187,11 +238,11 @@ export class Login {
       await this.#deps.store.setMfa(pending.user, this.#deps.seeds.seal(secret, pending.user));
       await this.#deps.store.useMfaStep(pending.user, step);
       await this.#event('MfaEnrolled', pending.user, { method: 'totp', by: 'self-enrolment at login' });
-      return this.#succeed(ctx, pending.user, pending.fingerprint, true);
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true, pending.certificate);
     }
     if (fresh) {
       await this.#event('MfaSuccess', pending.user, { method: 'totp' });
-      return this.#succeed(ctx, pending.user, pending.fingerprint, true);
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true, pending.certificate);
     }
     const reason = step === undefined ? 'wrong code' : 'code already used';
     await this.#event('MfaFailure', pending.user, { reason, method: 'totp' });
@@ -204,7 +255,8 @@ export class Login {
     return this.#refuse(ctx, ['keyboard-interactive'], true, fail('MFA_CODE_REFUSED', step === undefined ? 'wrong code (is the clock of the device that shows it right?)' : 'that code was already used: each code works once, wait for the next one (a new code every 30 s)').line);
   }
 
-  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean): Promise<void> {
+  /** `waived`: a certificate stood in for the code (mfa is then true without a TOTP). */
+  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean, certificate?: CertificateFacts, waived = false): Promise<void> {
     // The last look at the lock, in one step with clearing the failures: a lock set by now is never cleared.
     const lock = await this.#deps.store.clearFailuresUnlessLocked(user);
     if (lock.lockedUntil) {
@@ -213,9 +265,10 @@ export class Login {
     }
     // Durable before the client is let in: the trail never lags behind what happened. If it cannot be written, the
     // login is refused with the AUDIT_UNAVAILABLE line (fail closed).
-    await this.#event('AuthSuccess', user, { method: mfa ? 'publickey+totp' : 'publickey', keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}) });
+    const method = certificate ? (mfa && !waived ? 'certificate+totp' : 'certificate') : mfa ? 'publickey+totp' : 'publickey';
+    await this.#event('AuthSuccess', user, { method, keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}), ...(certificate ? { certificate } : {}) });
     this.#setPending(undefined);
-    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source }, sshUser: ctx.username, mfa };
+    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source, ...(this.#keyBlob ? { publicKey: this.#keyBlob } : {}), ...(certificate ? { certificate } : {}) }, sshUser: ctx.username, mfa };
     ctx.accept();
   }
 
@@ -240,6 +293,7 @@ export class Login {
   }
 
   #methods(): ('publickey' | 'keyboard-interactive')[] {
+    if (this.#pending?.kind === 'totp' && this.#certMayFollow) return ['publickey', 'keyboard-interactive'];
     return this.#pending ? ['keyboard-interactive'] : ['publickey'];
   }
 }

@@ -10,6 +10,7 @@ import { storeOf } from './common.js';
 import { tightenModes } from '../config/file-modes.js';
 import { describeFix, privateRoots } from './private-data.js';
 import { ensureSelfSigned, readCertFingerprint } from '../web/cert.js';
+import { ensureUserCaKey } from '../identity/user-ca.js';
 
 export function registerInit(program: Command): void {
   program
@@ -35,6 +36,8 @@ export function registerInit(program: Command): void {
       SeedBox.fromFile(mfaKey);
       // A joining node signs with the key of the node it joins: one it made itself would not match the auditors' fingerprint.
       const audit = initAuditKey(data, !opts.join);
+      // A joining node copies the CA key with the other shared keys (join-node.ts) or makes its own here.
+      if (ensureUserCaKey(data.path(data.config.certs.userCaKey))) created.push(data.config.certs.userCaKey);
       if (audit.created) created.push(data.config.audit.keyFile);
       await (await storeOf(data)).close(); // creates (or migrates) the store the config names
       for (const f of tightenModes(privateRoots(data))) console.log(`tightened: ${describeFix(f)}`);

@@ -37,6 +37,9 @@ import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
 import { loadHostKeys } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
+import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
+import { trustedCas } from '../auth/cert-check.js';
+import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
 
 export function registerServe(program: Command): void {
   program
@@ -84,6 +87,22 @@ export function registerServe(program: Command): void {
       const config = dir.config; // one object, updated in place by a reload: every part reads the current values
       const access = new Access(store, new PolicySource(store));
       const listen = opts.listen ?? config.listen;
+      // The user CA, made here for a data directory older than certificates (as init does for a new one).
+      const caFile = dir.path(config.certs.userCaKey);
+      if (ensureUserCaKey(caFile)) log.info({ file: caFile }, 'created the user CA key; fumidai certs ca prints its public line');
+      const ca = loadUserCa(caFile);
+      let trustKey = '';
+      let trusted = trustedCas(ca, []);
+      const certs = {
+        // Read at each login, parsed again only when certs.trustedUserCAs changed (a reload applies at once).
+        trusted: () => {
+          const key = JSON.stringify(config.certs.trustedUserCAs);
+          if (key !== trustKey) [trustKey, trusted] = [key, trustedCas(ca, config.certs.trustedUserCAs)];
+          return trusted;
+        },
+        clockSkewSec: () => config.certs.clockSkew,
+        waivesMfa: (ownCa: boolean) => access.certificateWaivesMfa(ownCa),
+      };
       const gateway = await startGateway(
         {
           config,
@@ -101,7 +120,9 @@ export function registerServe(program: Command): void {
             // Failures counted in the store: with several nodes, a flood spread over them counts once.
             throttle: new SourceThrottle({ banAfter: config.auth.banAfter, windowSec: config.auth.banWindow, banSec: config.auth.banSeconds }, Date.now, store),
             pendingMfa: new PendingMfa(),
+            certs,
           },
+          issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
           sessions: {
             log,
             audit,
@@ -111,6 +132,7 @@ export function registerServe(program: Command): void {
             indexWrites,
             config,
             upstreamKey: dir.readKey(config.upstream.key),
+            upstreamCert: upstreamCertificates(ca, dir.readKey(`${config.upstream.key}.pub`).toString(), () => config.certs.upstreamValidity),
             recordingDir: dir.path(config.recording.dir),
             screenIndex,
           },

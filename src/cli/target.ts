@@ -18,16 +18,20 @@ export function registerTarget(program: Command): void {
     .option('--port <port>', 'SSH port', '22')
     .requiredOption('--login <login>', 'default login on the target')
     .option('--allow-sha1-host-key', 'accept an ssh-rsa (SHA-1 signed) host key from this target (refused by default)')
+    .option('--cert-login', "log in with a per-session certificate from fumidai's user CA (the target trusts it in TrustedUserCAKeys)")
     .option('--data <dir>', 'data directory')
-    .action(async (name: string, opts: { host: string; port: string; login: string; allowSha1HostKey?: boolean; data?: string }) => {
+    .action(async (name: string, opts: { host: string; port: string; login: string; allowSha1HostKey?: boolean; certLogin?: boolean; data?: string }) => {
       checkName('target', name);
       const port = parsePort(opts.port);
       if (!isValidLogin(opts.login)) throw fail('ARGUMENT_INVALID', `invalid login '${opts.login}'`);
       await withStore(opts, async (store, dir) => {
         if (await store.getTarget(name)) throw fail('TARGET_EXISTS', name);
         const allowSha1HostKey = opts.allowSha1HostKey === true;
-        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login, ...(allowSha1HostKey ? { allowSha1HostKey } : {}) }, () =>
-          store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login, allowSha1HostKey }));
+        const certLogin = opts.certLogin === true;
+        await adminChange(dir, `target add ${name}`, { host: opts.host, port, login: opts.login, ...(allowSha1HostKey ? { allowSha1HostKey } : {}), ...(certLogin ? { certLogin } : {}) }, async () => {
+          await store.addTarget({ name, host: opts.host, port, defaultLogin: opts.login, allowSha1HostKey });
+          if (certLogin) await store.setCertLogin(name, true);
+        });
       });
       console.log(`added target ${name} (${opts.login}@${opts.host}:${port})`);
     });
@@ -38,7 +42,7 @@ export function registerTarget(program: Command): void {
     .action(async (opts: { data?: string }) => {
       await withStore(opts, async (store) => {
         const rows = (await store.listTargets()).map((t) => [t.name, `${t.host}:${t.port}`, t.defaultLogin,
-          `${t.hostKeyFingerprint ?? '(not yet pinned)'}${t.allowSha1HostKey ? ' (ssh-rsa SHA-1 allowed)' : ''}`]);
+          `${t.hostKeyFingerprint ?? '(not yet pinned)'}${t.allowSha1HostKey ? ' (ssh-rsa SHA-1 allowed)' : ''}${t.certLogin ? ' (certificate login)' : ''}`]);
         printTable(['TARGET', 'ADDRESS', 'LOGIN', 'HOST KEY'], rows);
       });
     });
@@ -58,18 +62,26 @@ export function registerTarget(program: Command): void {
   target
     .command('set <name>')
     .description("change a target's options")
-    .requiredOption('--allow-sha1-host-key <yes|no>', 'accept an ssh-rsa (SHA-1 signed) host key from this target')
+    .option('--allow-sha1-host-key <yes|no>', 'accept an ssh-rsa (SHA-1 signed) host key from this target')
+    .option('--cert-login <yes|no>', "log in with a per-session certificate from fumidai's user CA instead of its key")
     .option('--data <dir>', 'data directory')
-    .action(async (name: string, opts: { allowSha1HostKey: string; data?: string }) => {
-      if (!['yes', 'no'].includes(opts.allowSha1HostKey)) throw fail('ARGUMENT_INVALID', `--allow-sha1-host-key takes yes or no, not '${opts.allowSha1HostKey}'`);
-      const allow = opts.allowSha1HostKey === 'yes';
+    .action(async (name: string, opts: { allowSha1HostKey?: string; certLogin?: string; data?: string }) => {
+      const yesNo = (flag: string, v: string | undefined) => {
+        if (v !== undefined && !['yes', 'no'].includes(v)) throw fail('ARGUMENT_INVALID', `${flag} takes yes or no, not '${v}'`);
+        return v === undefined ? undefined : v === 'yes';
+      };
+      const allow = yesNo('--allow-sha1-host-key', opts.allowSha1HostKey);
+      const certLogin = yesNo('--cert-login', opts.certLogin);
+      if (allow === undefined && certLogin === undefined) throw fail('ARGUMENT_INVALID', 'give --allow-sha1-host-key yes|no or --cert-login yes|no');
       await withStore(opts, async (store, dir) => {
         if (!(await store.getTarget(name))) throw fail('TARGET_UNKNOWN', name);
-        await adminChange(dir, `target set ${name}`, { allowSha1HostKey: allow }, async () => {
-          if (!(await store.setAllowSha1HostKey(name, allow))) throw fail('TARGET_UNKNOWN', name);
+        await adminChange(dir, `target set ${name}`, { ...(allow !== undefined ? { allowSha1HostKey: allow } : {}), ...(certLogin !== undefined ? { certLogin } : {}) }, async () => {
+          if (allow !== undefined && !(await store.setAllowSha1HostKey(name, allow))) throw fail('TARGET_UNKNOWN', name);
+          if (certLogin !== undefined && !(await store.setCertLogin(name, certLogin))) throw fail('TARGET_UNKNOWN', name);
         });
       });
-      console.log(`${name}: ssh-rsa (SHA-1) host keys ${allow ? 'accepted' : 'refused'}`);
+      if (allow !== undefined) console.log(`${name}: ssh-rsa (SHA-1) host keys ${allow ? 'accepted' : 'refused'}`);
+      if (certLogin !== undefined) console.log(`${name}: fumidai logs in ${certLogin ? 'with a per-session certificate' : "with its key"}`);
     });
   target
     .command('trust <name>')

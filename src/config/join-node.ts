@@ -11,8 +11,9 @@ import { CONFIG_FILE, openDataDir } from './data-dir.js';
 /** Copies what is missing in `to`; returns the names copied. `node` names the new node in the audit trail. */
 export function joinDataDir(from: string, to: string, node: string | undefined): string[] {
   const source = openDataDir(from);
-  const { hostKeys, upstream, auth, audit } = source.config;
-  const keys = [...[...hostKeys, upstream.key, audit.keyFile].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
+  const { hostKeys, upstream, auth, audit, certs } = source.config;
+  // The user CA too: a certificate one node issued must log in on every node.
+  const keys = [...[...hostKeys, upstream.key, audit.keyFile, certs.userCaKey].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
   mkdirSync(to, { recursive: true, mode: 0o700 });
   const copied: string[] = [];
   if (!existsSync(join(to, CONFIG_FILE))) {

@@ -7,7 +7,7 @@
 import { loadConfig } from './load.js';
 import type { Config } from './schema.js';
 
-const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key']);
+const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key', 'certs.userCaKey']);
 
 export type ReloadResult =
   /** news: something was applied, or what waits for a restart is not what was last reported. */

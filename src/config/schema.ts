@@ -1,11 +1,18 @@
 // The configuration file's schema: every field, its default, and why it has that default.
 import { z } from 'zod';
+import ssh2 from 'ssh2';
 
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:2222 or [::1]:2222');
 
 // RFC 5424 header fields are printable US-ASCII without spaces (PRINTUSASCII), of bounded length.
+/** A duration: seconds, or a number with s, m, h or d (e.g. 8h); in seconds. */
+export const duration = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+[smhd]$/, 'a duration such as 90s, 30m, 8h or 1d')])
+  .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']))
+  .refine((v) => v > 0, 'a positive duration');
+
 const printAscii = (max: number) => z.string().regex(new RegExp(`^[\\x21-\\x7e]{1,${max}}$`), `1 to ${max} printable ASCII characters, no spaces`);
 
 /** RFC 5424 facility names, in code order (audit is 13, "log audit"). */
@@ -24,6 +31,13 @@ const syslogAnchor = z
     facility: z.enum(SYSLOG_FACILITIES).default('audit'),
   })
   .strict();
+
+/** A CA in certs.trustedUserCAs: a plain public key line (a certificate or a private key cannot be a CA). */
+function isCaLine(line: string): boolean {
+  const parsed = ssh2.utils.parseKey(line);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  return Boolean(key) && !(key instanceof Error) && !key!.isPrivateKey() && !key!.type.includes('-cert-');
+}
 
 export const configSchema = z
   .object({
@@ -223,6 +237,23 @@ export const configSchema = z
             .string()
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a DNS name in lowercase (no scheme, no port)')
             .optional(),
+        })
+        .strict(),
+    ),
+    certs: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          /** fumidai's user CA key (ed25519); init and serve create it when missing. Its public line: `fumidai certs ca`. */
+          userCaKey: z.string().min(1).default('user_ca_ed25519_key'),
+          /** Longest validity of a certificate `ssh USER@bastion cert` issues (PCI DSS: one working day at most). */
+          maxValidity: duration.default(8 * 3600),
+          /** Other user CAs whose certificates log in (public key lines, e.g. Vault's SSH CA); fumidai's own is always trusted. */
+          trustedUserCAs: z.array(z.string().refine(isCaLine, 'an SSH public key line, e.g. ssh-ed25519 AAAA... vault-ca')).default([]),
+          /** Seconds of clock difference allowed at a certificate's valid-after and valid-before. */
+          clockSkew: z.number().int().nonnegative().max(600).default(60),
+          /** Validity of the per-session certificates fumidai signs for targets with --cert-login. */
+          upstreamValidity: duration.default(300),
         })
         .strict(),
     ),

@@ -57,6 +57,19 @@ upstream:
   # Seconds between keepalives to targets (0 = off).
   keepaliveInterval: 15
 
+certs:
+  # fumidai's user certificate authority: 'ssh USER@bastion cert' signs the key a user logged in with (after the
+  # second factor); 'fumidai certs ca' prints the public line for targets' TrustedUserCAKeys.
+  userCaKey: user_ca_ed25519_key
+  # Longest validity of an issued certificate (90s, 30m, 8h, 1d); 'cert --for 2h' asks for less.
+  maxValidity: 8h
+  # Other CAs whose user certificates log in (public key lines, e.g. Vault's):
+  trustedUserCAs: []
+  # Seconds of clock difference allowed at a certificate's validity bounds.
+  clockSkew: 60
+  # Validity of the per-session certificates signed for targets set with --cert-login.
+  upstreamValidity: 5m
+
 relay:
   # Environment variables clients may pass to targets ('*' ends a prefix).
   envAllow: [LANG, LC_*, TZ]

@@ -13,6 +13,7 @@ import { tuneSocket, rejectWithReason, sendAuthBanner } from '../ssh/glue.js';
 import { agreedAlgorithms } from '../ssh/negotiated.js';
 import type { GatewayDeps } from './context.js';
 import { handleJump } from './jump.js';
+import { bastionCommands } from './bastion-commands.js';
 
 /** `onAuthenticated`: the client is in, so it no longer counts among the unauthenticated connections. */
 export function handleConnection(conn: Connection, info: ClientInfo, deps: GatewayDeps, onAuthenticated: () => void = () => undefined): void {
@@ -58,7 +59,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       deps.live.delete(session);
       void session.close('client disconnected');
     });
-    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable(who) };
+    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable(who), bastionCommand: bastionCommands(deps.issuer) };
     conn.on('session', (accept) => handleSessionChannel(accept(), session, channelOptions));
     // Bound to a target (`ssh -l login@web1 bastion`), direct-tcpip is `-L`/`-W` through it; otherwise ProxyJump.
     const bound = () => session.access.destination.kind === 'target';

@@ -2,6 +2,7 @@
 // SessionDeps, logins their LoginDeps: nothing below the gateway sees this.
 import type { Logger } from 'pino';
 import type { LoginDeps } from '../auth/login.js';
+import type { CertificateIssuer } from '../auth/cert-issue.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../policy/access.js';
@@ -20,4 +21,6 @@ export interface GatewayDeps {
   access: Access;
   live: LiveSessions;
   sessions: SessionDeps;
+  /** Signs certificates for `ssh USER@bastion cert`. */
+  issuer?: CertificateIssuer;
 }

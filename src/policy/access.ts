@@ -2,7 +2,7 @@
 // `fumidai policy check` all ask here: it gathers the facts (the user as the store knows them now, their grants, the
 // applied policy) and hands them to the pure engine. Access requests, certificates and command rules come in here too.
 import type { Directory } from '../store/store.js';
-import { decide } from './engine.js';
+import { certificateWaivesMfa, decide } from './engine.js';
 import type { Action, Decision, PolicyDocument } from './types.js';
 
 /** Who asks, from where, with which factors: what a login proved. */
@@ -56,6 +56,11 @@ export class Access {
     for (const action of actions)
       decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants) : removed);
     return decisions;
+  }
+
+  /** Whether a certificate login skips the TOTP prompt (policy `mfa.waiveWithCertificate`); never by default. */
+  async certificateWaivesMfa(ownCa: boolean): Promise<boolean> {
+    return certificateWaivesMfa(await this.#policy.current(), ownCa);
   }
 
   /** Why this user may not come in at all (removed or disabled), or undefined. */

@@ -51,6 +51,7 @@ export const policySchema = z
     groups: z.record(name, z.array(name)).default({}),
     targets: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     rules: z.array(rule).default([]),
+    mfa: z.object({ waiveWithCertificate: z.union([z.boolean(), z.literal('any-trusted-ca')]).optional() }).strict().optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {

@@ -131,3 +131,9 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
     reason: onTarget ? `user '${input.user}' may not log in as '${input.login}' on '${input.target}'` : `user '${input.user}' has no access to '${input.target}'`,
   };
 }
+
+/** Whether the policy waives the per-login second factor for a certificate of fumidai's own CA (`ownCa`) or another. */
+export function certificateWaivesMfa(doc: PolicyDocument, ownCa: boolean): boolean {
+  const w = doc.mfa?.waiveWithCertificate;
+  return w === 'any-trusted-ca' || (w === true && ownCa);
+}

@@ -40,6 +40,11 @@ export interface PolicyDocument {
   /** Labels per target name, for selectors like `env=prod`. */
   targets: Record<string, Record<string, string>>;
   rules: Rule[];
+  /**
+   * The per-login second factor (TOTP) may be waived for a certificate login: `true` for certificates of fumidai's
+   * own CA (issued after a login with the second factor), 'any-trusted-ca' for external CAs' too. Absent: never.
+   */
+  mfa?: { waiveWithCertificate?: boolean | 'any-trusted-ca' };
 }
 
 export interface DecisionInput {

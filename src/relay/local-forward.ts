@@ -23,6 +23,7 @@ export function handleLocalForward(
     let upstream: ClientChannel;
     let recording: ChannelRecording;
     try {
+      if (session.caller.certificate?.forceCommand !== undefined) throw fail('CERT_FORCED_COMMAND', 'port forwarding');
       const up = await session.link.open('local-forward');
       await session.access.authorize('local-forward');
       upstream = await openOnTarget(up.client, dest).catch((err: Error) => {

@@ -42,6 +42,7 @@ export function handleForwardRequest(
       return;
     }
     try {
+      if (session.caller.certificate?.forceCommand !== undefined) throw fail('CERT_FORCED_COMMAND', 'port forwarding');
       const up = await session.link.open('remote-forward');
       await session.access.authorize('remote-forward');
       relayInbound(session, conn, up);

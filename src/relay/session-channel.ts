@@ -18,6 +18,15 @@ export interface SessionChannelOptions {
   banner: string;
   /** The targets a session without one may choose from (the menu). */
   reachable: () => Promise<Reachable[]>;
+  /** A command fumidai runs itself (`ssh alice@bastion cert`) for a session without a target; undefined: not one. */
+  bastionCommand?: (command: string, session: Session) => Promise<BastionReply | undefined>;
+}
+
+/** What a bastion command prints and its exit status. */
+export interface BastionReply {
+  stdout: string;
+  stderr?: string;
+  status: number;
 }
 
 type Request = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
@@ -86,8 +95,18 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     start(accept, reject, { kind: 'subsystem', name });
   });
 
-  async function run(channel: ServerChannel, request: Request): Promise<void> {
+  async function run(channel: ServerChannel, asked: Request): Promise<void> {
     channel.on('error', (err: Error) => session.log.debug({ err: err.message }, 'client channel error'));
+    // A certificate's force-command replaces whatever was asked (shell, command or subsystem), as OpenSSH does.
+    const forced = session.caller.certificate?.forceCommand;
+    const request: Request = forced !== undefined ? { kind: 'exec', command: forced } : asked;
+    if (request.kind === 'exec' && session.access.destination.kind === 'none' && opts.bastionCommand) {
+      const reply = await opts.bastionCommand(request.command, session);
+      if (reply) {
+        if (reply.stdout) channel.write(reply.stdout);
+        return void endChannel(channel, { code: reply.status }, reply.stderr);
+      }
+    }
     const action = request.kind === 'subsystem' ? 'sftp' : request.kind;
     session.channels.add(channel, Boolean(pty), action);
     session.clock.touch();

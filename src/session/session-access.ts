@@ -2,9 +2,10 @@
 // answers the live re-check: every action in use decided again, now. Every denial is audited by the caller's onDenied.
 import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
+import { storedSerial } from '../auth/cert-check.js';
 import type { Access } from '../policy/access.js';
 import type { Action, Decision, Limits } from '../policy/types.js';
-import type { Directory, TargetRecord } from '../store/store.js';
+import type { Certificates, Directory, TargetRecord } from '../store/store.js';
 import type { Destination } from './destination.js';
 
 /** Where a session goes, once resolved and allowed: the target and the login on it. */
@@ -28,7 +29,7 @@ export type Recheck = { end: string } | { end?: undefined; revoked: Map<Action, 
 
 export class SessionAccess {
   #access: Access;
-  #dir: Pick<Directory, 'getTarget' | 'findKey'>;
+  #dir: Pick<Directory, 'getTarget' | 'findKey'> & Pick<Certificates, 'certRevocation'>;
   #caller: Caller;
   #hooks: AccessHooks;
   #destination: Destination;
@@ -36,7 +37,7 @@ export class SessionAccess {
   /** The action the session was opened for: re-checked while no channel is open. */
   #opening: Action = 'shell';
 
-  constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'>, caller: Caller, destination: Destination, hooks: AccessHooks) {
+  constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'> & Pick<Certificates, 'certRevocation'>, caller: Caller, destination: Destination, hooks: AccessHooks) {
     this.#access = access;
     this.#dir = dir;
     this.#caller = caller;
@@ -85,8 +86,8 @@ export class SessionAccess {
    * and the session ends once none of its actions is allowed; otherwise only the refused actions are named.
    */
   async recheck(inUse: Iterable<Action>): Promise<Recheck> {
-    const key = await this.#dir.findKey(this.#caller.keyFingerprint);
-    if (!key || key.user !== this.#caller.user) return { end: `the key ${this.#caller.keyFingerprint} was removed` };
+    const gone = await this.#credentialGone();
+    if (gone) return { end: gone };
     const r = this.#resolved;
     if (!r) {
       // A ProxyJump carrier or a menu not yet answered: no target, so only the user must still be there and enabled.
@@ -97,6 +98,17 @@ export class SessionAccess {
     if (!used.size) used.add(this.#opening);
     const decisions = await this.#access.decideEach({ ...this.#request(), target: r.target.name, login: r.login }, used);
     return verdict(decisions);
+  }
+
+  /** Why the key or certificate this session logged in with no longer holds (removed, revoked), or undefined. */
+  async #credentialGone(): Promise<string | undefined> {
+    const cert = this.#caller.certificate;
+    if (cert) {
+      const revoked = await this.#dir.certRevocation(cert.ca, storedSerial(cert.serial), cert.keyId);
+      return revoked && `the certificate ${cert.keyId} (serial ${cert.serial}) was revoked: ${revoked.reason}`;
+    }
+    const key = await this.#dir.findKey(this.#caller.keyFingerprint);
+    return !key || key.user !== this.#caller.user ? `the key ${this.#caller.keyFingerprint} was removed` : undefined;
   }
 
   /**

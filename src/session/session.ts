@@ -10,7 +10,7 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Access } from '../policy/access.js';
 import type { IndexWrites } from '../store/index-writes.js';
-import type { Directory, SessionIndex } from '../store/store.js';
+import type { Certificates, Directory, SessionIndex } from '../store/store.js';
 import { newAuditKey } from './audit-key.js';
 import { SessionChannels } from './channels.js';
 import { SessionClock } from './clock.js';
@@ -25,11 +25,13 @@ export interface SessionDeps {
   log: Logger;
   audit: AuditTrail;
   access: Access;
-  dir: Pick<Directory, 'getTarget' | 'findKey' | 'pinHostKey'>;
+  dir: Pick<Directory, 'getTarget' | 'findKey' | 'pinHostKey'> & Pick<Certificates, 'certRevocation'>;
   index: RecorderDeps['index'] & Pick<SessionIndex, 'openSession' | 'closeSession' | 'getSession'>;
   indexWrites: IndexWrites;
   config: Pick<Config, 'session' | 'upstream' | 'recording'>;
   upstreamKey: Buffer;
+  /** Signs a per-session certificate of the upstream key (targets set with --cert-login). */
+  upstreamCert?: UpstreamDeps['upstreamCert'];
   recordingDir: string;
   screenIndex: RecorderDeps['screenIndex'];
 }
@@ -64,7 +66,7 @@ export class Session {
     this.channels = new SessionChannels(client);
     const recorder: RecorderDeps = { index: deps.index, settings: deps.config.recording, recordingDir: deps.recordingDir, indexWrites: deps.indexWrites, screenIndex: deps.screenIndex };
     this.recordings = new SessionRecorder(recorder, this.auditKey, caller.user, this.events, log);
-    const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
+    const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, upstreamCert: deps.upstreamCert, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
     this.link = new UpstreamLink(upstream, {
       auditKey: this.auditKey, caller, startedAt: this.clock.state.startedAt, client, access: this.access, events: this.events,
       get log() { return log(); },

@@ -4,7 +4,7 @@
 // agent where the policy allows agent forwarding.
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
-import type { FumidaiError } from '../errors.js';
+import { fail, type FumidaiError } from '../errors.js';
 import type { Caller } from '../auth/login.js';
 import type { Config } from '../config/schema.js';
 import type { Action } from '../policy/types.js';
@@ -16,6 +16,8 @@ import type { SessionEvents } from './session-events.js';
 
 export interface UpstreamDeps {
   upstreamKey: Buffer;
+  /** Signs a short-lived certificate of the upstream key for one session (targets set with --cert-login). */
+  upstreamCert?: (req: { login: string; keyId: string }) => Buffer;
   settings: Config['upstream'];
   dir: Pick<Directory, 'pinHostKey'>;
   index: Pick<SessionIndex, 'openSession'>;
@@ -96,12 +98,16 @@ export class UpstreamLink {
     });
     const log = owner.log.child({ target: target.name, login });
     const agent = (await this.#agentAllowed()) ? new ForwardedAgent(owner.client) : undefined;
+    // The target's sshd logs this key id: the person and the session, where authorized_keys would say only "fumidai".
+    const certKeyId = target.certLogin ? `${caller.user}:${owner.auditKey}` : undefined;
     try {
+      const certificate = certKeyId === undefined ? undefined : this.#certificate(login, certKeyId);
       const up = await connectUpstream({
         target,
         login,
         privateKey: this.#deps.upstreamKey,
         agent,
+        certificate,
         connectTimeoutSec: settings.connectTimeout,
         keepaliveIntervalSec: settings.keepaliveInterval,
         pin: async (blob, fingerprint) => {
@@ -110,7 +116,7 @@ export class UpstreamLink {
         },
       });
       up.client.on('error', (err) => log.warn({ err: err.message }, 'upstream error'));
-      await owner.events.emit('TargetConnect', { hostKey: up.hostKeyFingerprint, credential: up.credential });
+      await owner.events.emit('TargetConnect', { hostKey: up.hostKeyFingerprint, credential: up.credential, ...(up.credential === 'fumidai certificate' ? { certKeyId } : {}) });
       // Said once: someone who forwarded their agent expects it to be what logs in, and should know when it was not.
       if (this.#agentRequested && up.credential !== 'forwarded agent')
         this.#notice = `fumidai: your forwarded agent was not used to log in to ${target.name} (${agent ? 'the target accepted none of its keys' : 'agent forwarding is not allowed for you there'}): logged in with fumidai's key`;
@@ -120,6 +126,11 @@ export class UpstreamLink {
       await owner.close((err as Error).message);
       throw err;
     }
+  }
+
+  #certificate(login: string, keyId: string): Buffer {
+    if (!this.#deps.upstreamCert) throw fail('UPSTREAM_AUTH_FAILED', this.#owner.access.resolved?.target.name ?? '?', login, 'a certificate (no user CA on this node)');
+    return this.#deps.upstreamCert({ login, keyId });
   }
 
   /** The client's agent is used upstream only if it was forwarded and the policy allows agent forwarding. */

@@ -102,6 +102,17 @@ export const MIGRATIONS: Migration[] = [
   `CREATE TABLE typed_text (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, channel INTEGER NOT NULL, "offset" DOUBLE PRECISION NOT NULL,
      text TEXT NOT NULL, tokens tsvector NOT NULL);
    CREATE INDEX typed_text_tokens ON typed_text USING GIN (tokens);`,
+  // 11. User certificates: serials from a sequence (one order for every node), what was issued, revocations (a change
+  //    for the live re-check, like a removed key); and targets that fumidai logs in to with a per-session certificate.
+  `CREATE SEQUENCE cert_serials;
+   CREATE TABLE issued_certs (serial BIGINT PRIMARY KEY, "user" TEXT NOT NULL, key_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     valid_before TEXT NOT NULL, issued_at TEXT NOT NULL);
+   CREATE TABLE cert_revocations (id BIGSERIAL PRIMARY KEY, serial BIGINT, ca TEXT, key_id TEXT, reason TEXT NOT NULL,
+     revoked_at TEXT NOT NULL);
+   CREATE INDEX cert_revocations_serial ON cert_revocations(serial);
+   CREATE INDEX cert_revocations_key_id ON cert_revocations(key_id);
+   CREATE TRIGGER cert_revoked AFTER INSERT OR UPDATE OR DELETE ON cert_revocations FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
+   ALTER TABLE targets ADD COLUMN cert_login BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -10,6 +10,7 @@ export const toTarget = (r: Row): TargetRecord => ({
   name: r.name, host: r.host, port: r.port, defaultLogin: r.default_login, createdAt: r.created_at,
   hostKey: r.host_key ?? undefined, hostKeyFingerprint: r.host_key_fingerprint ?? undefined,
   ...(r.allow_sha1_host_key ? { allowSha1HostKey: true } : {}),
+  ...(r.cert_login ? { certLogin: true } : {}),
 });
 export const toSession = (r: Row): SessionRecord => ({
   auditKey: r.audit_key, user: r.user, sourceIp: r.source_ip, sourcePort: r.source_port,

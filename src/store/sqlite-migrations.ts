@@ -65,6 +65,16 @@ export const MIGRATIONS: string[] = [
   // 14. The lines typed on a terminal, each at the time its Enter was pressed, searchable as screen text is (channels
   //     indexed before this version have none: their typed lines are still read from the recording by `sessions show`).
   `CREATE VIRTUAL TABLE typed_text USING fts5(text, audit_key UNINDEXED, channel UNINDEXED, offset UNINDEXED);`,
+  // 15. User certificates: serials (AUTOINCREMENT never gives one twice, even after a delete), what was issued,
+  //     revocations; and targets that fumidai logs in to with a per-session certificate.
+  `CREATE TABLE cert_serials (serial INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL);
+   CREATE TABLE issued_certs (serial INTEGER PRIMARY KEY, user TEXT NOT NULL, key_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     valid_before TEXT NOT NULL, issued_at TEXT NOT NULL);
+   CREATE TABLE cert_revocations (id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER, ca TEXT, key_id TEXT,
+     reason TEXT NOT NULL, revoked_at TEXT NOT NULL);
+   CREATE INDEX cert_revocations_serial ON cert_revocations(serial);
+   CREATE INDEX cert_revocations_key_id ON cert_revocations(key_id);
+   ALTER TABLE targets ADD COLUMN cert_login INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

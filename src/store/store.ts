@@ -27,6 +27,8 @@ export interface TargetRecord {
   hostKeyFingerprint?: string;
   /** Accepts an `ssh-rsa` (SHA-1 signed) host key from this target; refused unless an admin allowed it. */
   allowSha1HostKey?: boolean;
+  /** fumidai logs in with a per-session certificate of its upstream key (the target trusts its user CA). */
+  certLogin?: boolean;
   createdAt: string;
 }
 
@@ -305,8 +307,41 @@ export interface WebIdentity {
   useWebAuthnCounter(id: string, counter: number): Promise<boolean>;
 }
 
+export interface IssuedCertRecord {
+  serial: number;
+  user: string;
+  keyId: string;
+  /** The certified key's fingerprint. */
+  fingerprint: string;
+  validBefore: string;
+  issuedAt: string;
+}
+
+export interface CertRevocationRecord {
+  /** A serial of the CA whose fingerprint is `ca`; or a key id, of any CA. */
+  serial?: number;
+  ca?: string;
+  keyId?: string;
+  reason: string;
+  revokedAt: string;
+}
+
+/** User certificates: serials (monotonic across nodes), what was issued, and revocations. */
+export interface Certificates {
+  /** The next serial of fumidai's CA: never the same twice, increasing, on every node. */
+  nextCertSerial(): Promise<number>;
+  recordIssuedCert(rec: Omit<IssuedCertRecord, 'issuedAt'>): Promise<void>;
+  listIssuedCerts(): Promise<IssuedCertRecord[]>;
+  revokeCert(rec: Omit<CertRevocationRecord, 'revokedAt'>): Promise<void>;
+  /** The revocation that covers this certificate (its CA's serial, or its key id), if any. */
+  certRevocation(ca: string, serial: number, keyId: string): Promise<CertRevocationRecord | undefined>;
+  listCertRevocations(): Promise<CertRevocationRecord[]>;
+  /** Turns per-session certificate login on or off for a target; false if there is no such target. */
+  setCertLogin(target: string, on: boolean): Promise<boolean>;
+}
+
 /** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
-export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity {
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates {
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { checkHostKey } from './host-key.js';
 import { tuneSocket } from '../ssh/glue.js';
 import { COMPRESSION, upstreamHostKeyAlgorithms } from '../ssh/algorithms.js';
 import { KEX_ALGORITHMS } from '../ssh/hybrid-kex.js';
+import { certificateKey } from '../ssh/cert-auth.js';
 
 export interface UpstreamOptions {
   target: TargetRecord;
@@ -14,6 +15,8 @@ export interface UpstreamOptions {
   privateKey: Buffer;
   /** The user's forwarded agent, tried before fumidai's key. */
   agent?: BaseAgent;
+  /** A certificate of fumidai's key for this session (targets set with --cert-login): presented instead of the key. */
+  certificate?: Buffer;
   connectTimeoutSec: number;
   keepaliveIntervalSec: number;
   /** Called once with a first-seen host key, after the connection is fully authenticated. */
@@ -24,7 +27,7 @@ export interface Upstream {
   client: Client;
   hostKeyFingerprint: string;
   /** What logged in: the user's forwarded agent, or fumidai's own upstream key. */
-  credential: 'forwarded agent' | 'fumidai key';
+  credential: 'forwarded agent' | 'fumidai key' | 'fumidai certificate';
 }
 
 export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
@@ -42,7 +45,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
       if (err) {
         client.end();
         reject(err);
-      } else resolve({ client, hostKeyFingerprint, credential: tried.at(-1) === 'agent' ? 'forwarded agent' : 'fumidai key' });
+      } else resolve({ client, hostKeyFingerprint, credential: tried.at(-1) === 'agent' ? 'forwarded agent' : opts.certificate ? 'fumidai certificate' : 'fumidai key' });
     };
 
     client.on('ready', () => {
@@ -59,6 +62,12 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
     // In order, remembering the last one tried: on 'ready', that is the one the target accepted.
     const methods = opts.agent ? ['agent', 'publickey'] : ['publickey'];
     const tried: string[] = [];
+    let certKey: ssh2.ParsedKey | undefined;
+    try {
+      certKey = opts.certificate && certificateKey(opts.privateKey, opts.certificate);
+    } catch (err) {
+      return reject(fail('UPSTREAM_AUTH_FAILED', target.name, login, `a certificate (${(err as Error).message})`));
+    }
     client.connect({
       host: target.host,
       port: target.port,
@@ -69,7 +78,7 @@ export function connectUpstream(opts: UpstreamOptions): Promise<Upstream> {
         const next = methods[tried.length];
         if (!next) return false;
         tried.push(next);
-        return next;
+        return next === 'publickey' && certKey ? { type: 'publickey', username: login, key: certKey } : next;
       }) as never,
       readyTimeout: opts.connectTimeoutSec * 1000,
       keepaliveInterval: opts.keepaliveIntervalSec * 1000,
@@ -100,6 +109,6 @@ function mapError(err: Error & { level?: string; code?: string }, name: string, 
   if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT')
     return fail('UPSTREAM_TIMEOUT', name, addr, opts.connectTimeoutSec);
   if (err.level === 'client-authentication')
-    return fail('UPSTREAM_AUTH_FAILED', name, login, opts.agent ? 'your forwarded agent or fumidai\'s key' : 'fumidai\'s key');
+    return fail('UPSTREAM_AUTH_FAILED', name, login, `${opts.agent ? 'your forwarded agent or ' : ''}fumidai's ${opts.certificate ? 'certificate (does the target trust its user CA in TrustedUserCAKeys?)' : 'key'}`);
   return fail('UPSTREAM_UNREACHABLE', name, addr, err.code ?? err.message);
 }

@@ -18,6 +18,7 @@ import { anchorObjectKey, anchorOf, auditObjectKey, auditPieceKey, auditPieceOf,
 import { sshdLine } from '../../src/audit/sshd-lines.js';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { verifySegments } from '../../src/audit/verify.js';
+import { certFuzzProperties } from './cert-properties.js';
 
 export interface FuzzProperty {
   name: string;
@@ -213,5 +214,6 @@ export function fuzzProperties(): FuzzProperty[] {
         verifySegments([{ name: '2026-12-05.jsonl', text: lines.join('\n') }], ED25519.publicKey);
       }),
     },
+    ...certFuzzProperties(),
   ];
 }

@@ -35,11 +35,14 @@ export interface Target {
   kill(): Promise<void>;
   /** Gives the target a new host key (as a reinstalled or impersonated host would have) and reloads sshd. */
   newHostKey(): Promise<void>;
+  /** What sshd wrote to its stderr so far (its log, at the config's LogLevel). */
+  log(): string;
 }
 
 /** `sshd`: another OpenSSH server binary than the system's (e.g. a newer one; its own config lines go in extraConfig). */
 /** `port`: a fixed port instead of an ephemeral one; `authorizedKeysFile`: a file kept by the test, read as it changes. */
-export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[]; sshd?: string; port?: number; authorizedKeysFile?: string }): Promise<Target> {
+/** `logLevel`: sshd's LogLevel (ERROR by default; VERBOSE logs each accepted key or certificate, read with log()). */
+export async function startTarget(opts: { authorizedKeys: string; login?: string; hostKey?: string; extraConfig?: string[]; sshd?: string; port?: number; authorizedKeysFile?: string; logLevel?: string }): Promise<Target> {
   if (!opts.authorizedKeysFile) ensureLoginAccount(opts.login ?? LOGIN);
   const dir = mkdtempSync(join(tmpdir(), 'fumidai-target-'));
   chmodSync(dir, 0o755);
@@ -62,7 +65,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
       `AllowUsers ${opts.login ?? LOGIN}`,
       'AcceptEnv LANG LC_* FUMIDAI_*',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
-      'LogLevel ERROR',
+      `LogLevel ${opts.logLevel ?? 'ERROR'}`,
       'MaxStartups 200', // tests open many sessions at once; the default drops some
       ...(opts.extraConfig ?? []),
       '',
@@ -111,6 +114,7 @@ export async function startTarget(opts: { authorizedKeys: string; login?: string
     async kill() {
       await killAll();
     },
+    log: () => log,
     async newHostKey() {
       rmSync(hostKey, { force: true });
       rmSync(`${hostKey}.pub`, { force: true });
