@@ -2,6 +2,7 @@
 // that start together apply each once. A migration is SQL, or a function when rows need computing (screen tokens).
 import type pg from 'pg';
 import { tsvectorLiteral } from './screen-text.js';
+import { SESSION_LIST_INDEXES } from './session-query.js';
 
 type Migration = string | ((c: pg.PoolClient) => Promise<void>);
 
@@ -88,6 +89,8 @@ export const MIGRATIONS: Migration[] = [
   // 8. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BYTEA,
      last_step BIGINT NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 9. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
+  SESSION_LIST_INDEXES,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

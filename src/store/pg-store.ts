@@ -7,10 +7,11 @@
 // tokens as SQLite's FTS5 (screen-text.ts), so a search finds the same rows on either store.
 import pg from 'pg';
 import { fail } from '../errors.js';
-import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts } from './store.js';
+import type { ChannelRecord, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './pg-migrations.js';
 import { pgWebAccounts } from './web-accounts-pg.js';
+import { pgSessionList } from './session-list-pg.js';
 import { phraseQueryLiteral, snippet, tsvectorLiteral } from './screen-text.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
@@ -20,7 +21,7 @@ const now = () => new Date().toISOString();
 const UNIQUE = '23505';
 const FOREIGN_KEY = '23503';
 const codeOf = (err: unknown) => (err as { code?: string }).code;
-export interface PgStore extends WebAccounts {} // assigned in the constructor
+export interface PgStore extends WebAccounts, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
 export class PgStore implements Store {
   #pool: pg.Pool;
   #node: string;
@@ -28,7 +29,7 @@ export class PgStore implements Store {
   private constructor(pool: pg.Pool, node: string) {
     this.#pool = pool;
     this.#node = node;
-    Object.assign(this, pgWebAccounts(pool)); // the web console's accounts (web-accounts-pg.ts)
+    Object.assign(this, pgWebAccounts(pool), pgSessionList(pool)); // web accounts, sessions list pages: their own modules
   }
 
   /** Connects (the password from PGPASSWORD or ~/.pgpass, never from a log) and brings the schema up to date. */

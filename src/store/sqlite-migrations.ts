@@ -1,6 +1,7 @@
 // The SQLite schema as numbered migrations: PRAGMA user_version counts those applied, and each runs in one transaction
 // with the version it sets, so a start cut short resumes where it stopped and an existing file is never migrated twice.
 import type Database from 'better-sqlite3';
+import { SESSION_LIST_INDEXES } from './session-query.js';
 
 export const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -52,6 +53,8 @@ export const MIGRATIONS: string[] = [
   // 12. Web console accounts, with their failures beside them (not SSH users: no row in users).
   `CREATE TABLE web_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_enc BLOB,
      last_step INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, consecutive INTEGER NOT NULL DEFAULT 0, locked_until TEXT);`,
+  // 13. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
+  SESSION_LIST_INDEXES,
 ];
 
 export function migrate(db: Database.Database): void {

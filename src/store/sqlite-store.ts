@@ -2,15 +2,16 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
-import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWebAccounts } from './web-accounts-sqlite.js';
+import { sqliteSessionList } from './session-list-sqlite.js';
 
 const now = () => new Date().toISOString();
 
-// The web console's accounts come from their own module (web-accounts-sqlite.ts), assigned in the constructor.
-export interface SqliteStore extends WebAccounts {}
+// The web console's accounts and the sessions list's pages come from their own modules, assigned in the constructor.
+export interface SqliteStore extends WebAccounts, Pick<SessionIndex, 'sessionPage'> {}
 export class SqliteStore implements Store {
   #db: Database.Database;
 
@@ -23,7 +24,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    Object.assign(this, sqliteWebAccounts(this.#db));
+    Object.assign(this, sqliteWebAccounts(this.#db), sqliteSessionList(this.#db));
   }
 
   async addUser(name: string): Promise<void> {

@@ -101,6 +101,37 @@ export interface SessionFilter {
   live?: boolean;
 }
 
+export type SessionKind = 'shell' | 'exec' | 'sftp' | 'tunnel';
+
+/** The position after the last row of a page of sessions: its group, start and key (the order's tie-breaker). */
+export interface SessionCursor {
+  live: boolean;
+  startedAt: string;
+  auditKey: string;
+}
+
+/** A page of the sessions list: live first, then the newest; every field an exact match but the times. */
+export interface SessionQuery {
+  user?: string;
+  target?: string;
+  login?: string;
+  sourceIp?: string;
+  /** ISO times: sessions open at some point in [from, to] (a live session is open now). */
+  from?: string;
+  to?: string;
+  /** Sessions with at least one channel of this kind (tunnel: direct-tcpip, forwarded-tcpip, x11). */
+  kind?: SessionKind;
+  state?: SessionRecord['state'];
+  limit: number;
+  after?: SessionCursor;
+}
+
+export interface SessionPage {
+  sessions: (SessionRecord & { channels: Pick<ChannelRecord, 'channel' | 'kind' | 'command'>[] })[];
+  /** Where the next page starts; undefined on the last page. */
+  next?: SessionCursor;
+}
+
 /** Users, their keys, targets and grants: who may be asked for, and where they may go. */
 export interface Directory {
   addUser(name: string): Promise<void>;
@@ -134,6 +165,8 @@ export interface SessionIndex {
   interruptLiveSessions(reason: string): Promise<number>;
   listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
   getSession(auditKey: string): Promise<SessionRecord | undefined>;
+  /** One page of sessions with their channels, filtered and ordered by the store (two selects, whatever the page). */
+  sessionPage(query: SessionQuery): Promise<SessionPage>;
   /** Asks whichever node runs a live session to end it; false if no such live session. */
   requestTermination(auditKey: string, reason: string): Promise<boolean>;
   openChannel(rec: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void>;

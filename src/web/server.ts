@@ -7,10 +7,10 @@ import fastifyHelmet from '@fastify/helmet';
 import { splitHostPort } from '../config/host-port.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { SessionIndex, WebAccounts } from '../store/store.js';
-import { sessionSummary } from '../playback/session-summary.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
-import { loginPage, orderSessions, sessionsPage, totpPage } from './pages.js';
+import { listRoutes } from './list-routes.js';
+import { loginPage, totpPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
 import { CONSOLE_CSS } from './style.js';
 
@@ -103,18 +103,9 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     return reply.redirect('/login', 303);
   });
 
-  const sessionRows = async () => {
-    const list = await deps.index.listSessions();
-    const rows = await Promise.all(list.map(async (s) => ({ ...s, ...sessionSummary(await deps.index.channelsOf(s.auditKey)) })));
-    return orderSessions(rows);
-  };
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
-  app.get('/sessions', async (req, reply) => {
-    const who = req.consoleSession!;
-    return htmlReply(reply, sessionsPage(await sessionRows(), { name: who.name, role: who.role, csrf: reply.generateCsrf() }));
-  });
-  app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
   sessionRoutes(app, deps);
+  listRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
