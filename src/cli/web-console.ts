@@ -21,7 +21,7 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   if (!existsSync(certFile) && !existsSync(keyFile)) ensureSelfSigned(certFile, keyFile);
   const cert = readFileSync(certFile);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web });
-  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, idleMinutes: () => dir.config.web.idleMinutes }, listen).catch((err) =>
+  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, idleMinutes: () => dir.config.web.idleMinutes, keyframeDir: dir.path('keyframes') }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

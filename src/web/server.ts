@@ -10,6 +10,7 @@ import type { SessionIndex, WebAccounts } from '../store/store.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { listRoutes } from './list-routes.js';
+import { replayRoutes } from './replay-routes.js';
 import { loginPage, totpPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
 import { CONSOLE_CSS } from './style.js';
@@ -22,6 +23,8 @@ export interface WebDeps {
   audit: Pick<AuditTrail, 'record'>;
   accounts: Pick<WebAccounts, 'getWebAccount'>;
   idleMinutes: () => number;
+  /** Where replay keyframe indexes are kept (memory only without it). */
+  keyframeDir?: string;
 }
 
 const SESSION_COOKIE = '__Host-fumidai-session';
@@ -106,6 +109,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
   sessionRoutes(app, deps);
   listRoutes(app, deps);
+  replayRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
