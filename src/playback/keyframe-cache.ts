@@ -1,5 +1,5 @@
 // The replay index of each recording viewed (segment times and keyframe screens, keyframes.ts), built once in a
-// worker thread and kept: in memory for the recordings viewed last, and for a sealed recording in a file named by its
+// worker thread and kept: in memory for the recordings viewed last (up to maxBytes), and for a sealed recording in a file named by its
 // sha256 in `dir`, so a restart or another view does not run the emulator over a gigabyte again. Results are usable
 // as they come: the segment times after the quick first pass, each keyframe as soon as the emulator reaches it.
 // Two builds at a time at most; the others wait their turn.
@@ -29,6 +29,13 @@ class Entry {
   done = false;
   error: string | undefined;
   #waiters: (() => void)[] = [];
+
+  /** Memory held, roughly: the keyframe screens and the typed input. */
+  bytes(): number {
+    let n = this.time?.input.length ?? 0;
+    for (const s of this.snapshots) n += s?.init.length ?? 0;
+    return 2 * n;
+  }
 
   status(): ReplayStatus {
     return { scanned: Boolean(this.time), segments: this.time?.segments.length ?? 0, built: this.snapshots.length, done: this.done, ...(this.error ? { error: this.error } : {}) };
@@ -64,14 +71,15 @@ export interface Recording {
 
 export class KeyframeCache {
   #dir: string | undefined;
-  #max: number;
+  #maxBytes: number;
   #entries = new Map<string, Entry>();
   #queue: (() => void)[] = [];
   #running = new Set<Worker>();
 
-  constructor(opts: { dir?: string; maxEntries?: number } = {}) {
+  /** `maxBytes`: memory for finished indexes, the most recently used kept (those being built are always kept). */
+  constructor(opts: { dir?: string; maxBytes?: number } = {}) {
     this.#dir = opts.dir;
-    this.#max = opts.maxEntries ?? 32;
+    this.#maxBytes = opts.maxBytes ?? 64 << 20;
   }
 
   /** The index of a recording: from memory, from its file, or built now. */
@@ -151,9 +159,13 @@ export class KeyframeCache {
   }
 
   #evict(): void {
+    let total = 0;
+    for (const e of this.#entries.values()) total += e.bytes();
     for (const [key, e] of this.#entries) {
-      if (this.#entries.size <= this.#max) return;
-      if (e.done || e.error) this.#entries.delete(key);
+      if (total <= this.#maxBytes || this.#entries.size === 1) return;
+      if (!e.done && !e.error) continue;
+      total -= e.bytes();
+      this.#entries.delete(key);
     }
   }
 }

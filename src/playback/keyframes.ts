@@ -1,17 +1,19 @@
-// Windowed replay of long terminal recordings: the file cut into segments of about a megabyte, each with the screen as
-// it was where it starts (a keyframe), so a player seeks anywhere by loading one segment: that screen, then at most a
-// megabyte of events. Two passes over the file, both fed whole lines in order (cast-scan's forEachLines):
+// Windowed replay of long terminal recordings: the file cut into segments of about half a megabyte, each with the
+// screen as it was where it starts (a keyframe), so a player seeks anywhere by loading one segment: that screen, then
+// at most half a megabyte of events. Two passes over the file, both fed whole lines in order (cast-scan's forEachLines):
 //  1. TimeScanner reads only each event's time (no JSON, no emulator: about a second per gigabyte) and places the
-//     segment starts, with their times as recorded and with pauses cut to IDLE_MS (the player's idle skip).
+//     segment starts, with their times as recorded and with pauses cut to IDLE_MS (the player's idle skip); it keeps
+//     what was typed too (the session page's commands), so a page view does not read the gigabyte once more.
 //  2. KeyframeTaker runs the output through a headless terminal and serializes the screen at each segment start
 //     (@xterm/addon-serialize): the slow pass, done once per recording and kept.
 // A segment starts on an event later than the one before it, so no event of a segment shares the next one's time.
 import xterm from '@xterm/headless';
 import { SerializeAddon } from '@xterm/addon-serialize';
 import { parseEventLine } from '../recording/asciicast.js';
-import { NEWLINE } from './cast-scan.js';
+import { INPUT_TYPE, NEWLINE } from './cast-scan.js';
 
-export const SEGMENT_BYTES = 1 << 20;
+/** Half a megabyte: a seek replays at most this much in the page, and a 1 GB recording is 2048 segments. */
+export const SEGMENT_BYTES = 512 * 1024;
 /** Longest pause kept when idle time is skipped, as the console's player did (idleTimeLimit 2). */
 export const IDLE_MS = 2000;
 /** Output held before it is written to the emulator: one write per batch, not per event. */
@@ -35,6 +37,8 @@ export interface TimeIndex {
   durationMs: number;
   durationCompMs: number;
   segments: SegmentMark[];
+  /** Everything typed (the data of the input events, as cast-scan's inputOf), read in the same pass. */
+  input: string;
 }
 
 export interface Snapshot {
@@ -80,6 +84,7 @@ export class TimeScanner {
   #next = 0;
   #end: number | undefined;
   #segments: SegmentMark[] = [];
+  #input = '';
 
   constructor(readonly segmentBytes = SEGMENT_BYTES) {}
 
@@ -97,6 +102,8 @@ export class TimeScanner {
       this.#segments.push({ offset: base + at, ms: 0, compMs: 0 });
       this.#next = base + at + this.segmentBytes;
     }
+    // Found once per chunk and then past each input line: a chunk without input is searched once.
+    let input = buf.indexOf(INPUT_TYPE, at);
     for (; at < buf.length; ) {
       const nl = buf.indexOf(NEWLINE, at);
       if (nl === at) {
@@ -107,6 +114,11 @@ export class TimeScanner {
       if (raw === undefined) {
         this.#end = base + at;
         return false;
+      }
+      if (input >= 0 && input < nl) {
+        const e = parseEventLine(buf.toString('utf8', at, nl));
+        if (e?.type === 'i') this.#input += e.data;
+        input = buf.indexOf(INPUT_TYPE, nl);
       }
       const ms = Math.max(raw, this.#prevMs); // a time that goes back plays at the time before it
       const compMs = this.#compMs + Math.min(ms - this.#prevMs, IDLE_MS);
@@ -127,7 +139,7 @@ export class TimeScanner {
     const segments = this.#segments;
     // The player wants every segment to start before the end.
     while (segments.length > 1 && segments.at(-1)!.ms >= this.#prevMs) segments.pop();
-    return { cols: this.#cols, rows: this.#rows, size, end: this.#end ?? this.#pos, durationMs: this.#prevMs, durationCompMs: this.#compMs, segments };
+    return { cols: this.#cols, rows: this.#rows, size, end: this.#end ?? this.#pos, durationMs: this.#prevMs, durationCompMs: this.#compMs, segments, input: this.#input };
   }
 }
 

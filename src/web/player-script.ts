@@ -17,7 +17,12 @@ async function setup(box) {
   const status = box.querySelector('.replay-status');
   let player;
   let s = await replayStatus(box.dataset.status);
-  for (let i = 0; i < 10 && !s.done && !s.error; i++) s = (await sleep(150), await replayStatus(box.dataset.status));
+  while (!s.scanned && !s.error) {
+    status.textContent = 'reading the recording';
+    s = (await sleep(300), await replayStatus(box.dataset.status));
+  }
+  // A short recording's keyframes come within moments: wait for them to show its last screen before play.
+  for (let i = 0; i < 10 && !s.done && !s.error && s.segments <= 4; i++) s = (await sleep(150), await replayStatus(box.dataset.status));
   const create = async (startAt, autoPlay) => {
     if (player) player.dispose();
     el.textContent = '';
@@ -37,7 +42,7 @@ async function setup(box) {
     await sleep(1000);
     s = await replayStatus(box.dataset.status);
   }
-  status.textContent = s.error ? 'replay index: ' + s.error : s.segments + ' segments, seek anywhere';
+  status.textContent = s.error ? 'replay index: ' + s.error : s.segments + (s.segments === 1 ? ' segment' : ' segments') + ', seek anywhere';
 }
 for (const box of document.querySelectorAll('.replay[data-replay]')) setup(box);
 `;

@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
 import { KeyframeCache } from '../playback/keyframe-cache.js';
-import { isCast } from '../playback/session-detail.js';
+import { inputOf } from '../playback/cast-scan.js';
+import { isCast, type InputOf } from '../playback/session-detail.js';
 import { segmentedIndex, segmentOf } from '../playback/segments.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
@@ -27,7 +28,8 @@ type Params = { auditKey: string; channel: string; k?: string };
 type Query = { idle?: string };
 
 
-export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): void {
+/** Registers the routes; returns what a channel's typed input is, from the replay index once it is read. */
+export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): InputOf {
   const cache = new KeyframeCache({ dir: deps.keyframeDir });
   app.addHook('onClose', () => cache.close());
   const seen = new WeakMap<ConsoleSession, Set<string>>();
@@ -76,4 +78,12 @@ export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): void 
     const r = await recordingOf(req, reply);
     return r ? r.replay.status() : reply;
   });
+  // A sealed recording's input comes with its replay index (one pass reads both); a live one's is read as it is now.
+  return async (ch) => {
+    if (!ch.sha256) return inputOf(ch.recordingPath).catch(() => undefined);
+    const size = await stat(ch.recordingPath).then((s) => s.size, () => undefined);
+    if (size === undefined) return undefined;
+    const read = () => inputOf(ch.recordingPath).catch(() => undefined);
+    return cache.of({ path: ch.recordingPath, size, sha256: ch.sha256 }).time().then((t) => t.input, read);
+  };
 }

@@ -107,9 +107,8 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   });
 
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
-  sessionRoutes(app, deps);
+  sessionRoutes(app, { ...deps, inputOf: replayRoutes(app, deps) });
   listRoutes(app, deps);
-  replayRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
