@@ -29,12 +29,14 @@ async function setup(box) {
     const url = box.dataset.replay + '?idle=' + (idle.checked ? 1 : 0);
     const poster = startAt === undefined && s.done ? 'npt:999999999' : 'npt:' + (startAt || 0);
     player = AsciinemaPlayer.create({ url, format: 'segmented' }, el, { fit: 'width', preload: true, speed: Number(speed.value), startAt: startAt || 0, autoPlay, poster });
+    playing = autoPlay;
+    player.addEventListener('play', () => { playing = true; });
+    player.addEventListener('pause', () => { playing = false; });
+    player.addEventListener('ended', () => { playing = false; });
     box.player = player;
   };
-  const position = async () => {
-    try { return [await player.getCurrentTime(), !el.querySelector('.ap-player.ap-paused, .ap-player:not(.ap-playing)')]; } catch { return [0, false]; }
-  };
-  speed.addEventListener('change', async () => { const [t, playing] = await position(); create(t, playing); });
+  let playing = false;
+  speed.addEventListener('change', async () => create(await player.getCurrentTime(), playing));
   idle.addEventListener('change', () => create(0, false));
   await create(undefined, false);
   while (!s.done && !s.error) {

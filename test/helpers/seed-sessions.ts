@@ -17,7 +17,7 @@ export function seededSessions(n: number): Seeded[] {
     const state = i % 97 === 0 ? 'live' : i % 10 === 3 ? 'interrupted' : 'closed';
     const kinds = KIND_SETS[i % KIND_SETS.length]!;
     out.push({
-      auditKey: `2026/01/01/seed-${String(i).padStart(6, '0')}`,
+      auditKey: `${new Date(start).toISOString().replace(/[-:]|\.\d+/g, '')}-user${i % 7}-${(i + 0x100000).toString(16)}`,
       user: `user${i % 7}`,
       sourceIp: `10.0.${i % 11}.${i % 13}`,
       sourcePort: 40000 + (i % 1000),
