@@ -1,8 +1,8 @@
 // The console's own script for the session page, served as /static/console-player.js (the CSP allows no inline
 // script). Each recording plays through asciinema-player's segmented source: the server's index gives the whole
 // duration and where each segment of about a megabyte starts, and the player loads the segment around a seek point and
-// the next one as the current one ends, so a gigabyte recording never sits in the page. Before play, the recording's
-// last screen is shown when its keyframes are built (as a poster), else the first. Speed and idle skipping re-create
+// the next one as the current one ends, so a gigabyte recording never sits in the page. Before play, a short
+// recording's last screen is shown (as a poster), a long one's first. Speed and idle skipping re-create
 // the player (idle skipping changes the timeline: the server cuts long pauses in the times it sends).
 export const PLAYER_JS = `'use strict';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -16,13 +16,13 @@ async function setup(box) {
   const idle = box.querySelector('input.idle');
   const status = box.querySelector('.replay-status');
   let player;
-  let s = await replayStatus(box.dataset.status);
-  while (!s.scanned && !s.error) {
-    status.textContent = 'reading the recording';
-    s = (await sleep(300), await replayStatus(box.dataset.status));
+  // A short recording's index comes within moments: wait for it to show the last screen before play. A long one's
+  // player starts at once (its first segment needs no keyframe), and its status is shown as the index is built.
+  const bytes = Number(box.dataset.bytes);
+  let s = { scanned: false, done: false };
+  if (bytes > 0 && bytes <= 2 * 1024 * 1024) {
+    for (let i = 0; i < 12 && !s.done && !s.error; i++) s = (i && await sleep(150), await replayStatus(box.dataset.status));
   }
-  // A short recording's keyframes come within moments: wait for them to show its last screen before play.
-  for (let i = 0; i < 10 && !s.done && !s.error && s.segments <= 4; i++) s = (await sleep(150), await replayStatus(box.dataset.status));
   const create = async (startAt, autoPlay) => {
     if (player) player.dispose();
     el.textContent = '';
@@ -40,9 +40,9 @@ async function setup(box) {
   idle.addEventListener('change', () => create(0, false));
   await create(undefined, false);
   while (!s.done && !s.error) {
-    status.textContent = s.scanned ? 'building the replay index: ' + s.built + ' of ' + s.segments + ' segments (seeking further waits for it)' : 'reading the recording';
-    await sleep(1000);
     s = await replayStatus(box.dataset.status);
+    status.textContent = s.scanned ? 'building the replay index: ' + s.built + ' of ' + s.segments + ' segments (seeking further waits for it)' : 'reading the recording';
+    if (!s.done) await sleep(1000);
   }
   status.textContent = s.error ? 'replay index: ' + s.error : s.segments + (s.segments === 1 ? ' segment' : ' segments') + ', seek anywhere';
 }
