@@ -14,6 +14,7 @@ import { INPUT_TYPE, NEWLINE } from './cast-scan.js';
 
 /** Half a megabyte: a seek replays at most this much in the page, and a 1 GB recording is 2048 segments. */
 export const SEGMENT_BYTES = 512 * 1024;
+const FIRST_SEGMENT_BYTES = 64 * 1024;
 /** Longest pause kept when idle time is skipped, as the console's player did (idleTimeLimit 2). */
 export const IDLE_MS = 2000;
 /** Output held before it is written to the emulator: one write per batch, not per event. */
@@ -100,7 +101,8 @@ export class TimeScanner {
       this.#rows = header.height || 24;
       this.#header = true;
       this.#segments.push({ offset: base + at, ms: 0, compMs: 0 });
-      this.#next = base + at + this.segmentBytes;
+      // A short first segment: what the player loads before it can start.
+      this.#next = base + at + Math.min(this.segmentBytes, FIRST_SEGMENT_BYTES);
     }
     // Found once per chunk and then past each input line: a chunk without input is searched once.
     let input = buf.indexOf(INPUT_TYPE, at);
