@@ -7,7 +7,6 @@ import type { AuditTrail } from '../audit/trail.js';
 import { isCast, sessionDetail, type InputOf } from '../playback/session-detail.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
-import { freeReplacedTerminals } from './player-patch.js';
 import { PLAYER_JS } from './player-script.js';
 import { notFoundPage, sessionPage } from './session-page.js';
 
@@ -27,7 +26,7 @@ const PLAYER_CSP =
 type Params = { auditKey: string; channel?: string };
 
 export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
-  const assets = { js: freeReplacedTerminals(playerFile('asciinema-player.min.js')), css: playerFile('asciinema-player.css') };
+  const assets = { js: playerFile('asciinema-player.min.js'), css: playerFile('asciinema-player.css') };
   app.get('/static/asciinema-player.min.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(assets.js));
   app.get('/static/asciinema-player.css', (_req, reply) => reply.type('text/css; charset=utf-8').send(assets.css));
   app.get('/static/console-player.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(PLAYER_JS));
