@@ -25,7 +25,7 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const { banAfter, banWindow, banSeconds } = dir.config.auth;
   const throttle = new SourceThrottle({ banAfter, windowSec: banWindow, banSec: banSeconds }, Date.now, store);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
-  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store };
+  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes') };
   const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );

@@ -14,14 +14,15 @@ export const RESIZE_TYPE = Buffer.from('"r",');
 /**
  * Hands `take` the file's whole lines, in order, a chunk at a time; a last line without its newline (torn by a killed
  * process) is left out. `take` returns false to stop. Only the line that straddles two reads is joined (a copy); the
- * rest of each read is handed over as it is, so the file's bytes are not copied once more on their way.
+ * rest of each read is handed over as it is, so the file's bytes are not copied once more on their way. The lines
+ * handed over are contiguous from `start` (a line's offset is `start` plus the bytes handed over before it).
  */
-export async function forEachLines(path: string, take: (lines: Buffer) => Promise<boolean> | boolean): Promise<void> {
+export async function forEachLines(path: string, take: (lines: Buffer) => Promise<boolean> | boolean, start = 0): Promise<void> {
   const fh = await open(path, 'r');
   try {
     /** The start of a line that the reads so far have not finished, in pieces (a line can be longer than a read). */
     let carry: Buffer[] = [];
-    for (let position = 0; ; ) {
+    for (let position = start; ; ) {
       const chunk = Buffer.allocUnsafe(READ_BYTES);
       const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position);
       if (bytesRead === 0) return;

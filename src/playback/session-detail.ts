@@ -17,8 +17,12 @@ export const typedLines = (input: string): string[] => typedLinesAt([{ time: 0, 
 /** A terminal recording (asciicast), the only kind a player can show. */
 export const isCast = (c: Pick<ChannelRecord, 'recordingPath'>): boolean => c.recordingPath.endsWith('.cast');
 
-/** The session's detail; undefined when the index does not know the audit key. */
-export async function sessionDetail(index: Pick<SessionIndex, 'getSession' | 'channelsOf' | 'fileOpsOf'>, auditKey: string): Promise<SessionDetail | undefined> {
+/** What was typed on a terminal channel; undefined when its recording is not on this node. */
+export type InputOf = (ch: ChannelRecord) => Promise<string | undefined>;
+const readInput: InputOf = (ch) => inputOf(ch.recordingPath).catch(() => undefined); // not on this node (shipped and pruned)
+
+/** The session's detail; undefined when the index does not know the audit key. `input` may come from a cache. */
+export async function sessionDetail(index: Pick<SessionIndex, 'getSession' | 'channelsOf' | 'fileOpsOf'>, auditKey: string, input: InputOf = readInput): Promise<SessionDetail | undefined> {
   const session = await index.getSession(auditKey);
   if (!session) return undefined;
   const channels = await index.channelsOf(auditKey);
@@ -26,8 +30,8 @@ export async function sessionDetail(index: Pick<SessionIndex, 'getSession' | 'ch
   const typed: SessionDetail['typed'] = [];
   for (const ch of channels.filter(isCast)) {
     // Streamed: a recording of a gigabyte is more than one string can hold, and its output is not needed here.
-    const input = await inputOf(ch.recordingPath).catch(() => undefined); // not on this node (shipped and pruned)
-    if (input !== undefined) typed.push({ channel: ch.channel, lines: typedLines(input) });
+    const text = await input(ch);
+    if (text !== undefined) typed.push({ channel: ch.channel, lines: typedLines(text) });
   }
   return { session, channels, typed, fileOps };
 }

@@ -2,6 +2,7 @@
 // that start together apply each once. A migration is SQL, or a function when rows need computing (screen tokens).
 import type pg from 'pg';
 import { tsvectorLiteral } from './screen-text.js';
+import { SESSION_LIST_INDEXES } from './session-query.js';
 
 type Migration = string | ((c: pg.PoolClient) => Promise<void>);
 
@@ -113,6 +114,8 @@ export const MIGRATIONS: Migration[] = [
    CREATE INDEX cert_revocations_key_id ON cert_revocations(key_id);
    CREATE TRIGGER cert_revoked AFTER INSERT OR UPDATE OR DELETE ON cert_revocations FOR EACH STATEMENT EXECUTE FUNCTION access_changed();
    ALTER TABLE targets ADD COLUMN cert_login BOOLEAN NOT NULL DEFAULT false;`,
+  // 12. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
+  SESSION_LIST_INDEXES,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -1,6 +1,7 @@
 // The SQLite schema as numbered migrations: PRAGMA user_version counts those applied, and each runs in one transaction
 // with the version it sets, so a start cut short resumes where it stopped and an existing file is never migrated twice.
 import type Database from 'better-sqlite3';
+import { SESSION_LIST_INDEXES } from './session-query.js';
 
 export const MIGRATIONS: string[] = [
   `CREATE TABLE users (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
@@ -75,6 +76,8 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX cert_revocations_serial ON cert_revocations(serial);
    CREATE INDEX cert_revocations_key_id ON cert_revocations(key_id);
    ALTER TABLE targets ADD COLUMN cert_login INTEGER NOT NULL DEFAULT 0;`,
+  // 16. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
+  SESSION_LIST_INDEXES,
 ];
 
 export function migrate(db: Database.Database): void {

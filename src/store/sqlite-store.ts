@@ -2,17 +2,19 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
-import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWebAccounts } from './web-accounts-sqlite.js';
 import { sqliteWebIdentity } from './web-ident-sqlite.js';
 import { sqliteCertificates } from './certs-sqlite.js';
+import { sqliteSessionList } from './session-list-sqlite.js';
 
 const now = () => new Date().toISOString();
 
-// The web console's accounts and identity, and the certificates, come from their own modules, assigned in the constructor.
-export interface SqliteStore extends WebAccounts, WebIdentity, Certificates {}
+// The web console's accounts and identity, the certificates and the sessions list's pages come from their own modules,
+// assigned in the constructor.
+export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, Pick<SessionIndex, 'sessionPage'> {}
 export class SqliteStore implements Store {
   #db: Database.Database;
 
@@ -25,7 +27,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db));
+    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteSessionList(this.#db));
   }
 
   async addUser(name: string): Promise<void> {

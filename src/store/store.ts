@@ -110,6 +110,37 @@ export interface SessionFilter {
   live?: boolean;
 }
 
+export type SessionKind = 'shell' | 'exec' | 'sftp' | 'tunnel';
+
+/** The position after the last row of a page of sessions: its group, start and key (the order's tie-breaker). */
+export interface SessionCursor {
+  live: boolean;
+  startedAt: string;
+  auditKey: string;
+}
+
+/** A page of the sessions list: live first, then the newest; every field an exact match but the times. */
+export interface SessionQuery {
+  user?: string;
+  target?: string;
+  login?: string;
+  sourceIp?: string;
+  /** ISO times: sessions open at some point in [from, to] (a live session is open now). */
+  from?: string;
+  to?: string;
+  /** Sessions with at least one channel of this kind (tunnel: direct-tcpip, forwarded-tcpip, x11). */
+  kind?: SessionKind;
+  state?: SessionRecord['state'];
+  limit: number;
+  after?: SessionCursor;
+}
+
+export interface SessionPage {
+  sessions: (SessionRecord & { channels: Pick<ChannelRecord, 'channel' | 'kind' | 'command'>[] })[];
+  /** Where the next page starts; undefined on the last page. */
+  next?: SessionCursor;
+}
+
 /** Users, their keys, targets and grants: who may be asked for, and where they may go. */
 export interface Directory {
   addUser(name: string): Promise<void>;
@@ -143,6 +174,8 @@ export interface SessionIndex {
   interruptLiveSessions(reason: string): Promise<number>;
   listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
   getSession(auditKey: string): Promise<SessionRecord | undefined>;
+  /** One page of sessions with their channels, filtered and ordered by the store (two selects, whatever the page). */
+  sessionPage(query: SessionQuery): Promise<SessionPage>;
   /** Asks whichever node runs a live session to end it; false if no such live session. */
   requestTermination(auditKey: string, reason: string): Promise<boolean>;
   openChannel(rec: Omit<ChannelRecord, 'state' | 'bytesIn' | 'bytesOut'>): Promise<void>;
@@ -218,7 +251,6 @@ export interface BucketUsers {
   removeBucketUser(objectKey: string, user: string): Promise<void>;
 }
 
-export type WebRole = 'auditor' | 'admin';
 
 export interface WebAccountRecord {
   name: string;
@@ -245,67 +277,9 @@ export interface WebAccounts {
   clearWebFailuresUnlessLocked(name: string, at?: Date): Promise<UserLock>;
 }
 
-/** An API bearer token of the console: only the SHA-256 of the token is kept, never the token. */
-export interface WebTokenRecord {
-  name: string;
-  role: WebRole;
-  hash: string;
-  createdAt: string;
-  expiresAt?: string;
-  lastUsedAt?: string;
-  revokedAt?: string;
-}
-
-/** A console session, keyed by the SHA-256 of its cookie; lastSeen in ms since the epoch. */
-export interface ConsoleSessionRecord {
-  name: string;
-  role: WebRole;
-  lastSeen: number;
-}
-
-/** A step between two requests (a login whose password was right, a key being registered): taken once. */
-export interface WebPendingRecord {
-  name: string;
-  /** The WebAuthn challenge the next request must answer ('' when none: the TOTP step). */
-  challenge: string;
-  at: number;
-}
-
-export interface WebAuthnCredentialRecord {
-  /** The credential id, base64url. */
-  id: string;
-  account: string;
-  publicKey: Buffer;
-  counter: number;
-  transports: string[];
-  createdAt: string;
-}
-
-/** Who may enter the console, kept where every node sees it: API tokens, sessions, pending steps, security keys. */
-export interface WebIdentity {
-  /** WEB_TOKEN_EXISTS if the name is taken by a token not revoked; a revoked one is replaced. */
-  addWebToken(t: Pick<WebTokenRecord, 'name' | 'role' | 'hash' | 'expiresAt'>): Promise<void>;
-  webTokenByHash(hash: string): Promise<WebTokenRecord | undefined>;
-  listWebTokens(): Promise<WebTokenRecord[]>;
-  /** False if there is no such token not already revoked. */
-  revokeWebToken(name: string, at?: string): Promise<boolean>;
-  /** Sets last-used, at most once a minute per token (an API client polling does not write each time). */
-  touchWebToken(name: string, at: Date): Promise<void>;
-  openConsoleSession(idHash: string, name: string, role: WebRole, now: number): Promise<void>;
-  /** The session, its lastSeen set to now; undefined if unknown or idle longer than idleMs (then removed). */
-  touchConsoleSession(idHash: string, now: number, idleMs: number): Promise<ConsoleSessionRecord | undefined>;
-  closeConsoleSession(idHash: string): Promise<void>;
-  /** Removes sessions last seen before `sessionsBefore` and pending steps made before `pendingBefore`. */
-  sweepConsoleSessions(sessionsBefore: number, pendingBefore: number): Promise<number>;
-  putWebPending(idHash: string, p: WebPendingRecord): Promise<void>;
-  /** Removes and returns a pending step (once, across nodes). */
-  takeWebPending(idHash: string): Promise<WebPendingRecord | undefined>;
-  addWebAuthnCredential(c: Omit<WebAuthnCredentialRecord, 'createdAt'>): Promise<void>;
-  webAuthnCredentials(account: string): Promise<WebAuthnCredentialRecord[]>;
-  webAuthnCredential(id: string): Promise<WebAuthnCredentialRecord | undefined>;
-  /** Atomically moves a key's signature counter forward; false if it would not move (a cloned key, a replay). */
-  useWebAuthnCounter(id: string, counter: number): Promise<boolean>;
-}
+// Who may enter the console (tokens, console sessions, pending steps, security keys): in their own file.
+export type { ConsoleSessionRecord, WebAuthnCredentialRecord, WebIdentity, WebPendingRecord, WebRole, WebTokenRecord } from './web-identity.js';
+import type { WebIdentity, WebRole } from './web-identity.js';
 
 export interface IssuedCertRecord {
   serial: number;

@@ -1,6 +1,8 @@
-// The console's pages, as HTML: the login steps and the sessions list (the data of `fumidai sessions list`).
+// The console's pages, as HTML: the login steps and the sessions list (the data of `fumidai sessions list`), with its
+// filter form.
 import type { SessionRecord } from '../store/store.js';
-import { html, page } from './html.js';
+import { html, page, type Html } from './html.js';
+import type { ListParams } from './list-query.js';
 import { sessionPath } from './session-page.js';
 
 export interface SessionRow extends SessionRecord {
@@ -23,17 +25,29 @@ ${error ? html`<p class="error">${error}</p>` : ''}
 <input type="hidden" name="_csrf" value="${csrf}"><button>Log in</button></form>`);
 }
 
-/** Live sessions first, then the newest; the order `sessions list` uses within each group. */
-export function orderSessions<T extends Pick<SessionRecord, 'state' | 'startedAt'>>(rows: T[]): T[] {
-  return [...rows].sort((a, b) => Number(b.state === 'live') - Number(a.state === 'live') || (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+const KIND_OPTIONS = ['', 'shell', 'exec', 'sftp', 'tunnel'];
+const STATE_OPTIONS = ['', 'live', 'closed', 'interrupted'];
+
+/** The filter form: a GET to this page, so a filtered list is a link like any other (no script). */
+function filterForm(p: ListParams): Html {
+  const text = (name: keyof ListParams, label: string, type = 'text') =>
+    html`<label>${label}<input name="${name}" type="${type}" value="${p[name] ?? ''}"></label>`;
+  const select = (name: 'kind' | 'state', label: string, options: string[]) =>
+    html`<label>${label}<select name="${name}">${options.map((o) => html`<option value="${o}"${o === (p[name] ?? '') ? html` selected` : ''}>${o || 'any'}</option>`)}</select></label>`;
+  return html`<form class="filters" method="get" action="/sessions">${text('user', 'User')}${text('target', 'Target')}${text('login', 'Login')}${text('source', 'From address')}
+${text('from', 'Open after (UTC)', 'datetime-local')}${text('to', 'Open before (UTC)', 'datetime-local')}${select('kind', 'Kind', KIND_OPTIONS)}${select('state', 'State', STATE_OPTIONS)}
+${text('limit', 'Per page', 'number')}<button>Filter</button><a href="/sessions">Clear</a></form>`;
 }
 
-export function sessionsPage(rows: SessionRow[], who: { name: string; role: string; csrf: string }): string {
-  const body = html`<h1>Sessions (${rows.length})</h1><table><thead><tr><th>State</th><th>Started</th><th>Ended</th><th>User</th>
+/** A page of the list (live first, then the newest: the store's order), with a link to the next page if there is one. */
+export function sessionsPage(rows: SessionRow[], params: ListParams, who: { name: string; role: string; csrf: string }, more: { next?: string; error?: string } = {}): string {
+  const body = html`<h1>Sessions</h1>${filterForm(params)}${more.error ? html`<p class="error">${more.error}</p>` : ''}
+<p class="count">${rows.length} on this page${params.after ? html` · <a href="/sessions">first page</a>` : ''}${more.next ? html` · <a class="next" href="${more.next}">next page</a>` : ''}</p>
+<table><thead><tr><th>State</th><th>Started</th><th>Ended</th><th>User</th>
 <th>From</th><th>Target</th><th>Login</th><th>Kind</th><th>What</th><th>Exit</th><th>Audit key</th></tr></thead><tbody>
 ${rows.map((s) => html`<tr class="${s.state}"><td><span class="badge ${s.state}">${s.state}</span></td><td>${s.startedAt}</td><td>${s.endedAt ?? ''}</td>
 <td>${s.user}</td><td>${s.sourceIp}:${s.sourcePort}</td><td>${s.target ?? ''}</td><td>${s.login ?? ''}</td><td>${s.kind}</td>
 <td class="what">${s.what}</td><td>${s.exitStatus ?? ''}</td><td><a href="${sessionPath(s.auditKey)}">${s.auditKey}</a></td></tr>`)}
-</tbody></table>`;
+</tbody></table>${more.next ? html`<p><a class="next" href="${more.next}">Next page</a></p>` : ''}`;
   return page('Sessions', body, who);
 }

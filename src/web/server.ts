@@ -8,13 +8,13 @@ import { splitHostPort } from '../config/host-port.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { DataDir } from '../config/data-dir.js';
 import type { SessionIndex, Spool, WebAccounts, WebIdentity } from '../store/store.js';
-import { sessionSummary } from '../playback/session-summary.js';
 import { accountRoutes } from './account-routes.js';
 import { authnHook, COOKIE, SESSION_COOKIE, type LoginContext } from './authn.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
-import { orderSessions, sessionsPage } from './pages.js';
+import { listRoutes } from './list-routes.js';
+import { replayRoutes } from './replay-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { CONSOLE_CSS } from './style.js';
@@ -34,6 +34,8 @@ export interface WebDeps {
   /** The data directory (audit trail, its key, report, evidence) and the spool (anchored checkpoints): audit-routes.ts. */
   dir: DataDir;
   spool: Pick<Spool, 'spoolList'>;
+  /** Where replay keyframe indexes are kept (memory only without it). */
+  keyframeDir?: string;
 }
 
 declare module 'fastify' {
@@ -83,18 +85,9 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     return reply.redirect('/login', 303);
   });
 
-  const sessionRows = async () => {
-    const list = await deps.index.listSessions();
-    const rows = await Promise.all(list.map(async (s) => ({ ...s, ...sessionSummary(await deps.index.channelsOf(s.auditKey)) })));
-    return orderSessions(rows);
-  };
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
-  app.get('/sessions', async (req, reply) => {
-    const who = req.consoleSession!;
-    return htmlReply(reply, sessionsPage(await sessionRows(), { name: who.name, role: who.role, csrf: reply.generateCsrf() }));
-  });
-  app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
-  sessionRoutes(app, deps);
+  sessionRoutes(app, { ...deps, inputOf: replayRoutes(app, deps) });
+  listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
 

@@ -1,5 +1,5 @@
 // A session's own page: its facts, channels (with the recordings' sha256), the commands typed, the file operations, and
-// a player for each terminal recording (the player script reads the recording's URL from a data- attribute).
+// a player for each terminal recording (the player script reads the replay index's URL from a data- attribute).
 import type { SessionDetail } from '../playback/session-detail.js';
 import { isCast } from '../playback/session-detail.js';
 import { html, page, type Html } from './html.js';
@@ -8,6 +8,17 @@ import { eventsTable } from './events-table.js';
 
 export const sessionPath = (auditKey: string): string => `/sessions/${encodeURIComponent(auditKey)}`;
 export const recordingPath = (auditKey: string, channel: number): string => `${sessionPath(auditKey)}/recordings/${channel}`;
+
+const SPEEDS = ['0.5', '1', '2', '4', '8', '16'];
+
+/** A recording's player (started by the console's script from the data- attributes), its speed and idle skip. */
+function replayBox(auditKey: string, channel: number, bytes: number | undefined): Html {
+  const base = recordingPath(auditKey, channel);
+  return html`<h3>Channel ${channel}</h3><div class="replay" data-replay="${base}/replay" data-status="${base}/replay-status" data-bytes="${bytes ?? ''}">
+<div class="replay-controls"><label>Speed <select class="speed">${SPEEDS.map((v) => html`<option value="${v}"${v === '1' ? html` selected` : ''}>${v}×</option>`)}</select></label>
+<label><input type="checkbox" class="idle" checked> Skip idle time (pauses over 2 s)</label><span class="replay-status"></span><a href="${base}">Download the .cast</a></div>
+<div class="player"></div></div>`;
+}
 
 const section = (title: string, body: Html | string, show: boolean) => (show ? html`<section><h2>${title}</h2>${body}</section>` : '');
 
@@ -28,7 +39,7 @@ export function sessionPage(d: SessionDetail, who: { name: string; role: string;
   const channels = html`<table><thead><tr><th>#</th><th>Kind</th><th>Command</th><th>Exit</th><th>In</th><th>Out</th><th>State</th><th>Recording sha256</th></tr></thead><tbody>
 ${d.channels.map((c) => html`<tr><td>${c.channel}</td><td>${c.kind}</td><td class="what">${c.command ?? ''}</td><td>${c.exitStatus ?? ''}</td><td>${c.bytesIn}</td>
 <td>${c.bytesOut}</td><td><span class="badge ${c.state}">${c.state}</span></td><td class="hash">${c.sha256 ?? ''}</td></tr>`)}</tbody></table>`;
-  const players = d.channels.filter(isCast).map((c) => html`<h3>Channel ${c.channel}</h3><div class="player" data-cast="${recordingPath(s.auditKey, c.channel)}"></div>`);
+  const players = d.channels.filter(isCast).map((c) => replayBox(s.auditKey, c.channel, c.recordingBytes));
   const typed = d.typed.map((t) => html`<h3>Channel ${t.channel}</h3><pre class="typed">${t.lines.join('\n')}</pre>`);
   const files = html`<table><thead><tr><th>#</th><th>Time</th><th>Op</th><th>Path</th><th>Bytes</th><th>sha256</th><th>Result</th></tr></thead><tbody>
 ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}</td><td class="what">${o.to ? `${o.path} -> ${o.to}` : o.path}</td>

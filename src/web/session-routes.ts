@@ -4,7 +4,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
-import { isCast, sessionDetail } from '../playback/session-detail.js';
+import { isCast, sessionDetail, type InputOf } from '../playback/session-detail.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
 import { PLAYER_JS } from './player-script.js';
@@ -18,6 +18,8 @@ export interface SessionRouteDeps {
   audit: Pick<AuditTrail, 'record'>;
   /** Where the session's own events are read from (its page lists them). */
   dir?: DataDir;
+  /** What was typed on a channel, when something keeps it (the replay index); read from the recording otherwise. */
+  inputOf?: InputOf;
 }
 
 const require = createRequire(import.meta.url);
@@ -38,7 +40,7 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
   const viewed = (req: FastifyRequest, auditKey: string, view: 'page' | 'api' | 'recording', channel?: number) =>
     deps.audit.record('RecordingViewed', { user: req.consoleSession!.name, sourceIp: req.ip }, { auditKey, view, ...(channel !== undefined ? { channel } : {}) });
   // A malformed key never reaches the store: it is not an audit key, so no session has it.
-  const detailOf = (auditKey: string) => (AUDIT_KEY.test(auditKey) ? sessionDetail(deps.index, auditKey) : Promise.resolve(undefined));
+  const detailOf = (auditKey: string) => (AUDIT_KEY.test(auditKey) ? sessionDetail(deps.index, auditKey, deps.inputOf) : Promise.resolve(undefined));
 
   app.get<{ Params: Params }>('/sessions/:auditKey', async (req, reply) => {
     const d = await detailOf(req.params.auditKey);

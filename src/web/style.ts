@@ -23,7 +23,11 @@ h2 { font-size: 16px; margin: 20px 0 8px; } h3 { font-size: 14px; margin: 12px 0
 table.facts { width: auto; } table.facts th { position: static; }
 td.hash { font-family: ui-monospace, monospace; font-size: 12px; }
 pre.typed { background: #1d2330; color: #e8ebf0; padding: 8px 12px; margin: 0; white-space: pre-wrap; }
-.player { max-width: 960px; }
+.player, .replay-controls { max-width: 960px; }
+.replay-controls { display: flex; gap: 16px; align-items: center; margin: 4px 0; font-size: 13px; } .replay-status { color: #4a5263; }
+.filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: flex-end; margin: 0 0 12px; }
+.filters label { display: flex; flex-direction: column; font-size: 12px; color: #4a5263; } .filters input, .filters select { padding: 3px 4px; font-size: 13px; }
+.filters input[type=number] { width: 80px; } .filters button { margin: 0; } .count { margin: 4px 0 8px; color: #4a5263; }
 .badge.sealed { background: #1f9d46; color: #fff; } .badge.failed { background: #b00020; color: #fff; }
 form.filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 0 0 12px; } form.filters button { margin: 0; }
 form.filters input[name=q] { width: 420px; padding: 6px; font-size: 14px; }

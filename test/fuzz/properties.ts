@@ -19,6 +19,7 @@ import { sshdLine } from '../../src/audit/sshd-lines.js';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { verifySegments } from '../../src/audit/verify.js';
 import { certFuzzProperties } from './cert-properties.js';
+import { TimeScanner } from '../../src/playback/keyframes.js';
 
 export interface FuzzProperty {
   name: string;
@@ -215,5 +216,34 @@ export function fuzzProperties(): FuzzProperty[] {
       }),
     },
     ...certFuzzProperties(),
+    {
+      name: 'replay index time scan (any events, times out of order, a damaged line): segments the player accepts, however cut',
+      property: fc.property(fc.array(castLine, { maxLength: 40 }), cuts, (lines, cut) => {
+        const text = Buffer.from([JSON.stringify({ version: 2, width: 80, height: 24 }), ...lines, ''].join('\n'));
+        const scan = (at: number[]) => {
+          const scanner = new TimeScanner(64);
+          const ends = [...new Set(at.map((n) => text.indexOf(0x0a, n % text.length) + 1).filter((e) => e > 0)), text.length].sort((a, b) => a - b);
+          let from = 0;
+          for (const end of ends) {
+            if (end <= from) continue;
+            if (!scanner.lines(text.subarray(from, end))) break; // as forEachLines stops at a damaged line
+            from = end;
+          }
+          return scanner.finish(text.length);
+        };
+        const index = scan(cut);
+        if (JSON.stringify(index) !== JSON.stringify(scan([]))) throw new Error('the index depends on how the file was cut');
+        index.segments.forEach((seg, k) => {
+          if (k === 0 ? seg.ms !== 0 : seg.ms <= index.segments[k - 1]!.ms || seg.ms >= index.durationMs || seg.compMs <= index.segments[k - 1]!.compMs) throw new Error(`segment ${k} out of order`);
+          if (text[seg.offset - 1] !== 0x0a) throw new Error(`segment ${k} does not start a line`);
+        });
+      }),
+    },
   ];
 }
+
+/** An asciicast event line, mostly well formed: any time, type and text; now and then not an event at all. */
+const castLine = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.nat({ max: 99_999 }).map((n) => n / 1000)), fc.constantFrom('o', 'i', 'r', 'b', 'm'), fc.string({ unit: 'binary', maxLength: 30 })).map((e) => JSON.stringify(e)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }).filter((x) => !x.includes('\n')) },
+);

@@ -1,0 +1,89 @@
+// Windowed replay of a session's terminal recordings: the index and segments asciinema-player's segmented source
+// reads (playback/segments.ts), so a recording of any size plays and seeks while the page holds a few segments of
+// about a megabyte, and the server reads one segment's bytes per answer. The keyframes come from KeyframeCache (built
+// once per recording in a worker, kept by sha256 in `keyframeDir`); a segment whose keyframe is not built yet is
+// answered when it is. replay-status tells the page how far that is.
+// Audit: one RecordingViewed (view "recording") per console login and recording, at its first index or segment: the
+// page view has its own event, and the hundreds of segments of one viewing are not each an event.
+import { stat } from 'node:fs/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
+import { KeyframeCache } from '../playback/keyframe-cache.js';
+import { inputOf } from '../playback/cast-scan.js';
+import { isCast, type InputOf } from '../playback/session-detail.js';
+import { segmentedIndex, segmentOf } from '../playback/segments.js';
+import { AUDIT_KEY } from '../shipping/object-keys.js';
+import type { SessionIndex } from '../store/store.js';
+import type { ConsoleSession } from './console-sessions.js';
+import { recordingPath } from './session-page.js';
+
+export interface ReplayRouteDeps {
+  index: Pick<SessionIndex, 'channelsOf'>;
+  audit: Pick<AuditTrail, 'record'>;
+  /** Where keyframe indexes of sealed recordings are kept; memory only without it. */
+  keyframeDir?: string;
+}
+
+type Params = { auditKey: string; channel: string; k?: string };
+type Query = { idle?: string };
+
+
+/** Registers the routes; returns what a channel's typed input is, from the replay index once it is read. */
+export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): InputOf {
+  const cache = new KeyframeCache({ dir: deps.keyframeDir });
+  app.addHook('onClose', () => cache.close());
+  const seen = new WeakMap<ConsoleSession, Set<string>>();
+
+  /** The recording of a request, from the index (never a path from the request), with its index entry. */
+  const recordingOf = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const { auditKey, channel } = req.params;
+    const none = () => (reply.code(404).type('text/plain').send('no such recording'), undefined);
+    if (!AUDIT_KEY.test(auditKey) || !/^\d{1,9}$/.test(channel)) return none();
+    const ch = (await deps.index.channelsOf(auditKey)).find((c) => c.channel === Number(channel) && isCast(c));
+    if (!ch) return none();
+    const size = await stat(ch.recordingPath).then((s) => s.size, () => undefined);
+    if (size === undefined) return (reply.code(404).type('text/plain').send('the recording is not on this node'), undefined);
+    return { ch, replay: cache.of({ path: ch.recordingPath, size, ...(ch.sha256 ? { sha256: ch.sha256 } : {}) }) };
+  };
+  const viewed = async (req: FastifyRequest, auditKey: string, channel: number) => {
+    const who = req.consoleSession!;
+    const mine = seen.get(who) ?? new Set<string>();
+    const key = `${auditKey}\0${channel}`;
+    if (mine.has(key)) return;
+    await deps.audit.record('RecordingViewed', { user: who.name, sourceIp: req.ip }, { auditKey, view: 'recording', channel });
+    mine.add(key);
+    seen.set(who, mine);
+  };
+  const idleOf = (q: Query) => q.idle !== '0';
+
+  app.get<{ Params: Params; Querystring: Query }>('/sessions/:auditKey/recordings/:channel/replay', async (req, reply) => {
+    const r = await recordingOf(req, reply);
+    if (!r) return reply;
+    const time = await r.replay.time();
+    await viewed(req, r.ch.auditKey, r.ch.channel);
+    const idle = idleOf(req.query);
+    return segmentedIndex(time, idle, (k) => `${recordingPath(r.ch.auditKey, r.ch.channel)}/segments/${k}?idle=${idle ? 1 : 0}`);
+  });
+  app.get<{ Params: Params; Querystring: Query }>('/sessions/:auditKey/recordings/:channel/segments/:k', async (req, reply) => {
+    const r = await recordingOf(req, reply);
+    if (!r) return reply;
+    const time = await r.replay.time();
+    const k = /^\d{1,7}$/.test(req.params.k ?? '') ? Number(req.params.k) : -1;
+    if (k < 0 || k >= time.segments.length) return reply.code(404).type('text/plain').send('no such segment');
+    const snapshot = await r.replay.snapshot(k);
+    await viewed(req, r.ch.auditKey, r.ch.channel);
+    return segmentOf(r.ch.recordingPath, time, k, snapshot, idleOf(req.query));
+  });
+  app.get<{ Params: Params }>('/sessions/:auditKey/recordings/:channel/replay-status', async (req, reply) => {
+    const r = await recordingOf(req, reply);
+    return r ? r.replay.status() : reply;
+  });
+  // A sealed recording's input comes with its replay index (one pass reads both); a live one's is read as it is now.
+  return async (ch) => {
+    if (!ch.sha256) return inputOf(ch.recordingPath).catch(() => undefined);
+    const size = await stat(ch.recordingPath).then((s) => s.size, () => undefined);
+    if (size === undefined) return undefined;
+    const read = () => inputOf(ch.recordingPath).catch(() => undefined);
+    return cache.of({ path: ch.recordingPath, size, sha256: ch.sha256 }).time().then((t) => t.input, read);
+  };
+}
