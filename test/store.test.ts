@@ -327,6 +327,7 @@ describe('PostgreSQL shared by nodes', () => {
     await b.spoolAdd({ path: '/same/path.jsonl', objectKey: 'p/audit/node-b/x.jsonl', kind: 'audit' });
     assert.deepEqual((await a.spoolList()).map((i) => i.objectKey), ['p/audit/node-a/x.jsonl']);
     assert.deepEqual((await b.listSessions()).map((x) => x.auditKey).sort(), ['a1', 'b1'], 'one session index for all');
+    assert.deepEqual([(await b.getSession('a1'))?.node, (await a.getSession('b1'))?.node], ['node-a', 'node-b'], 'each session names the node that holds it');
   });
 
   test('a lockout counts failures on every node; a kill request reaches the node that runs the session', async () => {

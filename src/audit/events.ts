@@ -90,6 +90,18 @@ export interface EventDetails {
   WebLoginFailure: { step: 'password' | 'totp' | 'locked'; until?: string };
   /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
   RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
+  /** A console account began watching a live terminal channel (user: the console account). */
+  LiveViewStarted: { auditKey: string; channel: number };
+  /**
+   * A console admin asked for a live session to end (user: the console account; reason: what the session's user is
+   * told), written before the request; a second one with result failure when it could not be applied (error: why).
+   */
+  SessionTerminated: { auditKey: string; sessionUser: string; error?: string };
+  /** A console admin disabled (locked) or enabled (unlocked) an SSH user: the `user disable`/`enable` of the CLI. */
+  UserLockedByConsole: { sshUser: string; error?: string };
+  UserUnlockedByConsole: { sshUser: string; error?: string };
+  /** An action for admins, refused to a console account of another role. */
+  ConsoleActionDenied: { action: string; role: string };
 }
 
 type EventCode = `FM${number}${'I' | 'W'}`;
@@ -133,6 +145,11 @@ export const EVENT_CODES = {
   WebLogin: 'FM5000I',
   WebLoginFailure: 'FM5000W',
   RecordingViewed: 'FM5001I',
+  LiveViewStarted: 'FM5002I',
+  SessionTerminated: 'FM5003I',
+  UserLockedByConsole: 'FM5004I',
+  UserUnlockedByConsole: 'FM5005I',
+  ConsoleActionDenied: 'FM5006W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -37,6 +37,7 @@ import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
 import { loadHostKeys } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
+import { LiveFeed } from '../recording/live-feed.js';
 
 export function registerServe(program: Command): void {
   program
@@ -78,6 +79,7 @@ export function registerServe(program: Command): void {
       const live = new LiveSessions(store, log, () => dir.config.session.recheckInterval);
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
+      const feed = new LiveFeed(); // terminal output for the console's live view
       // Terminal recordings sealed by the recovery above, or sealed just before the process went, are indexed now: a
       // session cut by a crash is one an auditor will want to search.
       for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, index: store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
@@ -113,6 +115,7 @@ export function registerServe(program: Command): void {
             upstreamKey: dir.readKey(config.upstream.key),
             recordingDir: dir.path(config.recording.dir),
             screenIndex,
+            live: feed,
           },
         },
         listen,
@@ -122,7 +125,7 @@ export function registerServe(program: Command): void {
       if (!hybridKexApplied) log.warn('ssh2 was loaded before the post-quantum key exchange could be added: only classic key exchanges are offered');
       if (!cipherChoiceInstalled) log.warn("ssh2 was loaded before fumidai could choose ciphers: clients get their own first choice of ssh.ciphers");
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
-      const closeConsole = await startConsole(dir, store, audit, log, opts.webListen);
+      const closeConsole = await startConsole(dir, store, audit, log, opts.webListen, { feed, sessions: live });
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       const metricsAt = dir.config.metrics.listen;

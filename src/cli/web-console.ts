@@ -5,13 +5,22 @@ import type { Logger } from 'pino';
 import type { AuditTrail } from '../audit/trail.js';
 import type { DataDir } from '../config/data-dir.js';
 import { SeedBox } from '../mfa/seed-box.js';
+import { nodeName } from '../audit/open.js';
+import type { LiveFeed } from '../recording/live-feed.js';
+import type { LiveSessions } from '../session/live-sessions.js';
 import type { Store } from '../store/store.js';
 import { certFingerprint, ensureSelfSigned } from '../web/cert.js';
 import { WebLogin } from '../web/login.js';
 import { startWeb } from '../web/server.js';
 import { listenError } from './listen-error.js';
 
-export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, listenOption?: string): Promise<(() => Promise<void>) | undefined> {
+/** The bastion's live parts the console reaches: its terminal output and its live sessions' re-check. */
+export interface ConsoleLive {
+  feed: LiveFeed;
+  sessions: Pick<LiveSessions, 'storeChanged'>;
+}
+
+export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, listenOption?: string, bastion?: ConsoleLive): Promise<(() => Promise<void>) | undefined> {
   const web = dir.config.web;
   const listen = listenOption ?? web.listen;
   if (!listen) return undefined;
@@ -21,7 +30,8 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   if (!existsSync(certFile) && !existsSync(keyFile)) ensureSelfSigned(certFile, keyFile);
   const cert = readFileSync(certFile);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web });
-  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, idleMinutes: () => dir.config.web.idleMinutes }, listen).catch((err) =>
+  const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
+  const server = await startWeb({ cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, idleMinutes: () => dir.config.web.idleMinutes, live }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

@@ -12,6 +12,8 @@ import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { loginPage, orderSessions, sessionsPage, totpPage } from './pages.js';
 import { sessionRoutes } from './session-routes.js';
+import { liveRoutes } from './live-routes.js';
+import type { LiveDeps } from './live-deps.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -22,6 +24,8 @@ export interface WebDeps {
   audit: Pick<AuditTrail, 'record'>;
   accounts: Pick<WebAccounts, 'getWebAccount'>;
   idleMinutes: () => number;
+  /** Live view and admin actions (absent: the console only reads). */
+  live?: LiveDeps;
 }
 
 const SESSION_COOKIE = '__Host-fumidai-session';
@@ -115,6 +119,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   });
   app.get('/api/sessions', async () => ({ sessions: await sessionRows() }));
   sessionRoutes(app, deps);
+  await liveRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });

@@ -9,7 +9,8 @@ export const recordingPath = (auditKey: string, channel: number): string => `${s
 
 const section = (title: string, body: Html | string, show: boolean) => (show ? html`<section><h2>${title}</h2>${body}</section>` : '');
 
-export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }): string {
+/** `actions`: how to watch it live and, for admins, terminate and lock forms (live-page.ts). */
+export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }, actions: Html | string = ''): string {
   const s = d.session;
   const facts: [string, unknown][] = [
     ['Audit key', s.auditKey],
@@ -21,6 +22,7 @@ export function sessionPage(d: SessionDetail, who: { name: string; role: string;
     ['Started', s.startedAt],
     ['Ended', s.endedAt ?? ''],
     ['Exit status', s.exitStatus ?? ''],
+    ...(s.node ? ([['Node', s.node]] as [string, unknown][]) : []),
     ['Bytes in / out', `${s.bytesIn ?? 0} / ${s.bytesOut ?? 0}`],
   ];
   const channels = html`<table><thead><tr><th>#</th><th>Kind</th><th>Command</th><th>Exit</th><th>In</th><th>Out</th><th>State</th><th>Recording sha256</th></tr></thead><tbody>
@@ -33,6 +35,7 @@ ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}
 <td>${o.bytes ?? ''}</td><td class="hash">${o.sha256 ?? ''}</td><td>${o.result}</td></tr>`)}</tbody></table>`;
   const body = html`<h1>Session ${s.auditKey}</h1>
 <table class="facts">${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
+${actions}
 ${section('Channels', channels, true)}
 ${section('Replay', html`${players}`, players.length > 0)}
 ${section('Commands typed', html`${typed}`, typed.length > 0)}

@@ -7,18 +7,21 @@ import type { AuditTrail } from '../audit/trail.js';
 import { isCast, sessionDetail } from '../playback/session-detail.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
+import { liveInfo, type LiveDeps } from './live-deps.js';
+import { sessionActions } from './live-page.js';
 import { PLAYER_JS } from './player-script.js';
 import { notFoundPage, sessionPage } from './session-page.js';
 
 export interface SessionRouteDeps {
   index: Pick<SessionIndex, 'getSession' | 'channelsOf' | 'fileOpsOf'>;
   audit: Pick<AuditTrail, 'record'>;
+  live?: LiveDeps;
 }
 
 const require = createRequire(import.meta.url);
 const playerFile = (name: string) => readFileSync(require.resolve(`asciinema-player/dist/bundle/${name}`));
-// The player compiles its embedded WebAssembly terminal: that page, and no other, may do so.
-const PLAYER_CSP =
+// The player compiles its embedded WebAssembly terminal: its pages (a session's, the live view), and no other, may do so.
+export const PLAYER_CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 type Params = { auditKey: string; channel?: string };
@@ -41,7 +44,8 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
     await viewed(req, d.session.auditKey, 'page');
     const casts = d.channels.some(isCast);
     if (casts) reply.header('content-security-policy', PLAYER_CSP);
-    return reply.type('text/html; charset=utf-8').send(sessionPage(d, who(req, reply)));
+    const w = who(req, reply);
+    return reply.type('text/html; charset=utf-8').send(sessionPage(d, w, sessionActions(d.session, await liveInfo(deps.live, d.session), w)));
   });
   app.get<{ Params: Params }>('/api/sessions/:auditKey', async (req, reply) => {
     const d = await detailOf(req.params.auditKey);

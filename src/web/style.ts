@@ -25,4 +25,8 @@ td.hash { font-family: ui-monospace, monospace; font-size: 12px; }
 pre.typed { background: #1d2330; color: #e8ebf0; padding: 8px 12px; margin: 0; white-space: pre-wrap; }
 .player { max-width: 960px; }
 .badge.sealed { background: #1f9d46; color: #fff; } .badge.failed { background: #b00020; color: #fff; }
+.actions { margin: 12px 0; } .note { color: #5a6270; }
+a.button { display: inline-block; padding: 6px 14px; background: #1d2330; color: #fff; border-radius: 4px; text-decoration: none; }
+form.action { display: flex; gap: 8px; align-items: center; margin: 8px 0; } form.action input { width: 320px; padding: 5px; }
+form.action button { margin: 0; } button.danger { background: #b00020; color: #fff; border: 0; border-radius: 4px; }
 `;

@@ -1,0 +1,54 @@
+// What a live terminal shows now, for a viewer who arrives late: the recording so far goes through a headless terminal
+// emulator and its screen comes back as text that redraws it (colours and all). As for search (screen-index.ts), only
+// the recording's tail is replayed: a screen is a few kB, and the last few hundred kB of output redraw it many times.
+import { open } from 'node:fs/promises';
+import xterm from '@xterm/headless';
+import serialize from '@xterm/addon-serialize';
+import { parseEventLine } from '../recording/asciicast.js';
+
+/** Recording bytes replayed at most (before `upTo`). */
+export const SCREEN_TAIL = 512 * 1024;
+
+/** The screen after the first `upTo` bytes of an asciicast v2 file, at the terminal's current size. */
+export async function screenAt(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL): Promise<string> {
+  const from = Math.max(0, upTo - tail);
+  const buf = Buffer.alloc(upTo - from);
+  const fh = await open(path, 'r');
+  try {
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  const term = new xterm.Terminal({ cols: size.cols || 80, rows: size.rows || 24, allowProposedApi: true, scrollback: 0 });
+  const addon = new serialize.SerializeAddon();
+  term.loadAddon(addon);
+  try {
+    await new Promise<void>((resolve) => term.write(outputOf(buf, from > 0), resolve));
+    return addon.serialize();
+  } finally {
+    term.dispose();
+  }
+}
+
+/** The output bytes of whole event lines; the first line is dropped when cut (or the header, at the start). */
+export function outputOf(buf: Buffer, cut: boolean): Buffer {
+  const lines = buf.toString('utf8').split('\n');
+  if (cut || lines[0]?.startsWith('{')) lines.shift();
+  const out: Buffer[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const e = parseEventLine(lines[i]!);
+    if (e?.type !== 'o') continue;
+    // A "b" event right after holds the exact bytes of output that was not valid UTF-8.
+    const next = parseEventLine(lines[i + 1] ?? '');
+    if (next?.type === 'b' && next.data.startsWith('o:')) {
+      out.push(Buffer.from(next.data.slice(2), 'base64'));
+      i++;
+    } else out.push(Buffer.from(e.data, 'utf8'));
+  }
+  return Buffer.concat(out);
+}
