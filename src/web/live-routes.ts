@@ -92,16 +92,18 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
     start = live.feed.watch(auditKey, ch, watcher);
     if (!start) return socket.close(4004, 'the channel ended');
     socket.on('close', () => start?.stop());
+    // A client without a terminal of its own (ssh -tt from a pipe) asks for a 0x0 one: shown as 80x24.
+    const size = { cols: start.cols || 80, rows: start.rows || 24 };
     let screen = '';
     try {
       await start.flushed();
-      screen = await screenAt(start.path, start.upTo, start);
+      screen = await screenAt(start.path, start.upTo, size);
     } catch {
       // Without the screen so far the view still shows what comes next.
     }
     if (socket.readyState !== socket.OPEN) return start.stop();
     socket.send(ALIS_MAGIC);
-    socket.send(alis.reset(start.cols, start.rows, screen));
+    socket.send(alis.reset(size.cols, size.rows, screen));
     start.go();
   };
 
