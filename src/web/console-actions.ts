@@ -4,7 +4,7 @@
 // cannot hold is not made; one recorded but not applied gets a second event with result failure.
 import type { AuditTrail } from '../audit/trail.js';
 import { auditUnavailable } from '../audit/trail.js';
-import type { EventName } from '../audit/events.js';
+import type { EventDetails, EventFields } from '../audit/events.js';
 import type { Directory, SessionIndex } from '../store/store.js';
 
 export interface ActionDeps {
@@ -58,18 +58,18 @@ export async function setUserLocked(d: ActionDeps, op: Operator, sshUser: string
 }
 
 /** The event, then the change (which returns why it did not apply, if it did not), then the live re-check's nudge. */
-async function recorded(
+async function recorded<N extends 'SessionTerminated' | 'UserLockedByConsole' | 'UserUnlockedByConsole'>(
   d: ActionDeps,
-  event: Extract<EventName, 'SessionTerminated' | 'UserLockedByConsole' | 'UserUnlockedByConsole'>,
+  event: N,
   op: Operator,
-  details: { auditKey: string; sessionUser: string } | { sshUser: string },
+  details: EventDetails[N],
   reason: string,
   apply: () => Promise<string | undefined>,
   done: string,
 ): Promise<Outcome> {
   const ctx = { user: op.name, sourceIp: op.ip };
   const record = (extra: { result?: 'failure'; error?: string } = {}) =>
-    d.audit.record(event, ctx, { ...details, ...extra, ...(reason ? { reason } : {}) } as never);
+    d.audit.record(event, ctx, { ...details, ...extra, ...(reason ? { reason } : {}) } as EventFields<N>);
   try {
     await record();
   } catch (err) {
