@@ -32,8 +32,11 @@ export interface LiveStart {
   rows: number;
   path: string;
   upTo: number;
-  /** Resolves once the file holds at least `upTo` bytes. */
+  /** Resolves once the file holds at least `upTo` bytes (or `position()` as it was when called). */
   flushed(): Promise<void>;
+  /** The recording's position now, and the terminal's size now: for a later screen. */
+  position(): number;
+  size(): { cols: number; rows: number };
   /** The screen so far was sent: the events queued meanwhile go out, then each as it comes. */
   go(): void;
   stop(): void;
@@ -87,6 +90,8 @@ export class LiveChannel {
       path: s.path,
       upTo: s.position(),
       flushed: () => s.flush(),
+      position: () => s.position(),
+      size: () => ({ cols: s.cols, rows: s.rows }),
       go: () => {
         const queue = viewer.queue;
         if (!queue || !this.#viewers.has(watcher)) return;

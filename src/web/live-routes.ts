@@ -5,12 +5,13 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
-import { screenAt } from '../playback/live-screen.js';
+import { SCREEN_TAIL, screenAt } from '../playback/live-screen.js';
 import type { LiveEvent, LiveStart, LiveWatcher } from '../recording/live-feed.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
 import { adminOnly } from './admin-only.js';
-import { ALIS_EOT, ALIS_MAGIC, ALIS_PROTOCOL, AlisStream } from './alis.js';
+import { ALIS_EOT, ALIS_PROTOCOL } from './alis.js';
+import { LiveStream } from './live-stream.js';
 import { setUserLocked, terminateSession, type ActionDeps, type Outcome } from './console-actions.js';
 import { html, page } from './html.js';
 import { liveInfo, type LiveDeps } from './live-deps.js';
@@ -35,6 +36,9 @@ interface Socket {
   on(event: 'close', cb: () => void): void;
 }
 
+/** Recording bytes replayed for each screen while output floods (a screen is a few kB): a few ms each. */
+const FLOOD_TAIL = 64 * 1024;
+
 type Params = { auditKey: string; channel?: string; name?: string };
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -58,9 +62,9 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
     return undefined;
   };
   app.get<{ Params: Params }>('/sessions/:auditKey/live/:channel/ws', { websocket: true, preValidation: sameOrigin }, (socket, req) => {
-    void stream(socket, req).catch(() => socket.close(1011, 'internal error'));
+    void watch(socket, req).catch(() => socket.close(1011, 'internal error'));
   });
-  const stream = async (socket: Socket, req: FastifyRequest<{ Params: Params }>) => {
+  const watch = async (socket: Socket, req: FastifyRequest<{ Params: Params }>) => {
     const { auditKey, channel } = req.params;
     const live = deps.live;
     const s = await sessionOf(auditKey);
@@ -74,15 +78,23 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
     } catch {
       return socket.close(4003, 'the audit trail cannot be written: nothing is shown');
     }
-    const alis = new AlisStream();
     let start: LiveStart | undefined;
-    const watcher: LiveWatcher = {
-      send: (e: LiveEvent) => {
-        const frame = e.kind === 'output' ? alis.output(e.data) : alis.resize(e.cols, e.rows);
-        if (frame) socket.send(frame);
+    const stream = new LiveStream({
+      send: (frame) => socket.send(frame),
+      screen: (first) => {
+        // The position now, synchronously: what comes after it follows the screen.
+        const upTo = start!.position();
+        // A client without a terminal of its own (ssh -tt from a pipe) asks for a 0x0 one: shown as 80x24.
+        const { cols, rows } = start!.size();
+        const size = { cols: cols || 80, rows: rows || 24 };
+        return start!.flushed().then(() => screenAt(start!.path, upTo, size, first ? SCREEN_TAIL : FLOOD_TAIL)).then((text) => ({ ...size, text }));
       },
+    });
+    const watcher: LiveWatcher = {
+      send: (e: LiveEvent) => stream.event(e),
       backlog: () => socket.bufferedAmount,
       end: (why) => {
+        stream.close();
         if (why === 'ended') {
           socket.send(ALIS_EOT);
           socket.close(1000, 'the session ended');
@@ -91,20 +103,12 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
     };
     start = live.feed.watch(auditKey, ch, watcher);
     if (!start) return socket.close(4004, 'the channel ended');
-    socket.on('close', () => start?.stop());
-    // A client without a terminal of its own (ssh -tt from a pipe) asks for a 0x0 one: shown as 80x24.
-    const size = { cols: start.cols || 80, rows: start.rows || 24 };
-    let screen = '';
-    try {
-      await start.flushed();
-      screen = await screenAt(start.path, start.upTo, size);
-    } catch {
-      // Without the screen so far the view still shows what comes next.
-    }
-    if (socket.readyState !== socket.OPEN) return start.stop();
-    socket.send(ALIS_MAGIC);
-    socket.send(alis.reset(size.cols, size.rows, screen));
+    socket.on('close', () => {
+      stream.close();
+      start?.stop();
+    });
     start.go();
+    await stream.start();
   };
 
   const guard = { preHandler: adminOnly(deps.audit) };
