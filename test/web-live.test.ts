@@ -153,6 +153,14 @@ describe('web console: live view, terminate, lock', () => {
       console.log(`# typed output in the live view after ${shownMs} ms`);
       assert.ok(shownMs <= 1000, `shown after ${shownMs} ms`);
       await page.screenshot({ path: join(shots, '6-live.png'), fullPage: true });
+      // A flood (about 2 MB): the view turns to screens twice a second, and shows the end within a second of it.
+      sh.type('seq 1 300000; echo flood-$((2*21))\r');
+      await sh.waitFor(/^flood-42/m, 30_000);
+      const floodEnd = Date.now();
+      await page.waitForFunction(() => /299999\s*300000\s*flood-42/.test(document.querySelector('.player .ap-term-text')?.textContent ?? ''), undefined, { timeout: 5000, polling: 10 });
+      const floodMs = Date.now() - floodEnd;
+      console.log(`# the end of a flood in the live view ${floodMs} ms after the ssh client printed it`);
+      assert.ok(floodMs <= 1000, `flood end shown after ${floodMs} ms`);
       assert.deepEqual(problems, [], 'no script, CSP or websocket errors');
 
       await page.fill('#terminate-reason', 'security drill 7');
