@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../test/helpers/temp-dir.js';
-import { outputOf, screenAt } from './live-screen.js';
+import { outputOf, ScreenReader, screenAt } from './live-screen.js';
 
 const dir = tempDir('fumidai-live-screen-');
 const cast = (events: [number, string, string][]) =>
@@ -27,4 +27,20 @@ test('only the tail is replayed, from its first whole line; exact bytes from a "
   const out = outputOf(Buffer.from(text).subarray(2000), true);
   assert.equal(out.toString('latin1'), 'bad \u00ffend', 'the cut first line and the header are left out');
   assert.match(await screenAt(path, Buffer.byteLength(text), { cols: 40, rows: 5 }, 100), /end/);
+});
+
+test('one reader for many screens: each starts from a reset terminal, at the size asked', async () => {
+  const path = join(dir, 'c.cast');
+  const first = cast([[0.1, 'o', '\u001b[?1049hfull screen app']]);
+  const all = first + `${JSON.stringify([0.2, 'o', '\u001b[?1049lback'])}\n`;
+  writeFileSync(path, all);
+  const reader = new ScreenReader();
+  try {
+    assert.match(await reader.at(path, Buffer.byteLength(first), { cols: 40, rows: 5 }), /full screen app/);
+    const later = await reader.at(path, Buffer.byteLength(all), { cols: 20, rows: 3 }, 40);
+    assert.doesNotMatch(later, /full screen app/, 'nothing left over from the screen before');
+    assert.match(later, /back/);
+  } finally {
+    reader.dispose();
+  }
 });

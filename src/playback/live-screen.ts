@@ -9,10 +9,46 @@ import { parseEventLine } from '../recording/asciicast.js';
 /** Recording bytes replayed at most (before `upTo`). */
 export const SCREEN_TAIL = 512 * 1024;
 
+/**
+ * The screens of one recording, rebuilt on demand by one emulator, reset each time (a new one costs about as much as
+ * replaying 30 kB through it: a viewer of a flood asks twice a second).
+ */
+export class ScreenReader {
+  #term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true, scrollback: 0 });
+  #addon = new serialize.SerializeAddon();
+
+  constructor() {
+    this.#term.loadAddon(this.#addon);
+  }
+
+  /** The screen after the first `upTo` bytes of an asciicast v2 file, at the terminal's current size. */
+  async at(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL): Promise<string> {
+    const from = Math.max(0, upTo - tail);
+    const buf = await readRange(path, from, upTo);
+    const term = this.#term;
+    term.reset();
+    if (term.cols !== (size.cols || 80) || term.rows !== (size.rows || 24)) term.resize(size.cols || 80, size.rows || 24);
+    await new Promise<void>((resolve) => term.write(outputOf(buf, from > 0), resolve));
+    return this.#addon.serialize();
+  }
+
+  dispose(): void {
+    this.#term.dispose();
+  }
+}
+
 /** The screen after the first `upTo` bytes of an asciicast v2 file, at the terminal's current size. */
 export async function screenAt(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL): Promise<string> {
-  const from = Math.max(0, upTo - tail);
-  const buf = Buffer.alloc(upTo - from);
+  const reader = new ScreenReader();
+  try {
+    return await reader.at(path, upTo, size, tail);
+  } finally {
+    reader.dispose();
+  }
+}
+
+async function readRange(path: string, from: number, to: number): Promise<Buffer> {
+  const buf = Buffer.alloc(to - from);
   const fh = await open(path, 'r');
   try {
     let got = 0;
@@ -21,17 +57,9 @@ export async function screenAt(path: string, upTo: number, size: { cols: number;
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    return buf.subarray(0, got);
   } finally {
     await fh.close();
-  }
-  const term = new xterm.Terminal({ cols: size.cols || 80, rows: size.rows || 24, allowProposedApi: true, scrollback: 0 });
-  const addon = new serialize.SerializeAddon();
-  term.loadAddon(addon);
-  try {
-    await new Promise<void>((resolve) => term.write(outputOf(buf, from > 0), resolve));
-    return addon.serialize();
-  } finally {
-    term.dispose();
   }
 }
 

@@ -5,7 +5,7 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
-import { SCREEN_TAIL, screenAt } from '../playback/live-screen.js';
+import { SCREEN_TAIL, ScreenReader } from '../playback/live-screen.js';
 import type { LiveEvent, LiveStart, LiveWatcher } from '../recording/live-feed.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
@@ -37,7 +37,7 @@ interface Socket {
 }
 
 /** Recording bytes replayed for each screen while output floods (a screen is a few kB): a few ms each. */
-const FLOOD_TAIL = 64 * 1024;
+const FLOOD_TAIL = 32 * 1024;
 
 type Params = { auditKey: string; channel?: string; name?: string };
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -79,6 +79,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       return socket.close(4003, 'the audit trail cannot be written: nothing is shown');
     }
     let start: LiveStart | undefined;
+    const screens = new ScreenReader();
     const stream = new LiveStream({
       send: (frame) => socket.send(frame),
       screen: (first) => {
@@ -87,7 +88,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
         // A client without a terminal of its own (ssh -tt from a pipe) asks for a 0x0 one: shown as 80x24.
         const { cols, rows } = start!.size();
         const size = { cols: cols || 80, rows: rows || 24 };
-        return start!.flushed().then(() => screenAt(start!.path, upTo, size, first ? SCREEN_TAIL : FLOOD_TAIL)).then((text) => ({ ...size, text }));
+        return start!.flushed().then(() => screens.at(start!.path, upTo, size, first ? SCREEN_TAIL : FLOOD_TAIL)).then((text) => ({ ...size, text }));
       },
     });
     const watcher: LiveWatcher = {
@@ -102,10 +103,15 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       },
     };
     start = live.feed.watch(auditKey, ch, watcher);
-    if (!start) return socket.close(4004, 'the channel ended');
+    if (!start) {
+      screens.dispose();
+      return socket.close(4004, 'the channel ended');
+    }
     socket.on('close', () => {
       stream.close();
       start?.stop();
+      // After a screen being built, if one is: the emulator may still be in use until then.
+      void stream.idle().then(() => screens.dispose());
     });
     start.go();
     await stream.start();

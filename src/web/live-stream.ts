@@ -37,6 +37,7 @@ export class LiveStream {
   #windowBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #building: Promise<void> | undefined;
   #now: () => number;
   #burst: number;
   #interval: number;
@@ -86,6 +87,11 @@ export class LiveStream {
     clearTimeout(this.#timer);
   }
 
+  /** Resolves when no screen is being built. */
+  idle(): Promise<void> {
+    return this.#building ?? Promise.resolve();
+  }
+
   #send(e: LiveEvent): void {
     const frame = e.kind === 'output' ? this.#alis.output(e.data) : this.#alis.resize(e.cols, e.rows);
     if (frame) this.#o.send(frame);
@@ -102,10 +108,14 @@ export class LiveStream {
     const catching: Mode = { kind: 'catching', queue: [], bytes: 0, overflow: false };
     this.#mode = catching;
     let screen: Screen;
+    const building = this.#o.screen(first);
+    this.#building = building.then(() => undefined, () => undefined);
     try {
-      screen = await this.#o.screen(first);
+      screen = await building;
     } catch {
       screen = { cols: 80, rows: 24, text: '' }; // without the screen, the view still shows what comes next
+    } finally {
+      this.#building = undefined;
     }
     if (this.#closed) return;
     this.#o.send(this.#alis.reset(screen.cols, screen.rows, screen.text));
