@@ -14,6 +14,7 @@ import { Bastion } from '../test/helpers/fumidai.js';
 import { consoleBase } from '../test/helpers/web-console.js';
 import type { Target } from '../test/helpers/sshd.js';
 import { cpuSeconds, fmt, stats } from './lib/measure.js';
+import { ScreenReader } from '../src/playback/live-screen.js';
 
 const MB = Number(process.env.BENCH_LIVE_MB ?? 100);
 const REPS = Number(process.env.BENCH_LIVE_REPS ?? 3);
@@ -37,14 +38,19 @@ function https(base: string, ca: Buffer, path: string, opts: { method?: string; 
 const cookiesOf = (a: Answer) => ((a.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]!).join('; ');
 
 /** A viewer reading everything; resolves with the bytes it got and how its stream ended. */
-function watch(base: string, ca: Buffer, cookie: string, auditKey: string): Promise<{ ws: WebSocket; done: Promise<{ bytes: number; code: number }> } | undefined> {
+type Watched = { bytes: number; code: number; screens: number; outputs: number };
+function watch(base: string, ca: Buffer, cookie: string, auditKey: string): Promise<{ ws: WebSocket; done: Promise<Watched> } | undefined> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${base.replace('https:', 'wss:')}/sessions/${auditKey}/live/1/ws`, ['v1.alis'], { ca, headers: { cookie, origin: base } });
     let bytes = 0;
+    let screens = 0;
+    let outputs = 0;
     let opened = false;
-    const done = new Promise<{ bytes: number; code: number }>((end) => ws.on('close', (code) => (opened ? end({ bytes, code }) : resolve(undefined))));
+    const done = new Promise<Watched>((end) => ws.on('close', (code) => (opened ? end({ bytes, code, screens, outputs }) : resolve(undefined))));
     ws.on('message', (data) => {
       bytes += data.length;
+      if (data[0] === 0x01) screens++; // ALiS reset: a whole screen
+      else if (data[0] === 0x6f) outputs++;
       if (!opened) {
         opened = true;
         resolve({ ws, done });
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
       const exited = new Promise<number | null>((r) => child.on('close', r));
       const key = await liveKey(seen);
       seen.add(key);
-      let watched: { bytes: number; code: number } | undefined;
+      let watched: Watched | undefined;
       let viewing: Awaited<ReturnType<typeof watch>>;
       if (viewer) {
         for (let i = 0; i < 40 && !viewing; i++) {
@@ -105,24 +111,42 @@ async function main(): Promise<void> {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       if (viewing) watched = await viewing.done;
       if (code !== 0) throw new Error(`ssh exited ${code}`);
-      return { cpu, wall, watched };
+      return { cpu, wall, watched, key };
     };
     console.log(`live view cost: pty session printing ${MB} MB through fumidai, ${REPS} pairs (without, with one viewer), load ${fmt(loadavg()[0]!, 2)}`);
     await run(false); // warm-up, not counted: code compiled, pools allocated
     const without: number[] = [];
     const withViewer: number[] = [];
+    let screens = 0;
+    let lastKey = '';
     for (let i = 0; i < REPS; i++) {
       for (const viewer of i % 2 ? [true, false] : [false, true]) {
         await sleep(3000); // the sealed recording's screen indexing (a worker thread) is done before the next run
         const r = await run(viewer);
         (viewer ? withViewer : without).push(r.cpu);
-        const seenBy = r.watched ? `, viewer got ${fmt(r.watched.bytes / 1e6)} MB, closed ${r.watched.code}` : '';
+        screens += r.watched?.screens ?? 0;
+        lastKey = r.key;
+        const seenBy = r.watched ? `, viewer got ${fmt(r.watched.bytes / 1e6)} MB (${r.watched.screens} screens, ${r.watched.outputs} output frames), closed ${r.watched.code}` : '';
         console.log(`  ${viewer ? 'with viewer   ' : 'without viewer'}  cpu ${fmt(r.cpu, 2)} s  wall ${fmt(r.wall, 2)} s${seenBy}`);
       }
     }
     const a = stats(without);
     const b = stats(withViewer);
     console.log(`median fumidai CPU: without ${fmt(a.median, 2)} s (${fmt(a.min, 2)}-${fmt(a.max, 2)}), with one viewer ${fmt(b.median, 2)} s (${fmt(b.min, 2)}-${fmt(b.max, 2)}): +${fmt((b.median / a.median - 1) * 100)} %`);
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    console.log(`mean fumidai CPU: without ${fmt(mean(without), 2)} s, with one viewer ${fmt(mean(withViewer), 2)} s: +${fmt((mean(withViewer) / mean(without) - 1) * 100)} %`);
+    // The viewer's own work while output floods is one screen per interval; its CPU, measured here on the last
+    // recording with the same code, times the screens sent, is what the noise of a loaded machine hides.
+    const path = JSON.parse((await https(base, ca, `/api/sessions/${lastKey}`, { cookie })).body).channels[0].recordingPath as string;
+    const size = (await import('node:fs')).statSync(path).size;
+    const reader = new ScreenReader();
+    const before = process.cpuUsage();
+    for (let i = 0; i < 50; i++) await reader.at(path, size, { cols: 80, rows: 24 }, 16 * 1024);
+    const c = process.cpuUsage(before);
+    reader.dispose();
+    const perScreen = (c.user + c.system) / 50 / 1e6;
+    const perRun = (screens / REPS) * perScreen;
+    console.log(`a screen: ${fmt(perScreen * 1000, 2)} ms of CPU; ${fmt(screens / REPS, 1)} screens per run: ${fmt(perRun, 3)} s, ${fmt((perRun / mean(without)) * 100, 2)} % of the session's CPU`);
     console.log(`load average at the end ${fmt(loadavg()[0]!, 2)}`);
   } finally {
     await bastion.stop();

@@ -44,3 +44,10 @@ test('one reader for many screens: each starts from a reset terminal, at the siz
     reader.dispose();
   }
 });
+
+test('a tail shorter than the last event line reaches back to a whole line instead of showing nothing', async () => {
+  const path = join(dir, 'd.cast');
+  const text = cast([[0.1, 'o', 'old '], [0.2, 'o', `${'w'.repeat(3000)}tail-end`]]);
+  writeFileSync(path, text);
+  assert.match(await screenAt(path, Buffer.byteLength(text), { cols: 80, rows: 50 }, 1000), /tail-end/);
+});

@@ -23,8 +23,13 @@ export class ScreenReader {
 
   /** The screen after the first `upTo` bytes of an asciicast v2 file, at the terminal's current size. */
   async at(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL): Promise<string> {
-    const from = Math.max(0, upTo - tail);
-    const buf = await readRange(path, from, upTo);
+    // At least one whole event line: one piece of a flood's output is a line of 30-40 kB, longer than a small tail.
+    let from = Math.max(0, upTo - tail);
+    let buf = await readRange(path, from, upTo);
+    while (from > 0 && buf.lastIndexOf(0x0a, buf.length - 2) < 0 && upTo - from < SCREEN_TAIL) {
+      from = Math.max(0, from - Math.max(tail, upTo - from));
+      buf = await readRange(path, from, upTo);
+    }
     const term = this.#term;
     term.reset();
     if (term.cols !== (size.cols || 80) || term.rows !== (size.rows || 24)) term.resize(size.cols || 80, size.rows || 24);

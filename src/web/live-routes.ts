@@ -37,7 +37,7 @@ interface Socket {
 }
 
 /** Recording bytes replayed for each screen while output floods (a screen is a few kB): a few ms each. */
-const FLOOD_TAIL = 32 * 1024;
+const FLOOD_TAIL = 16 * 1024;
 
 type Params = { auditKey: string; channel?: string; name?: string };
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
