@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     const size = (await import('node:fs')).statSync(path).size;
     const reader = new ScreenReader();
     const before = process.cpuUsage();
-    for (let i = 0; i < 50; i++) await reader.at(path, size, { cols: 80, rows: 24 }, 16 * 1024);
+    for (let i = 0; i < 50; i++) await reader.at(path, size, { cols: 80, rows: 24 }, 16 * 1024, 8192);
     const c = process.cpuUsage(before);
     reader.dispose();
     const perScreen = (c.user + c.system) / 50 / 1e6;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../test/helpers/temp-dir.js';
-import { outputOf, ScreenReader, screenAt } from './live-screen.js';
+import { lastLines, outputOf, ScreenReader, screenAt } from './live-screen.js';
 
 const dir = tempDir('fumidai-live-screen-');
 const cast = (events: [number, string, string][]) =>
@@ -50,4 +50,10 @@ test('a tail shorter than the last event line reaches back to a whole line inste
   const text = cast([[0.1, 'o', 'old '], [0.2, 'o', `${'w'.repeat(3000)}tail-end`]]);
   writeFileSync(path, text);
   assert.match(await screenAt(path, Buffer.byteLength(text), { cols: 80, rows: 50 }, 1000), /tail-end/);
+});
+
+test('lastLines: the last bytes from a line start', () => {
+  assert.equal(lastLines(Buffer.from('one\ntwo\nthree\n'), 8).toString(), 'three\n');
+  assert.equal(lastLines(Buffer.from('abcdefgh'), 3).toString(), 'fgh');
+  assert.equal(lastLines(Buffer.from('ab'), 3).toString(), 'ab');
 });

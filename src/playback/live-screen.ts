@@ -22,7 +22,11 @@ export class ScreenReader {
   }
 
   /** The screen after the first `upTo` bytes of an asciicast v2 file, at the terminal's current size. */
-  async at(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL): Promise<string> {
+  /**
+   * `maxOutput`: only the last this many bytes of output, from a line's start, go through the emulator (a screen of
+   * plain text is its rows times its columns; a full-screen program's redraw a few times that).
+   */
+  async at(path: string, upTo: number, size: { cols: number; rows: number }, tail = SCREEN_TAIL, maxOutput = Infinity): Promise<string> {
     // At least one whole event line: one piece of a flood's output is a line of 30-40 kB, longer than a small tail.
     let from = Math.max(0, upTo - tail);
     let buf = await readRange(path, from, upTo);
@@ -33,7 +37,7 @@ export class ScreenReader {
     const term = this.#term;
     term.reset();
     if (term.cols !== (size.cols || 80) || term.rows !== (size.rows || 24)) term.resize(size.cols || 80, size.rows || 24);
-    await new Promise<void>((resolve) => term.write(outputOf(buf, from > 0), resolve));
+    await new Promise<void>((resolve) => term.write(lastLines(outputOf(buf, from > 0), maxOutput), resolve));
     return this.#addon.serialize();
   }
 
@@ -50,6 +54,14 @@ export async function screenAt(path: string, upTo: number, size: { cols: number;
   } finally {
     reader.dispose();
   }
+}
+
+/** The last `max` bytes of output, from just after a line feed where there is one (escape sequences stay whole). */
+export function lastLines(out: Buffer, max: number): Buffer {
+  if (out.length <= max) return out;
+  const cut = out.length - max;
+  const nl = out.indexOf(0x0a, cut);
+  return out.subarray(nl >= 0 ? nl + 1 : cut);
 }
 
 async function readRange(path: string, from: number, to: number): Promise<Buffer> {

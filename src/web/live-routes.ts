@@ -88,7 +88,9 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
         // A client without a terminal of its own (ssh -tt from a pipe) asks for a 0x0 one: shown as 80x24.
         const { cols, rows } = start!.size();
         const size = { cols: cols || 80, rows: rows || 24 };
-        return start!.flushed().then(() => screens.at(start!.path, upTo, size, first ? SCREEN_TAIL : FLOOD_TAIL)).then((text) => ({ ...size, text }));
+        // While output floods, the last few screenfuls of it are enough (and cheap): the first screen replays more.
+        const read = () => (first ? screens.at(start!.path, upTo, size) : screens.at(start!.path, upTo, size, FLOOD_TAIL, Math.max(8192, size.cols * size.rows * 4)));
+        return start!.flushed().then(read).then((text) => ({ ...size, text }));
       },
     });
     const watcher: LiveWatcher = {
