@@ -8,7 +8,7 @@ import type { LiveEvent } from '../recording/live-feed.js';
 import { ALIS_MAGIC, AlisStream } from './alis.js';
 
 /** Output of one interval above which the stream turns to screens. */
-export const BURST_BYTES = 64 * 1024;
+export const BURST_BYTES = 32 * 1024;
 /** How often a screen replaces the skipped output: the view stays well within a second of the session. */
 export const SNAPSHOT_MS = 500;
 
