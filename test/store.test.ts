@@ -1,6 +1,5 @@
-// One contract, two stores: every method of the Store interface against SQLite and against a real PostgreSQL
-// server, with the same expectations; then what only sharing needs (PostgreSQL): node-scoped recovery and spool, and
-// changes one node makes seen by another.
+// One contract, two stores: every method of the Store interface against SQLite and against a real PostgreSQL server,
+// with the same expectations; then what only sharing needs (PostgreSQL): node-scoped recovery, spool, changes seen.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -334,6 +333,7 @@ describe('PostgreSQL shared by nodes', () => {
     await b.spoolAdd({ path: '/same/path.jsonl', objectKey: 'p/audit/node-b/x.jsonl', kind: 'audit' });
     assert.deepEqual((await a.spoolList()).map((i) => i.objectKey), ['p/audit/node-a/x.jsonl']);
     assert.deepEqual((await b.listSessions()).map((x) => x.auditKey).sort(), ['a1', 'b1'], 'one session index for all');
+    assert.deepEqual([(await b.getSession('a1'))?.node, (await a.getSession('b1'))?.node], ['node-a', 'node-b'], 'each session names the node that holds it');
   });
 
   test('a lockout counts failures on every node; a kill request reaches the node that runs the session', async () => {

@@ -102,6 +102,18 @@ export interface EventDetails {
   WebAuthnRegistered: { credentialId: string };
   /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
   RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
+  /** A console account began watching a live terminal channel (user: the console account). */
+  LiveViewStarted: { auditKey: string; channel: number };
+  /**
+   * A console admin asked for a live session to end (user: the console account; reason: what the session's user is
+   * told), written before the request; a second one with result failure when it could not be applied (error: why).
+   */
+  SessionTerminated: { auditKey: string; sessionUser: string; error?: string };
+  /** A console admin disabled (locked) or enabled (unlocked) an SSH user: the `user disable`/`enable` of the CLI. */
+  UserLockedByConsole: { sshUser: string; error?: string };
+  UserUnlockedByConsole: { sshUser: string; error?: string };
+  /** An action for admins, refused to a console account of another role. */
+  ConsoleActionDenied: { action: string; role: string };
   /** A console search over screen text and typed commands (it shows evidence): the query and how many hits it showed. */
   SearchRun: { query: string; hits: number; view: 'page' | 'api' };
   /** A console account looked at the audit trail (PCI DSS 10.2.1.3): the filters it used, or a session's events. */
@@ -174,6 +186,11 @@ export const EVENT_CODES = {
   WebAuthnRegistered: 'FM5021I',
   CertificateIssued: 'FM6000I',
   CertificateIssueFailure: 'FM6000W',
+  LiveViewStarted: 'FM5002I',
+  SessionTerminated: 'FM5003I',
+  UserLockedByConsole: 'FM5004I',
+  UserUnlockedByConsole: 'FM5005I',
+  ConsoleActionDenied: 'FM5006W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

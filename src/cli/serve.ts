@@ -40,6 +40,7 @@ import { startConsole } from './web-console.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
 import { trustedCas } from '../auth/cert-check.js';
 import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
+import { LiveFeed } from '../recording/live-feed.js';
 
 export function registerServe(program: Command): void {
   program
@@ -81,6 +82,7 @@ export function registerServe(program: Command): void {
       const live = new LiveSessions(store, log, () => dir.config.session.recheckInterval);
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
+      const feed = new LiveFeed(); // terminal output for the console's live view
       // Terminal recordings sealed by the recovery above, or sealed just before the process went, are indexed now: a
       // session cut by a crash is one an auditor will want to search.
       for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, index: store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
@@ -135,6 +137,7 @@ export function registerServe(program: Command): void {
             upstreamCert: upstreamCertificates(ca, dir.readKey(`${config.upstream.key}.pub`).toString(), () => config.certs.upstreamValidity),
             recordingDir: dir.path(config.recording.dir),
             screenIndex,
+            live: feed,
           },
         },
         listen,
@@ -144,7 +147,7 @@ export function registerServe(program: Command): void {
       if (!hybridKexApplied) log.warn('ssh2 was loaded before the post-quantum key exchange could be added: only classic key exchanges are offered');
       if (!cipherChoiceInstalled) log.warn("ssh2 was loaded before fumidai could choose ciphers: clients get their own first choice of ssh.ciphers");
       log.info({ address: gateway.address, data: dir.dir }, `listening on ${gateway.address}`);
-      const closeConsole = await startConsole(dir, store, audit, log, opts.webListen);
+      const closeConsole = await startConsole(dir, store, audit, log, opts.webListen, { feed, sessions: live });
       const metrics = new Metrics({ backlog: () => backlogOf(store), liveSessions: () => live.size, unanchored: () => unanchored(anchors) });
       audit.onWriteFailure = () => metrics.auditWriteFailures.inc();
       const metricsAt = dir.config.metrics.listen;

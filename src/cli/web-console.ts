@@ -6,13 +6,22 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { DataDir } from '../config/data-dir.js';
 import { SourceThrottle } from '../auth/throttle.js';
 import { SeedBox } from '../mfa/seed-box.js';
+import { nodeName } from '../audit/open.js';
+import type { LiveFeed } from '../recording/live-feed.js';
+import type { LiveSessions } from '../session/live-sessions.js';
 import type { Store } from '../store/store.js';
 import { certFingerprint, ensureSelfSigned } from '../web/cert.js';
 import { WebLogin } from '../web/login.js';
 import { startWeb } from '../web/server.js';
 import { listenError } from './listen-error.js';
 
-export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, listenOption?: string): Promise<(() => Promise<void>) | undefined> {
+/** The bastion's live parts the console reaches: its terminal output and its live sessions' re-check. */
+export interface ConsoleLive {
+  feed: LiveFeed;
+  sessions: Pick<LiveSessions, 'storeChanged'>;
+}
+
+export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail, log: Logger, listenOption?: string, bastion?: ConsoleLive): Promise<(() => Promise<void>) | undefined> {
   const web = dir.config.web;
   const listen = listenOption ?? web.listen;
   if (!listen) return undefined;
@@ -25,7 +34,8 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const { banAfter, banWindow, banSeconds } = dir.config.auth;
   const throttle = new SourceThrottle({ banAfter, windowSec: banWindow, banSec: banSeconds }, Date.now, store);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
-  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes') };
+  const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
+  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live };
   const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );

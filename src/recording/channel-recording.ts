@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AsciicastRecorder } from './asciicast.js';
 import { BinaryRecorder, STREAM } from './binary-log.js';
 import { FileSink, type Seal } from './file-sink.js';
+import type { LiveChannel, LiveFeed } from './live-feed.js';
 import type { FileOp } from './file-ops.js';
 import { ScpTracker, scpMode } from './scp-tracker.js';
 import { SftpTracker } from './sftp-tracker.js';
@@ -42,8 +43,10 @@ export class ChannelRecording {
   #opListeners: ((op: FileOp) => void)[] = [];
   #onError: ((err: Error) => void) | undefined;
   #failure: Error | undefined;
+  /** Watchers of a terminal channel's output in this process (the web console's live view). */
+  #live: LiveChannel | undefined;
 
-  private constructor(info: ChannelInfo, path: string, sink: FileSink) {
+  private constructor(info: ChannelInfo, path: string, sink: FileSink, feed?: LiveFeed) {
     this.info = info;
     this.path = path;
     this.#sink = sink;
@@ -58,6 +61,11 @@ export class ChannelRecording {
         env: { TERM: info.pty.term },
         fumidai: { ...meta, ...(info.command ? { command: info.command } : {}) },
       }, info.recordInput);
+      this.#live = feed?.open(info.auditKey, info.channel, {
+        cols: info.pty.cols, rows: info.pty.rows, path,
+        position: () => sink.accepted,
+        flush: () => sink.flush(),
+      });
     } else {
       this.#bin = new BinaryRecorder(sink, { version: 1, timestamp: new Date().toISOString(), ...meta, command: info.command });
     }
@@ -70,16 +78,17 @@ export class ChannelRecording {
   }
 
   /** Opens the channel's recording file; throws (EACCES, ENOSPC...) so the caller can refuse the channel. */
-  static async start(info: ChannelInfo): Promise<ChannelRecording> {
+  static async start(info: ChannelInfo, feed?: LiveFeed): Promise<ChannelRecording> {
     const dir = join(info.dir, info.auditKey.slice(0, 8), info.auditKey);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const fs = await statfs(dir);
     if (fs.bavail * fs.bsize < info.minFreeBytes) throw Object.assign(new Error('not enough free space for recordings'), { code: 'ENOSPC' });
     const ext = info.pty ? 'cast' : 'bin';
     const path = join(dir, `${String(info.channel).padStart(2, '0')}-${info.kind}.${ext}`);
-    const rec = new ChannelRecording(info, path, await FileSink.create(path, { direct: info.directIo }));
+    const rec = new ChannelRecording(info, path, await FileSink.create(path, { direct: info.directIo }), feed);
     await rec.#sink.flush(); // the header is on disk before the channel opens: a write problem shows now
     if (rec.#sink.error) {
+      rec.#live?.close();
       await rec.#sink.close().catch(() => undefined); // releases the file and the flush timer; the error is thrown below
       throw rec.#sink.error;
     }
@@ -136,8 +145,10 @@ export class ChannelRecording {
 
   output(chunk: Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void {
     this.bytesOut += chunk.length;
-    if (this.#cast) this.#cast.output(chunk);
-    else this.#bin!.frame(stream === 'stdout' ? STREAM.stdout : STREAM.stderr, chunk);
+    if (this.#cast) {
+      this.#cast.output(chunk);
+      this.#live?.output(chunk);
+    } else this.#bin!.frame(stream === 'stdout' ? STREAM.stdout : STREAM.stderr, chunk);
     if (stream === 'stdout') {
       this.#sftp?.serverData(chunk);
       if (this.#scp && !this.#scpOnInput) this.#scp.data(chunk);
@@ -146,6 +157,7 @@ export class ChannelRecording {
 
   resize(cols: number, rows: number): void {
     this.#cast?.resize(cols, rows);
+    this.#live?.resize(cols, rows);
   }
 
   exit(status: number | string): void {
@@ -153,6 +165,7 @@ export class ChannelRecording {
   }
 
   async close(): Promise<Seal> {
+    this.#live?.close();
     this.#sftp?.end();
     return this.#cast ? this.#cast.close() : this.#bin!.close();
   }

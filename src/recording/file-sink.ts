@@ -59,6 +59,8 @@ export class FileSink {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #written = 0;
+  /** Bytes handed to write() so far. */
+  #accepted = 0;
   #hash: Hash = createHash('sha256');
   #flushing: Promise<void> | undefined;
   #followUp: Promise<void> | undefined;
@@ -105,6 +107,11 @@ export class FileSink {
     return this.#written;
   }
 
+  /** Bytes handed to write() so far: written, in flight or buffered (a flush() makes them all written). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
   get error(): Error | undefined {
     return this.#error;
   }
@@ -124,6 +131,7 @@ export class FileSink {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     this.#pending.push(buf);
     this.#pendingBytes += buf.length;
+    this.#accepted += buf.length;
     if (this.#pendingBytes >= this.#flushBytes) void this.#flush(false);
   }
 

@@ -20,6 +20,11 @@ export class LiveSessions {
   #recheckSec: () => number;
   #checking = false;
   #storeDown = false;
+  /** Changes this process made (storeChanged), and how many of them the last full re-check had seen. */
+  #localChanges = 0;
+  #localSeen = 0;
+  /** A change came while a tick ran: another tick follows it at once. */
+  #again = false;
 
   constructor(store: ChangeFeed, log: Logger, recheckSec: () => number, intervalMs = 500) {
     this.#store = store;
@@ -38,9 +43,15 @@ export class LiveSessions {
     this.#sessions.delete(session);
   }
 
-  /** Changes made by this process do not move the store's change token: say so, and every session is rechecked. */
+  /**
+   * Changes made by this process do not move the store's change token: say so, and every session is rechecked now (a
+   * console admin's terminate or lock takes effect within the second, not at the next tick or the next interval). A
+   * change told while a tick runs is not lost: it is counted, and a tick follows.
+   */
   storeChanged(): void {
-    this.#lastToken = -1;
+    this.#localChanges++;
+    if (this.#checking) this.#again = true;
+    else void this.tick();
   }
 
   get size(): number {
@@ -50,15 +61,17 @@ export class LiveSessions {
   async tick(now = Date.now()): Promise<void> {
     if (this.#checking) return;
     this.#checking = true;
+    const local = this.#localChanges;
     try {
       for (const session of this.#sessions) if (clockRuns(session)) this.#checkClock(session, now);
       const token = await this.#store.changeToken();
       // Due when waiting for the next tick would stretch the gap past the interval: the interval is an upper bound.
       const due = now - this.#lastRecheck + this.#tickMs > this.#recheckSec() * 1000;
-      if (token !== this.#lastToken || due) {
+      if (token !== this.#lastToken || local !== this.#localSeen || due) {
         await this.#recheckAll();
         // Only once every session was asked: a store that failed half-way is asked again at the next tick.
         this.#lastToken = token;
+        this.#localSeen = local;
         this.#lastRecheck = now;
       }
       if (this.#storeDown) this.#log.info('live session check: the store answers again');
@@ -69,6 +82,10 @@ export class LiveSessions {
       this.#storeDown = true;
     } finally {
       this.#checking = false;
+      if (this.#again) {
+        this.#again = false;
+        void this.tick();
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { ChannelRecording, type ChannelInfo } from '../recording/channel-recording.js';
 import type { Seal } from '../recording/file-sink.js';
+import type { LiveFeed } from '../recording/live-feed.js';
 import type { Config } from '../config/schema.js';
 import type { ScreenSnapshot } from '../playback/screen-index.js';
 import type { IndexWrites } from '../store/index-writes.js';
@@ -25,6 +26,8 @@ export interface RecorderDeps {
   /** Index writes after the fact, retried while the store is away. */
   indexWrites: IndexWrites;
   screenIndex: ScreenIndexer;
+  /** Where terminal output is published for live watchers in this process (absent: nobody can watch). */
+  live?: LiveFeed;
 }
 
 export type ChannelSpec = { kind: ChannelInfo['kind']; command?: string; pty?: ChannelInfo['pty'] };
@@ -56,7 +59,7 @@ export class SessionRecorder {
         dir: recordingDir, auditKey: this.#auditKey, channel, user: this.#user,
         target: resolved.target.name, login: resolved.login, recordInput: settings.input,
         minFreeBytes: settings.minFreeMB * 1024 * 1024, directIo: settings.directIo, ...c,
-      });
+      }, this.#deps.live);
     } catch (err) {
       const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       await this.#events.emit('RecordingFailed', { reason: why, channel });

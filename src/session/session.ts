@@ -34,6 +34,7 @@ export interface SessionDeps {
   upstreamCert?: UpstreamDeps['upstreamCert'];
   recordingDir: string;
   screenIndex: RecorderDeps['screenIndex'];
+  live?: RecorderDeps['live'];
 }
 
 export class Session {
@@ -64,7 +65,7 @@ export class Session {
     const about = () => this.access.resolved && { target: this.access.resolved.target.name, login: this.access.resolved.login };
     this.events = new SessionEvents(deps.audit, this.auditKey, caller, about, log);
     this.channels = new SessionChannels(client);
-    const recorder: RecorderDeps = { index: deps.index, settings: deps.config.recording, recordingDir: deps.recordingDir, indexWrites: deps.indexWrites, screenIndex: deps.screenIndex };
+    const recorder: RecorderDeps = { index: deps.index, settings: deps.config.recording, recordingDir: deps.recordingDir, indexWrites: deps.indexWrites, screenIndex: deps.screenIndex, live: deps.live };
     this.recordings = new SessionRecorder(recorder, this.auditKey, caller.user, this.events, log);
     const upstream: UpstreamDeps = { upstreamKey: deps.upstreamKey, upstreamCert: deps.upstreamCert, settings: deps.config.upstream, dir: deps.dir, index: deps.index };
     this.link = new UpstreamLink(upstream, {

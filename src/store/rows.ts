@@ -18,6 +18,7 @@ export const toSession = (r: Row): SessionRecord => ({
   endedAt: r.ended_at ?? undefined, exitStatus: r.exit_status ?? undefined, state: r.state, reason: r.reason ?? undefined,
   bytesIn: r.bytes_in ?? undefined, bytesOut: r.bytes_out ?? undefined,
   ...(r.terminate_reason ? { terminationRequested: r.terminate_reason } : {}),
+  ...(r.node ? { node: r.node } : {}),
 });
 export const toChannel = (r: Row): ChannelRecord => ({
   auditKey: r.audit_key, channel: r.channel, kind: r.kind, command: r.command ?? undefined, recordingPath: r.recording_path,

@@ -55,6 +55,8 @@ export interface SessionRecord {
   bytesOut?: number;
   /** Set by `sessions kill`: the node running the session ends it. */
   terminationRequested?: string;
+  /** The node that runs (or ran) it, where the store is shared (PostgreSQL); absent with SQLite (one node). */
+  node?: string;
 }
 
 export interface ChannelRecord {

@@ -17,6 +17,8 @@ import { listRoutes } from './list-routes.js';
 import { replayRoutes } from './replay-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { liveRoutes } from './live-routes.js';
+import type { LiveDeps } from './live-deps.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -36,6 +38,8 @@ export interface WebDeps {
   spool: Pick<Spool, 'spoolList'>;
   /** Where replay keyframe indexes are kept (memory only without it). */
   keyframeDir?: string;
+  /** Live view and admin actions (absent: the console only reads). */
+  live?: LiveDeps;
 }
 
 declare module 'fastify' {
@@ -90,6 +94,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
+  await liveRoutes(app, deps);
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });

@@ -22,7 +22,8 @@ function replayBox(auditKey: string, channel: number, bytes: number | undefined)
 
 const section = (title: string, body: Html | string, show: boolean) => (show ? html`<section><h2>${title}</h2>${body}</section>` : '');
 
-export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }, events?: { events: AuditEvent[]; more: boolean }): string {
+/** `events`: the session's own events; `actions`: how to watch it live and, for admins, terminate and lock forms (live-page.ts). */
+export function sessionPage(d: SessionDetail, who: { name: string; role: string; csrf: string }, events?: { events: AuditEvent[]; more: boolean }, actions: Html | string = ''): string {
   const s = d.session;
   const facts: [string, unknown][] = [
     ['Audit key', s.auditKey],
@@ -34,6 +35,7 @@ export function sessionPage(d: SessionDetail, who: { name: string; role: string;
     ['Started', s.startedAt],
     ['Ended', s.endedAt ?? ''],
     ['Exit status', s.exitStatus ?? ''],
+    ...(s.node ? ([['Node', s.node]] as [string, unknown][]) : []),
     ['Bytes in / out', `${s.bytesIn ?? 0} / ${s.bytesOut ?? 0}`],
   ];
   const channels = html`<table><thead><tr><th>#</th><th>Kind</th><th>Command</th><th>Exit</th><th>In</th><th>Out</th><th>State</th><th>Recording sha256</th></tr></thead><tbody>
@@ -47,6 +49,7 @@ ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}
   const body = html`<h1>Session ${s.auditKey}</h1>
 <p><a class="evidence" href="${sessionPath(s.auditKey)}/evidence">Download evidence</a> (a self-verifying page, as <code>fumidai evidence export</code> writes it)</p>
 <table class="facts">${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
+${actions}
 ${section('Channels', channels, true)}
 ${section('Replay', html`${players}`, players.length > 0)}
 ${section('Commands typed', html`${typed}`, typed.length > 0)}

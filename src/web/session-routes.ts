@@ -7,6 +7,8 @@ import type { AuditTrail } from '../audit/trail.js';
 import { isCast, sessionDetail, type InputOf } from '../playback/session-detail.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
+import { liveInfo, type LiveDeps } from './live-deps.js';
+import { sessionActions } from './live-page.js';
 import { PLAYER_JS } from './player-script.js';
 import { sessionEvents } from './trail-events.js';
 import { auditRoot } from '../audit/open.js';
@@ -20,12 +22,13 @@ export interface SessionRouteDeps {
   dir?: DataDir;
   /** What was typed on a channel, when something keeps it (the replay index); read from the recording otherwise. */
   inputOf?: InputOf;
+  live?: LiveDeps;
 }
 
 const require = createRequire(import.meta.url);
 const playerFile = (name: string) => readFileSync(require.resolve(`asciinema-player/dist/bundle/${name}`));
-// The player compiles its embedded WebAssembly terminal: that page, and no other, may do so.
-const PLAYER_CSP =
+// The player compiles its embedded WebAssembly terminal: its pages (a session's, the live view), and no other, may do so.
+export const PLAYER_CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 type Params = { auditKey: string; channel?: string };
@@ -49,7 +52,8 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
     const casts = d.channels.some(isCast);
     if (casts) reply.header('content-security-policy', PLAYER_CSP);
     const events = deps.dir && (await sessionEvents(auditRoot(deps.dir), d.session));
-    return reply.type('text/html; charset=utf-8').send(sessionPage(d, who(req, reply), events));
+    const w = who(req, reply);
+    return reply.type('text/html; charset=utf-8').send(sessionPage(d, w, events, sessionActions(d.session, await liveInfo(deps.live, d.session), w)));
   });
   app.get<{ Params: Params }>('/api/sessions/:auditKey', async (req, reply) => {
     const d = await detailOf(req.params.auditKey);

@@ -34,4 +34,8 @@ form.filters input[name=q] { width: 420px; padding: 6px; font-size: 14px; }
 mark { background: #ffe066; padding: 0 1px; } td.hit { max-width: 640px; }
 .verdict { font-weight: 700; } .verdict.intact { color: #1f9d46; } .verdict.broken { color: #b00020; }
 tr.warning td { background: #fff4e5; } .more { color: #8a5a00; }
+.actions { margin: 12px 0; } .note { color: #5a6270; }
+a.button { display: inline-block; padding: 6px 14px; background: #1d2330; color: #fff; border-radius: 4px; text-decoration: none; }
+form.action { display: flex; gap: 8px; align-items: center; margin: 8px 0; } form.action input { width: 320px; padding: 5px; }
+form.action button { margin: 0; } button.danger { background: #b00020; color: #fff; border: 0; border-radius: 4px; }
 `;
