@@ -14,6 +14,24 @@ import { certFingerprint, ensureSelfSigned } from '../web/cert.js';
 import { WebLogin } from '../web/login.js';
 import { startWeb } from '../web/server.js';
 import { listenError } from './listen-error.js';
+import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
+import { RecordingCache } from '../shipping/recording-cache.js';
+
+/** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
+function recordingCache(dir: DataDir): RecordingCache {
+  let reader: { key: string; reader: BucketReader } | undefined;
+  return new RecordingCache({
+    reader: () => {
+      const shipping = dir.config.shipping;
+      if (!shipping.bucket) return undefined;
+      const key = JSON.stringify([shipping.bucket, shipping.prefix, shipping.region, shipping.endpoint]);
+      if (reader?.key !== key) reader = { key, reader: new BucketReader(bucketLocation({}, shipping)) };
+      return reader.reader;
+    },
+    cacheDir: dir.path('cache/recordings'),
+    maxBytes: dir.config.web.recordingCacheMB * 1024 * 1024,
+  });
+}
 
 /** The bastion's live parts the console reaches: its terminal output and its live sessions' re-check. */
 export interface ConsoleLive {
@@ -35,7 +53,7 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const throttle = new SourceThrottle({ banAfter, windowSec: banWindow, banSec: banSeconds }, Date.now, store);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
   const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
-  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live };
+  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live, recordings: recordingCache(dir) };
   const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );

@@ -226,6 +226,8 @@ export const configSchema = z
           key: z.string().min(1).default('web.key'),
           /** A console session ends after this many minutes without a request (PCI DSS 8.2.8: 15). */
           idleMinutes: z.number().positive().default(15),
+          /** Recordings fetched back from the bucket for replay (pruned here, or made on another node) are kept up to this. */
+          recordingCacheMB: z.number().int().nonnegative().default(2048),
           /** Consecutive failed logins of an account before it is locked, for lockMinutes. */
           lockAfter: z.number().int().positive().default(5),
           lockMinutes: z.number().positive().default(30),

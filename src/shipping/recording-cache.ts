@@ -1,16 +1,17 @@
 // A recording as a local file, wherever it is kept: this node's own file while it is there, otherwise the copy shipped
-// to the bucket (pruned here by retention, or made on another node), fetched once into a bounded cache and checked
+// to the bucket (pruned here by retention, or made on another node: the object key comes from the path's last three
+// parts, the layout every node ships with), fetched once into a bounded cache and checked
 // against the sha256 the index sealed. A copy that does not match is never served: what an auditor replays is what
 // was recorded, or nothing.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fail } from '../errors.js';
 import type { BucketReader } from './bucket-reader.js';
-import { recordingObjectKey } from './object-keys.js';
+import { AUDIT_KEY, recordingObjectKey } from './object-keys.js';
 
 export interface CachedRecording {
   path: string;
@@ -20,13 +21,13 @@ export interface CachedRecording {
 export interface RecordingCacheOptions {
   /** The bucket, when shipping is configured (undefined: only local files). */
   reader: () => Pick<BucketReader, 'open' | 'url' | 'location'> | undefined;
-  recordingDir: string;
   cacheDir: string;
   /** Copies beyond this many bytes are removed, least recently used first. */
   maxBytes: number;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const RELATIVE = /^\d{8}\/[^/]+\/\d+-[a-z]+\.(cast|bin)$/;
 
 export class RecordingCache {
   #o: RecordingCacheOptions;
@@ -46,8 +47,9 @@ export class RecordingCache {
     const reader = this.#o.reader();
     // Without a seal there is nothing to check a copy against, and an unsealed recording was never shipped whole.
     if (!reader || !ch.sha256 || !SHA256.test(ch.sha256)) return undefined;
-    const rel = relative(this.#o.recordingDir, ch.recordingPath);
-    if (rel.startsWith('..') || rel.startsWith(sep)) return undefined;
+    // The bucket's layout is the recording directory's (<day>/<audit key>/<file>), whichever node's directory it was.
+    const rel = ch.recordingPath.split(/[\\/]/).slice(-3).join('/');
+    if (!RELATIVE.test(rel) || !AUDIT_KEY.test(rel.split('/')[1]!)) return undefined;
     const key = recordingObjectKey(reader.location.prefix, rel);
     const cached = join(this.#o.cacheDir, `${ch.sha256}${ch.recordingPath.endsWith('.cast') ? '.cast' : '.bin'}`);
     if (await isFile(cached)) {

@@ -12,7 +12,9 @@ import { KeyframeCache } from '../playback/keyframe-cache.js';
 import { inputOf } from '../playback/cast-scan.js';
 import { isCast, type InputOf } from '../playback/session-detail.js';
 import { segmentedIndex, segmentOf } from '../playback/segments.js';
+import { userLine } from '../errors.js';
 import { AUDIT_KEY } from '../shipping/object-keys.js';
+import type { RecordingCache } from '../shipping/recording-cache.js';
 import type { SessionIndex } from '../store/store.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { recordingPath } from './session-page.js';
@@ -22,6 +24,8 @@ export interface ReplayRouteDeps {
   audit: Pick<AuditTrail, 'record'>;
   /** Where keyframe indexes of sealed recordings are kept; memory only without it. */
   keyframeDir?: string;
+  /** A recording no longer (or never) on this node, from the bucket: checked against its seal, cached. */
+  recordings?: Pick<RecordingCache, 'localPath'>;
 }
 
 type Params = { auditKey: string; channel: string; k?: string };
@@ -41,9 +45,11 @@ export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): Input
     if (!AUDIT_KEY.test(auditKey) || !/^\d{1,9}$/.test(channel)) return none();
     const ch = (await deps.index.channelsOf(auditKey)).find((c) => c.channel === Number(channel) && isCast(c));
     if (!ch) return none();
-    const size = await stat(ch.recordingPath).then((s) => s.size, () => undefined);
+    const found = await fileOf(ch, deps.recordings, reply);
+    if (!found) return undefined;
+    const size = await stat(found).then((s) => s.size, () => undefined);
     if (size === undefined) return (reply.code(404).type('text/plain').send('the recording is not on this node'), undefined);
-    return { ch, replay: cache.of({ path: ch.recordingPath, size, ...(ch.sha256 ? { sha256: ch.sha256 } : {}) }) };
+    return { ch, path: found, replay: cache.of({ path: found, size, ...(ch.sha256 ? { sha256: ch.sha256 } : {}) }) };
   };
   const viewed = async (req: FastifyRequest, auditKey: string, channel: number) => {
     const who = req.consoleSession!;
@@ -72,7 +78,7 @@ export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): Input
     if (k < 0 || k >= time.segments.length) return reply.code(404).type('text/plain').send('no such segment');
     const snapshot = await r.replay.snapshot(k);
     await viewed(req, r.ch.auditKey, r.ch.channel);
-    return segmentOf(r.ch.recordingPath, time, k, snapshot, idleOf(req.query));
+    return segmentOf(r.path, time, k, snapshot, idleOf(req.query));
   });
   app.get<{ Params: Params }>('/sessions/:auditKey/recordings/:channel/replay-status', async (req, reply) => {
     const r = await recordingOf(req, reply);
@@ -86,4 +92,22 @@ export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): Input
     const read = () => inputOf(ch.recordingPath).catch(() => undefined);
     return cache.of({ path: ch.recordingPath, size, sha256: ch.sha256 }).time().then((t) => t.input, read);
   };
+}
+
+/**
+ * The local file of a channel's recording: this node's own, or the bucket's copy (fetched, checked against the seal).
+ * Undefined once the answer is sent: 404 when it is nowhere, 502 when the bucket does not answer, 409 when its copy
+ * does not match what was sealed (never served).
+ */
+export async function fileOf(ch: { recordingPath: string; sha256?: string }, recordings: Pick<RecordingCache, 'localPath'> | undefined, reply: FastifyReply): Promise<string | undefined> {
+  if (!recordings) return ch.recordingPath;
+  try {
+    const found = await recordings.localPath(ch);
+    if (found) return found.path;
+    reply.code(404).type('text/plain').send('the recording is not on this node, and not (yet) in the bucket');
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    reply.code(e.code === 'RECORDING_TAMPERED' ? 409 : 502).type('text/plain').send(userLine(err));
+  }
+  return undefined;
 }

@@ -19,6 +19,7 @@ import { sessionRoutes } from './session-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { liveRoutes } from './live-routes.js';
 import type { LiveDeps } from './live-deps.js';
+import type { RecordingCache } from '../shipping/recording-cache.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface WebDeps {
@@ -40,6 +41,8 @@ export interface WebDeps {
   keyframeDir?: string;
   /** Live view and admin actions (absent: the console only reads). */
   live?: LiveDeps;
+  /** Recordings not on this node, fetched from the bucket for replay (absent: local files only). */
+  recordings?: Pick<RecordingCache, 'localPath'>;
 }
 
 declare module 'fastify' {

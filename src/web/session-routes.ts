@@ -10,6 +10,8 @@ import type { SessionIndex } from '../store/store.js';
 import { liveInfo, type LiveDeps } from './live-deps.js';
 import { sessionActions } from './live-page.js';
 import { PLAYER_JS } from './player-script.js';
+import { fileOf } from './replay-routes.js';
+import type { RecordingCache } from '../shipping/recording-cache.js';
 import { sessionEvents } from './trail-events.js';
 import { auditRoot } from '../audit/open.js';
 import type { DataDir } from '../config/data-dir.js';
@@ -23,6 +25,8 @@ export interface SessionRouteDeps {
   /** What was typed on a channel, when something keeps it (the replay index); read from the recording otherwise. */
   inputOf?: InputOf;
   live?: LiveDeps;
+  /** Recordings not on this node, from the bucket (replay-routes.ts `fileOf`). */
+  recordings?: Pick<RecordingCache, 'localPath'>;
 }
 
 const require = createRequire(import.meta.url);
@@ -67,7 +71,9 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
     // The path comes from the index, never from the request.
     const ch = (await deps.index.channelsOf(auditKey)).find((c) => c.channel === Number(channel) && isCast(c));
     if (!ch) return reply.code(404).type('text/plain').send('no such recording');
-    const stream = createReadStream(ch.recordingPath);
+    const file = await fileOf(ch, deps.recordings, reply);
+    if (!file) return reply;
+    const stream = createReadStream(file);
     const opened = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       stream.once('open', () => resolve(undefined));
       stream.once('error', resolve);
