@@ -2,17 +2,18 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
-import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates, AccessRequests } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWebAccounts } from './web-accounts-sqlite.js';
 import { sqliteWebIdentity } from './web-ident-sqlite.js';
 import { sqliteCertificates } from './certs-sqlite.js';
+import { sqliteAccessRequests } from './access-requests-sqlite.js';
 
 const now = () => new Date().toISOString();
 
 // The web console's accounts and identity, and the certificates, come from their own modules, assigned in the constructor.
-export interface SqliteStore extends WebAccounts, WebIdentity, Certificates {}
+export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, AccessRequests {}
 export class SqliteStore implements Store {
   #db: Database.Database;
 
@@ -25,7 +26,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db));
+    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteAccessRequests(this.#db));
   }
 
   async addUser(name: string): Promise<void> {
