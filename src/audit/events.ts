@@ -119,10 +119,10 @@ export interface EventDetails {
    * (result failure) when no `requires: approval` rule lets the user ask for it.
    */
   AccessRequested: { requestId?: number; target: string; login: string; forSec?: number; rule?: string; pendingUntil?: string };
-  /** An approval (`user`: the approver): granted once enough are in; result failure when refused (own, expired, not an approver). */
-  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli' };
+  /** An approval (`user`: the approver; `operator`: the OS account at the CLI that acted as them): granted once enough are in; result failure when refused (own, expired, not an approver). */
+  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli'; operator?: string };
   /** A request turned down by an approver (the decision, not a login refusal), with the approver's reason. */
-  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli' };
+  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli'; operator?: string };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
 }

@@ -106,12 +106,12 @@ export const maxDurationOf = (rule: Rule): number => rule.maxDuration ?? 3600;
  * A `requires: approval` rule gives access only through an active approved request for this target and login; the
  * newest one that ended is named when none is active, so the user knows why a session ended.
  */
-function approvalCheck(rule: Rule, input: DecisionInput, approved: readonly ApprovedAccess[]): Check & { request?: number } {
+function approvalCheck(rule: Rule, input: DecisionInput, approved: readonly ApprovedAccess[]): Check & { request?: number; expired?: ApprovedAccess } {
   const mine = approved.filter((a) => a.target === input.target && a.login === input.login);
   const active = mine.find((a) => Date.parse(a.until) > input.at.getTime());
   if (active) return { ok: true, request: active.id };
   const ended = mine.sort((a, b) => Date.parse(b.until) - Date.parse(a.until))[0];
-  if (ended) return { ok: false, why: `access request #${ended.id} expired at ${ended.until} (rule '${rule.name}'); ask again with 'ssh ${input.user}@bastion request ${input.target} --login ${input.login} --for DURATION --reason WHY'` };
+  if (ended) return { ok: false, expired: ended, why: `access request #${ended.id} expired at ${ended.until} (rule '${rule.name}'); ask again with 'ssh ${input.user}@bastion request ${input.target} --login ${input.login} --for DURATION --reason WHY'` };
   return { ok: false, why: requestHint(rule, input) };
 }
 
@@ -133,14 +133,18 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
 
   const misses: string[] = [];
   let needsRequest: string | undefined;
+  let expired: ApprovedAccess | undefined;
   const requests = new Map<Rule, number>();
   const allows = relevant.filter((r) => r.effect === 'allow');
   const matched = allows.filter((r) => {
-    let c: Check & { request?: number } = conditions(r, input);
+    let c: Check = conditions(r, input);
     if (c.ok && r.requires === 'approval') {
-      c = approvalCheck(r, input, approved);
-      if (!c.ok) needsRequest ??= r.name;
-      else requests.set(r, c.request!);
+      const a = approvalCheck(r, input, approved);
+      if (!a.ok) {
+        needsRequest ??= r.name;
+        expired ??= a.expired;
+      } else requests.set(r, a.request!);
+      c = a;
     }
     if (!c.ok) misses.push(c.why);
     return c.ok;
@@ -156,7 +160,7 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
   if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
   if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
 
-  if (needsRequest) return { allow: false, reason: misses.find((m) => m.includes('access request'))!, rule: needsRequest, needsRequest };
+  if (needsRequest) return { allow: false, reason: misses.find((m) => m.includes('access request'))!, rule: needsRequest, needsRequest, ...(expired ? { expired } : {}) };
   if (misses.length) return { allow: false, reason: misses[0]! };
   const onTarget = grants.some((g) => g.target === input.target);
   return {

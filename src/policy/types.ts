@@ -84,6 +84,6 @@ export interface Limits {
 export type Decision =
   | { allow: true; reason: string; rule?: string; limits: Limits; request?: number }
   /** needsRequest: the rule that would allow it asks for an approved request first (the user is told how to ask). */
-  | { allow: false; reason: string; rule?: string; needsRequest?: string };
+  | { allow: false; reason: string; rule?: string; needsRequest?: string; expired?: ApprovedAccess };
 
 export const EMPTY_POLICY: PolicyDocument = { groups: {}, targets: {}, rules: [] };
