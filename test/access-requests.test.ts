@@ -121,7 +121,7 @@ rules:
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(`fumidai: access request #${late} not decided: the request expired at \\S+ unapproved; alice may ask again \\(APPROVAL_REFUSED\\)`));
     const listed = await b.cli(['requests', 'list']);
-    assert.match(listed.stdout, new RegExp(`#${late} alice ${LOGIN}@db1 for 5s \\[pending`));
+    assert.match(listed.stdout, new RegExp(`#${late} alice ${LOGIN}@db1 for 5s \\[expired unapproved at `));
     const refusedLogin = await ssh(cfg('alice'), ['db1', 'echo in'], { timeoutMs: 20_000 });
     assert.notEqual(refusedLogin.code, 0);
   });

@@ -77,7 +77,8 @@ export class RequestDesk {
   async list(user?: string): Promise<string> {
     const all = await this.#deps.store.listAccessRequests(user);
     if (!all.length) return 'no access requests';
-    return all.map(line).join('\n');
+    const now = Date.now();
+    return all.map((r) => line(r, now)).join('\n');
   }
 
   /** An approval; the request is a grant once enough are in. Throws (after its event) when refused. */
@@ -129,7 +130,9 @@ export class RequestDesk {
   }
 }
 
-function line(r: AccessRequestRecord): string {
-  const state = r.state === 'approved' ? `approved until ${r.grantedUntil}` : r.state === 'denied' ? `denied by ${r.decidedBy}: ${r.decisionReason}` : `pending until ${r.pendingUntil} (${r.approvers.length} approval(s))`;
+function line(r: AccessRequestRecord, now: number): string {
+  const pending = Date.parse(r.pendingUntil) <= now ? `expired unapproved at ${r.pendingUntil}` : `pending until ${r.pendingUntil} (${r.approvers.length} approval(s))`;
+  const ended = r.grantedUntil && Date.parse(r.grantedUntil) <= now ? 'approved, ended' : 'approved until';
+  const state = r.state === 'approved' ? `${ended} ${r.grantedUntil} by ${r.approvers.join(', ')}` : r.state === 'denied' ? `denied by ${r.decidedBy}: ${r.decisionReason}` : pending;
   return `#${r.id} ${r.user} ${r.login}@${r.target} for ${spoken(r.forSec)} [${state}] reason: ${r.reason}`;
 }
