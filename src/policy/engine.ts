@@ -132,7 +132,7 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
   }
 
   const misses: string[] = [];
-  let needsRequest: string | undefined;
+  let needsRequest: { rule: string; why: string } | undefined;
   let expired: ApprovedAccess | undefined;
   const requests = new Map<Rule, number>();
   const allows = relevant.filter((r) => r.effect === 'allow');
@@ -141,7 +141,7 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
     if (c.ok && r.requires === 'approval') {
       const a = approvalCheck(r, input, approved);
       if (!a.ok) {
-        needsRequest ??= r.name;
+        needsRequest ??= { rule: r.name, why: a.why };
         expired ??= a.expired;
       } else requests.set(r, a.request!);
       c = a;
@@ -160,7 +160,7 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
   if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
   if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
 
-  if (needsRequest) return { allow: false, reason: misses.find((m) => m.includes('access request'))!, rule: needsRequest, needsRequest, ...(expired ? { expired } : {}) };
+  if (needsRequest) return { allow: false, reason: needsRequest.why, rule: needsRequest.rule, needsRequest: needsRequest.rule, ...(expired ? { expired } : {}) };
   if (misses.length) return { allow: false, reason: misses[0]! };
   const onTarget = grants.some((g) => g.target === input.target);
   return {
