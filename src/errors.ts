@@ -74,6 +74,9 @@ const messages = {
   CERT_NOT_ISSUED: (why: string) => `no certificate issued: ${why}`,
   CERT_FORCED_COMMAND: (what: string) => `${what} is not allowed: this certificate may only run its forced command`,
   CERT_UNKNOWN: (what: string) => `no certificate issued with ${what}`,
+  REQUEST_REFUSED: (why: string) => `access request refused: ${why}`,
+  REQUEST_UNKNOWN: (id: string) => `no access request #${id}`,
+  APPROVAL_REFUSED: (id: number, why: string) => `access request #${id} not decided: ${why}`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;
 

@@ -126,6 +126,17 @@ export interface EventDetails {
   CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string };
   /** `ssh USER@bastion cert` refused (the reason says why: no second factor, a certificate login, a bad --for). */
   CertificateIssueFailure: { fingerprint?: string };
+  /**
+   * Just-in-time access (`user`: the requester; the reason: theirs). A request and its pending deadline; refused
+   * (result failure) when no `requires: approval` rule lets the user ask for it.
+   */
+  AccessRequested: { requestId?: number; target: string; login: string; forSec?: number; rule?: string; pendingUntil?: string };
+  /** An approval (`user`: the approver; `operator`: the OS account at the CLI that acted as them): granted once enough are in; result failure when refused (own, expired, not an approver). */
+  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli'; operator?: string };
+  /** A request turned down by an approver (the decision, not a login refusal), with the approver's reason. */
+  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli'; operator?: string };
+  /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
+  AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
 }
 
 /** What the audit trail says about a certificate that logged in. */
@@ -191,6 +202,10 @@ export const EVENT_CODES = {
   UserLockedByConsole: 'FM5004I',
   UserUnlockedByConsole: 'FM5005I',
   ConsoleActionDenied: 'FM5006W',
+  AccessRequested: 'FM6020I',
+  AccessApproved: 'FM6021I',
+  AccessDenied: 'FM6022W',
+  AccessExpired: 'FM6023I',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -49,6 +49,11 @@ export function operator(): string {
  * time, so each append holds a lock file and re-reads the chain's tail.
  */
 export async function recordAdminChange(dir: DataDir, action: string, details: EventDetails['AdminChange'], result: 'success' | 'failure' = 'success'): Promise<void> {
+  await recordAdminEvent(dir, { eventName: 'AdminChange', user: operator(), reason: action, result, details });
+}
+
+/** One event in the node's admin chain (the CLI's), under its lock: an AdminChange, or an approver's decision. */
+export async function recordAdminEvent(dir: DataDir, event: Parameters<AuditLog['record']>[0]): Promise<void> {
   const chainDir = join(auditRoot(dir), `${nodeName(dir)}-admin`);
   mkdirSync(chainDir, { recursive: true, mode: 0o700 });
   const lock = join(chainDir, '.lock');
@@ -67,7 +72,7 @@ export async function recordAdminChange(dir: DataDir, action: string, details: E
     const anchors = anchoringConfigured(dir) ? dir.path(ANCHOR_DIR) : undefined;
     const onCheckpoint = anchors === undefined ? undefined : (line: string) => void stageCheckpoint(anchors, `${nodeName(dir)}-admin`, (JSON.parse(line) as { seq: number }).seq, line);
     const log = new AuditLog(chainDir, openAuditKey(dir, [chainDir]).privateKey, { onCheckpoint });
-    await log.record({ eventName: 'AdminChange', user: operator(), reason: action, result, details });
+    await log.record(event);
     await log.close(); // each admin append ends with a signed checkpoint: no open tail waits for a next command
   } finally {
     closeSync(fd);

@@ -39,6 +39,7 @@ import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
 import { trustedCas } from '../auth/cert-check.js';
+import { RequestDesk } from '../auth/access-requests.js';
 import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
 import { LiveFeed } from '../recording/live-feed.js';
 
@@ -125,6 +126,7 @@ export function registerServe(program: Command): void {
             certs,
           },
           issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
+          desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor }),
           sessions: {
             log,
             audit,

@@ -259,6 +259,15 @@ export const configSchema = z
         })
         .strict(),
     ),
+    requests: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          /** How long a just-in-time access request waits for its approvals; an approval after that is refused. */
+          pendingFor: duration.default(3600),
+        })
+        .strict(),
+    ),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -70,6 +70,10 @@ certs:
   # Validity of the per-session certificates signed for targets set with --cert-login.
   upstreamValidity: 5m
 
+requests:
+  # How long a just-in-time access request ('ssh USER@bastion request ...') waits for its approvals (90s, 30m, 1h).
+  pendingFor: 1h
+
 relay:
   # Environment variables clients may pass to targets ('*' ends a prefix).
   envAllow: [LANG, LC_*, TZ]

@@ -1,18 +1,51 @@
-// Commands fumidai answers itself on a session without a target (`ssh alice@bastion cert`), instead of relaying
-// them: each is a word and its arguments; anything else is not one, and goes on to the usual "no target" refusal.
-import { userLine } from '../errors.js';
+// Commands fumidai answers itself on a session without a target (`ssh alice@bastion cert`, `request`, `requests`,
+// `approve`, `deny`), instead of relaying them: each is a word and its arguments; anything else is not one, and goes
+// on to the usual "no target" refusal.
+import { fail, userLine } from '../errors.js';
 import type { CertificateIssuer } from '../auth/cert-issue.js';
+import type { RequestDesk } from '../auth/access-requests.js';
+import { parseApproveArgs, parseDenyArgs, words } from '../auth/request-args.js';
 import type { BastionReply } from '../relay/session-channel.js';
 import type { Session } from '../session/session.js';
 
-export function bastionCommands(issuer: CertificateIssuer | undefined): (command: string, session: Session) => Promise<BastionReply | undefined> {
+type Answer = (args: string[], session: Session) => Promise<string>;
+
+export function bastionCommands(issuer: CertificateIssuer | undefined, desk?: RequestDesk): (command: string, session: Session) => Promise<BastionReply | undefined> {
+  const answers = new Map<string, Answer>();
+  if (issuer) answers.set('cert', (args, s) => issuer.issue(s.caller, args));
+  if (desk) {
+    const ctx = (s: Session) => ({ user: s.caller.user, sourceIp: s.caller.sourceIp, sourcePort: s.caller.sourcePort });
+    /** An approver decides over SSH only after a login with their key and second factor. */
+    const decider = (s: Session, id: number) => {
+      if (!s.caller.mfa || s.caller.certificate) throw fail('APPROVAL_REFUSED', id, 'deciding over SSH needs a login with your key and second factor (TOTP)');
+      return { name: s.caller.user, via: 'ssh' as const, ctx: ctx(s) };
+    };
+    answers.set('request', (args, s) => desk.request(ctx(s), args));
+    answers.set('requests', async (args, s) => {
+      if (args.length) throw fail('ARGUMENT_INVALID', 'usage: requests');
+      return desk.list(s.caller.user);
+    });
+    answers.set('approve', async (args, s) => {
+      const a = parseApproveArgs(args);
+      if (!a.ok) throw fail('ARGUMENT_INVALID', a.why);
+      return desk.approve(a.value.id, decider(s, a.value.id));
+    });
+    answers.set('deny', async (args, s) => {
+      const a = parseDenyArgs(args);
+      if (!a.ok) throw fail('ARGUMENT_INVALID', a.why);
+      return desk.deny(a.value.id, decider(s, a.value.id), a.value.reason);
+    });
+  }
   return async (command, session) => {
-    const [word, ...args] = command.trim().split(/\s+/);
-    if (word !== 'cert' || !issuer) return undefined;
+    const split = words(command);
+    if (!split.ok || !split.value.length) return undefined;
+    const [word, ...args] = split.value;
+    const answer = answers.get(word!);
+    if (!answer) return undefined;
     try {
-      return { stdout: `${await issuer.issue(session.caller, args)}\n`, status: 0 };
+      return { stdout: `${await answer(args, session)}\n`, status: 0 };
     } catch (err) {
-      session.log.info({ reason: userLine(err) }, 'certificate not issued');
+      session.log.info({ command: word, reason: userLine(err) }, 'bastion command refused');
       return { stdout: '', stderr: userLine(err), status: 1 };
     }
   };

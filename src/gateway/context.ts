@@ -2,6 +2,7 @@
 // SessionDeps, logins their LoginDeps: nothing below the gateway sees this.
 import type { Logger } from 'pino';
 import type { LoginDeps } from '../auth/login.js';
+import type { RequestDesk } from '../auth/access-requests.js';
 import type { CertificateIssuer } from '../auth/cert-issue.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
@@ -23,4 +24,6 @@ export interface GatewayDeps {
   sessions: SessionDeps;
   /** Signs certificates for `ssh USER@bastion cert`. */
   issuer?: CertificateIssuer;
+  /** Access requests: `ssh USER@bastion request|requests|approve|deny`. */
+  desk?: RequestDesk;
 }

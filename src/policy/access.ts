@@ -1,9 +1,13 @@
 // The one door to an access decision. A session's every channel, the target menu, the live re-check and
 // `fumidai policy check` all ask here: it gathers the facts (the user as the store knows them now, their grants, the
 // applied policy) and hands them to the pure engine. Access requests, certificates and command rules come in here too.
-import type { Directory } from '../store/store.js';
+import type { AccessRequestRecord, AccessRequests, Directory } from '../store/store.js';
 import { certificateWaivesMfa, decide } from './engine.js';
-import type { Action, Decision, PolicyDocument } from './types.js';
+import type { Action, ApprovedAccess, Decision, PolicyDocument } from './types.js';
+
+type AccessDir = Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'> & Pick<AccessRequests, 'approvedAccessOf'>;
+
+const approvedOf = (rows: AccessRequestRecord[]): ApprovedAccess[] => rows.map((r) => ({ id: r.id, target: r.target, login: r.login, until: r.grantedUntil! }));
 
 /** Who asks, from where, with which factors: what a login proved. */
 export interface Requester {
@@ -28,10 +32,10 @@ export interface Reachable {
 }
 
 export class Access {
-  #dir: Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'>;
+  #dir: AccessDir;
   #policy: { current(): Promise<PolicyDocument> };
 
-  constructor(dir: Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'>, policy: { current(): Promise<PolicyDocument> }) {
+  constructor(dir: AccessDir, policy: { current(): Promise<PolicyDocument> }) {
     this.#dir = dir;
     this.#policy = policy;
   }
@@ -40,21 +44,22 @@ export class Access {
   async decide(req: AccessRequest): Promise<Decision> {
     const user = await this.#dir.getUser(req.user);
     if (!user) return { allow: false, reason: `user '${req.user}' was removed` };
-    const [policy, grants] = await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name)]);
+    const at = req.at ?? new Date();
+    const [policy, grants, approved] = await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]);
     const { target, login, action, sourceIp, mfa } = req;
-    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at: req.at ?? new Date(), mfa }, policy, grants);
+    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants, approvedOf(approved));
   }
 
   /** One decision per action, on one reading of the user, their grants and the policy (the live re-check's question). */
   async decideEach(req: Omit<AccessRequest, 'action'>, actions: Iterable<Action>): Promise<Map<Action, Decision>> {
     const user = await this.#dir.getUser(req.user);
     const removed: Decision = { allow: false, reason: `user '${req.user}' was removed` };
-    const [policy, grants] = user ? await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name)]) : [undefined, []];
-    const { target, login, sourceIp, mfa } = req;
     const at = req.at ?? new Date();
+    const [policy, grants, approved] = user ? await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]) : [undefined, [], []];
+    const { target, login, sourceIp, mfa } = req;
     const decisions = new Map<Action, Decision>();
     for (const action of actions)
-      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants) : removed);
+      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants, approvedOf(approved)) : removed);
     return decisions;
   }
 
@@ -73,14 +78,15 @@ export class Access {
   async reachable(who: Requester, action: Action = 'shell'): Promise<Reachable[]> {
     const user = await this.#dir.getUser(who.user);
     if (!user) return [];
-    const [grants, policy, targets] = await Promise.all([this.#dir.grantsOf(user.name), this.#policy.current(), this.#dir.listTargets()]);
     const at = new Date();
+    const [grants, policy, targets, rows] = await Promise.all([this.#dir.grantsOf(user.name), this.#policy.current(), this.#dir.listTargets(), this.#dir.approvedAccessOf(user.name, at)]);
+    const approved = approvedOf(rows);
     const entries: Reachable[] = [];
     for (const t of targets) {
-      const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), t.defaultLogin]);
+      const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), ...approved.filter((a) => a.target === t.name).map((a) => a.login), t.defaultLogin]);
       for (const login of logins) {
         const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, mfa: who.mfa };
-        if (decide(input, policy, grants).allow) entries.push({ target: t.name, login });
+        if (decide(input, policy, grants, approved).allow) entries.push({ target: t.name, login });
       }
     }
     return entries;

@@ -1,6 +1,7 @@
 // The policy file format (YAML, kept in version control and applied with `fumidai apply -f`), validated with zod.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { duration } from '../config/schema.js';
 import { parseYaml, type YamlProblem } from '../config/yaml-validate.js';
 import { ACTIONS, DAYS, EMPTY_POLICY, type PolicyDocument } from './types.js';
 
@@ -42,8 +43,13 @@ const rule = z
     mfa: z.boolean().optional(),
     idleTimeout: z.number().int().positive().optional(),
     maxSessionLength: z.number().int().positive().optional(),
+    requires: z.literal('approval').optional(),
+    approvers: z.array(name).min(1).optional(),
+    approvals: z.number().int().positive().max(10).optional(),
+    maxDuration: duration.optional(),
   })
   .strict()
+  .refine((r) => !r.requires || (r.effect === 'allow' && r.approvers), { message: "'requires: approval' is for an allow rule and needs approvers", path: ['requires'] })
   .refine((r) => r.users || r.groups, { message: 'a rule needs users or groups', path: ['users'] });
 
 export const policySchema = z
@@ -61,6 +67,8 @@ export const policySchema = z
       seen.add(r.name);
       for (const g of r.groups ?? [])
         if (!(g in doc.groups)) ctx.addIssue({ code: 'custom', message: `group '${g}' is not defined under groups`, path: ['rules', i, 'groups'] });
+      for (const g of r.approvers ?? [])
+        if (!(g in doc.groups)) ctx.addIssue({ code: 'custom', message: `approvers group '${g}' is not defined under groups`, path: ['rules', i, 'approvers'] });
     });
   });
 

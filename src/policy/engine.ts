@@ -4,7 +4,7 @@
 // allow falls back to the default actions.
 // The reason always names what decided, so the user and the audit trail both know why.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { ACTIONS, DAYS, type Action, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
+import { ACTIONS, DAYS, type Action, type ApprovedAccess, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
 
 export interface Grant {
   target: string;
@@ -16,7 +16,7 @@ const DEFAULT_ACTIONS: readonly Action[] = ['shell', 'exec', 'sftp'];
 /** A grant lets the user work on the target as with ssh itself: including `ssh -A` to log in upstream with their agent. */
 const GRANT_ACTIONS: readonly Action[] = [...DEFAULT_ACTIONS, 'agent-forward'];
 
-type Check = { ok: true } | { ok: false; why: string };
+export type Check = { ok: true } | { ok: false; why: string };
 const pass: Check = { ok: true };
 
 export function groupsOf(user: string, doc: PolicyDocument): string[] {
@@ -99,7 +99,27 @@ function tightest(rules: Rule[]): Limits {
   return { idleTimeoutSec: min(rules.map((r) => r.idleTimeout)), maxSessionSec: min(rules.map((r) => r.maxSessionLength)) };
 }
 
-export function decide(input: DecisionInput, doc: PolicyDocument, grants: readonly Grant[]): Decision {
+/** The longest access a request under this rule may ask for (seconds): 1 h unless the rule says. */
+export const maxDurationOf = (rule: Rule): number => rule.maxDuration ?? 3600;
+
+/**
+ * A `requires: approval` rule gives access only through an active approved request for this target and login; the
+ * newest one that ended is named when none is active, so the user knows why a session ended.
+ */
+function approvalCheck(rule: Rule, input: DecisionInput, approved: readonly ApprovedAccess[]): Check & { request?: number; expired?: ApprovedAccess } {
+  const mine = approved.filter((a) => a.target === input.target && a.login === input.login);
+  const active = mine.find((a) => Date.parse(a.until) > input.at.getTime());
+  if (active) return { ok: true, request: active.id };
+  const ended = mine.sort((a, b) => Date.parse(b.until) - Date.parse(a.until))[0];
+  if (ended) return { ok: false, expired: ended, why: `access request #${ended.id} expired at ${ended.until} (rule '${rule.name}'); ask again with 'ssh ${input.user}@bastion request ${input.target} --login ${input.login} --for DURATION --reason WHY'` };
+  return { ok: false, why: requestHint(rule, input) };
+}
+
+function requestHint(rule: Rule, input: DecisionInput): string {
+  return `rule '${rule.name}' needs an approved access request: ask with 'ssh ${input.user}@bastion request ${input.target} --login ${input.login} --for DURATION --reason WHY'`;
+}
+
+export function decide(input: DecisionInput, doc: PolicyDocument, grants: readonly Grant[], approved: readonly ApprovedAccess[] = []): Decision {
   if (input.userDisabled) return { allow: false, reason: `user '${input.user}' is disabled` };
   const groups = groupsOf(input.user, doc);
   const labels = doc.targets[input.target] ?? {};
@@ -112,18 +132,35 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
   }
 
   const misses: string[] = [];
+  let needsRequest: { rule: string; why: string } | undefined;
+  let expired: ApprovedAccess | undefined;
+  const requests = new Map<Rule, number>();
   const allows = relevant.filter((r) => r.effect === 'allow');
   const matched = allows.filter((r) => {
-    const c = conditions(r, input);
+    let c: Check = conditions(r, input);
+    if (c.ok && r.requires === 'approval') {
+      const a = approvalCheck(r, input, approved);
+      if (!a.ok) {
+        needsRequest ??= { rule: r.name, why: a.why };
+        expired ??= a.expired;
+      } else requests.set(r, a.request!);
+      c = a;
+    }
     if (!c.ok) misses.push(c.why);
     return c.ok;
   });
-  if (matched.length) return { allow: true, reason: `allowed by rule '${matched[0]!.name}'`, rule: matched[0]!.name, limits: tightest(matched) };
+  if (matched.length) {
+    const first = matched[0]!;
+    const request = requests.get(first);
+    const by = request !== undefined ? ` (access request #${request})` : '';
+    return { allow: true, reason: `allowed by rule '${first.name}'${by}`, rule: first.name, limits: tightest(matched), ...(request !== undefined ? { request } : {}) };
+  }
 
   const grant = grants.find((g) => g.target === input.target && (g.login === input.login || g.login === '*'));
   if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
   if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
 
+  if (needsRequest) return { allow: false, reason: needsRequest.why, rule: needsRequest.rule, needsRequest: needsRequest.rule, ...(expired ? { expired } : {}) };
   if (misses.length) return { allow: false, reason: misses[0]! };
   const onTarget = grants.some((g) => g.target === input.target);
   return {
@@ -136,4 +173,24 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
 export function certificateWaivesMfa(doc: PolicyDocument, ownCa: boolean): boolean {
   const w = doc.mfa?.waiveWithCertificate;
   return w === 'any-trusted-ca' || (w === true && ownCa);
+}
+
+/**
+ * The `requires: approval` rule under which `user` may ask for `login` on `target` (who, which target and login
+ * only: the other conditions are checked when the access is used), or undefined.
+ */
+export function requestableRule(doc: PolicyDocument, user: string, target: string, login: string): Rule | undefined {
+  const groups = groupsOf(user, doc);
+  const labels = doc.targets[target] ?? {};
+  return doc.rules.find(
+    (r) => r.effect === 'allow' && r.requires === 'approval' && appliesTo(r, user, groups) && targetMatches(r, target, labels) && (!r.logins || r.logins.some((l) => l === '*' || l === login)),
+  );
+}
+
+/** Whether `approver` may decide a request of `requester` under `rule`: a member of an approvers group, never for themself. */
+export function approverCheck(doc: PolicyDocument, rule: Rule, approver: string, requester: string): Check {
+  if (approver === requester) return { ok: false, why: 'nobody approves their own request' };
+  const groups = groupsOf(approver, doc);
+  if (!rule.approvers?.some((g) => groups.includes(g))) return { ok: false, why: `'${approver}' is not in an approvers group of rule '${rule.name}' (${(rule.approvers ?? []).join(', ')})` };
+  return pass;
 }

@@ -33,6 +33,23 @@ export interface Rule {
   mfa?: boolean;
   idleTimeout?: number;
   maxSessionLength?: number;
+  /** `approval`: the rule gives nothing without an approved access request (just-in-time access). */
+  requires?: 'approval';
+  /** Groups whose members may approve a request under this rule (never their own). */
+  approvers?: string[];
+  /** How many approvals a request needs; 1 when absent. */
+  approvals?: number;
+  /** Longest access a request may ask for, in seconds; 1 h when absent. */
+  maxDuration?: number;
+}
+
+/** An approved access request: a time-bound grant for one target and login. */
+export interface ApprovedAccess {
+  id: number;
+  target: string;
+  login: string;
+  /** ISO time the access ends. */
+  until: string;
 }
 
 export interface PolicyDocument {
@@ -64,6 +81,9 @@ export interface Limits {
   maxSessionSec?: number;
 }
 
-export type Decision = { allow: true; reason: string; rule?: string; limits: Limits } | { allow: false; reason: string; rule?: string };
+export type Decision =
+  | { allow: true; reason: string; rule?: string; limits: Limits; request?: number }
+  /** needsRequest: the rule that would allow it asks for an approved request first (the user is told how to ask). */
+  | { allow: false; reason: string; rule?: string; needsRequest?: string; expired?: ApprovedAccess };
 
 export const EMPTY_POLICY: PolicyDocument = { groups: {}, targets: {}, rules: [] };

@@ -5,12 +5,12 @@
 import type { Logger } from 'pino';
 import { fail } from '../errors.js';
 import { notice } from '../notices.js';
-import type { ChangeFeed } from '../store/store.js';
+import type { AccessRequests, ChangeFeed } from '../store/store.js';
 import type { Session } from './session.js';
 
 export class LiveSessions {
   #sessions = new Set<Session>();
-  #store: ChangeFeed;
+  #store: ChangeFeed & Partial<Pick<AccessRequests, 'claimAccessExpiry'>>;
   #log: Logger;
   #timer: NodeJS.Timeout;
   #tickMs: number;
@@ -26,7 +26,7 @@ export class LiveSessions {
   /** A change came while a tick ran: another tick follows it at once. */
   #again = false;
 
-  constructor(store: ChangeFeed, log: Logger, recheckSec: () => number, intervalMs = 500) {
+  constructor(store: ChangeFeed & Partial<Pick<AccessRequests, 'claimAccessExpiry'>>, log: Logger, recheckSec: () => number, intervalMs = 500) {
     this.#store = store;
     this.#log = log;
     this.#recheckSec = recheckSec;
@@ -111,6 +111,10 @@ export class LiveSessions {
       const found = await session.recheck();
       if (found.end !== undefined) {
         const reason = found.end;
+        const ran = found.expired;
+        // Written once per request, by whichever session (of any node) saw it end first.
+        if (ran && (await this.#store.claimAccessExpiry?.(ran.id)))
+          void session.events.emit('AccessExpired', { requestId: ran.id, target: ran.target, login: ran.login, grantedUntil: ran.until, reason: `access request #${ran.id} ended at ${ran.until}` });
         void session.events.emit('SessionRevoked', { reason });
         session.terminate(fail('ACCESS_REVOKED', reason).line, `access revoked: ${reason}`);
         this.#sessions.delete(session);

@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
 import { storedSerial } from '../auth/cert-check.js';
 import type { Access } from '../policy/access.js';
-import type { Action, Decision, Limits } from '../policy/types.js';
+import type { Action, ApprovedAccess, Decision, Limits } from '../policy/types.js';
 import type { Certificates, Directory, TargetRecord } from '../store/store.js';
 import type { Destination } from './destination.js';
 
@@ -25,7 +25,7 @@ export interface AccessHooks {
  * What the live re-check found: the session must end, and why; or the actions in use that are no longer allowed, each
  * with its reason (none: all still hold).
  */
-export type Recheck = { end: string } | { end?: undefined; revoked: Map<Action, string> };
+export type Recheck = { end: string; expired?: ApprovedAccess } | { end?: undefined; revoked: Map<Action, string> };
 
 export class SessionAccess {
   #access: Access;
@@ -142,6 +142,10 @@ export class SessionAccess {
 /** The session ends when nothing it uses is allowed any more; otherwise the refused actions end alone. */
 function verdict(decisions: Map<Action, Decision>): Recheck {
   const revoked = new Map([...decisions].filter(([, d]) => !d.allow).map(([action, d]) => [action, d.reason]));
-  if (revoked.size && revoked.size === decisions.size) return { end: revoked.values().next().value! };
+  if (revoked.size && revoked.size === decisions.size) {
+    // An approved access request that ran out is named, so its expiry is written once (AccessExpired).
+    const expired = [...decisions.values()].map((d) => (d.allow ? undefined : d.expired)).find((e) => e !== undefined);
+    return { end: revoked.values().next().value!, ...(expired ? { expired } : {}) };
+  }
   return { revoked };
 }

@@ -116,6 +116,13 @@ export const MIGRATIONS: Migration[] = [
    ALTER TABLE targets ADD COLUMN cert_login BOOLEAN NOT NULL DEFAULT false;`,
   // 12. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
   SESSION_LIST_INDEXES,
+  // 13. Just-in-time access requests: an approval is a change for the live re-check, like a grant.
+  `CREATE TABLE access_requests (id BIGSERIAL PRIMARY KEY, "user" TEXT NOT NULL, target TEXT NOT NULL, login TEXT NOT NULL,
+     rule TEXT NOT NULL, for_sec INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
+     pending_until TEXT NOT NULL, approvers TEXT NOT NULL DEFAULT '[]', decided_by TEXT, decision_reason TEXT, decided_at TEXT,
+     granted_until TEXT, expiry_claimed BOOLEAN NOT NULL DEFAULT false);
+   CREATE INDEX access_requests_user ON access_requests("user", state);
+   CREATE TRIGGER access_requests_changed AFTER INSERT OR UPDATE OR DELETE ON access_requests FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -7,7 +7,7 @@
 // tokens as SQLite's FTS5 (screen-text.ts), so a search finds the same rows on either store.
 import pg from 'pg';
 import { fail } from '../errors.js';
-import type { ChannelRecord, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates } from './store.js';
+import type { ChannelRecord, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, SpoolItem, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates, AccessRequests } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './pg-migrations.js';
 import { pgWebAccounts } from './web-accounts-pg.js';
@@ -15,6 +15,7 @@ import { addTexts, searchText } from './pg-text.js';
 import { pgWebIdentity } from './web-ident-pg.js'; // tokens, console sessions, WebAuthn keys
 import { pgCertificates } from './certs-pg.js';
 import { pgSessionList } from './session-list-pg.js';
+import { pgAccessRequests } from './access-requests-pg.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
 const now = () => new Date().toISOString();
@@ -23,7 +24,7 @@ const now = () => new Date().toISOString();
 const UNIQUE = '23505';
 const FOREIGN_KEY = '23503';
 const codeOf = (err: unknown) => (err as { code?: string }).code;
-export interface PgStore extends WebAccounts, WebIdentity, Certificates, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
+export interface PgStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
 export class PgStore implements Store {
   #pool: pg.Pool;
   #node: string;
@@ -31,7 +32,8 @@ export class PgStore implements Store {
   private constructor(pool: pg.Pool, node: string) {
     this.#pool = pool;
     this.#node = node;
-    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgSessionList(pool)); // their own modules: console accounts and identity, certificates, sessions list pages
+    // Roles in their own modules: console accounts and identity, certificates, access requests, sessions list pages.
+    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgAccessRequests(pool), pgSessionList(pool));
   }
 
   /** Connects (the password from PGPASSWORD or ~/.pgpass, never from a log) and brings the schema up to date. */

@@ -78,6 +78,12 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE targets ADD COLUMN cert_login INTEGER NOT NULL DEFAULT 0;`,
   // 16. The console's sessions list: each group (live, ended) read newest first by index, and its filters by index.
   SESSION_LIST_INDEXES,
+  // 17. Just-in-time access requests: pending, then approved (a time-bound grant) or denied; approvers as a JSON list.
+  `CREATE TABLE access_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, target TEXT NOT NULL,
+     login TEXT NOT NULL, rule TEXT NOT NULL, for_sec INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL,
+     created_at TEXT NOT NULL, pending_until TEXT NOT NULL, approvers TEXT NOT NULL DEFAULT '[]', decided_by TEXT,
+     decision_reason TEXT, decided_at TEXT, granted_until TEXT, expiry_claimed INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX access_requests_user ON access_requests(user, state);`,
 ];
 
 export function migrate(db: Database.Database): void {

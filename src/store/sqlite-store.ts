@@ -2,19 +2,20 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fail } from '../errors.js';
-import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates } from './store.js';
+import type { ChannelRecord, SpoolItem, FileOpRecord, IndexedText, GrantRecord, ScreenHit, SessionFilter, SessionIndex, SessionRecord, Store, TargetRecord, UserKeyRecord, UserLock, UserRecord, WebAccounts, WebIdentity, Certificates, AccessRequests } from './store.js';
 import { toChannel, toFileOp, toKey, toSession, toSpool, toTarget, toUser, type Row } from './rows.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWebAccounts } from './web-accounts-sqlite.js';
 import { sqliteWebIdentity } from './web-ident-sqlite.js';
 import { sqliteCertificates } from './certs-sqlite.js';
 import { sqliteSessionList } from './session-list-sqlite.js';
+import { sqliteAccessRequests } from './access-requests-sqlite.js';
 
 const now = () => new Date().toISOString();
 
-// The web console's accounts and identity, the certificates and the sessions list's pages come from their own modules,
+// The web console's accounts and identity, the certificates, access requests and the sessions list's pages come from their own modules,
 // assigned in the constructor.
-export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, Pick<SessionIndex, 'sessionPage'> {}
+export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, Pick<SessionIndex, 'sessionPage'> {}
 export class SqliteStore implements Store {
   #db: Database.Database;
 
@@ -27,7 +28,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteSessionList(this.#db));
+    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteAccessRequests(this.#db), sqliteSessionList(this.#db));
   }
 
   async addUser(name: string): Promise<void> {

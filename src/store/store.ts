@@ -1,6 +1,7 @@
 // The store contract, in roles: each consumer takes the roles it uses (a session index writer needs no spool), and
 // Store is all of them. SQLite implements it for the embedded default, PostgreSQL for several nodes; one test suite
 // runs on both. Async on purpose: a networked store must fit the same shape.
+import type { AccessRequests } from './access-request-types.js';
 
 export interface UserRecord {
   name: string;
@@ -316,8 +317,10 @@ export interface Certificates {
   setCertLogin(target: string, on: boolean): Promise<boolean>;
 }
 
+export type { AccessRequestChange, AccessRequestRecord, AccessRequests } from './access-request-types.js';
+
 /** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
-export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates {
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates, AccessRequests {
   close(): Promise<void>;
 }
 
