@@ -26,6 +26,7 @@ import { PolicySource } from '../policy/source.js';
 import { Access } from '../policy/access.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { PendingMfa } from '../auth/pending-mfa.js';
+import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 import { SourceThrottle } from '../auth/throttle.js';
 import { LiveSessions } from '../session/live-sessions.js';
 import { IndexWrites } from '../store/index-writes.js';
@@ -124,6 +125,7 @@ export function registerServe(program: Command): void {
             throttle: new SourceThrottle({ banAfter: config.auth.banAfter, windowSec: config.auth.banWindow, banSec: config.auth.banSeconds }, Date.now, store),
             pendingMfa: new PendingMfa(),
             certs,
+            ...(config.auth.oidc ? { oidc: new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p))) } : {}),
           },
           issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
           desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor }),

@@ -135,7 +135,8 @@ export class SessionAccess {
   }
 
   #request() {
-    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa };
+    const sso = this.#caller.sso;
+    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa, ...(sso ? { groups: sso.identity.policyGroups } : {}) };
   }
 }
 
