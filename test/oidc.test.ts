@@ -47,8 +47,10 @@ describe('single sign-on (OIDC device flow)', () => {
       '    scopes: [openid, profile, groups]',
       '    groupMap: { ops: [operators] }',
       '    allowInsecureLoopback: true',
+      '    recheckInterval: 2',
     ].join('\n');
-    await bastion.init({ '  mfa: if-enrolled': `  mfa: if-enrolled\n${oidc}` });
+    // The IdP is asked again every 2 s at most, on a live re-check every second.
+    await bastion.init({ '  mfa: if-enrolled': `  mfa: if-enrolled\n${oidc}`, '  recheckInterval: 60': '  recheckInterval: 1' });
     writeFileSync(join(bastion.data, 'oidc.secret'), `${idp.clientSecret}\n`, { mode: 0o600 });
     web1 = await bastion.addTarget('web1');
     for (const user of ['alice', 'bob']) keys[user] = await bastion.addUser(user);
@@ -117,6 +119,41 @@ describe('single sign-on (OIDC device flow)', () => {
       assert.match(r.stderr, /single sign-on refused: the code expired before it was approved/);
     } finally {
       idp.deviceCodeTtl = 600;
+    }
+  });
+
+  /** alice logged in through the IdP, in a session that would last 30 s; `change` is made at the IdP once it runs. */
+  async function deprovisioned(change: () => void): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+    const before = bastion.events('SessionStart').length;
+    const ssh = sshLive(cfg('alice'), ['-l', 'web1', 'bastion', 'echo started; sleep 30; echo never']);
+    await idp.approve(await ssh.userCode(), 'alice');
+    await bastion.waitForEvents('SessionStart', before + 1, () => true, 15_000);
+    const t0 = Date.now();
+    change();
+    const r = await ssh.done;
+    return { ...r, seconds: (Date.now() - t0) / 1000 };
+  }
+
+  test('deprovisioning: alice disabled at the IdP loses her live session within the interval', async () => {
+    try {
+      const r = await deprovisioned(() => (idp.accounts.alice!.disabled = true));
+      assert.equal(r.stdout, 'started\n');
+      assert.match(r.stderr, /fumidai: session ended, access revoked: single sign-on: the IdP no longer accepts this login \(invalid_token\) \(ACCESS_REVOKED\)/);
+      assert.ok(r.seconds < 6, `ended after ${r.seconds} s`);
+      assert.match(String(bastion.events('SessionRevoked').at(-1)!.reason), /the IdP no longer accepts this login/);
+    } finally {
+      idp.accounts.alice!.disabled = false;
+    }
+  });
+
+  test('deprovisioning: alice taken out of ops at the IdP loses her live session on web1', async () => {
+    try {
+      const r = await deprovisioned(() => (idp.accounts.alice!.groups = []));
+      assert.equal(r.stdout, 'started\n');
+      assert.match(r.stderr, /fumidai: session ended, access revoked: user 'alice' has no access to 'web1' \(ACCESS_REVOKED\)/);
+      assert.ok(r.seconds < 6, `ended after ${r.seconds} s`);
+    } finally {
+      idp.accounts.alice!.groups = ['ops'];
     }
   });
 });

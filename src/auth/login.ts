@@ -17,8 +17,7 @@ import type { AuthState, Certificates, Directory, UserRecord } from '../store/st
 import type { CertificateFacts, EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { SshAlgorithms } from '../ssh/negotiated.js';
-import type { IdpIdentity } from '../identity/oidc-claims.js';
-import type { OidcIdp } from '../identity/oidc.js';
+import type { IdpLogin, OidcIdp } from '../identity/oidc.js';
 import { deviceApproval } from './oidc-login.js';
 
 /** A key or certificate checked: the user it names, or why not (userName: who a refused certificate named). */
@@ -47,12 +46,7 @@ export interface Caller {
   /** The certificate this login used in place of a registered key: the re-check asks whether it was revoked. */
   certificate?: CertificateFacts;
   /** A single sign-on login: who approved it at the IdP, and the access token the re-check asks the IdP with. */
-  sso?: SsoLogin;
-}
-
-export interface SsoLogin {
-  identity: IdpIdentity;
-  accessToken: string;
+  sso?: IdpLogin;
 }
 
 /** What a certificate login uses: the CAs trusted now, the clock skew allowed, and the policy's TOTP waiver. */
@@ -284,14 +278,17 @@ export class Login {
   async #sso(ctx: KeyboardAuthContext, pending: Extract<Pending, { kind: 'oidc' }>): Promise<void> {
     const idp = this.#deps.oidc;
     const outcome = idp ? await deviceApproval(ctx, idp, pending.user, this.#gone.signal) : { ok: false as const, why: 'no IdP configured (auth.oidc)' };
-    if (outcome.ok) return this.#succeed(ctx, pending.user, pending.fingerprint, true, pending.certificate, false, { identity: outcome.identity, accessToken: outcome.accessToken });
+    if (outcome.ok) {
+      const { ok: _, ...sso } = outcome;
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true, pending.certificate, false, sso);
+    }
     if ('left' in outcome || this.#gone.signal.aborted) return;
     await this.#event('AuthFailure', pending.user, { reason: `single sign-on: ${outcome.why}`, method: ctx.method, fingerprint: pending.fingerprint });
     return this.#refuseFromNowOn(ctx, pending.user, fail('SSO_REFUSED', outcome.why).line);
   }
 
   /** `waived`: a certificate stood in for the code (mfa is then true without a TOTP); `sso`: the IdP approved instead. */
-  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean, certificate?: CertificateFacts, waived = false, sso?: SsoLogin): Promise<void> {
+  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean, certificate?: CertificateFacts, waived = false, sso?: IdpLogin): Promise<void> {
     // The last look at the lock, in one step with clearing the failures: a lock set by now is never cleared.
     const lock = await this.#deps.store.clearFailuresUnlessLocked(user);
     if (lock.lockedUntil) {

@@ -17,8 +17,17 @@ export interface DeviceStart {
   response: client.DeviceAuthorizationResponse;
 }
 
+/** A login the IdP approved: who, and the tokens the re-check asks the IdP with (never logged). */
+export interface IdpLogin {
+  identity: IdpIdentity;
+  accessToken: string;
+  refreshToken?: string;
+  /** When the IdP last vouched for it (ms). */
+  checkedAt: number;
+}
+
 export type DeviceOutcome =
-  | { ok: true; identity: IdpIdentity; accessToken: string }
+  | ({ ok: true } & IdpLogin)
   /** why: for the user and the trail (never a token). */
   | { ok: false; why: string };
 
@@ -85,17 +94,34 @@ export class OidcIdp {
     if (!idClaims) return { ok: false, why: 'the IdP sent no ID token (is the openid scope asked for?)' };
     const claims = { ...(await this.#userinfo(config, tokens.access_token, idClaims.sub)), ...idClaims } as Claims;
     const id = identityOf(claims, this.#cfg.issuer, user, this.#cfg);
-    return id.ok ? { ok: true, identity: id.identity, accessToken: tokens.access_token } : id;
+    if (!id.ok) return id;
+    return { ok: true, identity: id.identity, accessToken: tokens.access_token, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), checkedAt: Date.now() };
   }
 
-  /** The user as the IdP sees them now (the re-check): undefined when the IdP refuses the token (user disabled). */
-  async current(accessToken: string, identity: IdpIdentity, user: string): Promise<DeviceOutcome> {
+  /**
+   * Deprovisioning: once the last answer is older than auth.oidc.recheckInterval, the IdP is asked again (a refresh
+   * token first, where it gave one, so the check outlives the access token; then userinfo). New groups replace the
+   * old ones in `login` (the policy decides with them); a refusal by the IdP is the reason to end the session. An IdP
+   * that cannot be reached ends nothing: it is asked again at the next re-check.
+   */
+  async recheck(login: IdpLogin, user: string, now = Date.now()): Promise<string | undefined> {
+    if (now - login.checkedAt < this.#cfg.recheckInterval * 1000) return undefined;
     try {
-      const claims = await this.#userinfo(await this.#config(), accessToken, identity.sub);
-      const id = identityOf({ ...claims, sub: identity.sub }, this.#cfg.issuer, user, this.#cfg);
-      return id.ok ? { ok: true, identity: id.identity, accessToken } : id;
+      const config = await this.#config();
+      if (login.refreshToken) {
+        const tokens = await client.refreshTokenGrant(config, login.refreshToken);
+        login.accessToken = tokens.access_token;
+        if (tokens.refresh_token) login.refreshToken = tokens.refresh_token;
+      }
+      const claims = await this.#userinfo(config, login.accessToken, login.identity.sub);
+      const id = identityOf({ ...claims, sub: login.identity.sub }, this.#cfg.issuer, user, this.#cfg);
+      if (!id.ok) return `single sign-on: ${id.why}`;
+      login.identity = id.identity;
+      login.checkedAt = now;
+      return undefined;
     } catch (err) {
-      return { ok: false, why: `the IdP no longer accepts this login (${errorCode(err)})` };
+      if (!refusedByIdp(err)) return undefined;
+      return `single sign-on: the IdP no longer accepts this login (${errorCode(err)})`;
     }
   }
 
@@ -104,9 +130,17 @@ export class OidcIdp {
   }
 }
 
+/** An answer of the IdP that refuses the token or grant (not a network failure or an IdP that is down). */
+function refusedByIdp(err: unknown): boolean {
+  const e = err as { error?: unknown; code?: string; status?: number };
+  return typeof e.error === 'string' || e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' || e.status === 401 || e.status === 403;
+}
+
+/** The OAuth error code (of the body, or of a WWW-Authenticate challenge), else what failed; never a token. */
 function errorCode(err: unknown): string {
-  const e = err as { error?: string; code?: string; message?: string };
-  return e.error ?? e.code ?? e.message ?? String(err);
+  const e = err as { error?: string; code?: string; message?: string; cause?: unknown };
+  const challenge = Array.isArray(e.cause) ? (e.cause as { parameters?: { error?: string } }[]).find((c) => c.parameters?.error)?.parameters?.error : undefined;
+  return e.error ?? challenge ?? e.code ?? e.message ?? String(err);
 }
 
 /** The reason a person reads for a poll that ended without tokens. */
