@@ -50,7 +50,7 @@ describe('single sign-on (OIDC device flow)', () => {
       '    recheckInterval: 2',
     ].join('\n');
     // The IdP is asked again every 2 s at most, on a live re-check every second.
-    await bastion.init({ '  mfa: if-enrolled': `  mfa: if-enrolled\n${oidc}`, '  recheckInterval: 60': '  recheckInterval: 1' });
+    await bastion.init({ '  secondFactor: totp': oidc, '  recheckInterval: 60': '  recheckInterval: 1' });
     writeFileSync(join(bastion.data, 'oidc.secret'), `${idp.clientSecret}\n`, { mode: 0o600 });
     web1 = await bastion.addTarget('web1');
     for (const user of ['alice', 'bob']) keys[user] = await bastion.addUser(user);
