@@ -21,6 +21,7 @@ const messages = {
   MFA_PENDING_LIMIT: (user: string, cap: number) =>
     `${cap} logins of user '${user}' already wait for a verification code; answer or close one of them, then try again`,
   MFA_CODE_REFUSED: (why: string) => `verification code refused: ${why}`,
+  SSO_REFUSED: (why: string) => `single sign-on refused: ${why}`,
   MFA_NOT_ENROLLED: (user: string) => `user '${user}' has no second factor enrolled; an admin runs 'fumidai mfa enroll ${user}'`,
   IDLE_TIMEOUT: (why: string) => `session ended: ${why}`,
   SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,

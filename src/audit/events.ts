@@ -4,6 +4,7 @@
 import type { Action } from '../policy/types.js';
 import type { FileOp } from '../recording/file-ops.js';
 import type { Recovered } from '../recording/recovery.js';
+import type { IdpIdentity } from '../identity/oidc-claims.js';
 import type { SshAlgorithms } from '../ssh/negotiated.js';
 
 /** How an SSH client tried to authenticate (ssh2's names for the methods a server sees). */
@@ -25,7 +26,16 @@ export interface EventDetails {
   ConnectionClosed: {};
   /** algorithms: what the key exchange agreed on (absent if the handshake was not seen). */
   /** certificate: the certificate that logged in (method certificate, certificate+totp), its CA's fingerprint. */
-  AuthSuccess: { method: 'publickey' | 'publickey+totp' | 'certificate' | 'certificate+totp'; keyType: string; fingerprint: string; sshUser: string; algorithms?: SshAlgorithms; certificate?: CertificateFacts };
+  /** idp: the IdP identity that approved a single sign-on login (issuer, subject, its groups and the policy groups they gave). */
+  AuthSuccess: {
+    method: 'publickey' | 'publickey+totp' | 'certificate' | 'certificate+totp' | 'publickey+oidc' | 'certificate+oidc';
+    keyType: string;
+    fingerprint: string;
+    sshUser: string;
+    algorithms?: SshAlgorithms;
+    certificate?: CertificateFacts;
+    idp?: IdpIdentity;
+  };
   /** Only what was known when it failed: nothing for a grace timeout or a ban, the key when one was offered. */
   AuthFailure: { sshUser?: string; method?: SshAuthMethod; fingerprint?: string };
   AuthPartial: { method: 'publickey'; fingerprint: string };

@@ -17,6 +17,8 @@ import type { AuthState, Certificates, Directory, UserRecord } from '../store/st
 import type { CertificateFacts, EventName } from '../audit/events.js';
 import type { EventFields } from '../audit/trail.js';
 import type { SshAlgorithms } from '../ssh/negotiated.js';
+import type { IdpLogin, OidcIdp } from '../identity/oidc.js';
+import { deviceApproval } from './oidc-login.js';
 
 /** A key or certificate checked: the user it names, or why not (userName: who a refused certificate named). */
 type KeyOutcome =
@@ -26,6 +28,8 @@ type KeyOutcome =
 
 type Pending =
   | { kind: 'totp'; user: string; fingerprint: string; secret: string | undefined; enrolling?: boolean; certificate?: CertificateFacts }
+  /** auth.secondFactor oidc: the login waits for an approval at the IdP (device flow). */
+  | { kind: 'oidc'; user: string; fingerprint: string; certificate?: CertificateFacts }
   /** Refused (locked out, or too many waiting): the client is told why at its next step. */
   | { kind: 'refused'; user: string; message: string };
 
@@ -41,6 +45,8 @@ export interface Caller {
   publicKey?: Buffer;
   /** The certificate this login used in place of a registered key: the re-check asks whether it was revoked. */
   certificate?: CertificateFacts;
+  /** A single sign-on login: who approved it at the IdP, and the access token the re-check asks the IdP with. */
+  sso?: IdpLogin;
 }
 
 /** What a certificate login uses: the CAs trusted now, the clock skew allowed, and the policy's TOTP waiver. */
@@ -59,6 +65,8 @@ export interface LoginDeps {
   seeds: SeedBox;
   throttle: SourceThrottle;
   pendingMfa: PendingMfa;
+  /** The IdP for auth.secondFactor: oidc. */
+  oidc?: OidcIdp;
 }
 
 export interface LoginResult {
@@ -86,6 +94,8 @@ export class Login {
   /** What the key exchange agreed on, for the AuthSuccess event. */
   algorithms: SshAlgorithms | undefined;
   #saidUnavailable = false;
+  /** Ends a device-flow poll when the connection goes. */
+  #gone = new AbortController();
 
   constructor(deps: LoginDeps, source: { sourceIp: string; sourcePort: number }) {
     this.#deps = deps;
@@ -94,6 +104,7 @@ export class Login {
 
   /** The connection ended: its place at the code prompt is given back. */
   close(): void {
+    this.#gone.abort();
     this.#release();
   }
 
@@ -105,7 +116,7 @@ export class Login {
   /** Only a connection at the code prompt holds a place among the user's waiting ones. */
   #setPending(pending: Pending | undefined): void {
     this.#pending = pending;
-    if (pending?.kind !== 'totp') this.#release();
+    if (pending?.kind !== 'totp' && pending?.kind !== 'oidc') this.#release();
   }
 
   /** The USER_LOCKED line while a lock is in force, after its AuthFailure event; undefined when the user may go on. */
@@ -166,6 +177,13 @@ export class Login {
     const enrolled = await this.#deps.store.getMfa(user);
     const waived = certificate !== undefined && (await this.#deps.certs.waivesMfa(outcome.ownCa === true));
     if (waived) return this.#succeed(ctx, user, outcome.fingerprint, true, certificate, true);
+    if (this.#deps.auth.secondFactor === 'oidc') {
+      const full = await this.#takePlace(user, outcome.fingerprint);
+      if (full) return this.#refuseFromNowOn(ctx, user, full);
+      this.#setPending({ kind: 'oidc', user, fingerprint: outcome.fingerprint, ...(certificate ? { certificate } : {}) });
+      await this.#event('AuthPartial', user, { method: 'publickey', fingerprint: outcome.fingerprint });
+      return ctx.reject(this.#methods(), true);
+    }
     if (enrolled || this.#deps.auth.mfa === 'required') {
       // ssh offers a key before its certificate: where a certificate may waive the code, it gets its turn first, and
       // a place among the logins waiting at the code prompt is taken only when the prompt comes.
@@ -211,6 +229,7 @@ export class Login {
     if (full) return this.#refuseFromNowOn(ctx, pending.user, full);
     const lockedBefore = await this.#lockedOut(pending.user, ctx.method, pending.fingerprint);
     if (lockedBefore) return this.#refuseFromNowOn(ctx, pending.user, lockedBefore);
+    if (pending.kind === 'oidc') return this.#sso(ctx, pending);
     if (!pending.secret && this.#deps.auth.selfEnroll) {
       // Self-enrolment: a new secret is shown once, and kept only after the user confirms a code from it.
       pending.secret = newSecretBase32();
@@ -255,8 +274,21 @@ export class Login {
     return this.#refuse(ctx, ['keyboard-interactive'], true, fail('MFA_CODE_REFUSED', step === undefined ? 'wrong code (is the clock of the device that shows it right?)' : 'that code was already used: each code works once, wait for the next one (a new code every 30 s)').line);
   }
 
-  /** `waived`: a certificate stood in for the code (mfa is then true without a TOTP). */
-  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean, certificate?: CertificateFacts, waived = false): Promise<void> {
+  /** The device flow at the IdP; a denial, an expiry or another user's approval refuses this login for good. */
+  async #sso(ctx: KeyboardAuthContext, pending: Extract<Pending, { kind: 'oidc' }>): Promise<void> {
+    const idp = this.#deps.oidc;
+    const outcome = idp ? await deviceApproval(ctx, idp, pending.user, this.#gone.signal) : { ok: false as const, why: 'no IdP configured (auth.oidc)' };
+    if (outcome.ok) {
+      const { ok: _, ...sso } = outcome;
+      return this.#succeed(ctx, pending.user, pending.fingerprint, true, pending.certificate, false, sso);
+    }
+    if ('left' in outcome || this.#gone.signal.aborted) return;
+    await this.#event('AuthFailure', pending.user, { reason: `single sign-on: ${outcome.why}`, method: ctx.method, fingerprint: pending.fingerprint });
+    return this.#refuseFromNowOn(ctx, pending.user, fail('SSO_REFUSED', outcome.why).line);
+  }
+
+  /** `waived`: a certificate stood in for the code (mfa is then true without a TOTP); `sso`: the IdP approved instead. */
+  async #succeed(ctx: AuthContext, user: string, fingerprint: string, mfa: boolean, certificate?: CertificateFacts, waived = false, sso?: IdpLogin): Promise<void> {
     // The last look at the lock, in one step with clearing the failures: a lock set by now is never cleared.
     const lock = await this.#deps.store.clearFailuresUnlessLocked(user);
     if (lock.lockedUntil) {
@@ -265,10 +297,13 @@ export class Login {
     }
     // Durable before the client is let in: the trail never lags behind what happened. If it cannot be written, the
     // login is refused with the AUDIT_UNAVAILABLE line (fail closed).
-    const method = certificate ? (mfa && !waived ? 'certificate+totp' : 'certificate') : mfa ? 'publickey+totp' : 'publickey';
-    await this.#event('AuthSuccess', user, { method, keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}), ...(certificate ? { certificate } : {}) });
+    const second = sso ? 'oidc' : 'totp';
+    const method = certificate ? (mfa && !waived ? (`certificate+${second}` as const) : 'certificate') : mfa ? (`publickey+${second}` as const) : 'publickey';
+    const idp = sso ? { idp: sso.identity } : {};
+    await this.#event('AuthSuccess', user, { method, keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}), ...(certificate ? { certificate } : {}), ...idp });
     this.#setPending(undefined);
-    this.result = { caller: { user, keyFingerprint: fingerprint, mfa, ...this.#source, ...(this.#keyBlob ? { publicKey: this.#keyBlob } : {}), ...(certificate ? { certificate } : {}) }, sshUser: ctx.username, mfa };
+    const caller: Caller = { user, keyFingerprint: fingerprint, mfa, ...this.#source, ...(this.#keyBlob ? { publicKey: this.#keyBlob } : {}), ...(certificate ? { certificate } : {}), ...(sso ? { sso } : {}) };
+    this.result = { caller, sshUser: ctx.username, mfa };
     ctx.accept();
   }
 

@@ -26,6 +26,7 @@ import { PolicySource } from '../policy/source.js';
 import { Access } from '../policy/access.js';
 import { SeedBox } from '../mfa/seed-box.js';
 import { PendingMfa } from '../auth/pending-mfa.js';
+import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 import { SourceThrottle } from '../auth/throttle.js';
 import { LiveSessions } from '../session/live-sessions.js';
 import { IndexWrites } from '../store/index-writes.js';
@@ -106,6 +107,8 @@ export function registerServe(program: Command): void {
         clockSkewSec: () => config.certs.clockSkew,
         waivesMfa: (ownCa: boolean) => access.certificateWaivesMfa(ownCa),
       };
+      // One client for logins and the live re-check; the secret is read once, here, and never logged.
+      const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)));
       const gateway = await startGateway(
         {
           config,
@@ -124,6 +127,7 @@ export function registerServe(program: Command): void {
             throttle: new SourceThrottle({ banAfter: config.auth.banAfter, windowSec: config.auth.banWindow, banSec: config.auth.banSeconds }, Date.now, store),
             pendingMfa: new PendingMfa(),
             certs,
+            ...(idp ? { oidc: idp } : {}),
           },
           issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
           desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor }),
@@ -138,6 +142,7 @@ export function registerServe(program: Command): void {
             upstreamKey: dir.readKey(config.upstream.key),
             upstreamCert: upstreamCertificates(ca, dir.readKey(`${config.upstream.key}.pub`).toString(), () => config.certs.upstreamValidity),
             recordingDir: dir.path(config.recording.dir),
+            ...(idp ? { idp } : {}),
             screenIndex,
             live: feed,
           },

@@ -1,13 +1,13 @@
 // Live reload of the config file (SIGHUP, or when the file changes): the new file is validated first; an invalid one
 // leaves the running configuration as it was. Sections are replaced in place, so every holder of the config object
 // sees the new values; what only takes effect at start (the listeners, host keys, the store, the console's
-// certificate) is reported as waiting for a restart, as a whole section or as one field of a section (`web.listen`). One write can be reloaded twice (a SIGHUP sent after editing, and the file watcher), and a value that
+// certificate, the single sign-on client) is reported as waiting for a restart, as a whole section or as one field of a section (`web.listen`). One write can be reloaded twice (a SIGHUP sent after editing, and the file watcher), and a value that
 // waits for a restart differs from the running one at every later reload: the reloader remembers what it has
 // reported, so each change is announced once.
 import { loadConfig } from './load.js';
 import type { Config } from './schema.js';
 
-const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key', 'certs.userCaKey']);
+const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key', 'certs.userCaKey', 'auth.secondFactor', 'auth.oidc']);
 
 export type ReloadResult =
   /** news: something was applied, or what waits for a restart is not what was last reported. */

@@ -39,6 +39,39 @@ function isCaLine(line: string): boolean {
   return Boolean(key) && !(key instanceof Error) && !key!.isPrivateKey() && !key!.type.includes('-cert-');
 }
 
+const isLoopbackHttp = (u: URL) => u.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname);
+
+/**
+ * Single sign-on through an OpenID provider: the SSH second factor becomes the OAuth device flow (RFC 8628). The
+ * client secret is never in this file: it is read from `clientSecretFile` or the `clientSecretEnv` variable.
+ */
+const oidc = z
+  .object({
+    /** The issuer URL; its /.well-known/openid-configuration is read at the first SSO login. */
+    issuer: z.string().url(),
+    clientId: z.string().min(1),
+    /** A file holding the client secret (relative to the data directory, or absolute); none: a public client. */
+    clientSecretFile: z.string().min(1).optional(),
+    /** The environment variable holding the client secret, when no file is named. */
+    clientSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('FUMIDAI_OIDC_CLIENT_SECRET'),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token')).min(1).default(['openid', 'profile', 'groups']),
+    /** The claim that names the fumidai user: it must equal the user whose key logged in. */
+    userClaim: z.string().min(1).default('preferred_username'),
+    /** The claim that lists the user's groups at the IdP. */
+    groupsClaim: z.string().min(1).default('groups'),
+    /** IdP group -> policy groups the user is in for sessions of this login (besides the policy file's own groups). */
+    groupMap: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    /** Seconds between re-checks of a live SSO session at the IdP (userinfo); a disabled user or lost group ends it. */
+    recheckInterval: z.number().positive().default(300),
+    /** Tests only: lets the issuer be plain http on a loopback address (never any other http). */
+    allowInsecureLoopback: z.boolean().default(false),
+  })
+  .strict()
+  .refine((o) => {
+    const u = new URL(o.issuer);
+    return u.protocol === 'https:' || (o.allowInsecureLoopback && isLoopbackHttp(u));
+  }, { message: 'the issuer must be https (plain http only on a loopback address with allowInsecureLoopback: true)', path: ['issuer'] });
+
 export const configSchema = z
   .object({
     listen: hostPort.default('127.0.0.1:2222'),
@@ -92,8 +125,12 @@ export const configSchema = z
         perSourceMaxStartups: z.number().int().positive().default(30),
         /** Refusals at the door are audited once per address at first, then as counts every this many seconds. */
         refusalSummaryInterval: z.number().positive().default(60),
+        /** The second factor after the key: `totp` (see mfa), or `oidc`: every key login is approved at the IdP (auth.oidc). */
+        secondFactor: z.enum(['totp', 'oidc']).default('totp'),
+        oidc: oidc.optional(),
       })
       .strict()
+      .refine((a) => a.secondFactor !== 'oidc' || a.oidc, { message: 'secondFactor: oidc needs an auth.oidc section', path: ['secondFactor'] })
       .default({}),
     upstream: z
       .object({

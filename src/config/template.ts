@@ -48,6 +48,18 @@ auth:
   # Refusals at the door (bans, the limits above, silent clients) are audited once per address at first, then as
   # a count per address every this many seconds.
   refusalSummaryInterval: 60
+  # The second factor: totp (above), or oidc: every key login is approved at your IdP through the device flow
+  # (see README "Single sign-on"; raise loginGraceTime to give people time to open the browser).
+  secondFactor: totp
+  # oidc:
+  #   issuer: https://idp.example.com/realms/ops
+  #   clientId: fumidai
+  #   clientSecretFile: oidc.secret      # or the FUMIDAI_OIDC_CLIENT_SECRET variable; never in this file
+  #   scopes: [openid, profile, groups]
+  #   userClaim: preferred_username
+  #   groupsClaim: groups
+  #   groupMap: { ops: [operators] }     # IdP group -> policy groups
+  #   recheckInterval: 300               # seconds between re-checks of live SSO sessions at the IdP
 
 upstream:
   # Key fumidai uses to log in to targets; 'fumidai key show' prints its public half.

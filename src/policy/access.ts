@@ -15,6 +15,8 @@ export interface Requester {
   sourceIp: string;
   /** Whether this login gave a second factor. */
   mfa: boolean;
+  /** Policy groups the IdP gave this login (single sign-on). */
+  groups?: readonly string[];
 }
 
 export interface AccessRequest extends Requester {
@@ -46,8 +48,8 @@ export class Access {
     if (!user) return { allow: false, reason: `user '${req.user}' was removed` };
     const at = req.at ?? new Date();
     const [policy, grants, approved] = await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]);
-    const { target, login, action, sourceIp, mfa } = req;
-    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants, approvedOf(approved));
+    const { target, login, action, sourceIp, mfa, groups } = req;
+    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa, ...(groups ? { groups } : {}) }, policy, grants, approvedOf(approved));
   }
 
   /** One decision per action, on one reading of the user, their grants and the policy (the live re-check's question). */
@@ -56,10 +58,10 @@ export class Access {
     const removed: Decision = { allow: false, reason: `user '${req.user}' was removed` };
     const at = req.at ?? new Date();
     const [policy, grants, approved] = user ? await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]) : [undefined, [], []];
-    const { target, login, sourceIp, mfa } = req;
+    const { target, login, sourceIp, mfa, groups } = req;
     const decisions = new Map<Action, Decision>();
     for (const action of actions)
-      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa }, policy, grants, approvedOf(approved)) : removed);
+      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa, ...(groups ? { groups } : {}) }, policy, grants, approvedOf(approved)) : removed);
     return decisions;
   }
 
@@ -85,7 +87,7 @@ export class Access {
     for (const t of targets) {
       const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), ...approved.filter((a) => a.target === t.name).map((a) => a.login), t.defaultLogin]);
       for (const login of logins) {
-        const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, mfa: who.mfa };
+        const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, mfa: who.mfa, ...(who.groups ? { groups: who.groups } : {}) };
         if (decide(input, policy, grants, approved).allow) entries.push({ target: t.name, login });
       }
     }

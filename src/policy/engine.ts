@@ -121,7 +121,7 @@ function requestHint(rule: Rule, input: DecisionInput): string {
 
 export function decide(input: DecisionInput, doc: PolicyDocument, grants: readonly Grant[], approved: readonly ApprovedAccess[] = []): Decision {
   if (input.userDisabled) return { allow: false, reason: `user '${input.user}' is disabled` };
-  const groups = groupsOf(input.user, doc);
+  const groups = [...groupsOf(input.user, doc), ...(input.groups ?? [])];
   const labels = doc.targets[input.target] ?? {};
   const relevant = doc.rules.filter((r) => appliesTo(r, input.user, groups) && targetMatches(r, input.target, labels));
 

@@ -74,6 +74,8 @@ export interface DecisionInput {
   at: Date;
   /** Whether this login gave a second factor. */
   mfa: boolean;
+  /** Policy groups this login has besides the policy's own (from the IdP's groups claim, auth.oidc.groupMap). */
+  groups?: readonly string[];
 }
 
 export interface Limits {

@@ -7,6 +7,12 @@ import type { Access } from '../policy/access.js';
 import type { Action, ApprovedAccess, Decision, Limits } from '../policy/types.js';
 import type { Certificates, Directory, TargetRecord } from '../store/store.js';
 import type { Destination } from './destination.js';
+import type { IdpLogin } from '../identity/oidc.js';
+
+/** The IdP asked again about a single sign-on login (identity/oidc.ts): the reason to end it, or undefined. */
+export interface IdpRecheck {
+  recheck(login: IdpLogin, user: string): Promise<string | undefined>;
+}
 
 /** Where a session goes, once resolved and allowed: the target and the login on it. */
 export interface Resolved {
@@ -32,12 +38,14 @@ export class SessionAccess {
   #dir: Pick<Directory, 'getTarget' | 'findKey'> & Pick<Certificates, 'certRevocation'>;
   #caller: Caller;
   #hooks: AccessHooks;
+  #idp: IdpRecheck | undefined;
   #destination: Destination;
   #resolved: Resolved | undefined;
   /** The action the session was opened for: re-checked while no channel is open. */
   #opening: Action = 'shell';
 
-  constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'> & Pick<Certificates, 'certRevocation'>, caller: Caller, destination: Destination, hooks: AccessHooks) {
+  constructor(access: Access, dir: Pick<Directory, 'getTarget' | 'findKey'> & Pick<Certificates, 'certRevocation'>, caller: Caller, destination: Destination, hooks: AccessHooks, idp?: IdpRecheck) {
+    this.#idp = idp;
     this.#access = access;
     this.#dir = dir;
     this.#caller = caller;
@@ -86,7 +94,7 @@ export class SessionAccess {
    * and the session ends once none of its actions is allowed; otherwise only the refused actions are named.
    */
   async recheck(inUse: Iterable<Action>): Promise<Recheck> {
-    const gone = await this.#credentialGone();
+    const gone = (await this.#credentialGone()) ?? (await this.#idpGone());
     if (gone) return { end: gone };
     const r = this.#resolved;
     if (!r) {
@@ -98,6 +106,12 @@ export class SessionAccess {
     if (!used.size) used.add(this.#opening);
     const decisions = await this.#access.decideEach({ ...this.#request(), target: r.target.name, login: r.login }, used);
     return verdict(decisions);
+  }
+
+  /** A single sign-on login: why the IdP no longer vouches for it (it may also have changed its groups), or undefined. */
+  async #idpGone(): Promise<string | undefined> {
+    const sso = this.#caller.sso;
+    return sso && this.#idp ? this.#idp.recheck(sso, this.#caller.user) : undefined;
   }
 
   /** Why the key or certificate this session logged in with no longer holds (removed, revoked), or undefined. */
@@ -135,7 +149,8 @@ export class SessionAccess {
   }
 
   #request() {
-    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa };
+    const sso = this.#caller.sso;
+    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa, ...(sso ? { groups: sso.identity.policyGroups } : {}) };
   }
 }
 

@@ -16,7 +16,7 @@ import { SessionChannels } from './channels.js';
 import { SessionClock } from './clock.js';
 import type { Destination } from './destination.js';
 import { SessionRecorder, type RecorderDeps } from './recorder.js';
-import { SessionAccess, type Recheck } from './session-access.js';
+import { SessionAccess, type IdpRecheck, type Recheck } from './session-access.js';
 import { SessionEvents } from './session-events.js';
 import { UpstreamLink, type UpstreamDeps } from './upstream-link.js';
 
@@ -35,6 +35,8 @@ export interface SessionDeps {
   recordingDir: string;
   screenIndex: RecorderDeps['screenIndex'];
   live?: RecorderDeps['live'];
+  /** The IdP of single sign-on logins, asked again by the live re-check (deprovisioning). */
+  idp?: IdpRecheck;
 }
 
 export class Session {
@@ -61,7 +63,7 @@ export class Session {
     this.access = new SessionAccess(deps.access, deps.dir, caller, destination, {
       denied: (d, action, about) => this.events.emit('PolicyDenied', { reason: d.reason, action, ...(d.rule ? { rule: d.rule } : {}) }, about),
       allowed: (limits) => this.clock.tighten(limits),
-    });
+    }, deps.idp);
     const about = () => this.access.resolved && { target: this.access.resolved.target.name, login: this.access.resolved.login };
     this.events = new SessionEvents(deps.audit, this.auditKey, caller, about, log);
     this.channels = new SessionChannels(client);
