@@ -82,12 +82,19 @@ export async function startAnchoring(anchors: readonly Anchor[], audit: AuditTra
   setInterval(prune, 10 * 60_000).unref();
   if (!dir.config.shipping.bucket) return;
   const chain = nodeName(dir);
-  try {
-    const problems = await checkTailAgainstAnchors(new BucketReader(bucketLocation({}, dir.config.shipping)), chain, audit.dir);
-    if (!problems.length) return;
-    log.error({ problems }, 'the audit trail does not match its anchored checkpoints');
-    await audit.record('AuditTampered', {}, { chain, problems, reason: problems[0]! }).catch(() => undefined);
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'could not check the audit trail against its anchored checkpoints; checked again at the next start');
-  }
+  // A bucket that does not answer at start (down, or a passing error) is asked again, 1 s doubling to a minute, until
+  // it does: cutting the bucket off for the moment of a restart must not skip the check.
+  const check = async (attempt: number): Promise<void> => {
+    try {
+      const problems = await checkTailAgainstAnchors(new BucketReader(bucketLocation({}, dir.config.shipping)), chain, audit.dir);
+      if (attempt > 0) log.info({ attempt }, 'the audit trail was checked against its anchored checkpoints');
+      if (!problems.length) return;
+      log.error({ problems }, 'the audit trail does not match its anchored checkpoints');
+      await audit.record('AuditTampered', {}, { chain, problems, reason: problems[0]! }).catch(() => undefined);
+    } catch (err) {
+      if (attempt === 0) log.warn({ err: (err as Error).message }, 'could not check the audit trail against its anchored checkpoints; asked again until the bucket answers');
+      setTimeout(() => void check(attempt + 1), Math.min(60_000, 1000 * 2 ** attempt)).unref();
+    }
+  };
+  await check(0);
 }
