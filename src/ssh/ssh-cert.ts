@@ -154,20 +154,11 @@ export function optionString(data: Buffer): string {
   return s;
 }
 
-export interface CertificateFields {
-  type: string;
-  nonce: Buffer;
-  publicKey: Buffer;
-  serial: bigint;
-  certType: number;
-  keyId: string;
-  principals: string[];
-  validAfter: bigint;
-  validBefore: bigint;
+/** What a certificate to write holds: a read one's fields, with option values as text and extensions by name. */
+export type CertificateFields = Omit<SshCertificate, 'criticalOptions' | 'extensions' | 'signature' | 'signed'> & {
   criticalOptions: { name: string; value: string }[];
   extensions: string[];
-  signatureKey: Buffer;
-}
+};
 
 /** Writes a certificate; `sign` returns the signature blob of the CA over the bytes it is given. */
 export function encodeCertificate(f: CertificateFields, sign: (data: Buffer) => Buffer): Buffer {
