@@ -147,6 +147,8 @@ export interface EventDetails {
   AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli'; operator?: string };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
+  /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
+  CommandMatched: { rule: string; action: string; on: 'exec' | 'shell' | 'file' | 'tunnel'; line: string; channel?: number };
 }
 
 /** What the audit trail says about a certificate that logged in. */
@@ -216,6 +218,7 @@ export const EVENT_CODES = {
   AccessApproved: 'FM6021I',
   AccessDenied: 'FM6022W',
   AccessExpired: 'FM6023I',
+  CommandMatched: 'FM7000W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

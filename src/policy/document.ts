@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { parseYaml, type YamlProblem } from '../config/yaml-validate.js';
+import { commandRule, fileRule, tunnelRule } from './command-schema.js';
 import { ACTIONS, DAYS, EMPTY_POLICY, type PolicyDocument } from './types.js';
 
 const name = z.string().regex(/^[a-z][-a-z0-9_.]{0,63}$/, 'a lowercase name (letters, digits, -, _, .)');
@@ -58,10 +59,23 @@ export const policySchema = z
     targets: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     rules: z.array(rule).default([]),
     mfa: z.object({ waiveWithCertificate: z.union([z.boolean(), z.literal('any-trusted-ca')]).optional() }).strict().optional(),
+    commands: z.array(commandRule).optional(),
+    files: z.array(fileRule).optional(),
+    tunnels: z.array(tunnelRule).optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {
     const seen = new Set<string>();
+    const groupsKnown = (section: 'commands' | 'files' | 'tunnels') =>
+      (doc[section] ?? []).forEach((r, i) => {
+        if (seen.has(r.name)) ctx.addIssue({ code: 'custom', message: `rule name '${r.name}' is used twice`, path: [section, i, 'name'] });
+        seen.add(r.name);
+        for (const g of [...(r.groups ?? []), ...('approvers' in r ? (r.approvers ?? []) : [])])
+          if (!(g in doc.groups)) ctx.addIssue({ code: 'custom', message: `group '${g}' is not defined under groups`, path: [section, i, 'groups'] });
+      });
+    groupsKnown('commands');
+    groupsKnown('files');
+    groupsKnown('tunnels');
     doc.rules.forEach((r, i) => {
       if (seen.has(r.name)) ctx.addIssue({ code: 'custom', message: `rule name '${r.name}' is used twice`, path: ['rules', i, 'name'] });
       seen.add(r.name);

@@ -33,7 +33,7 @@ function appliesTo(rule: Rule, user: string, groups: string[]): boolean {
   return Boolean(rule.users?.some((u) => u === '*' || u === user) || rule.groups?.some((g) => groups.includes(g)));
 }
 
-function targetMatches(rule: Rule, target: string, labels: Record<string, string>): boolean {
+export function targetMatches(rule: { targets?: string[] }, target: string, labels: Record<string, string>): boolean {
   if (!rule.targets) return true;
   return rule.targets.some((t) => {
     const eq = t.indexOf('=');

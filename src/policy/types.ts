@@ -1,4 +1,5 @@
 // The vocabulary of access policy. Pure data; engine.ts decides with it.
+import type { CommandRule, FileRule, TunnelRule } from './command-types.js';
 
 export const ACTIONS = ['shell', 'exec', 'sftp', 'local-forward', 'remote-forward', 'agent-forward', 'x11'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -62,6 +63,10 @@ export interface PolicyDocument {
    * own CA (issued after a login with the second factor), 'any-trusted-ca' for external CAs' too. Absent: never.
    */
   mfa?: { waiveWithCertificate?: boolean | 'any-trusted-ca' };
+  /** What may run inside an allowed session (command-rules.ts). */
+  commands?: CommandRule[];
+  files?: FileRule[];
+  tunnels?: TunnelRule[];
 }
 
 export interface DecisionInput {
