@@ -1,8 +1,10 @@
 // A 1 GB terminal recording in the web console, in Debian's Chromium: a real pty session's recording is replaced by a
 // gigabyte asciicast (written directly, hashed, its size and sha256 put in the index as sealing would). Its page plays
 // within 2 s of the click on play (page open to playing is printed), plays on across segments at 16x while the
-// keyframes are built, seeks to the end and shows the last line, while the page's JavaScript heap stays under 200 MB
-// throughout (CDP Performance.getMetrics; the renderer process's proportional set from /proc is printed beside it).
+// keyframes are built, seeks to the end and shows the last line, while the page's renderer process stays under 200 MB
+// throughout (its proportional set, Pss, from /proc, sampled 4 times a second; the JavaScript heap from CDP
+// Performance.getMetrics beside it). Play is timed in Playwright; memory is measured in a browser driven over a bare
+// DevTools connection, since Playwright's network inspection keeps every response body in the renderer.
 // The replay index's first pass is run before the page opens, as the recording's first viewer makes it run; how long
 // that and the keyframes take is printed.
 import { after, before, describe, test } from 'node:test';
@@ -11,8 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { processTree } from '../bench/lib/proc-mem.js';
+import { BareChromium } from './helpers/bare-chromium.js';
 import { writeBigCast, type BigCast } from './helpers/big-cast.js';
 import { Bastion, ROOT } from './helpers/fumidai.js';
 import type { Target } from './helpers/sshd.js';
@@ -86,47 +90,25 @@ describe('web console: a 1 GB recording plays and seeks in windows', { skip: !ex
     await target?.stop();
   });
 
-  test('starts within 2 s, plays across segments, seeks to the last line; JS heap under 200 MB throughout', async () => {
+  test('starts within 2 s, plays across segments, seeks to the last line; the page stays under 200 MB throughout', async () => {
     const shots = process.env.FUMIDAI_SCREENSHOTS ?? join(bastion.dir, 'screenshots');
     mkdirSync(shots, { recursive: true });
+    const recording = `/sessions/${auditKey}/recordings/${channel}`;
+    // In Playwright: log in, and time the start of play from the click.
     const browser = await launchPinned(ca);
-    const heap: number[] = [];
-    const heapTotal: number[] = [];
-    const nodes: number[] = [];
-    let beforePage = 0;
-    let atStart = 0;
-    const rss: number[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    let cookies: { name: string; value: string }[] = [];
     try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(e.message));
-      page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
       await browserLogin(page, base, 'ann', PASSWORD, secret);
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const sample = async () => {
-        const { metrics } = await cdp.send('Performance.getMetrics');
-        heap.push(metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
-        heapTotal.push(metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? 0);
-        nodes.push(metrics.find((m) => m.name === 'Nodes')?.value ?? 0);
-        rss.push(rendererPssBytes());
-      };
-      sampler = setInterval(() => void sample().catch(() => undefined), 250);
-
       // The first viewer of a recording has its times read (the index the player needs); the keyframes follow.
-      const recording = `/sessions/${auditKey}/recordings/${channel}`;
       const t0 = Date.now();
       for (let s = await statusOf(page, `${recording}/replay-status`); !s.scanned; s = await statusOf(page, `${recording}/replay-status`)) {
         assert.equal(s.error, undefined);
         await new Promise((r) => setTimeout(r, 200));
       }
       const scanSeconds = (Date.now() - t0) / 1000;
-
-      beforePage = rendererPssBytes();
       const opened = Date.now();
-      page.on('requestfinished', (r) => process.env.FUMIDAI_DEBUG_TIMING && console.log(`# ${Date.now() - opened} ms ${r.url().slice(base.length)} ${JSON.stringify(r.timing())}`));
       await page.goto(`${base}/sessions/${auditKey}`);
       const loaded = Date.now() - opened;
       await page.waitForSelector('.ap-player');
@@ -142,40 +124,63 @@ describe('web console: a 1 GB recording plays and seeks in windows', { skip: !ex
       // From the click on play: the page's own load (the player's 220 kB script, its WebAssembly) is shared by every
       // page with a player and swings with the machine's load; it is printed above (about 0.5 to 1.1 s here).
       assert.ok(playing > 0 && opened + playing - clicked < 2000, `playing ${opened + playing - clicked} ms after the click`);
-      atStart = rendererPssBytes();
-      // Then at 16×: hundreds of segments go by while the keyframes are built (the player made again at the same time).
-      await page.selectOption('select.speed', '16');
+      await page.screenshot({ path: join(shots, 'replay-1gb-start.png'), fullPage: true });
+      cookies = (await context.cookies()).map((c) => ({ name: c.name, value: c.value }));
+    } finally {
+      await browser.close();
+    }
 
-      // Continuous play: on past the first segment's end while the keyframes are built.
-      const index = (await page.evaluate(async (u) => (await fetch(u)).json(), `${recording}/replay?idle=1`)) as { duration: number; segments: { start: number }[] };
+    // Memory, in a browser without the inspector's network buffers (bare-chromium.ts): at 16x, hundreds of segments go
+    // by while the keyframes are built, then a seek to the last second.
+    const bare = new BareChromium();
+    const heap: number[] = [];
+    const pss: number[] = [];
+    let sampler: NodeJS.Timeout | undefined;
+    try {
+      await bare.launch(createHash('sha256').update(new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' })).digest('base64'));
+      await bare.open(base, `/sessions/${auditKey}`, cookies);
+      await bare.waitFor(`document.querySelector('.replay')?.player`);
+      const sample = async () => {
+        heap.push(await bare.metric('JSHeapUsedSize'));
+        pss.push(rendererPssBytes());
+      };
+      sampler = setInterval(() => void sample().catch(() => undefined), 250);
+      const atOpen = rendererPssBytes();
+      await bare.evaluate(`(() => { const s = document.querySelector('select.speed'); s.value = '16'; s.dispatchEvent(new Event('change')); })()`);
+      await bare.waitFor(`document.querySelector('.replay').player !== undefined`);
+      await new Promise((r) => setTimeout(r, 500));
+      await bare.evaluate(`document.querySelector('.replay').player.play()`);
+      const index = await bare.evaluate<{ duration: number; segments: { start: number }[] }>(`fetch(${JSON.stringify(`${recording}/replay?idle=1`)}).then((r) => r.json())`);
       assert.ok(index.segments.length > BYTES / MiB / 2, `${index.segments.length} segments`);
       const kfStart = Date.now();
-      let s = await statusOf(page, `${recording}/replay-status`);
-      for (; !s.done && !s.error; s = await statusOf(page, `${recording}/replay-status`)) await new Promise((r) => setTimeout(r, 1000));
-      assert.equal(s.error, undefined);
-      const t = await playerTime(page);
-      console.log(`# keyframes ${((Date.now() - kfStart) / 1000).toFixed(1)} s after the page opened (${s.segments} segments); played to ${t.toFixed(1)} s meanwhile`);
+      for (;;) {
+        const s = await bare.evaluate<{ done: boolean; error?: string; segments: number }>(`fetch(${JSON.stringify(`${recording}/replay-status`)}).then((r) => r.json())`);
+        assert.equal(s.error, undefined);
+        if (s.done) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const t = await bare.evaluate<number>(`document.querySelector('.replay').player.getCurrentTime()`);
+      console.log(`# keyframes ${((Date.now() - kfStart) / 1000).toFixed(1)} s after the page opened (${index.segments.length} segments); played to ${t.toFixed(1)} s meanwhile`);
       assert.ok(t > index.segments[2]!.start, `played on across segments: at ${t} s, segment 2 starts at ${index.segments[2]!.start} s`);
 
       // Seek to the last second: its segment's keyframe and at most a megabyte of events.
       const seeked = Date.now();
-      await page.evaluate(async (to) => (document.querySelector('.replay') as HTMLElement & { player: { seek(t: number): Promise<void> } }).player.seek(to), index.duration - 1);
-      await page.waitForFunction((m) => (document.querySelector('.player .ap-term-text')?.textContent ?? '').includes(m), big.lastMarker, { timeout: 20_000 }).catch(async (err: Error) => {
-        await page.screenshot({ path: join(shots, 'replay-1gb-failed.png'), fullPage: true });
-        throw new Error(`${err.message}; problems: ${problems.join(' | ')}; screen: ${await termText(page)}`);
+      await bare.evaluate(`document.querySelector('.replay').player.seek(${index.duration - 1})`);
+      await bare.waitFor(`(document.querySelector('.player .ap-term-text')?.textContent ?? '').includes(${JSON.stringify(big.lastMarker)})`).catch(async (err: Error) => {
+        writeFileSync(join(shots, 'replay-1gb-failed.png'), await bare.screenshot());
+        throw err;
       });
       console.log(`# seek to the end: last line shown after ${Date.now() - seeked} ms`);
-      await page.screenshot({ path: join(shots, 'replay-1gb-end.png'), fullPage: true });
+      writeFileSync(join(shots, 'replay-1gb-end.png'), await bare.screenshot());
       await sample();
-      assert.deepEqual(problems, []);
+      const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+      console.log(`# ${heap.length} samples: JS heap max ${mib(Math.max(...heap))}; renderer Pss ${mib(atOpen)} with the page open, max ${mib(Math.max(...pss))}, last ${mib(pss.at(-1)!)}`);
     } finally {
       clearInterval(sampler);
-      await browser.close();
+      await bare.close();
     }
-    const maxHeap = Math.max(...heap);
-    const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-    console.log(`# ${heap.length} samples: JS heap max ${mib(maxHeap)} used, ${mib(Math.max(...heapTotal))} allocated; renderer Pss: ${mib(beforePage)} on the list page, ${mib(atStart)} once playing, max ${mib(Math.max(...rss))}, last ${mib(rss.at(-1)!)}; DOM nodes max ${Math.max(...nodes)}, last ${nodes.at(-1)}`);
-    assert.ok(heap.length > 10 && maxHeap > 0);
-    assert.ok(maxHeap < 200 * MiB, `JS heap reached ${(maxHeap / MiB).toFixed(1)} MiB`);
+    assert.ok(heap.length > 10 && pss.length > 10);
+    assert.ok(Math.max(...heap) < 200 * MiB, `JS heap reached ${(Math.max(...heap) / MiB).toFixed(1)} MiB`);
+    assert.ok(Math.max(...pss) < 200 * MiB, `the page's renderer reached ${(Math.max(...pss) / MiB).toFixed(1)} MiB (Pss)`);
   });
 });

@@ -9,6 +9,7 @@ import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
 import { liveInfo, type LiveDeps } from './live-deps.js';
 import { sessionActions } from './live-page.js';
+import { patchPlayer } from './player-patch.js';
 import { PLAYER_JS } from './player-script.js';
 import { fileOf } from './replay-routes.js';
 import type { RecordingCache } from '../shipping/recording-cache.js';
@@ -38,7 +39,7 @@ export const PLAYER_CSP =
 type Params = { auditKey: string; channel?: string };
 
 export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
-  const assets = { js: playerFile('asciinema-player.min.js'), css: playerFile('asciinema-player.css') };
+  const assets = { js: patchPlayer(playerFile('asciinema-player.min.js').toString('utf8')), css: playerFile('asciinema-player.css') };
   app.get('/static/asciinema-player.min.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(assets.js));
   app.get('/static/asciinema-player.css', (_req, reply) => reply.type('text/css; charset=utf-8').send(assets.css));
   app.get('/static/console-player.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(PLAYER_JS));
