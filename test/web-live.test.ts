@@ -98,7 +98,7 @@ describe('web console: live view, terminate, lock', () => {
     ca = readFileSync(join(bastion.data, 'web.crt'));
     const pwFile = join(bastion.dir, 'password');
     writeFileSync(pwFile, `${PASSWORD}\n`);
-    for (const [name, role] of [['ada', 'admin'], ['adm2', 'admin'], ['aud', 'auditor']]) {
+    for (const [name, role] of [['ada', 'admin'], ['adm2', 'admin'], ['aud', 'auditor'], ['aud3', 'auditor']]) {
       secrets[name] = /secret=([A-Z2-7]+)/.exec((await bastion.cli(['web', 'user', 'add', name, '--role', role, '--password-file', pwFile, '--totp'])).stdout)![1]!;
     }
     for (const name of ['adm2', 'aud']) cookies[name] = await httpLogin(name);
@@ -200,6 +200,23 @@ describe('web console: live view, terminate, lock', () => {
     const ok = await openWs(path, { origin: base, cookie: cookies.aud! });
     assert.equal(ok.protocol, 'v1.alis');
     assert.equal(ok.first?.toString('latin1'), 'ALiS\x01');
+  });
+
+  test('a watching viewer is cut off when their console session ends (log out), within the check interval', { timeout: 60_000 }, async () => {
+    const { key } = await shell();
+    const cookie = await httpLogin('aud3');
+    const ws = new WebSocket(`${base.replace('https:', 'wss:')}/sessions/${key}/live/1/ws`, ['v1.alis'], { ca, headers: { origin: base, cookie } });
+    const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+    await new Promise<void>((resolve) => ws.on('message', () => resolve()));
+    const list = await fetchPinned(base, ca, '/sessions', { cookie });
+    const both = [cookie, cookiesOf(list)].filter(Boolean).join('; ');
+    const out = await fetchPinned(base, ca, '/logout', { method: 'POST', cookie: both, form: { _csrf: csrfOf(list) } });
+    assert.equal(out.status, 303);
+    const loggedOut = Date.now();
+    const end = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(r, 15_000))]);
+    assert.ok(end, 'the stream went on after logout');
+    assert.deepEqual([end.code, end.reason], [4001, 'logged out of the console']);
+    assert.ok(end.at - loggedOut < 7000, `cut ${end.at - loggedOut} ms after logout`);
   });
 
   test('admin API: terminate with JSON ends the session; lock ends the user\'s live session, unlock lets them in again', { timeout: 60_000 }, async () => {

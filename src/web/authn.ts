@@ -44,6 +44,13 @@ export interface AuthnDeps {
   openPaths: ReadonlySet<string>;
 }
 
+/** The console session of a cookie, its idle clock reset; undefined when unknown, idle too long or its account is gone. */
+export async function cookieSession(deps: Pick<AuthnDeps, 'sessions' | 'accounts'>, cookie: string | undefined): Promise<ConsoleSession | undefined> {
+  const session = await deps.sessions.touch(cookie);
+  // A removed account's sessions end at their next request.
+  return session && (await deps.accounts.getWebAccount(session.name)) ? session : undefined;
+}
+
 /** The onRequest hook: sets req.consoleSession (an account's session, or a token as a principal of its role). */
 export function authnHook(deps: AuthnDeps) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -63,9 +70,8 @@ export function authnHook(deps: AuthnDeps) {
       req.consoleSession = { name: token!.name, role: token!.role, lastSeen: now.getTime() } satisfies ConsoleSession;
       return;
     }
-    const session = await deps.sessions.touch(req.cookies[SESSION_COOKIE]);
-    // A removed account's sessions end at their next request.
-    if (session && (await deps.accounts.getWebAccount(session.name))) {
+    const session = await cookieSession(deps, req.cookies[SESSION_COOKIE]);
+    if (session) {
       req.consoleSession = session;
       return;
     }

@@ -10,6 +10,7 @@ import type { LiveEvent, LiveStart, LiveWatcher } from '../recording/live-feed.j
 import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex } from '../store/store.js';
 import { adminOnly } from './admin-only.js';
+import { SESSION_COOKIE } from './authn.js';
 import { ALIS_EOT, ALIS_PROTOCOL } from './alis.js';
 import { LiveStream } from './live-stream.js';
 import { setUserLocked, terminateSession, type ActionDeps, type Outcome } from './console-actions.js';
@@ -24,6 +25,8 @@ export interface LiveRouteDeps {
   index: Pick<SessionIndex, 'getSession'>;
   audit: Pick<AuditTrail, 'record'>;
   live?: LiveDeps;
+  /** Whether a console session's cookie is still good (not logged out, idle or removed); asked while a viewer watches. */
+  stillIn?: (cookie: string | undefined) => Promise<boolean>;
 }
 
 /** What the stream uses of a server-side websocket (ws's, as @fastify/websocket hands it over). */
@@ -35,6 +38,9 @@ interface Socket {
   readonly OPEN: number;
   on(event: 'close', cb: () => void): void;
 }
+
+/** How often a viewer's console session is checked while it watches (logout, removal, idle expiry end the stream). */
+const STILL_IN_MS = 5000;
 
 /** Recording bytes replayed for each screen while output floods (a screen is a few kB): a few ms each. */
 const FLOOD_TAIL = 16 * 1024;
@@ -109,7 +115,17 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       screens.dispose();
       return socket.close(4004, 'the channel ended');
     }
+    // Watching counts as activity (each check resets the idle clock); logging out or removing the account ends it.
+    const cookie = req.cookies[SESSION_COOKIE];
+    const check = setInterval(() => {
+      void (deps.stillIn?.(cookie) ?? Promise.resolve(true)).then(
+        (ok) => ok || socket.close(4001, 'logged out of the console'),
+        () => undefined,
+      );
+    }, STILL_IN_MS);
+    check.unref();
     socket.on('close', () => {
+      clearInterval(check);
       stream.close();
       start?.stop();
       // After a screen being built, if one is: the emulator may still be in use until then.

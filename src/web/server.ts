@@ -9,7 +9,7 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { DataDir } from '../config/data-dir.js';
 import type { SessionIndex, Spool, WebAccounts, WebIdentity } from '../store/store.js';
 import { accountRoutes } from './account-routes.js';
-import { authnHook, COOKIE, SESSION_COOKIE, type LoginContext } from './authn.js';
+import { authnHook, cookieSession, COOKIE, SESSION_COOKIE, type LoginContext } from './authn.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
@@ -97,7 +97,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
-  await liveRoutes(app, deps);
+  await liveRoutes(app, { ...deps, stillIn: (cookie) => cookieSession({ sessions, accounts: deps.accounts }, cookie).then(Boolean) });
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });
