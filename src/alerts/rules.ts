@@ -2,7 +2,7 @@
 // against every enabled rule; a rule that holds gives a hit with a key (what a flood of it is folded by). Windows and
 // per-session totals live in a RuleState the caller keeps; facts that need the store (the user's past addresses, a
 // target's labels) are looked up by the caller first and passed in.
-import type { AlertRuleConfig } from '../config/alerts-schema.js';
+import { BUILT_IN_RULES, type AlertRuleConfig } from '../config/alerts-schema.js';
 
 /** An audit event, or a control failure in the same shape (name: AuditWriteFailed, ShippingBacklog, StoreUnavailable). */
 export interface AlertInput {
@@ -45,20 +45,7 @@ export interface Facts {
 /** Control failures of the bastion itself: every one is an alert (PCI DSS 10.7). */
 export const CONTROL_FAILURES = ['RecordingFailed', 'AuditWriteFailed', 'AuditTampered', 'AnchorBacklog', 'ShippingBacklog', 'StoreUnavailable', 'RecordingInterrupted'];
 
-const AUTH_FAILURES = ['AuthFailure', 'MfaFailure', 'WebLoginFailure'];
-
-export const BUILT_IN_RULES: Record<string, AlertRuleConfig> = {
-  'auth-failures-address': { kind: 'count', events: AUTH_FAILURES, by: 'sourceIp', threshold: 5, window: 60, severity: 'warning' },
-  'auth-failures-user': { kind: 'count', events: AUTH_FAILURES, by: 'user', threshold: 5, window: 300, severity: 'warning' },
-  'new-address': { kind: 'new-address', days: 30, severity: 'info' },
-  'outside-hours': { kind: 'outside-hours', hours: '07:00-19:00', weekdays: [1, 2, 3, 4, 5], severity: 'warning', enabled: false },
-  'labelled-target': { kind: 'labelled-target', labels: ['env=prod'], severity: 'info' },
-  sudo: { kind: 'command', words: ['sudo', 'su'], severity: 'warning' },
-  'bulk-read': { kind: 'bulk-read', files: 100, bytes: 100 * 1024 * 1024, severity: 'warning' },
-  'port-forward': { kind: 'event', events: ['PortForward'], severity: 'info' },
-  'command-matched': { kind: 'event', events: ['CommandMatched'], severity: 'warning' },
-  'control-failures': { kind: 'control', severity: 'critical', rateLimit: 300 },
-};
+export { BUILT_IN_RULES };
 
 /** The rules in force: the built-ins with the config's changes, then the config's own rules (which need a kind). */
 export function effectiveRules(config: Record<string, AlertRuleConfig>): AlertRule[] {

@@ -44,6 +44,22 @@ export const alertRuleSchema = z
 
 export type AlertRuleConfig = z.infer<typeof alertRuleSchema>;
 
+const AUTH_FAILURES = ['AuthFailure', 'MfaFailure', 'WebLoginFailure'];
+
+/** The rules on by default (outside-hours waits for its hours); a rule of the config with one of these names changes it. */
+export const BUILT_IN_RULES: Record<string, AlertRuleConfig> = {
+  'auth-failures-address': { kind: 'count', events: AUTH_FAILURES, by: 'sourceIp', threshold: 5, window: 60, severity: 'warning' },
+  'auth-failures-user': { kind: 'count', events: AUTH_FAILURES, by: 'user', threshold: 5, window: 300, severity: 'warning' },
+  'new-address': { kind: 'new-address', days: 30, severity: 'info' },
+  'outside-hours': { kind: 'outside-hours', hours: '07:00-19:00', weekdays: [1, 2, 3, 4, 5], severity: 'warning', enabled: false },
+  'labelled-target': { kind: 'labelled-target', labels: ['env=prod'], severity: 'info' },
+  sudo: { kind: 'command', words: ['sudo', 'su'], severity: 'warning' },
+  'bulk-read': { kind: 'bulk-read', files: 100, bytes: 100 * 1024 * 1024, severity: 'warning' },
+  'port-forward': { kind: 'event', events: ['PortForward'], severity: 'info' },
+  'command-matched': { kind: 'event', events: ['CommandMatched'], severity: 'warning' },
+  'control-failures': { kind: 'control', severity: 'critical', rateLimit: 300 },
+};
+
 const tls = z.union([z.boolean(), z.object({ ca: z.string().min(1).optional(), servername: z.string().min(1).optional() }).strict()]);
 
 export const alertSinkSchema = z.discriminatedUnion('type', [
@@ -82,7 +98,9 @@ export const alertsSchema = z.preprocess(
       consoleUrl: z.string().url().optional(),
     })
     .strict()
-    .refine((a) => new Set(a.sinks.map((s) => s.name)).size === a.sinks.length, { message: 'two sinks with one name', path: ['sinks'] }),
+    .refine((a) => new Set(a.sinks.map((s) => s.name)).size === a.sinks.length, { message: 'two sinks with one name', path: ['sinks'] })
+    .refine((a) => Object.entries(a.rules).every(([n, r]) => r.kind || n in BUILT_IN_RULES), { message: 'a rule that is not built in needs a kind', path: ['rules'] })
+    .refine((a) => Object.values(a.rules).every((r) => (r.sinks ?? []).every((s) => a.sinks.some((k) => k.name === s))), { message: 'a rule names a sink that is not in alerts.sinks', path: ['rules'] }),
 );
 
 export type AlertsConfig = z.infer<typeof alertsSchema>;
