@@ -19,6 +19,8 @@ export interface DeliveryDeps {
   record: (name: 'AlertDelivered' | 'AlertDeliveryFailure', d: ClaimedDelivery, attempts: number, error?: string) => Promise<void>;
   log: Logger;
   now?: () => number;
+  /** After each round: whether the store answered it (false: why not). */
+  roundDone?: (err?: Error) => void;
 }
 
 /** The wait before try number `attempts + 1`: 2 s, doubling, at most `maxMs`. */
@@ -48,8 +50,12 @@ export class AlertDelivery {
       this.#again = true;
       return;
     }
-    this.#running = this.round().then(() => undefined)
-      .catch((err: Error) => this.#deps.log.warn({ err: err.message }, 'alert delivery round failed (the store?); tried again'))
+    this.#running = this.round()
+      .then(() => this.#deps.roundDone?.())
+      .catch((err: Error) => {
+        this.#deps.log.warn({ err: err.message }, 'alert delivery round failed (the store?); tried again');
+        this.#deps.roundDone?.(err);
+      })
       .finally(() => {
         this.#running = undefined;
         if (this.#again) (this.#again = false), this.nudge();

@@ -19,10 +19,18 @@ export interface Alerting {
 export function startAlerting(dir: DataDir, store: Store, audit: AuditTrail, log: Logger): Alerting {
   const config = () => dir.config.alerts; // read at each use: a reload applies at once
   const policy = new PolicySource(store);
+  let storeOut = false;
+  // The delivery loop asks the store every second: its failing is how a store outage is seen even when nothing else
+  // happens; one StoreUnavailable per outage.
+  const roundDone = (err?: Error) => {
+    if (err && !storeOut) engine.feed(controlInput('StoreUnavailable', err.message));
+    storeOut = Boolean(err);
+  };
   const delivery = new AlertDelivery({
     store, config, node: nodeName(dir), log,
     senderOf: sendersOf(config, (p) => dir.path(p)),
     consoleUrl: () => consoleUrlOf(config(), dir.config.web.listen),
+    roundDone,
     record: (name, d, attempts, error) => {
       const { reason, ...details } = deliveryFields(d, attempts, error);
       return audit.record(name, details.auditKey ? { sessionId: details.auditKey } : {}, { ...details, ...(reason ? { reason } : {}) });
