@@ -50,3 +50,8 @@ test('a flood folds into one alert with a count; a sink that never answers gives
   await delivery.round();
   assert.match(events.at(-1)!, /^AlertDeliveryFailure gone 1 no sink named gone/);
 });
+
+test('Slack text: links and mentions in a typed line are escaped', async () => {
+  const { slackEscape } = await import('./sinks.js');
+  assert.equal(slackEscape('echo <!channel> & <http://x|y>'), 'echo &lt;!channel&gt; &amp; &lt;http://x|y&gt;');
+});

@@ -65,3 +65,10 @@ test('hours: weekdays, and a window over midnight', () => {
   assert.equal(insideHours(new Date('2026-12-06T08:00:00Z'), '07:00-19:00', [1]), false); // Sunday
   assert.equal(insideHours(new Date('2026-12-07T23:00:00Z'), '22:00-06:00', [1]), true);
 });
+
+test('keys hold no NUL (PostgreSQL text refuses it); matches of two command rules in one session are two keys', () => {
+  const matched = (rule: string) => evaluate(rules, at('CommandMatched', { sessionId: 's', details: { rule, action: 'alert', on: 'shell', line: 'curl x' } }), {}, new RuleState(), 0)[0]!.key;
+  assert.notEqual(matched('a'), matched('b'));
+  const fresh = evaluate(rules, at('AuthSuccess', { user: 'alice', sourceIp: '192.0.2.1' }), { lastFromAddress: { at: null, known: true } }, new RuleState(), 0)[0]!;
+  assert.ok(![matched('a'), fresh.key].some((k) => k.includes('\0')));
+});

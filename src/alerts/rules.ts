@@ -103,7 +103,8 @@ function check(rule: AlertRule, input: AlertInput, facts: Facts, state: RuleStat
   switch (rule.kind) {
     case 'event':
       if (!rule.events?.includes(input.name) || (rule.result && input.result !== rule.result)) return undefined;
-      return { key: input.sessionId ?? input.sourceIp ?? '', summary: `${input.name}${input.user ? ` by ${input.user}` : ''}${input.target ? ` on ${input.target}` : ''}${str(d.line) ? `: ${str(d.line)}` : str(d.destination) ? ` to ${str(d.destination)}` : ''}` };
+      // A session's matches of different command rules are different alerts; repeats of one rule fold.
+      return { key: `${input.sessionId ?? input.sourceIp ?? ''}${str(d.rule) ? ` ${str(d.rule)}` : ''}`, summary: `${input.name}${input.user ? ` by ${input.user}` : ''}${input.target ? ` on ${input.target}` : ''}${str(d.line) ? `: ${str(d.line)}` : str(d.destination) ? ` to ${str(d.destination)}` : ''}` };
     case 'count': {
       if (!rule.events?.includes(input.name) || (rule.result && input.result !== rule.result)) return undefined;
       if (input.name === 'AuthFailure' && d.method === 'none') return undefined; // every client asks "none" first
@@ -121,7 +122,7 @@ function check(rule: AlertRule, input: AlertInput, facts: Facts, state: RuleStat
       const seen = facts.lastFromAddress;
       if (input.name !== 'AuthSuccess' || !input.user || !input.sourceIp || !seen?.known) return undefined;
       if (seen.at !== null && seen.at > now - (rule.days ?? 30) * 86_400_000) return undefined;
-      return { key: `${input.user}\0${input.sourceIp}`, summary: `${input.user} logged in from ${input.sourceIp}, an address not used by them in ${rule.days ?? 30} days` };
+      return { key: `${input.user} ${input.sourceIp}`, summary: `${input.user} logged in from ${input.sourceIp}, an address not used by them in ${rule.days ?? 30} days` };
     }
     case 'outside-hours':
       if (input.name !== 'TargetConnect' || insideHours(new Date(input.time), rule.hours ?? '00:00-24:00', rule.weekdays ?? [0, 1, 2, 3, 4, 5, 6])) return undefined;

@@ -27,6 +27,12 @@ async function post(url: string, body: string, headers: Record<string, string>):
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
 }
 
+/** Slack reads `<...>` as links and mentions (`<!channel>`): a typed command must not page a whole channel. */
+export const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A header line (the mail's subject): no control characters, whatever a command line held. */
+const oneLine = (text: string) => text.replace(/[\x00-\x1f\x7f]+/g, ' ');
+
 /** Syslog severities: critical 2 (crit), warning 4, info 6. */
 const SYSLOG_SEVERITY: Record<string, number> = { critical: 2, warning: 4, info: 6 };
 
@@ -40,7 +46,7 @@ export function sinkSender(sink: AlertSinkConfig, dataPath: (p: string) => strin
     case 'slack':
       return async (m) => {
         const url = readSecretFile(dataPath(sink.urlFile));
-        await post(url, JSON.stringify({ text: textOf(m) }), {}).catch((err: Error) => Promise.reject(new Error(`the Slack webhook: ${err.message}`))); // never the URL
+        await post(url, JSON.stringify({ text: slackEscape(textOf(m)) }), {}).catch((err: Error) => Promise.reject(new Error(`the Slack webhook: ${err.message}`))); // never the URL
       };
     case 'syslog':
       return async (m) => {
@@ -63,7 +69,7 @@ export function sinkSender(sink: AlertSinkConfig, dataPath: (p: string) => strin
         const auth = sink.user ? { auth: { user: sink.user, pass: sink.passwordFile ? readSecretFile(dataPath(sink.passwordFile)) : '' } } : {};
         const transport = nodemailer.createTransport({ host: sink.host, port: sink.port, secure: sink.secure, ...auth, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
         try {
-          await transport.sendMail({ from: sink.from, to: sink.to, subject: headline(m).slice(0, 200), text: textOf(m), headers: { 'X-Fumidai-Alert': String(m.id) } });
+          await transport.sendMail({ from: sink.from, to: sink.to, subject: oneLine(headline(m)).slice(0, 200), text: textOf(m), headers: { 'X-Fumidai-Alert': String(m.id) } });
         } finally {
           transport.close();
         }
