@@ -9,6 +9,7 @@ import { Bastion, ssh } from './helpers/fumidai.js';
 import { keygen, LOGIN, type Target } from './helpers/sshd.js';
 import { alertsYaml, HttpReceiver, signatureOk, SmtpReceiver, SyslogListener } from './helpers/alert-receivers.js';
 import { SD_ID } from '../src/shipping/syslog-message.js';
+import { selfSigned } from './helpers/rsyslog.js';
 
 const SECRET = 'hmac-test-secret-0123456789';
 
@@ -16,14 +17,17 @@ describe('alerts', () => {
   const b = new Bastion();
   const http = new HttpReceiver(SECRET);
   const syslog = new SyslogListener();
+  let syslogTls: SyslogListener;
   const smtp = new SmtpReceiver();
   let web1: Target;
   let key = '';
 
   before(async () => {
-    await Promise.all([http.start(), syslog.start(), smtp.start()]);
+    const cert = await selfSigned(b.dir, 'siem');
+    syslogTls = new SyslogListener(cert);
+    await Promise.all([http.start(), syslog.start(), smtp.start(), syslogTls.start()]);
     await b.init();
-    appendFileSync(join(b.data, 'fumidai.yaml'), alertsYaml({ http: http.port, syslog: syslog.port, smtp: smtp.port, extra: '  consoleUrl: https://bastion.example:8443/' }));
+    appendFileSync(join(b.data, 'fumidai.yaml'), alertsYaml({ http: http.port, syslog: syslog.port, syslogTls: { port: syslogTls.port, ca: cert.cert }, smtp: smtp.port, extra: '  consoleUrl: https://bastion.example:8443/' }));
     writeFileSync(join(b.data, 'alert-hook.secret'), `${SECRET}\n`, { mode: 0o600 });
     writeFileSync(join(b.data, 'alert-slack.url'), `http://127.0.0.1:${http.port}/slack/T000/B000/XXXX\n`, { mode: 0o600 });
     web1 = await b.addTarget('web1');
@@ -34,7 +38,7 @@ describe('alerts', () => {
   after(async () => {
     await b.stop();
     await web1?.stop();
-    await Promise.all([http.stop(), syslog.stop(), smtp.stop()]);
+    await Promise.all([http.stop(), syslog.stop(), smtp.stop(), syslogTls?.stop()]);
   });
 
   test('an authentication-failure burst: one alert per sink, signed, with the count, and AlertDelivered events', async () => {
@@ -60,8 +64,10 @@ describe('alerts', () => {
     assert.ok(mail, 'the SMTP server got it');
     assert.deepEqual(mail.to, ['soc@example.com']);
     assert.match(mail.data, /Subject: \[fumidai warning\] auth-failures-address/);
-    const delivered = await b.waitForEvents('AlertDelivered', 4, (e) => e.rule === 'auth-failures-address');
-    assert.deepEqual(delivered.slice(0, 4).map((e) => e.sink).sort(), ['hook', 'mail', 'siem', 'slack']);
+    for (let i = 0; i < 100 && !syslogTls.got.length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(syslogTls.got[0]?.sd.get(SD_ID)?.rule, 'auth-failures-address', 'the TLS syslog listener got it (its CA from tls.ca)');
+    const delivered = await b.waitForEvents('AlertDelivered', 5, (e) => e.rule === 'auth-failures-address');
+    assert.deepEqual(delivered.slice(0, 5).map((e) => e.sink).sort(), ['hook', 'mail', 'siem', 'siem-tls', 'slack']);
   });
 
   test('a session alert carries the audit key and the console link; a wrong secret fails the receiver check', async () => {
@@ -85,11 +91,12 @@ describe('alerts', () => {
     assert.match(r.stdout, /to mail: delivered/);
     assert.match(r.stdout, /to siem: delivered/);
     assert.match(r.stdout, /to slack: delivered/);
+    assert.match(r.stdout, /to siem-tls: delivered/);
     assert.ok(http.got.slice(before).some((g) => g.path === '/hook' && g.body.includes('a test of rule port-forward')));
     const list = (await b.cli(['alerts', 'list'])).stdout;
-    assert.match(list, /^auth-failures-address\s+count\s+yes\s+warning\s+hook,slack,siem,mail$/m);
+    assert.match(list, /^auth-failures-address\s+count\s+yes\s+warning\s+hook,slack,siem,siem-tls,mail$/m);
     assert.match(list, /^outside-hours\s+outside-hours\s+no/m);
-    assert.match(list, /port-forward\s+1\s+hook:delivered mail:delivered siem:delivered slack:delivered/);
+    assert.match(list, /port-forward\s+1\s+hook:delivered mail:delivered siem:delivered siem-tls:delivered slack:delivered/);
     assert.equal((await b.cli(['alerts', 'test', 'no-such-rule'], true)).code !== 0, true);
   });
 });

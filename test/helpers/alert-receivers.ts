@@ -3,7 +3,9 @@
 // server (smtp-server) that keeps each mail.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer as httpServer, type Server } from 'node:http';
-import { createServer as tcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as tcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer as tlsServer } from 'node:tls';
 import { SMTPServer } from 'smtp-server';
 import { parseMessage, type SyslogMessage } from '../../src/shipping/syslog-message.js';
 
@@ -72,23 +74,29 @@ export class HttpReceiver {
 export class SyslogListener {
   readonly got: SyslogMessage[] = [];
   port = 0;
-  #server = tcpServer((socket) => {
-    let buf = Buffer.alloc(0);
-    socket.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        const sp = buf.indexOf(0x20);
-        if (sp <= 0) break;
-        const len = Number(buf.subarray(0, sp).toString());
-        if (!Number.isInteger(len) || len <= 0 || len > 65536) return socket.destroy(); // not octet counting
-        if (buf.length < sp + 1 + len) break;
-        const m = parseMessage(buf.subarray(sp + 1, sp + 1 + len).toString());
-        if (m) this.got.push(m);
-        buf = buf.subarray(sp + 1 + len);
-      }
-    });
-    socket.on('error', () => undefined);
-  });
+  #server: TcpServer;
+
+  /** With `tls` (PEM files), a TLS listener. */
+  constructor(tls?: { cert: string; key: string }) {
+    const onSocket = (socket: Socket) => {
+      let buf = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        for (;;) {
+          const sp = buf.indexOf(0x20);
+          if (sp <= 0) break;
+          const len = Number(buf.subarray(0, sp).toString());
+          if (!Number.isInteger(len) || len <= 0 || len > 65536) return socket.destroy(); // not octet counting
+          if (buf.length < sp + 1 + len) break;
+          const m = parseMessage(buf.subarray(sp + 1, sp + 1 + len).toString());
+          if (m) this.got.push(m);
+          buf = buf.subarray(sp + 1 + len);
+        }
+      });
+      socket.on('error', () => undefined);
+    };
+    this.#server = tls ? tlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, onSocket) : tcpServer(onSocket);
+  }
 
   async start(): Promise<void> {
     this.port = await listen(this.#server);
@@ -126,13 +134,14 @@ export class SmtpReceiver {
 }
 
 /** The `alerts:` section for these receivers (YAML), with test-sized backoff. */
-export function alertsYaml(o: { http?: number; syslog?: number; smtp?: number; extra?: string }): string {
+export function alertsYaml(o: { http?: number; syslog?: number; syslogTls?: { port: number; ca: string }; smtp?: number; extra?: string }): string {
   return [
     'alerts:',
     '  maxBackoff: 4',
     '  sinks:',
     ...(o.http ? ['    - { name: hook, type: webhook, url: "http://127.0.0.1:' + o.http + '/hook", secretFile: alert-hook.secret }', '    - { name: slack, type: slack, urlFile: alert-slack.url }'] : []),
     ...(o.syslog ? [`    - { name: siem, type: syslog, host: 127.0.0.1, port: ${o.syslog} }`] : []),
+    ...(o.syslogTls ? [`    - { name: siem-tls, type: syslog, host: 127.0.0.1, port: ${o.syslogTls.port}, tls: { ca: "${o.syslogTls.ca}" } }`] : []),
     ...(o.smtp ? [`    - { name: mail, type: email, host: 127.0.0.1, port: ${o.smtp}, from: fumidai@example.com, to: [soc@example.com] }`] : []),
     o.extra ?? '',
     '',
