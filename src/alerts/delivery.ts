@@ -23,6 +23,9 @@ export interface DeliveryDeps {
   roundDone?: (err?: Error) => void;
 }
 
+/** Deliveries claimed per round (sent in parallel). */
+const CLAIM = 20;
+
 /** The wait before try number `attempts + 1`: 2 s, doubling, at most `maxMs`. */
 export const backoffMs = (attempts: number, maxMs: number) => Math.min(2000 * 2 ** Math.min(attempts, 20), maxMs);
 
@@ -51,7 +54,10 @@ export class AlertDelivery {
       return;
     }
     this.#running = this.round()
-      .then(() => this.#deps.roundDone?.())
+      .then((tried) => {
+        if (tried === CLAIM) this.#again = true; // a backlog (after an outage): the next batch at once, not in a second
+        this.#deps.roundDone?.();
+      })
       .catch((err: Error) => {
         this.#deps.log.warn({ err: err.message }, 'alert delivery round failed (the store?); tried again');
         this.#deps.roundDone?.(err);
@@ -74,7 +80,7 @@ export class AlertDelivery {
     const now = () => (this.#deps.now ?? Date.now)();
     const cfg = this.#deps.config();
     await this.#deps.store.sealAlerts(now());
-    const claimed = await this.#deps.store.claimDeliveries(this.#deps.node, now(), cfg.lease * 1000, 20);
+    const claimed = await this.#deps.store.claimDeliveries(this.#deps.node, now(), cfg.lease * 1000, CLAIM);
     await Promise.all(claimed.map((d) => this.#deliver(d, cfg, now)));
     return claimed.length;
   }
