@@ -1,5 +1,5 @@
 // Layer order (top imports down, never up, never sideways within a layer):
-// cli → web → gateway → relay → session → (auth, upstream, shipping, evidence) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
+// cli → web → gateway → relay → session → alerts → (auth, upstream, shipping, evidence) → audit → (policy, playback, metrics) → (recording, identity, mfa) → store → (config, ssh) → errors, log, notices
 //
 // `npm test` runs these rules (test/architecture.test.ts); by hand:
 //   npx depcruise src --config .dependency-cruiser.cjs
@@ -13,6 +13,8 @@ const LAYERS = [
   ['gateway'],
   ['relay'],
   ['session'],
+  // Alert rules and their delivery: fed every audit event and control failure, sending through shipping's syslog code.
+  ['alerts'],
   ['auth', 'upstream', 'shipping', 'evidence'],
   // Below everything that leaves events, above what its event vocabulary names (policy actions, file operations).
   ['audit'],

@@ -149,6 +149,10 @@ export interface EventDetails {
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
   CommandMatched: { rule: string; action: string; on: 'exec' | 'shell' | 'file' | 'tunnel'; line: string; channel?: number };
+  /** An alert reached a sink (alertId: its number in `fumidai alerts list`; count: the hits folded into it). */
+  AlertDelivered: { alertId: number; rule: string; sink: string; count: number; attempts: number; auditKey?: string };
+  /** An alert a sink never took (alerts.giveUpAfter passed, or the sink is no longer configured): the last error. */
+  AlertDeliveryFailure: { alertId: number; rule: string; sink: string; count: number; attempts: number; auditKey?: string };
 }
 
 /** What the audit trail says about a certificate that logged in. */
@@ -219,6 +223,8 @@ export const EVENT_CODES = {
   AccessDenied: 'FM6022W',
   AccessExpired: 'FM6023I',
   CommandMatched: 'FM7000W',
+  AlertDelivered: 'FM7100I',
+  AlertDeliveryFailure: 'FM7100W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

@@ -58,3 +58,18 @@ test('audit trail: an event whose code is a warning (PolicyDenied, FM1200W) goes
   await t.record('SessionStart', {});
   assert.deepEqual(lines.map((l) => [l.event, l.level]), [['PolicyDenied', 40], ['SessionStart', 30]]);
 });
+
+test('audit trail: observers hear each written event and each failed write; one that throws changes nothing', async () => {
+  const heard: string[] = [];
+  const observe = (t: AuditTrail) => {
+    t.observe({ written: () => { throw new Error('observer broke'); }, writeFailed: () => { throw new Error('observer broke'); } });
+    t.observe({ written: (e) => void heard.push(`written ${e.eventName}`), writeFailed: (name, ctx, err) => void heard.push(`failed ${name} ${ctx.user} ${err.message}`) });
+  };
+  const ok = trail(async () => ({ eventName: 'SessionStart' }));
+  observe(ok.t);
+  await ok.t.record('SessionStart', {});
+  const bad = trail(() => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })));
+  observe(bad.t);
+  await assert.rejects(bad.t.record('SessionStart', { user: 'alice' }), { code: 'EIO' });
+  assert.deepEqual(heard, ['written SessionStart', 'failed SessionStart alice EIO']);
+});

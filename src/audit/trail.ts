@@ -12,6 +12,12 @@ export type AuditContext = Partial<Pick<AuditEvent, 'sessionId' | 'user' | 'sour
 
 export type { EventFields } from './events.js';
 
+/** Told of every event once it is on disk, and of every write that failed (the alert engine listens). */
+export interface AuditObserver {
+  written(event: AuditEvent): void;
+  writeFailed(eventName: EventName, ctx: AuditContext, err: Error): void;
+}
+
 /**
  * The error a person sees when an event that gates its action could not be written (fail closed): AUDIT_UNAVAILABLE
  * with the system's code (ENOSPC, EACCES) or the message. A FumidaiError (an unusable audit key) keeps its own line.
@@ -28,6 +34,7 @@ export class AuditTrail {
   #sshdLines: ((line: string) => void) | undefined;
   /** Called on every failed write, after it is logged (the server counts them for its metrics). */
   onWriteFailure: (err: Error) => void = () => undefined;
+  #observers: AuditObserver[] = [];
 
   constructor(log: AuditLog, logger: Logger, sshdLines?: (line: string) => void) {
     this.#log = log;
@@ -46,6 +53,7 @@ export class AuditTrail {
       const event = await this.#log.record({ eventName, ...ctx, ...(reason ? { reason } : {}), ...(result ? { result } : {}), ...(Object.keys(details).length ? { details } : {}) });
       const line = this.#sshdLines && sshdLine(event);
       if (line) this.#sshdLines!(line);
+      this.#tell((o) => o.written(event));
     } catch (err) {
       // The trail is the evidence: failing to write it is an error for the operator to see, never silent.
       const code = (err as NodeJS.ErrnoException).code;
@@ -55,7 +63,23 @@ export class AuditTrail {
       } catch {
         // a failing counter must not hide the write error from the caller
       }
+      this.#tell((o) => o.writeFailed(eventName, ctx, err as Error));
       throw err;
+    }
+  }
+
+  /** Adds an observer: called synchronously after each write, its own errors swallowed (they cannot fail the write). */
+  observe(o: AuditObserver): void {
+    this.#observers.push(o);
+  }
+
+  #tell(call: (o: AuditObserver) => void): void {
+    for (const o of this.#observers) {
+      try {
+        call(o);
+      } catch {
+        // an observer's bug must not turn a written event into a failed one
+      }
     }
   }
 

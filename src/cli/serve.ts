@@ -43,6 +43,7 @@ import { trustedCas } from '../auth/cert-check.js';
 import { RequestDesk } from '../auth/access-requests.js';
 import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
 import { LiveFeed } from '../recording/live-feed.js';
+import { startAlerting } from './alerting.js';
 
 export function registerServe(program: Command): void {
   program
@@ -72,6 +73,7 @@ export function registerServe(program: Command): void {
       let anchors: Anchor[] = [];
       const audit = openAuditTrail(dir, log, anchoringConfigured(dir) ? stageFor(dir, () => anchors) : undefined);
       const store = await storeOf(dir);
+      const alerting = startAlerting(dir, store, audit, log); // from here on, every event written is seen by the alert rules
       anchors = anchorsFor(dir, store);
       await startAnchoring(anchors, audit, dir, log);
       const recovered = await recoverUnsealed(store, (r) => recordInterrupted(audit, store, r));
@@ -168,6 +170,7 @@ export function registerServe(program: Command): void {
         shipper.start((r) => {
           metrics.shippingRound(r);
           if (r.shipped || r.failed.length || r.pruned) logEvent(log, r.failed.length ? 'warn' : 'info', 'Shipping', { shipped: r.shipped, failed: r.failed.length, backlog: r.backlog, pruned: r.pruned, error: r.failed[0]?.error }, 'shipping round');
+          if (r.backlog > dir.config.alerts.shippingBacklog) alerting.control('ShippingBacklog', r.failed[0]?.error ?? `${r.backlog} files wait to be shipped`, { backlog: r.backlog, failed: r.failed.length });
           for (const x of r.refused) {
             logEvent(log, 'error', 'ShippingRefused', x, x.error);
             void audit.record('AuditTampered', {}, { chain: basename(dirname(x.path)), problems: [x.error], reason: x.error }).catch(() => undefined);
@@ -181,6 +184,7 @@ export function registerServe(program: Command): void {
         await Promise.race([screenIndex.idle(), new Promise((r) => setTimeout(r, 10_000))]);
         if (!(await indexWrites.drain())) log.warn({ writes: indexWrites.pending }, 'the store did not answer: the next start marks these sessions interrupted');
         await store.interruptLiveSessions(`fumidai stopped (${signal})`).catch((err) => log.error({ err: (err as Error).message }, 'could not mark live sessions interrupted'));
+        await alerting.stop();
         await audit.close(); // ends today's segment with a signed checkpoint
         await Promise.race([Promise.all(anchors.map((a) => a.settled())), new Promise((r) => setTimeout(r, 5000))]); // and sends it
         for (const a of anchors) a.stop();

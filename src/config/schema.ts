@@ -1,6 +1,7 @@
 // The configuration file's schema: every field, its default, and why it has that default.
 import { z } from 'zod';
 import ssh2 from 'ssh2';
+import { alertsSchema } from './alerts-schema.js';
 
 const hostPort = z
   .string()
@@ -305,6 +306,7 @@ export const configSchema = z
         })
         .strict(),
     ),
+    alerts: alertsSchema,
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

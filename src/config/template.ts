@@ -171,6 +171,13 @@ web:
   # Security keys (WebAuthn) are bound to the DNS name browsers use; unset, the name in each request is used.
   # rpId: bastion.example.com
 
+# Alerts: built-in rules are on (fumidai alerts list shows them); they go nowhere until a sink is set.
+# alerts:
+#   rules:
+#     auth-failures-address: { threshold: 10 }
+#   sinks:
+#     - { name: soc, type: webhook, url: https://soc.example.com/fumidai, secretFile: alert-webhook.secret }
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

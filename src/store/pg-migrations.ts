@@ -123,6 +123,17 @@ export const MIGRATIONS: Migration[] = [
      granted_until TEXT, expiry_claimed BOOLEAN NOT NULL DEFAULT false);
    CREATE INDEX access_requests_user ON access_requests("user", state);
    CREATE TRIGGER access_requests_changed AFTER INSERT OR UPDATE OR DELETE ON access_requests FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
+  // 14. Alerts spooled before delivery (as SQLite's 18), claimed by one node at a time.
+  `CREATE TABLE alerts (id BIGSERIAL PRIMARY KEY, rule TEXT NOT NULL, key TEXT NOT NULL, severity TEXT NOT NULL,
+     summary TEXT NOT NULL, event TEXT NOT NULL, sinks TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1, first_at BIGINT NOT NULL,
+     last_at BIGINT NOT NULL, not_before BIGINT NOT NULL, sealed_at BIGINT);
+   CREATE UNIQUE INDEX alerts_open ON alerts(rule, key) WHERE sealed_at IS NULL;
+   CREATE INDEX alerts_sealed ON alerts(rule, key, sealed_at);
+   CREATE TABLE alert_deliveries (alert_id BIGINT NOT NULL REFERENCES alerts(id), sink TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+     attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL, lease_until BIGINT NOT NULL DEFAULT 0, leased_by TEXT,
+     last_error TEXT, delivered_at BIGINT, PRIMARY KEY (alert_id, sink));
+   CREATE INDEX alert_deliveries_due ON alert_deliveries(state, next_at);
+   CREATE TABLE alert_addresses ("user" TEXT NOT NULL, address TEXT NOT NULL, last_at BIGINT NOT NULL, PRIMARY KEY ("user", address));`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

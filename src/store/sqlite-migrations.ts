@@ -84,6 +84,18 @@ export const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL, pending_until TEXT NOT NULL, approvers TEXT NOT NULL DEFAULT '[]', decided_by TEXT,
      decision_reason TEXT, decided_at TEXT, granted_until TEXT, expiry_claimed INTEGER NOT NULL DEFAULT 0);
    CREATE INDEX access_requests_user ON access_requests(user, state);`,
+  // 18. Alerts spooled before delivery: at most one open (unsealed) alert per rule and key, where hits fold into a
+  //     count; one delivery per sink; and the addresses each user logged in from (for the new-address rule).
+  `CREATE TABLE alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, key TEXT NOT NULL, severity TEXT NOT NULL,
+     summary TEXT NOT NULL, event TEXT NOT NULL, sinks TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1, first_at INTEGER NOT NULL,
+     last_at INTEGER NOT NULL, not_before INTEGER NOT NULL, sealed_at INTEGER);
+   CREATE UNIQUE INDEX alerts_open ON alerts(rule, key) WHERE sealed_at IS NULL;
+   CREATE INDEX alerts_sealed ON alerts(rule, key, sealed_at);
+   CREATE TABLE alert_deliveries (alert_id INTEGER NOT NULL REFERENCES alerts(id), sink TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+     attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, leased_by TEXT,
+     last_error TEXT, delivered_at INTEGER, PRIMARY KEY (alert_id, sink));
+   CREATE INDEX alert_deliveries_due ON alert_deliveries(state, next_at);
+   CREATE TABLE alert_addresses (user TEXT NOT NULL, address TEXT NOT NULL, last_at INTEGER NOT NULL, PRIMARY KEY (user, address));`,
 ];
 
 export function migrate(db: Database.Database): void {
