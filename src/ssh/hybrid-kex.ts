@@ -8,6 +8,7 @@
 // first by the CLI entry point.
 import nodeModule, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { insertSignatureTypeHook } from './host-cert-key.js';
 import { mlkem768x25519, type ClientState, type HybridKem } from './mlkem-x25519.js';
 
 const ANCHOR = '      args = [negotiated, ...args];\n      switch (kexType) {\n';
@@ -84,9 +85,11 @@ function apply(): boolean {
     load(u, context, next) {
       const loaded = next(u, context);
       if (u !== url) return loaded;
-      const source = insertHook(String(loaded.source));
-      if (source === undefined) return loaded;
-      hooked = true;
+      let source = String(loaded.source);
+      const hybrid = insertHook(source);
+      if (hybrid !== undefined) [source, hooked] = [hybrid, true];
+      // The same load carries the host certificates' line (host-cert-key.ts): ssh2's kex module loads once.
+      source = insertSignatureTypeHook(source) ?? source;
       return { ...loaded, source };
     },
   });
