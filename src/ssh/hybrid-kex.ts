@@ -4,8 +4,8 @@
 // so that module is loaded with one line added where it picks: a name found in the module's EXTRA_KEX map is built
 // by the map's factory, which receives ssh2's own KeyExchange base class (packets, exchange hash, signature, key
 // derivation and strict kex stay ssh2's). The line goes in only where ssh2 1.17's text matches exactly; elsewhere
-// nothing is changed and the hybrid is simply not offered. Must be imported before anything loads ssh2; imported
-// first by the CLI entry point.
+// nothing is changed and the hybrid is simply not offered. The same load carries host-cert-key.ts's line (the host
+// certificates' signature name). Must be imported before anything loads ssh2; imported first by the CLI entry point.
 import nodeModule, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { insertSignatureTypeHook } from './host-cert-key.js';
