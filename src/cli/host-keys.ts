@@ -49,5 +49,6 @@ export function startHostCertificates(dir: DataDir, hostKeys: Buffer[], audit: A
     bastionNames: dir.config.certs.hostNames,
     validitySec: () => dir.config.certs.hostValidity,
     onSigned: (s) => void audit.record('HostCertificateSigned', {}, s).catch(() => undefined),
+    onError: (err) => log.error({ err: err.message }, 'signing a host certificate failed: plain host keys only for this name'),
   });
 }

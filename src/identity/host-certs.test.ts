@@ -70,3 +70,15 @@ test("the bastion's listener: its configured names, or the plain keys alone when
   assert.deepEqual(certsOf(named.forBastion())[0]!.cert.principals, ['bastion.example.com', '10.0.0.2']);
   assert.equal(named.forBastion(), named.forBastion());
 });
+
+test('a certificate that cannot be signed leaves the plain keys on offer, and is tried again next time', () => {
+  let fail = true;
+  const errors: string[] = [];
+  const real = loadHostCa(join(dir, 'host_ca_ed25519_key'));
+  const ca = { certify: (...args: Parameters<typeof real.certify>) => { if (fail) throw new Error('no signature'); return real.certify(...args); } };
+  const certs = new HostCertificates({ ca, hostKeys, bastionNames: [], validitySec: () => 3600, onError: (e) => errors.push(e.message) });
+  assert.deepEqual(certs.forTarget('web1'), hostKeys);
+  assert.deepEqual(errors, ['no signature']);
+  fail = false;
+  assert.equal(certsOf(certs.forTarget('web1')).length, 2);
+});

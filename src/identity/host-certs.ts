@@ -17,17 +17,26 @@ export interface HostCertificateSigned {
 }
 
 export class HostCertificates {
-  readonly #ca: HostCa;
+  readonly #ca: Pick<HostCa, 'certify'>;
   readonly #plain: Buffer[];
   readonly #keys: ssh2.ParsedKey[];
   readonly #validitySec: () => number;
   readonly #now: () => number;
   readonly #onSigned: (s: HostCertificateSigned) => void;
+  readonly #onError: (err: Error) => void;
   readonly #bastionNames: string[];
   #cache = new Map<string, { entries: HostKeyEntries; renewAt: number }>();
   #counter = 0;
 
-  constructor(opts: { ca: HostCa; hostKeys: Buffer[]; bastionNames: string[]; validitySec: () => number; now?: () => number; onSigned?: (s: HostCertificateSigned) => void }) {
+  constructor(opts: {
+    ca: Pick<HostCa, 'certify'>;
+    hostKeys: Buffer[];
+    bastionNames: string[];
+    validitySec: () => number;
+    now?: () => number;
+    onSigned?: (s: HostCertificateSigned) => void;
+    onError?: (err: Error) => void;
+  }) {
     this.#ca = opts.ca;
     this.#plain = opts.hostKeys;
     this.#keys = opts.hostKeys.map((k) => {
@@ -40,6 +49,7 @@ export class HostCertificates {
     this.#validitySec = opts.validitySec;
     this.#now = opts.now ?? Date.now;
     this.#onSigned = opts.onSigned ?? (() => undefined);
+    this.#onError = opts.onError ?? (() => undefined);
   }
 
   /** For a ProxyJump inner server: certificates naming the target as the client typed it. */
@@ -52,7 +62,17 @@ export class HostCertificates {
     return this.#bastionNames.length ? this.#entries(this.#bastionNames) : this.#plain;
   }
 
+  /** A signature that fails leaves the plain keys alone on offer (the client sees what it saw before) until the next try. */
   #entries(principals: string[]): HostKeyEntries {
+    try {
+      return this.#signed(principals);
+    } catch (err) {
+      this.#onError(err instanceof Error ? err : new Error(String(err)));
+      return this.#plain;
+    }
+  }
+
+  #signed(principals: string[]): HostKeyEntries {
     const id = principals.join('\0');
     const now = this.#now();
     const hit = this.#cache.get(id);
