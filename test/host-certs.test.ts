@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
+import { run } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 describe('host certificates through ProxyJump', () => {
@@ -88,6 +89,38 @@ describe('host certificates through ProxyJump', () => {
     const refused = await ssh(strict(other), ['web1', 'true']);
     assert.match(refused.stderr, /Host key verification failed/);
     assert.equal((await bastion.cli(['certs', 'host-ca', '--hosts', 'a b'], true)).code, 1);
+  });
+
+  // AsyncSSH (Debian's 2.10), an independent verifier: known_hosts with the CA line alone, to the bastion and through
+  // it to web1 as a tunnel (direct-tcpip, as -J does); prints each hop's outcome.
+  const asyncssh = (knownHosts: string) => {
+    const file = join(bastion.dir, `known_hosts_py_${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, knownHosts);
+    const script = `
+import asyncio, sys, warnings
+warnings.simplefilter('ignore')
+import asyncssh
+port, key, kh, login = sys.argv[1:]
+async def main():
+    try:
+        async with asyncssh.connect('127.0.0.1', int(port), username='alice', client_keys=[key], known_hosts=kh, agent_path=None) as outer:
+            print('bastion ok')
+            async with asyncssh.connect('web1', 22, tunnel=outer, username=login, client_keys=[key], known_hosts=kh, agent_path=None) as inner:
+                print('web1', (await inner.run('echo via-asyncssh')).stdout.strip())
+    except (asyncssh.Error, OSError) as e:
+        print('refused', type(e).__name__, e)
+asyncio.run(main())
+`;
+    return run('/usr/bin/python3', ['-c', script, String(bastion.port), key, file, LOGIN]);
+  };
+
+  test('AsyncSSH with only the @cert-authority line verifies both hops; with another CA it refuses', async () => {
+    const r = await asyncssh(caLine);
+    assert.equal(r.stdout, 'bastion ok\nweb1 via-asyncssh\n', r.stderr);
+    const other = join(bastion.dir, 'other_ca_py');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const refused = await asyncssh(`@cert-authority * ${execFileSync('cat', [`${other}.pub`], { encoding: 'utf8' }).trim()}\n`);
+    assert.match(refused.stdout, /^refused HostKeyNotVerifiable/, refused.stderr);
   });
 
   test("a known_hosts trusting another CA fails host key verification", async () => {
