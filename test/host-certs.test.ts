@@ -2,11 +2,11 @@
 // but the `@cert-authority` line of `fumidai certs host-ca` reaches the bastion and a target through it with strict
 // host key checking, for each host key type fumidai has (ed25519, ECDSA, RSA with SHA-2); a known_hosts naming
 // another CA fails host key verification; and a client that asks for no certificate sees the plain key as before.
-// Certificates last 10 s here, so each is signed again 5 s after it was made: the renewal is exercised too.
+// AsyncSSH and PuTTY check the same certificates as independent implementations. Certificates last 10 s here, so each is signed again 5 s after it was made: the renewal is exercised too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
@@ -121,6 +121,27 @@ asyncio.run(main())
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const refused = await asyncssh(`@cert-authority * ${execFileSync('cat', [`${other}.pub`], { encoding: 'utf8' }).trim()}\n`);
     assert.match(refused.stdout, /^refused HostKeyNotVerifiable/, refused.stderr);
+  });
+
+  // PuTTY 0.78, another verifier: a CA configured (in a HOME of its own) for the bastion hop, in batch mode, where an
+  // unknown host key aborts; with no CA configured the same command fails.
+  const plink = async (ca: string | undefined) => {
+    const home = join(bastion.dir, `putty_home_${Math.random().toString(36).slice(2)}`);
+    mkdirSync(join(home, '.putty', 'sshhostcas'), { recursive: true });
+    if (ca) writeFileSync(join(home, '.putty', 'sshhostcas', 'fumidai'), `PublicKey=${ca}\nValidity=*\nPermitRSASHA1=0\nPermitRSASHA256=1\nPermitRSASHA512=1\n`);
+    const ppk = join(bastion.dir, 'alice.ppk');
+    await run('puttygen', [key, '-O', 'private', '-o', ppk]);
+    return run('plink', ['-ssh', '-batch', '-P', String(bastion.port), '-l', 'web1', '-i', ppk, '127.0.0.1', 'echo via-putty'], { env: { ...process.env, HOME: home } });
+  };
+
+  test('PuTTY with the host CA configured trusts the bastion without a cached key; without it, batch mode aborts', async () => {
+    const r = await plink(caLine.split(' ')[3]);
+    assert.equal(r.stdout, 'via-putty\n', r.stderr);
+    const login = (await bastion.waitForEvents('AuthSuccess', 1)).at(-1) as { algorithms?: { hostKey?: string } };
+    assert.equal(login.algorithms?.hostKey, 'ssh-ed25519-cert-v01@openssh.com');
+    const none = await plink(undefined);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /host key is not cached|Cannot confirm a host key in batch mode/);
   });
 
   test("a known_hosts trusting another CA fails host key verification", async () => {
