@@ -71,6 +71,7 @@ const messages = {
   WEB_TOKEN_UNKNOWN: (name: string) => `no console API token named '${name}' (or it is revoked already)`,
   WEB_CERT_FAILED: (why: string) => `cannot create the web console's certificate: ${why}; give web.cert and web.key in the config, or set web.listen to '' to turn the console off`,
   CERT_CA_MISSING: (path: string) => `no user CA key at ${path}: 'fumidai init' (or 'fumidai serve') creates it, or set certs.userCaKey`,
+  HOST_CA_MISSING: (path: string) => `no host CA key at ${path}: 'fumidai init' (or 'fumidai serve', or 'fumidai certs host-ca') creates it, or set certs.hostCaKey`,
   CERT_REFUSED: (why: string) => `certificate refused: ${why}`,
   CERT_NOT_ISSUED: (why: string) => `no certificate issued: ${why}`,
   CERT_FORCED_COMMAND: (what: string) => `${what} is not allowed: this certificate may only run its forced command`,

@@ -136,6 +136,8 @@ export interface EventDetails {
   CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string };
   /** `ssh USER@bastion cert` refused (the reason says why: no second factor, a certificate login, a bad --for). */
   CertificateIssueFailure: { fingerprint?: string };
+  /** The host CA signed a certificate of a host key for the names a client connects to (first use, or renewal). */
+  HostCertificateSigned: { principals: string[]; serial: string; hostKeyType: string; validBefore: string };
   /**
    * Just-in-time access (`user`: the requester; the reason: theirs). A request and its pending deadline; refused
    * (result failure) when no `requires: approval` rule lets the user ask for it.
@@ -213,6 +215,7 @@ export const EVENT_CODES = {
   WebAuthnRegistered: 'FM5021I',
   CertificateIssued: 'FM6000I',
   CertificateIssueFailure: 'FM6000W',
+  HostCertificateSigned: 'FM6060I',
   LiveViewStarted: 'FM5002I',
   SessionTerminated: 'FM5003I',
   UserLockedByConsole: 'FM5004I',

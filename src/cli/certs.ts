@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { dataDirFrom, openDataDir } from '../config/data-dir.js';
 import { fail } from '../errors.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
+import { ensureHostCaKey, loadHostCa } from '../identity/host-ca.js';
 import { adminChange, printTable, withStore } from './common.js';
 
 export function registerCerts(program: Command): void {
@@ -16,6 +17,19 @@ export function registerCerts(program: Command): void {
       const file = dir.path(dir.config.certs.userCaKey);
       ensureUserCaKey(file); // a data directory older than certificates gets its CA now, as serve would make it
       console.log(loadUserCa(file).publicLine);
+    });
+  certs
+    .command('host-ca')
+    .description("print the host CA's @cert-authority line for clients' known_hosts (with certs.hostCertificates on)")
+    .option('--hosts <patterns>', "the known_hosts host patterns it is trusted for, e.g. 'bastion,*.internal.example.com'", '*')
+    .option('--data <dir>', 'data directory')
+    .action((opts: { hosts: string; data?: string }) => {
+      // One field of the line: a space or a newline would make it another line, or another key.
+      if (!/^[!-~]+$/.test(opts.hosts)) throw fail('ARGUMENT_INVALID', `--hosts takes comma-separated patterns without spaces, not '${opts.hosts}'`);
+      const dir = openDataDir(dataDirFrom(opts.data));
+      const file = dir.path(dir.config.certs.hostCaKey);
+      ensureHostCaKey(file); // as serve would make it for a data directory older than host certificates
+      console.log(loadHostCa(file).knownHostsLine(opts.hosts));
     });
   certs
     .command('list')

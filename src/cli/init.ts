@@ -11,6 +11,7 @@ import { tightenModes } from '../config/file-modes.js';
 import { describeFix, privateRoots } from './private-data.js';
 import { ensureSelfSigned, readCertFingerprint } from '../web/cert.js';
 import { ensureUserCaKey } from '../identity/user-ca.js';
+import { ensureHostCaKey } from '../identity/host-ca.js';
 
 export function registerInit(program: Command): void {
   program
@@ -38,6 +39,7 @@ export function registerInit(program: Command): void {
       const audit = initAuditKey(data, !opts.join);
       // A joining node copies the CA key with the other shared keys (join-node.ts) or makes its own here.
       if (ensureUserCaKey(data.path(data.config.certs.userCaKey))) created.push(data.config.certs.userCaKey);
+      if (ensureHostCaKey(data.path(data.config.certs.hostCaKey))) created.push(data.config.certs.hostCaKey);
       if (audit.created) created.push(data.config.audit.keyFile);
       await (await storeOf(data)).close(); // creates (or migrates) the store the config names
       for (const f of tightenModes(privateRoots(data))) console.log(`tightened: ${describeFix(f)}`);

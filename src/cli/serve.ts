@@ -35,7 +35,7 @@ import { paddingPooled } from '../ssh/padding.js';
 import { packetSizeSet } from '../ssh/packet-size.js';
 import { hybridKexApplied } from '../ssh/hybrid-kex.js';
 import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
-import { loadHostKeys } from './host-keys.js';
+import { loadHostKeys, startHostCertificates } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
@@ -111,12 +111,15 @@ export function registerServe(program: Command): void {
       };
       // One client for logins and the live re-check; the secret is read once, here, and never logged.
       const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)));
+      const hostKeys = loadHostKeys(dir, log);
+      const hostCerts = config.certs.hostCertificates ? startHostCertificates(dir, hostKeys, audit, log) : undefined;
       const gateway = await startGateway(
         {
           config,
           store,
           log,
-          hostKeys: loadHostKeys(dir, log),
+          hostKeys,
+          ...(hostCerts ? { hostCerts } : {}),
           audit,
           access,
           live,

@@ -12,8 +12,9 @@ import { CONFIG_FILE, openDataDir } from './data-dir.js';
 export function joinDataDir(from: string, to: string, node: string | undefined): string[] {
   const source = openDataDir(from);
   const { hostKeys, upstream, auth, audit, certs } = source.config;
-  // The user CA too: a certificate one node issued must log in on every node.
-  const keys = [...[...hostKeys, upstream.key, audit.keyFile, certs.userCaKey].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
+  // The CAs too: a certificate one node issued must log in on every node, and every node's host certificates must
+  // chain to the one host CA that clients trust.
+  const keys = [...[...hostKeys, upstream.key, audit.keyFile, certs.userCaKey, certs.hostCaKey].flatMap((k) => [k, `${k}.pub`]), auth.mfaKeyFile];
   mkdirSync(to, { recursive: true, mode: 0o700 });
   const copied: string[] = [];
   if (!existsSync(join(to, CONFIG_FILE))) {

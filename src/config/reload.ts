@@ -7,7 +7,7 @@
 import { loadConfig } from './load.js';
 import type { Config } from './schema.js';
 
-const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key', 'certs.userCaKey', 'auth.secondFactor', 'auth.oidc']);
+const RESTART_ONLY = new Set(['listen', 'hostKeys', 'store', 'metrics.listen', 'web.listen', 'web.cert', 'web.key', 'certs.userCaKey', 'certs.hostCaKey', 'certs.hostCertificates', 'certs.hostNames', 'auth.secondFactor', 'auth.oidc']);
 
 export type ReloadResult =
   /** news: something was applied, or what waits for a restart is not what was last reported. */

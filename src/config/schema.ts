@@ -294,6 +294,14 @@ export const configSchema = z
           clockSkew: z.number().int().nonnegative().max(600).default(60),
           /** Validity of the per-session certificates fumidai signs for targets with --cert-login. */
           upstreamValidity: duration.default(300),
+          /** fumidai's host CA key (ed25519), apart from the user CA; `fumidai certs host-ca` prints its known_hosts line. */
+          hostCaKey: z.string().min(1).default('host_ca_ed25519_key'),
+          /** Present host certificates signed by the host CA, besides the plain host keys (ProxyJump targets, and the bastion under hostNames). */
+          hostCertificates: z.boolean().default(false),
+          /** The names clients use for the bastion itself: the principals of its own listener's certificate (none: no certificate there). */
+          hostNames: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,253}$/, 'a host name or address, e.g. bastion.example.com')).default([]),
+          /** Validity of a host certificate; fumidai signs a new one when half of it has gone. */
+          hostValidity: duration.default(30 * 86400),
         })
         .strict(),
     ),

@@ -81,6 +81,14 @@ certs:
   clockSkew: 60
   # Validity of the per-session certificates signed for targets set with --cert-login.
   upstreamValidity: 5m
+  # fumidai's host certificate authority: with hostCertificates on, ProxyJump targets (and the bastion, under
+  # hostNames) also present a host certificate, so clients trust one line from 'fumidai certs host-ca'
+  # (@cert-authority) instead of a known_hosts line per target. Restart to change these three.
+  hostCaKey: host_ca_ed25519_key
+  hostCertificates: false
+  hostNames: []
+  # Validity of a host certificate; a new one is signed when half of it has gone.
+  hostValidity: 30d
 
 requests:
   # How long a just-in-time access request ('ssh USER@bastion request ...') waits for its approvals (90s, 30m, 1h).

@@ -6,6 +6,7 @@ import type { RequestDesk } from '../auth/access-requests.js';
 import type { CertificateIssuer } from '../auth/cert-issue.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
+import type { HostCertificates } from '../identity/host-certs.js';
 import type { Access } from '../policy/access.js';
 import type { LiveSessions } from '../session/live-sessions.js';
 import type { SessionDeps } from '../session/session.js';
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   config: Pick<Config, 'auth' | 'ssh' | 'relay'>;
   log: Logger;
   hostKeys: Buffer[];
+  /** With certs.hostCertificates on: the host keys with certificates, per target and for the bastion's names. */
+  hostCerts?: Pick<HostCertificates, 'forTarget' | 'forBastion'>;
   audit: AuditTrail;
   /** Targets (for ProxyJump) and bans adopted from other nodes. */
   store: Pick<Directory, 'getTarget'> & Pick<AuthState, 'sourceBans'>;

@@ -35,7 +35,7 @@ export async function handleJump(
   if (!target) return rejectWithReason(outer, reject, fail('TARGET_UNKNOWN', dest.destIP).line);
   const targetName = target.name;
   const channel = accept();
-  const inner = new ssh2.Server(serverConfig(deps));
+  const inner = new ssh2.Server(serverConfig(deps, deps.hostCerts?.forTarget(targetName)));
   inner.on('connection', (conn) => {
     conn.on('error', (err) => log.debug({ err: err.message }, 'inner connection error'));
     // The outer connection already proved who this is; the inner one is bound to it alone.

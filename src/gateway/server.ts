@@ -18,7 +18,7 @@ export interface Gateway {
 
 export async function startGateway(deps: GatewayDeps, listen: string): Promise<Gateway> {
   // ssh2's server never listens itself: it serves the sockets the front door admits.
-  const ssh = new ssh2.Server(serverConfig(deps), (conn, info) => {
+  const onConnection = (conn: ssh2.Connection, info: ssh2.ClientInfo) => {
     const socket = socketOf(conn);
     door.versionSeen(socket);
     try {
@@ -27,8 +27,17 @@ export async function startGateway(deps: GatewayDeps, listen: string): Promise<G
       deps.log.error({ err }, 'connection setup failed');
       conn.end();
     }
-  });
-  const door = new FrontDoor({ config: deps.config, audit: deps.audit, log: deps.log, throttle: deps.login.throttle }, (socket) => ssh.injectSocket(socket));
+  };
+  let hostKeys = deps.hostCerts?.forBastion();
+  let ssh = new ssh2.Server(serverConfig(deps, hostKeys), onConnection);
+  // A renewed host certificate comes as new host key objects, which ssh2 takes only at construction: the connections
+  // after a renewal are served by a server built with them (it holds no other state; the front door listens).
+  const current = () => {
+    const now = deps.hostCerts?.forBastion();
+    if (now !== hostKeys) [hostKeys, ssh] = [now, new ssh2.Server(serverConfig(deps, now), onConnection)];
+    return ssh;
+  };
+  const door = new FrontDoor({ config: deps.config, audit: deps.audit, log: deps.log, throttle: deps.login.throttle }, (socket) => current().injectSocket(socket));
   const server = door.server;
   const { host, port } = splitHostPort(listen);
   server.listen(port, host);

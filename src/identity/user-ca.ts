@@ -22,6 +22,8 @@ export interface CertRequest {
   validBefore: Date;
   extensions?: string[];
   criticalOptions?: { name: string; value: string }[];
+  /** USER_CERT (the default) or HOST_CERT; a host certificate has no extensions unless given. */
+  certType?: number;
 }
 
 export class UserCa {
@@ -46,11 +48,12 @@ export class UserCa {
     const plainType = new TextDecoder().decode(publicKey.subarray(4, 4 + publicKey.readUInt32BE(0)));
     const type = plainType === 'ssh-rsa' ? 'ssh-rsa-cert-v01@openssh.com' : `${plainType}-cert-v01@openssh.com`;
     const secs = (d: Date) => BigInt(Math.floor(d.getTime() / 1000));
+    const certType = req.certType ?? USER_CERT;
     return encodeCertificate(
       {
-        type, nonce: randomBytes(32), publicKey, serial: req.serial, certType: USER_CERT, keyId: req.keyId, principals: req.principals,
+        type, nonce: randomBytes(32), publicKey, serial: req.serial, certType, keyId: req.keyId, principals: req.principals,
         validAfter: secs(req.validAfter), validBefore: secs(req.validBefore), criticalOptions: req.criticalOptions ?? [],
-        extensions: req.extensions ?? DEFAULT_EXTENSIONS, signatureKey: this.publicBlob,
+        extensions: req.extensions ?? (certType === USER_CERT ? DEFAULT_EXTENSIONS : []), signatureKey: this.publicBlob,
       },
       (data) => {
         const sig = this.#key.sign(data);
@@ -68,18 +71,18 @@ export function certificateLine(blob: Buffer, comment: string): string {
 }
 
 /** Creates the CA key at `file` (0600) if missing; true when it was made. */
-export function ensureUserCaKey(file: string): boolean {
+export function ensureUserCaKey(file: string, comment = 'fumidai-user-ca'): boolean {
   if (existsSync(file)) return false;
-  const pair = generateEd25519('fumidai-user-ca');
+  const pair = generateEd25519(comment);
   writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
   writeFileSync(`${file}.pub`, pair.public + '\n', { mode: 0o600, flag: 'wx' });
   return true;
 }
 
-export function loadUserCa(file: string): UserCa {
-  if (!existsSync(file)) throw fail('CERT_CA_MISSING', file);
+export function loadUserCa(file: string, missing: 'CERT_CA_MISSING' | 'HOST_CA_MISSING' = 'CERT_CA_MISSING'): UserCa {
+  if (!existsSync(file)) throw fail(missing, file);
   const parsed = ssh2.utils.parseKey(readFileSync(file));
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key instanceof Error || !key.isPrivateKey() || key.type !== 'ssh-ed25519') throw fail('CERT_CA_MISSING', `${file} (not an unencrypted ed25519 private key)`);
+  if (!key || key instanceof Error || !key.isPrivateKey() || key.type !== 'ssh-ed25519') throw fail(missing, `${file} (not an unencrypted ed25519 private key)`);
   return new UserCa(key);
 }

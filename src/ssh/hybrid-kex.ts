@@ -4,10 +4,11 @@
 // so that module is loaded with one line added where it picks: a name found in the module's EXTRA_KEX map is built
 // by the map's factory, which receives ssh2's own KeyExchange base class (packets, exchange hash, signature, key
 // derivation and strict kex stay ssh2's). The line goes in only where ssh2 1.17's text matches exactly; elsewhere
-// nothing is changed and the hybrid is simply not offered. Must be imported before anything loads ssh2; imported
-// first by the CLI entry point.
+// nothing is changed and the hybrid is simply not offered. The same load carries host-cert-key.ts's line (the host
+// certificates' signature name). Must be imported before anything loads ssh2; imported first by the CLI entry point.
 import nodeModule, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { insertSignatureTypeHook } from './host-cert-key.js';
 import { mlkem768x25519, type ClientState, type HybridKem } from './mlkem-x25519.js';
 
 const ANCHOR = '      args = [negotiated, ...args];\n      switch (kexType) {\n';
@@ -84,9 +85,11 @@ function apply(): boolean {
     load(u, context, next) {
       const loaded = next(u, context);
       if (u !== url) return loaded;
-      const source = insertHook(String(loaded.source));
-      if (source === undefined) return loaded;
-      hooked = true;
+      let source = String(loaded.source);
+      const hybrid = insertHook(source);
+      if (hybrid !== undefined) [source, hooked] = [hybrid, true];
+      // The same load carries the host certificates' line (host-cert-key.ts): ssh2's kex module loads once.
+      source = insertSignatureTypeHook(source) ?? source;
       return { ...loaded, source };
     },
   });
