@@ -8,6 +8,7 @@ import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import { endChannel } from '../ssh/channel-end.js';
 import { runMenu } from './menu-prompt.js';
+import { checkExec } from './rules.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
 import { relayX11 } from './x11.js';
 
@@ -117,6 +118,8 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     }
     const up = await session.link.open(action);
     await session.access.authorize(action); // every channel is checked, not only the one that opened the connection
+    // The command rules decide before the target sees the command (a refused one is not in ChannelOpen: it never ran).
+    if (request.kind === 'exec') await checkExec(session, request.command);
     // Fail closed: a channel whose ChannelOpen cannot be written is refused (AUDIT_UNAVAILABLE) before the target sees it.
     await session.events.emitOrRefuse('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.

@@ -1,0 +1,93 @@
+// Command rules over exec channels with a real ssh client and real sshd targets: a denied command is refused before
+// it runs (its marker file never appears), an allow-list lets only its commands run (legacy scp included, with a hint),
+// an alert lets the command run and writes CommandMatched, and a reloaded policy applies to the next channel.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bastion, ssh } from './helpers/fumidai.js';
+import { run } from './helpers/proc.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
+
+const policy = (extra = '') => `
+groups: { ops: [alice] }
+targets:
+  web1: { env: staging }
+  db1: { env: prod }
+rules:
+  - { name: ops, effect: allow, groups: [ops], actions: [shell, exec, sftp, local-forward, remote-forward] }
+commands:
+  - { name: prod-allow, on: exec, targets: [env=prod], logins: [${LOGIN}], match: { program: [uptime] }, action: allow }
+  - { name: watch-echo, on: exec, match: { glob: 'echo *' }, action: alert, reason: echo is watched }
+${extra}`;
+const NO_RM = `  - { name: no-rm, on: exec, groups: [ops], match: { program: [rm] }, action: deny, reason: nothing is removed by hand here }\n`;
+
+describe('command rules over exec', () => {
+  const b = new Bastion();
+  const targets: Target[] = [];
+  let cfg = '';
+  const marker = `/tmp/fumidai-cmd-marker-${process.pid}`;
+  const matched = (rule: string, n = 1) => b.waitForEvents('CommandMatched', n, (e) => e.rule === rule);
+
+  before(async () => {
+    await b.init();
+    targets.push(await b.addTarget('web1'), await b.addTarget('db1'));
+    const key = await b.addUser('alice');
+    await b.applyPolicy(policy(NO_RM));
+    await b.start();
+    cfg = b.sshConfig('alice', key, { web1: LOGIN, db1: LOGIN });
+  });
+  after(async () => {
+    rmSync(marker, { force: true });
+    await b.stop();
+    for (const t of targets) await t.stop();
+  });
+
+  test('a denied command is refused before it runs, seen through quoting; the refusal names the rule', async () => {
+    const r = await ssh(cfg, ['web1', `touch ${marker} && r''m -f ${marker}.none`]);
+    assert.equal(r.code, 255);
+    assert.equal(r.stderr.trim(), "fumidai: command refused: nothing is removed by hand here (rule 'no-rm') (COMMAND_DENIED)");
+    assert.equal(existsSync(marker), false, 'the command never reached the target');
+    const [e] = await matched('no-rm');
+    assert.equal(e!.result, 'failure');
+    assert.equal(e!.action, 'deny');
+    assert.equal(e!.on, 'exec');
+    assert.equal(e!.line, `touch ${marker} && r''m -f ${marker}.none`);
+    assert.equal(e!.target, 'web1');
+    assert.equal(b.events('ChannelOpen').filter((o) => String(o.command).includes(marker)).length, 0, 'a refused command never opened');
+  });
+
+  test('an allow-list in scope lets its commands run and refuses the rest; legacy scp is told what to do', async () => {
+    const up = await ssh(cfg, ['db1', 'uptime']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, /load average/);
+    const touch = await ssh(cfg, ['db1', `touch ${marker}`]);
+    assert.equal(touch.code, 255);
+    assert.match(touch.stderr, new RegExp(`command refused: only the commands of the allow-list 'prod-allow' may run as ${LOGIN} on db1 \\(rule 'prod-allow'\\) \\(COMMAND_DENIED\\)`));
+    assert.equal(existsSync(marker), false);
+    const scp = await run('scp', ['-F', cfg, '-O', '-q', join(b.data, 'fumidai.yaml'), `db1:/tmp/`], { timeoutMs: 30_000 });
+    assert.notEqual(scp.code, 0);
+    assert.match(scp.stderr, /legacy scp runs 'scp -t …' as a command: an allow-list must list the program scp, or use sftp/);
+    const sftp = await run('sftp', ['-F', cfg, '-b', '/dev/null', 'db1'], { timeoutMs: 30_000 });
+    assert.equal(sftp.code, 0, `sftp is a subsystem, not an exec command: ${sftp.stderr}`);
+    const allowed = await matched('prod-allow', 3);
+    assert.deepEqual(allowed.map((e) => [e.action, e.result]), [['allow', 'success'], ['deny', 'failure'], ['deny', 'failure']]);
+  });
+
+  test('an alert lets the command run and writes CommandMatched with its line', async () => {
+    const r = await ssh(cfg, ['web1', 'echo watched-42']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'watched-42\n');
+    const [e] = await matched('watch-echo');
+    assert.equal(e!.result, 'success');
+    assert.equal(e!.reason, 'echo is watched');
+    assert.equal(e!.line, 'echo watched-42');
+  });
+
+  test('a reloaded policy applies to the next channel', async () => {
+    await b.applyPolicy(policy());
+    const r = await ssh(cfg, ['web1', `touch ${marker} && r''m -f ${marker}.none`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(marker), true);
+  });
+});
