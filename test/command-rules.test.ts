@@ -3,10 +3,12 @@
 // an alert lets the command run and writes CommandMatched, and a reloaded policy applies to the next channel.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
-import { run } from './helpers/proc.js';
+import { freePort, run, stopChild, waitForPort } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 
 const policy = (extra = '') => `
@@ -19,7 +21,16 @@ rules:
 commands:
   - { name: prod-allow, on: exec, targets: [env=prod], logins: [${LOGIN}], match: { program: [uptime] }, action: allow }
   - { name: watch-echo, on: exec, match: { glob: 'echo *' }, action: alert, reason: echo is watched }
-${extra}`;
+${extra}tunnels:
+  - { name: no-db-tunnels, destinations: ['*:${db.port}'], kind: local-forward, targets: [env=staging], action: deny, reason: use the db proxy }
+  - { name: no-listeners, kind: remote-forward, targets: [env=prod], action: deny, reason: nothing listens on prod }
+`;
+/** A service behind the targets that counts who reached it. */
+const db = { port: 0, connections: 0, server: createServer((s) => {
+  db.connections++;
+  s.on('error', () => undefined);
+  s.end('db-hello');
+}) };
 const NO_RM = `  - { name: no-rm, on: exec, groups: [ops], match: { program: [rm] }, action: deny, reason: nothing is removed by hand here }\n`;
 
 describe('command rules over exec', () => {
@@ -30,6 +41,8 @@ describe('command rules over exec', () => {
   const matched = (rule: string, n = 1) => b.waitForEvents('CommandMatched', n, (e) => e.rule === rule);
 
   before(async () => {
+    await new Promise<void>((resolve) => db.server.listen(0, '127.0.0.1', resolve));
+    db.port = (db.server.address() as AddressInfo).port;
     await b.init();
     targets.push(await b.addTarget('web1'), await b.addTarget('db1'));
     const key = await b.addUser('alice');
@@ -41,6 +54,7 @@ describe('command rules over exec', () => {
     rmSync(marker, { force: true });
     await b.stop();
     for (const t of targets) await t.stop();
+    db.server.close();
   });
 
   test('a denied command is refused before it runs, seen through quoting; the refusal names the rule', async () => {
@@ -82,6 +96,46 @@ describe('command rules over exec', () => {
     assert.equal(e!.result, 'success');
     assert.equal(e!.reason, 'echo is watched');
     assert.equal(e!.line, 'echo watched-42');
+  });
+
+  test('ssh -L and -W to a deny-listed port are refused before the target connects; -R on prod is refused', async () => {
+    const localPort = await freePort();
+    const child = spawn('ssh', ['-F', cfg, '-N', '-o', 'LogLevel INFO', '-L', `${localPort}:127.0.0.1:${db.port}`, 'web1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await waitForPort(localPort);
+      const got = await new Promise<string>((resolve) => {
+        let data = '';
+        const s = connect(localPort, '127.0.0.1');
+        s.on('data', (d) => (data += d)).on('close', () => resolve(data)).on('error', () => resolve(data));
+      });
+      assert.equal(got, '');
+      const deadline = Date.now() + 5000;
+      while (!/FORWARD_DENIED/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await stopChild(child);
+    }
+    const line = `fumidai: forwarding to 127.0.0.1:${db.port} refused: use the db proxy (rule 'no-db-tunnels') (FORWARD_DENIED)`;
+    assert.match(stderr, /administratively prohibited|open failed/);
+    assert.ok(stderr.includes(line), stderr);
+    const w = await ssh(cfg, ['-o', 'LogLevel INFO', '-W', `127.0.0.1:${db.port}`, 'web1'], { input: 'x' });
+    assert.equal(w.code, 255);
+    assert.ok(w.stderr.includes(line), w.stderr);
+    assert.equal(db.connections, 0, 'the target never connected');
+    const forwards = await b.waitForEvents('PortForward', 2, (e) => e.result === 'failure' && e.direction === 'local');
+    assert.ok(forwards.length >= 2, 'waitForPort, the connection and -W each asked'); // waitForPort's own probe asks too
+    for (const f of forwards) assert.match(String(f.reason), /use the db proxy \(rule 'no-db-tunnels'\)/);
+    const events = await matched('no-db-tunnels', forwards.length);
+    assert.deepEqual(new Set(events.map((e) => `${e.on} ${e.line} ${e.result}`)), new Set([`tunnel local-forward 127.0.0.1:${db.port} failure`]));
+
+    const r = await ssh(cfg, ['-o', 'ExitOnForwardFailure=yes', '-R', `${await freePort()}:127.0.0.1:${db.port}`, 'db1', 'uptime']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /remote port forwarding failed/);
+    const [listener] = await matched('no-listeners');
+    assert.equal(listener!.result, 'failure');
+    assert.equal((await ssh(cfg, ['-W', `127.0.0.1:${db.port}`, 'db1'], { input: '' })).stdout, 'db-hello', 'another port or target is not refused');
+    assert.equal(db.connections, 1);
   });
 
   test('a reloaded policy applies to the next channel', async () => {
