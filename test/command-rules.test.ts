@@ -1,10 +1,13 @@
-// Command rules over exec channels with a real ssh client and real sshd targets: a denied command is refused before
-// it runs (its marker file never appears), an allow-list lets only its commands run (legacy scp included, with a hint),
-// an alert lets the command run and writes CommandMatched, and a reloaded policy applies to the next channel.
+// Command, file and tunnel rules with real ssh, sftp and scp clients and real sshd targets: a denied command is refused
+// before it runs (its marker file never appears), an allow-list lets only its commands run (legacy scp included, with
+// a hint), an alert lets the command run and writes CommandMatched; a denied download fails over sftp and both scp
+// protocols and a bulk one alerts with its size; -L/-W/-R to refused places never reach them; a reloaded policy
+// applies to the next channel.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Bastion, ssh } from './helpers/fumidai.js';
@@ -21,7 +24,10 @@ rules:
 commands:
   - { name: prod-allow, on: exec, targets: [env=prod], logins: [${LOGIN}], match: { program: [uptime] }, action: allow }
   - { name: watch-echo, on: exec, match: { glob: 'echo *' }, action: alert, reason: echo is watched }
-${extra}tunnels:
+${extra}files:
+  - { name: no-secrets-out, paths: ['*/secret*'], direction: download, action: deny, reason: secrets stay on the host }
+  - { name: bulk-read, minSize: 1000000, direction: download, action: alert, reason: a bulk download }
+tunnels:
   - { name: no-db-tunnels, destinations: ['*:${db.port}'], kind: local-forward, targets: [env=staging], action: deny, reason: use the db proxy }
   - { name: no-listeners, kind: remote-forward, targets: [env=prod], action: deny, reason: nothing listens on prod }
 `;
@@ -136,6 +142,47 @@ describe('command rules over exec', () => {
     assert.equal(listener!.result, 'failure');
     assert.equal((await ssh(cfg, ['-W', `127.0.0.1:${db.port}`, 'db1'], { input: '' })).stdout, 'db-hello', 'another port or target is not refused');
     assert.equal(db.connections, 1);
+  });
+
+  test('file rules: a download matching a deny glob fails over sftp, scp and legacy scp; a bulk download alerts with its size', async () => {
+    const dir = `/tmp/fumidai-cmd-files-${process.pid}`;
+    mkdirSync(dir, { recursive: true });
+    const big = randomBytes(2_000_000);
+    writeFileSync(join(dir, 'secret.txt'), 'top secret\n');
+    writeFileSync(join(dir, 'big.bin'), big);
+    execFileSync('chown', ['-R', LOGIN, dir]);
+    const local = (name: string) => join(b.dir, name);
+    try {
+      const batch = join(b.dir, 'get-secret');
+      writeFileSync(batch, `get ${dir}/secret.txt ${local('s1')}\n`);
+      const sftp = await run('sftp', ['-F', cfg, '-b', batch, 'web1'], { timeoutMs: 30_000 });
+      assert.notEqual(sftp.code, 0);
+      assert.match(sftp.stderr, /Permission denied|TRANSFER_DENIED/);
+      assert.equal(existsSync(local('s1')), false, 'nothing written locally');
+      const scp = await run('scp', ['-F', cfg, '-q', `web1:${dir}/secret.txt`, local('s2')], { timeoutMs: 30_000 });
+      assert.notEqual(scp.code, 0);
+      assert.equal(existsSync(local('s2')), false);
+      const legacy = await run('scp', ['-F', cfg, '-q', '-O', `web1:${dir}/secret.txt`, local('s3')], { timeoutMs: 30_000 });
+      assert.notEqual(legacy.code, 0);
+      assert.match(legacy.stderr, new RegExp(`file transfer of ${dir}/secret.txt refused: secrets stay on the host \\(rule 'no-secrets-out'\\) \\(TRANSFER_DENIED\\)`));
+      assert.equal(existsSync(local('s3')), false);
+      const refused = await matched('no-secrets-out', 3);
+      assert.deepEqual(refused.map((e) => [e.on, e.line, e.result]), Array(3).fill(['file', `download ${dir}/secret.txt`, 'failure']));
+      // What the rules allow goes through the gate intact, both ways.
+      writeFileSync(batch, `get ${dir}/big.bin ${local('big')}\nput ${local('big')} ${dir}/up.bin\n`);
+      const ok = await run('sftp', ['-F', cfg, '-b', batch, 'web1'], { timeoutMs: 60_000 });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.ok(readFileSync(local('big')).equals(big));
+      assert.ok(readFileSync(join(dir, 'up.bin')).equals(big));
+      const [bulk] = await matched('bulk-read');
+      assert.equal(bulk!.line, `download ${dir}/big.bin (2000000 bytes)`);
+      assert.equal(bulk!.reason, 'a bulk download');
+      assert.equal(typeof bulk!.channel, 'number');
+      const transfers = await b.waitForEvents('FileTransfer', 1, (e) => e.path === `${dir}/secret.txt`);
+      assert.match(String(transfers[0]!.reason), /TRANSFER_DENIED/, 'the refused open is recorded as the client saw it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a reloaded policy applies to the next channel', async () => {

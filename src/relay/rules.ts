@@ -6,6 +6,7 @@ import { fail } from '../errors.js';
 import { decideExec, decideFile, decideTunnel, inScope, type Matched } from '../policy/command-rules.js';
 import type { RuleContext } from '../policy/command-types.js';
 import type { PolicyDocument } from '../policy/types.js';
+import type { ChannelRecording } from '../recording/channel-recording.js';
 import { scpMode } from '../recording/scp-tracker.js';
 import type { Session } from '../session/session.js';
 
@@ -87,4 +88,31 @@ export async function checkTunnel(session: Session, tunnel: { kind: 'local-forwa
     throw fail('FORWARD_DENIED', dest, v.refusal.reason, v.refusal.rule);
   }
   await report(session, 'tunnel', `${tunnel.kind} ${dest}`, v.matched);
+}
+
+/**
+ * The sftp gate's question, answered at once from the rules read when the channel opened: the refusal line for the
+ * client, or undefined. Its events follow; one that cannot be written ends the channel (`failed`).
+ */
+export function fileCheck(session: Session, rules: RuleSet, channel: number, failed: (err: Error) => void): (path: string, direction: 'upload' | 'download') => string | undefined {
+  return (path, direction) => {
+    const v = decideFile(rules.policy, rules.context, { path, direction });
+    const line = `${direction} ${path}`;
+    if (v.allow) {
+      if (v.matched.length) report(session, 'file', line, v.matched, undefined, channel).catch(failed);
+      return undefined;
+    }
+    void report(session, 'file', line, v.matched, v.refusal, channel);
+    return fail('TRANSFER_DENIED', path, v.refusal.reason, v.refusal.rule).line;
+  };
+}
+
+/** Rules about a transfer's size are asked again when its file is closed (sftp) or its bytes are all through (scp). */
+export function watchTransferSizes(session: Session, rules: RuleSet, recording: ChannelRecording): void {
+  if (!(rules.policy.files ?? []).some((r) => r.minSize !== undefined && inScope(r, rules.context))) return;
+  recording.onFileOp((op) => {
+    if ((op.op !== 'read' && op.op !== 'write') || op.result !== 'ok' || op.bytes === undefined) return;
+    const file = { path: op.path, direction: op.op === 'write' ? 'upload' : 'download', size: op.bytes } as const;
+    checkTransferSize(session, rules, file, recording.info.channel).catch((err: Error) => recording.fail(err));
+  });
 }
