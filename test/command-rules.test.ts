@@ -185,6 +185,26 @@ describe('command rules over exec', () => {
     }
   });
 
+  test('policy check --command prints the exec decision and its rules; sessions show lists the matches', async () => {
+    let r = await b.cli(['policy', 'check', 'alice', 'web1', '--login', LOGIN, '--command', "r''m -rf /srv"], true);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "ALLOW: allowed by rule 'ops'\nCOMMAND DENY: nothing is removed by hand here (rule 'no-rm')\n  rule 'no-rm' (deny): nothing is removed by hand here\n");
+    r = await b.cli(['policy', 'check', 'alice', 'web1', '--command', 'echo hi']);
+    assert.equal(r.stdout, "ALLOW: allowed by rule 'ops'\nCOMMAND ALLOW\n  rule 'watch-echo' (alert): echo is watched\n");
+    r = await b.cli(['policy', 'check', 'alice', 'db1', '--command', 'uptime']);
+    assert.equal(r.stdout, "ALLOW: allowed by rule 'ops'\nCOMMAND ALLOW\n  rule 'prod-allow' (allow): allowed\n");
+    r = await b.cli(['policy', 'check', 'alice', 'db1', '--command', 'touch x'], true);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /^COMMAND DENY: only the commands of the allow-list 'prod-allow' may run as fumidaitest on db1 \(rule 'prod-allow'\)$/m);
+
+    const [denied] = await matched('no-rm');
+    const show = await b.cli(['sessions', 'show', String(denied!.sessionId)]);
+    assert.match(show.stdout, /^rule matches \(CommandMatched\)$/m);
+    assert.match(show.stdout, new RegExp(`^\\S+\\s+exec\\s+no-rm\\s+deny\\s+refused\\s+touch ${marker} && r''m -f ${marker}\\.none\\s+nothing is removed by hand here$`, 'm'));
+    const json = JSON.parse((await b.cli(['sessions', 'show', String(denied!.sessionId), '--json'])).stdout);
+    assert.deepEqual(json.ruleMatches.map((m: { rule: string; result: string }) => [m.rule, m.result]), [['no-rm', 'failure']]);
+  });
+
   test('a reloaded policy applies to the next channel', async () => {
     await b.applyPolicy(policy());
     const r = await ssh(cfg, ['web1', `touch ${marker} && r''m -f ${marker}.none`]);
