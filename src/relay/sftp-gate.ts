@@ -56,11 +56,11 @@ export function statusPacket(id: number, code: number, message: string): Buffer 
 }
 
 function requests(check: OpenCheck, refuse: (reply: Buffer) => void): Transform {
-  const head = Buffer.alloc(5); // length and type
+  const head = Buffer.alloc(5); // length and type; held back while it spans two chunks
   let headLen = 0;
   let remaining = 0;
   let inPacket = false;
-  let held: Buffer[] | undefined;
+  let held: Buffer[] | undefined; // an OPEN, until it is whole and decided
   const decide = (packet: Buffer): Buffer | undefined => {
     const r = new FieldReader(packet, 5);
     const id = r.u32();
@@ -74,47 +74,59 @@ function requests(check: OpenCheck, refuse: (reply: Buffer) => void): Transform 
   };
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
+      // Everything but an OPEN passes as ranges of the chunk itself: no copy in the common case.
       const out: Buffer[] = [];
+      let start = 0;
       let p = 0;
-      const complete = () => {
-        inPacket = false;
-        if (!held) return;
-        const packet = Buffer.concat(held);
-        held = undefined;
-        const reply = decide(packet);
-        if (reply) refuse(reply);
-        else out.push(packet);
-      };
       try {
         while (p < chunk.length) {
           if (!inPacket) {
+            const headStart = p;
+            const carried = headLen;
             const take = Math.min(5 - headLen, chunk.length - p);
             chunk.copy(head, headLen, p, p + take);
             headLen += take;
             p += take;
-            if (headLen < 5) break;
+            if (headLen < 5) {
+              if (headStart > start) out.push(chunk.subarray(start, headStart));
+              start = chunk.length;
+              break;
+            }
             const len = head.readUInt32BE(0);
             if (len < 1 || len > MAX_PACKET) throw unfollowable();
             headLen = 0;
             inPacket = true;
             remaining = len - 1;
-            const h = Buffer.from(head);
-            if (head[4] === OPEN) held = [h];
-            else out.push(h);
-            if (remaining === 0) complete();
-            continue;
+            if (head[4] === OPEN) {
+              if (headStart > start) out.push(chunk.subarray(start, headStart));
+              held = [Buffer.from(head)];
+              start = p;
+            } else if (carried > 0) {
+              out.push(Buffer.from(head)); // the part from the previous chunk was held back
+              start = p;
+            }
+          } else {
+            const take = Math.min(remaining, chunk.length - p);
+            if (held) held.push(Buffer.from(chunk.subarray(p, p + take)));
+            p += take;
+            if (held) start = p;
+            remaining -= take;
           }
-          const take = Math.min(remaining, chunk.length - p);
-          const piece = chunk.subarray(p, p + take);
-          if (held) held.push(Buffer.from(piece));
-          else out.push(piece);
-          remaining -= take;
-          p += take;
-          if (remaining === 0) complete();
+          if (inPacket && remaining === 0) {
+            inPacket = false;
+            if (held) {
+              const packet = Buffer.concat(held);
+              held = undefined;
+              const reply = decide(packet);
+              if (reply) refuse(reply);
+              else out.push(packet);
+            }
+          }
         }
       } catch (err) {
         return done(err instanceof RangeError ? unfollowable() : (err as Error));
       }
+      if (start < chunk.length) out.push(chunk.subarray(start));
       done(null, out.length === 0 ? undefined : out.length === 1 ? out[0] : Buffer.concat(out));
     },
   });
