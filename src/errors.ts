@@ -27,6 +27,9 @@ const messages = {
   SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,
   ACCESS_REVOKED: (why: string, what = 'session') => `${what} ended, access revoked: ${why}`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
+  COMMAND_DENIED: (reason: string, rule: string) => `command refused: ${reason} (rule '${rule}')`,
+  TRANSFER_DENIED: (path: string, reason: string, rule: string) => `file transfer of ${path} refused: ${reason} (rule '${rule}')`,
+  FORWARD_DENIED: (dest: string, reason: string, rule: string) => `forwarding to ${dest} refused: ${reason} (rule '${rule}')`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
   FORWARD_NO_TARGET: (dest: string) =>
     `port forwarding to ${dest} needs a target to start from: ssh -J BASTION -W ${dest} TARGET, or LOGIN@TARGET as the user name`,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fail } from '../errors.js';
 import { Access } from '../policy/access.js';
+import { decideExec } from '../policy/command-rules.js';
 import { parsePolicy } from '../policy/document.js';
 import { policyWarnings } from '../policy/lint.js';
 import { lineOf } from '../config/yaml-validate.js';
@@ -23,35 +24,44 @@ export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description('access policy: check a decision, show the applied document');
   policy
     .command('check <user> <target>')
-    .description('print the decision for a user reaching a target, and its reason (exit 0 allow, 2 deny)')
+    .description('print the decision for a user reaching a target, and its reason; with --command, the command rules too (exit 0 allow, 2 deny)')
     .option('--login <login>', "login on the target (default: the target's)")
     .option('--from <ip>', 'source address', '127.0.0.1')
     .option('--at <iso>', 'time of the attempt (default: now)')
     .option('--action <action>', `one of ${ACTIONS.join(', ')}`, 'shell')
+    .option('--command <command>', 'an exec command: also print what the command rules decide about it (implies --action exec)')
     .option('--no-mfa', 'as if the login gave no second factor')
     .option('--data <dir>', 'data directory')
-    .action(async (userName: string, targetName: string, opts: { login?: string; from: string; at?: string; action: string; mfa: boolean; data?: string }) => {
+    .action(async (userName: string, targetName: string, opts: { login?: string; from: string; at?: string; action: string; command?: string; mfa: boolean; data?: string }) => {
+      if (opts.command !== undefined) opts.action = 'exec';
       if (!ACTIONS.includes(opts.action as Action)) throw fail('ARGUMENT_INVALID', `--action must be one of ${ACTIONS.join(', ')}, not '${opts.action}'`);
       if (!isIP(opts.from)) throw fail('ARGUMENT_INVALID', `--from must be an IP address, not '${opts.from}'`);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw fail('ARGUMENT_INVALID', `--at must be an ISO 8601 time, not '${opts.at}'`);
-      const { decision, warnings } = await withStore(opts, async (store) => {
+      const { decision, exec, warnings } = await withStore(opts, async (store) => {
         const user = await store.getUser(userName);
         if (!user) throw fail('USER_UNKNOWN', userName);
         const target = await store.getTarget(targetName);
         if (!target) throw fail('TARGET_UNKNOWN', targetName);
         const access = new Access(store, new PolicySource(store));
-        const decision = await access.decide({ user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin, action: opts.action as Action, at, mfa: opts.mfa });
+        const who = { user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin };
+        const decision = await access.decide({ ...who, action: opts.action as Action, at, mfa: opts.mfa });
+        const rules = opts.command === undefined ? undefined : await access.rules({ ...who, mfa: opts.mfa });
+        const exec = rules && decideExec(rules.policy, rules.context, opts.command!);
         const applied = (await store.getPolicyDocument())?.document ?? '';
-        return { decision, warnings: await lint(applied, store) };
+        return { decision, exec, warnings: await lint(applied, store) };
       });
       console.log(`${decision.allow ? 'ALLOW' : 'DENY'}: ${decision.reason}`);
+      if (exec) {
+        console.log(exec.run ? 'COMMAND ALLOW' + (exec.matched.length ? '' : ': no command rule matched') : `COMMAND DENY: ${exec.refusal.reason} (rule '${exec.refusal.rule}')`);
+        for (const m of exec.matched) console.log(`  rule '${m.rule}' (${m.action}): ${m.reason}`);
+      }
       if (decision.allow && (decision.limits.idleTimeoutSec || decision.limits.maxSessionSec)) {
         const { idleTimeoutSec: idle, maxSessionSec: max } = decision.limits;
         console.log(`limits: idle timeout ${idle ? `${idle}s` : 'none'}, max session length ${max ? `${max}s` : 'none'}`);
       }
       for (const w of warnings) console.error(`warning: applied policy, ${w}`);
-      if (!decision.allow) process.exitCode = 2;
+      if (!decision.allow || (exec && !exec.run)) process.exitCode = 2;
     });
   policy
     .command('show')

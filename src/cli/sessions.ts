@@ -3,6 +3,9 @@ import { fail, FumidaiError } from '../errors.js';
 import { once } from 'node:events';
 import { outputOf, replay, timedOutput, type Timed } from '../playback/replay.js';
 import { sessionDetail } from '../playback/session-detail.js';
+import { auditRoot } from '../audit/open.js';
+import { ruleMatches } from '../audit/rule-matches.js';
+import { sessionEvents } from '../web/trail-events.js';
 import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { TerminalFilter } from '../playback/terminal-filter.js';
@@ -46,11 +49,12 @@ export function registerSessions(program: Command): void {
     .option('--data <dir>', 'data directory')
     .option('--json', 'as one JSON object')
     .action(async (auditKey: string, opts: { data?: string; json?: boolean }) => {
-      await withStore(opts, async (store) => {
+      await withStore(opts, async (store, dir) => {
         const detail = await sessionDetail(store, auditKey);
         if (!detail) throw fail('SESSION_UNKNOWN', auditKey);
         const { session, channels, typed, fileOps } = detail;
-        if (opts.json) return console.log(JSON.stringify({ session, channels, typed, fileOps }));
+        const matches = ruleMatches((await sessionEvents(auditRoot(dir), session, 10_000)).events);
+        if (opts.json) return console.log(JSON.stringify({ session, channels, typed, fileOps, ruleMatches: matches }));
         const s = session;
         console.log(`session   ${s.auditKey}  (${s.state}${s.reason ? `: ${s.reason}` : ''})`);
         console.log(`user      ${s.user} from ${s.sourceIp}:${s.sourcePort}`);
@@ -68,6 +72,10 @@ export function registerSessions(program: Command): void {
           console.log('\nfile operations');
           printTable(['#', 'OP', 'PATH', 'BYTES', 'SHA256', 'RESULT'],
             fileOps.map((o) => [String(o.channel), o.op, o.to ? `${o.path} -> ${o.to}` : o.path, o.bytes?.toString() ?? '', o.sha256 ?? '', o.result]));
+        }
+        if (matches.length) {
+          console.log('\nrule matches (CommandMatched)');
+          printTable(['TIME', 'ON', 'RULE', 'ACTION', 'RESULT', 'LINE', 'REASON'], matches.map((m) => [m.at, m.on, m.rule, m.action, m.result === 'failure' ? 'refused' : 'passed', m.line, m.reason]));
         }
       });
     });

@@ -2,7 +2,8 @@
 // `fumidai policy check` all ask here: it gathers the facts (the user as the store knows them now, their grants, the
 // applied policy) and hands them to the pure engine. Access requests, certificates and command rules come in here too.
 import type { AccessRequestRecord, AccessRequests, Directory } from '../store/store.js';
-import { certificateWaivesMfa, decide } from './engine.js';
+import type { RuleContext } from './command-types.js';
+import { certificateWaivesMfa, decide, groupsOf } from './engine.js';
 import type { Action, ApprovedAccess, Decision, PolicyDocument } from './types.js';
 
 type AccessDir = Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'> & Pick<AccessRequests, 'approvedAccessOf'>;
@@ -63,6 +64,17 @@ export class Access {
     for (const action of actions)
       decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa, ...(groups ? { groups } : {}) }, policy, grants, approvedOf(approved)) : removed);
     return decisions;
+  }
+
+  /**
+   * The applied policy and where its command, file and tunnel rules are decided: the user's groups as the access
+   * decision sees them (the policy's and the IdP's) and the target's labels. Read anew on each call, so a reloaded
+   * policy applies to the next channel, line or transfer.
+   */
+  async rules(req: Requester & { target: string; login: string }): Promise<{ policy: PolicyDocument; context: RuleContext }> {
+    const policy = await this.#policy.current();
+    const groups = [...new Set([...groupsOf(req.user, policy), ...(req.groups ?? [])])];
+    return { policy, context: { user: req.user, groups, target: req.target, labels: policy.targets[req.target] ?? {}, login: req.login } };
   }
 
   /** Whether a certificate login skips the TOTP prompt (policy `mfa.waiveWithCertificate`); never by default. */

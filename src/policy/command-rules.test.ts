@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideExec, decideFile, decideLine, decideTunnel } from './command-rules.js';
+import { decideExec, decideFile, decideLine, decideTunnel, transferPath } from './command-rules.js';
 import type { RuleContext } from './command-types.js';
 import { parsePolicy } from './document.js';
 import { compilePattern, programs, words } from './patterns.js';
@@ -81,6 +81,14 @@ test('files and tunnels: deny or alert by path, direction, size and destination'
   assert.equal(decideFile(rules, alice, { path: '/home/alice/.ssh/id_ed25519', direction: 'upload' }).allow, true);
   assert.deepEqual(decideFile(rules, alice, { path: '/data/dump', direction: 'download', size: 5e6 }).matched.map((m) => m.rule), ['bulk-read']);
   assert.deepEqual(decideFile(rules, alice, { path: '/data/dump', direction: 'download' }).matched, []);
+  // Spelled otherwise, the same file: extra slashes, dots, a path relative to the home directory.
+  for (const path of ['//home/alice/./.ssh//id_ed25519', '/tmp/../home/alice/.ssh/id_ed25519', '.ssh/id_ed25519', './x/../.ssh/id_ed25519'])
+    assert.equal(decideFile(rules, alice, { path, direction: 'download' }).allow, false, path);
+  assert.deepEqual(['a/b', '../../etc/shadow', '.', '/a/../../b', 'x/../../y'].map(transferPath), ['~/a/b', undefined, '~', '/b', undefined]);
+  // A relative path above the home directory cannot be matched: a path deny in scope refuses it.
+  const above = decideFile(rules, alice, { path: '../../etc/shadow', direction: 'download' });
+  assert.equal(!above.allow && above.refusal.rule, 'no-keys-out');
+  assert.equal(decideFile(rules, alice, { path: '../x', direction: 'upload' }).allow, true, 'no path deny for uploads');
   assert.equal(decideTunnel(rules, alice, { kind: 'local-forward', host: '10.0.0.5', port: 5432 }).allow, false);
   assert.equal(decideTunnel(rules, alice, { kind: 'local-forward', host: '10.0.0.5', port: 80 }).allow, true);
 });

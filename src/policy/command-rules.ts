@@ -1,6 +1,7 @@
 // What the policy says about a command, a shell line, a file transfer or a tunnel inside an allowed session. Pure:
 // the relay asks before it passes the thing on, and writes a CommandMatched event for every rule that matched.
 // An explicit deny (or terminate) wins over everything; an exec allow-list in scope refuses what it does not list.
+import { posix } from 'node:path';
 import type { CommandRule, FileRule, RuleContext, Scope, TunnelRule } from './command-types.js';
 import { glob, targetMatches } from './engine.js';
 import { compilePattern, MAX_COMMAND, type Matcher } from './patterns.js';
@@ -87,12 +88,32 @@ function transfer<R extends FileRule | TunnelRule>(rules: R[], fits: (r: R) => b
  * (scp announces it) or again when the file is closed, where it can only alert.
  */
 export function decideFile(doc: PolicyDocument, ctx: RuleContext, file: { path: string; direction: 'upload' | 'download'; size?: number }): TransferVerdict {
-  return transfer(doc.files ?? [], (r) =>
-    inScope(r, ctx) &&
-    (!r.direction || r.direction === file.direction) &&
-    (!r.paths || r.paths.some((p) => glob(p, file.path))) &&
+  const path = transferPath(file.path);
+  const rules = (doc.files ?? []).filter((r) => inScope(r, ctx) && (!r.direction || r.direction === file.direction));
+  if (path === undefined) {
+    // Above the home directory, which the bastion does not know: no path rule can be checked, so a deny refuses it.
+    const deny = rules.find((r) => r.action === 'deny' && r.paths);
+    if (deny) {
+      const refusal = { rule: deny.name, action: 'deny', reason: 'a relative path above the home directory cannot be checked against the file rules; use an absolute path' };
+      return { allow: false, refusal, matched: [refusal] };
+    }
+  }
+  return transfer(rules, (r) =>
+    (!r.paths || (path !== undefined && r.paths.some((p) => glob(p, path)))) &&
     (r.minSize === undefined || (file.size !== undefined && file.size >= r.minSize)),
   );
+}
+
+/**
+ * The path a file rule sees: `//`, `.` and `..` resolved (so `/etc//./shadow` is `/etc/shadow`), and a relative path,
+ * which the target resolves from the login's home directory, as `~/PATH` (so a glob starting with `*` sees
+ * `.ssh/id_ed25519` as `~/.ssh/id_ed25519`). Undefined for a relative path that climbs above the home directory.
+ */
+export function transferPath(path: string): string | undefined {
+  if (path.startsWith('/')) return posix.normalize(path);
+  const rel = posix.normalize(path);
+  if (rel === '..' || rel.startsWith('../')) return undefined;
+  return rel === '.' ? '~' : `~/${rel.replace(/\/$/, '')}`;
 }
 
 /** A port forward, before it is opened. */

@@ -7,6 +7,7 @@ import { fail, userLine } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import { rejectWithReason } from '../ssh/glue.js';
+import { checkTunnel } from './rules.js';
 import { relaySessionTunnel, type ChannelStream } from './tunnel.js';
 
 /** A direct-tcpip channel on a connection bound to a target. */
@@ -26,6 +27,7 @@ export function handleLocalForward(
       if (session.caller.certificate?.forceCommand !== undefined) throw fail('CERT_FORCED_COMMAND', 'port forwarding');
       const up = await session.link.open('local-forward');
       await session.access.authorize('local-forward');
+      await checkTunnel(session, { kind: 'local-forward', host: dest.destIP, port: dest.destPort }); // before the target connects anywhere
       upstream = await openOnTarget(up.client, dest).catch((err: Error) => {
         throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, `forwarding to ${destination}`, err.message);
       });

@@ -1,5 +1,6 @@
 // Relays one channel between client and target with SSH semantics: stdout, stderr, EOF, exit-status/exit-signal,
 // close. Backpressure comes from stream piping: a slow client stops reads from the target, whose window then closes.
+import type { Transform } from 'node:stream';
 import type { ClientChannel, ServerChannel } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
@@ -10,6 +11,8 @@ export interface RelayOptions {
   onRecordingFailed: (err: Error) => void;
   onInput?: () => void;
   onOutput?: () => void;
+  /** Sits between the taps and the target (an sftp channel under file rules): what it drops was still recorded. */
+  gate?: { input: Transform; output: Transform };
 }
 
 import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from '../ssh/channel-end.js';
@@ -48,8 +51,14 @@ export function relayChannel(
     const inTap = createTap(rec, (c) => rec.input(c));
     const outTap = createTap(rec, (c) => rec.output(c, 'stdout'));
     const errTap = createTap(rec, (c) => rec.output(c, 'stderr'));
-    client.pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
-    up.pipe(outTap).pipe(client, { end: false });
+    const gate = opts.gate;
+    if (gate) {
+      client.pipe(inTap).pipe(gate.input).pipe(up);
+      up.pipe(gate.output).pipe(outTap).pipe(client, { end: false });
+    } else {
+      client.pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
+      up.pipe(outTap).pipe(client, { end: false });
+    }
     up.stderr.pipe(errTap).pipe(client.stderr, { end: false });
     // Listeners added only now, after the pipes: an earlier 'data' listener would drop bytes sent before them.
     if (opts.onInput) client.on('data', opts.onInput);
@@ -62,14 +71,14 @@ export function relayChannel(
       if (failed) return;
       failed = true;
       if (!(err instanceof FumidaiError)) opts.onRecordingFailed(err);
-      for (const s of [inTap, outTap, errTap]) s.destroy();
+      for (const s of [inTap, outTap, errTap, ...(gate ? [gate.input, gate.output] : [])]) s.destroy();
       up.close();
       // Nothing is relayed any more, so the reason may wait longer for a busy client to take the output queued ahead
       // of it (up to a window's worth): on a loaded machine the line was once lost, most likely at the 3 s limit.
       const line = err instanceof FumidaiError ? err.line : fail('RECORDING_FAILED', (err as NodeJS.ErrnoException).code ?? err.message).line;
       void endChannel(client, { code: 255 }, line, 4 * FLUSH_LIMIT_MS);
     };
-    for (const s of [inTap, outTap, errTap]) s.on('error', recordingFailed);
+    for (const s of [inTap, outTap, errTap, ...(gate ? [gate.input, gate.output] : [])]) s.on('error', recordingFailed);
     rec.onError(recordingFailed);
 
 

@@ -9,6 +9,7 @@ import { fail, userLine } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import type { OpenUpstream } from '../session/upstream-link.js';
+import { checkTunnel } from './rules.js';
 import { relaySessionTunnel, type ChannelStream } from './tunnel.js';
 
 type Forward = { listen: string; origin?: string };
@@ -45,6 +46,7 @@ export function handleForwardRequest(
       if (session.caller.certificate?.forceCommand !== undefined) throw fail('CERT_FORCED_COMMAND', 'port forwarding');
       const up = await session.link.open('remote-forward');
       await session.access.authorize('remote-forward');
+      await checkTunnel(session, { kind: 'remote-forward', host: info.bindAddr, port: info.bindPort }); // before the target listens
       relayInbound(session, conn, up);
       const port = await listenOnTarget(up.client, info).catch((err: Error) => {
         throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, `listening on ${listen}`, err.message);

@@ -8,6 +8,8 @@ import type { ChannelRecording } from '../recording/channel-recording.js';
 import type { Session } from '../session/session.js';
 import { endChannel } from '../ssh/channel-end.js';
 import { runMenu } from './menu-prompt.js';
+import { checkExec, fileCheck, hasFileRules, watchTransferSizes } from './rules.js';
+import { sftpGate } from './sftp-gate.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
 import { relayX11 } from './x11.js';
 
@@ -117,6 +119,9 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     }
     const up = await session.link.open(action);
     await session.access.authorize(action); // every channel is checked, not only the one that opened the connection
+    // The command rules decide before the target sees the command (a refused one is not in ChannelOpen: it never ran).
+    // Read once per channel: a reloaded policy applies from the next channel on.
+    const rules = request.kind === 'exec' ? await checkExec(session, request.command) : request.kind === 'subsystem' ? await session.access.rules() : undefined;
     // Fail closed: a channel whose ChannelOpen cannot be written is refused (AUDIT_UNAVAILABLE) before the target sees it.
     await session.events.emitOrRefuse('ChannelOpen', { channelType: request.kind === 'subsystem' ? request.name : request.kind, ...(request.kind === 'exec' ? { command: request.command } : {}), pty: Boolean(pty) });
     // Recorded or not at all: if the recording cannot be opened, the channel is refused.
@@ -151,7 +156,10 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     const touch = () => session.clock.touch();
     // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
     const rec = recording;
+    if (rules) watchTransferSizes(session, rules, rec);
+    const gate = request.kind === 'subsystem' && rules && hasFileRules(rules) ? sftpGate(fileCheck(session, rules, rec.info.channel, (err) => rec.fail(err))) : undefined;
     const status = await relayChannel(channel, upstreamChannel, watch, up.target.name, {
+      gate,
       onInput: touch,
       onOutput: pty ? undefined : touch,
       recording: rec,

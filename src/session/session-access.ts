@@ -4,7 +4,8 @@ import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
 import { storedSerial } from '../auth/cert-check.js';
 import type { Access } from '../policy/access.js';
-import type { Action, ApprovedAccess, Decision, Limits } from '../policy/types.js';
+import type { RuleContext } from '../policy/command-types.js';
+import type { Action, ApprovedAccess, Decision, Limits, PolicyDocument } from '../policy/types.js';
 import type { Certificates, Directory, TargetRecord } from '../store/store.js';
 import type { Destination } from './destination.js';
 import type { IdpLogin } from '../identity/oidc.js';
@@ -87,6 +88,13 @@ export class SessionAccess {
   /** Checks a later channel (or agent forwarding) of an already resolved session. Throws ACCESS_DENIED. */
   async authorize(action: Action): Promise<void> {
     if (this.#resolved) await this.#require(this.#resolved, action);
+  }
+
+  /** The policy's command, file and tunnel rules for this session's target and login, as applied now. */
+  async rules(): Promise<{ policy: PolicyDocument; context: RuleContext }> {
+    const r = this.#resolved;
+    if (!r) throw fail('TARGET_NOT_GIVEN');
+    return this.#access.rules({ ...this.#request(), target: r.target.name, login: r.login });
   }
 
   /**

@@ -5,6 +5,7 @@ import { isCast } from '../playback/session-detail.js';
 import { html, page, type Html } from './html.js';
 import type { AuditEvent } from '../audit/events.js';
 import { eventsTable } from './events-table.js';
+import { ruleMatches } from '../audit/rule-matches.js';
 
 export const sessionPath = (auditKey: string): string => `/sessions/${encodeURIComponent(auditKey)}`;
 export const recordingPath = (auditKey: string, channel: number): string => `${sessionPath(auditKey)}/recordings/${channel}`;
@@ -46,6 +47,10 @@ ${d.channels.map((c) => html`<tr><td>${c.channel}</td><td>${c.kind}</td><td clas
   const files = html`<table><thead><tr><th>#</th><th>Time</th><th>Op</th><th>Path</th><th>Bytes</th><th>sha256</th><th>Result</th></tr></thead><tbody>
 ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}</td><td class="what">${o.to ? `${o.path} -> ${o.to}` : o.path}</td>
 <td>${o.bytes ?? ''}</td><td class="hash">${o.sha256 ?? ''}</td><td>${o.result}</td></tr>`)}</tbody></table>`;
+  const matches = ruleMatches(events?.events ?? []);
+  const rules = html`<table class="events"><thead><tr><th>Time</th><th>On</th><th>Rule</th><th>Action</th><th>Result</th><th>Line</th><th>Reason</th></tr></thead><tbody>
+${matches.map((m) => html`<tr class="${m.result === 'failure' || m.action === 'alert' ? 'warning' : 'info'}"><td>${m.at}</td><td>${m.on}</td><td>${m.rule}</td><td>${m.action}</td>
+<td>${m.result === 'failure' ? 'refused' : 'passed'}</td><td class="what">${m.line}</td><td>${m.reason}</td></tr>`)}</tbody></table>`;
   const body = html`<h1>Session ${s.auditKey}</h1>
 <p><a class="evidence" href="${sessionPath(s.auditKey)}/evidence">Download evidence</a> (a self-verifying page, as <code>fumidai evidence export</code> writes it)</p>
 <table class="facts">${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
@@ -54,6 +59,7 @@ ${section('Channels', channels, true)}
 ${section('Replay', html`${players}`, players.length > 0)}
 ${section('Commands typed', html`${typed}`, typed.length > 0)}
 ${section('File operations', files, d.fileOps.length > 0)}
+${section('Rule matches', rules, matches.length > 0)}
 ${section('Events', html`${eventsTable(events?.events ?? [])}${events?.more ? html`<p>More: <a href="/audit?auditKey=${s.auditKey}">the audit trail</a></p>` : ''}`, Boolean(events?.events.length))}`;
   return page(`Session ${s.auditKey}`, body, who, players.length > 0);
 }
