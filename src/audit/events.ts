@@ -104,8 +104,8 @@ export interface EventDetails {
   /** Signed checkpoints waiting for an anchor went past `audit.anchorBacklogAlert` (over), or all went out (cleared). */
   AnchorBacklog: { anchor: string; state: 'over' | 'cleared'; waiting: number; threshold: number; error?: string };
   /** A web console login (user: the console account, not an SSH user); step: where a failure stopped it. */
-  WebLogin: { role: string; method: 'password+totp' | 'password+webauthn' | 'password' };
-  WebLoginFailure: { step: 'password' | 'totp' | 'webauthn' | 'locked'; until?: string };
+  WebLogin: { role: string; method: 'password+totp' | 'password+webauthn' | 'password' | 'oidc'; issuer?: string; sub?: string; groups?: string[] };
+  WebLoginFailure: { step: 'password' | 'totp' | 'webauthn' | 'locked' | 'sso'; until?: string; issuer?: string; sub?: string; groups?: string[] };
   /** Too many failed console logins from one address (auth.banAfter in auth.banWindow): refused until `until`. */
   WebAddressBanned: { until: string };
   /** A console account added a security key (user: the account); credentialId: base64url. */

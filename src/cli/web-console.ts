@@ -16,6 +16,7 @@ import { startWeb } from '../web/server.js';
 import { listenError } from './listen-error.js';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 import { RecordingCache } from '../shipping/recording-cache.js';
+import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 
 /** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
 function recordingCache(dir: DataDir): RecordingCache {
@@ -54,7 +55,15 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
   const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
   const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live, recordings: recordingCache(dir) };
-  const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
+  // The console's own client of the IdP (the config's client; its secret read once, here, never logged).
+  const oidc = dir.config.auth.oidc;
+  const sso = web.sso && oidc && {
+    idp: new OidcIdp(oidc, readClientSecret(oidc, (p) => dir.path(p))),
+    url: () => dir.config.web.url,
+    roles: () => dir.config.web.sso?.roles,
+    audit,
+  };
+  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

@@ -276,8 +276,32 @@ export const configSchema = z
             .string()
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a DNS name in lowercase (no scheme, no port)')
             .optional(),
+          /**
+           * The console's address as browsers reach it (https://HOST[:PORT], no path): the single sign-on redirect URI
+           * (URL/login/sso/callback, registered at the IdP) and the links a request webhook sends are made from it.
+           */
+          url: z
+            .string()
+            .url()
+            .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), 'an https://HOST[:PORT] address with no path')
+            .transform((u) => u.replace(/\/$/, ''))
+            .optional(),
+          /**
+           * Console login through the IdP of auth.oidc (authorization code with PKCE): IdP groups -> console role.
+           * An IdP user in none of these groups is refused; in both, admin wins.
+           */
+          sso: z
+            .object({
+              roles: z
+                .object({ admin: z.array(z.string().min(1)).default([]), auditor: z.array(z.string().min(1)).default([]) })
+                .strict()
+                .refine((r) => r.admin.length + r.auditor.length > 0, 'at least one IdP group for admin or auditor'),
+            })
+            .strict()
+            .optional(),
         })
-        .strict(),
+        .strict()
+        .refine((w) => !w.sso || w.url, { message: 'web.sso needs web.url (the redirect URI is made from it)', path: ['url'] }),
     ),
     certs: z.preprocess(
       (v) => v ?? {},
@@ -310,6 +334,7 @@ export const configSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.web.sso || c.auth.oidc, { message: 'web.sso needs an auth.oidc section (its issuer and client)', path: ['web', 'sso'] });
 
 export type Config = z.infer<typeof configSchema>;

@@ -123,6 +123,8 @@ export const MIGRATIONS: Migration[] = [
      granted_until TEXT, expiry_claimed BOOLEAN NOT NULL DEFAULT false);
    CREATE INDEX access_requests_user ON access_requests("user", state);
    CREATE TRIGGER access_requests_changed AFTER INSERT OR UPDATE OR DELETE ON access_requests FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
+  // How a console session was opened: a password account's, or a single sign-on user's (no console account).
+  `ALTER TABLE console_sessions ADD COLUMN via TEXT NOT NULL DEFAULT 'password';`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -84,6 +84,8 @@ export const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL, pending_until TEXT NOT NULL, approvers TEXT NOT NULL DEFAULT '[]', decided_by TEXT,
      decision_reason TEXT, decided_at TEXT, granted_until TEXT, expiry_claimed INTEGER NOT NULL DEFAULT 0);
    CREATE INDEX access_requests_user ON access_requests(user, state);`,
+  // 18. How a console session was opened: a password account's, or a single sign-on user's (no console account).
+  `ALTER TABLE console_sessions ADD COLUMN via TEXT NOT NULL DEFAULT 'password';`,
 ];
 
 export function migrate(db: Database.Database): void {

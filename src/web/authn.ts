@@ -64,8 +64,8 @@ export function authnHook(deps: AuthnDeps) {
       return;
     }
     const session = await deps.sessions.touch(req.cookies[SESSION_COOKIE]);
-    // A removed account's sessions end at their next request.
-    if (session && (await deps.accounts.getWebAccount(session.name))) {
+    // A removed account's sessions end at their next request; a single sign-on session has no account (the IdP vouched).
+    if (session && (session.via === 'sso' || (await deps.accounts.getWebAccount(session.name)))) {
       req.consoleSession = session;
       return;
     }
