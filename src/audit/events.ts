@@ -142,9 +142,9 @@ export interface EventDetails {
    */
   AccessRequested: { requestId?: number; target: string; login: string; forSec?: number; rule?: string; pendingUntil?: string };
   /** An approval (`user`: the approver; `operator`: the OS account at the CLI that acted as them): granted once enough are in; result failure when refused (own, expired, not an approver). */
-  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli'; operator?: string };
+  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
   /** A request turned down by an approver (the decision, not a login refusal), with the approver's reason. */
-  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli'; operator?: string };
+  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */

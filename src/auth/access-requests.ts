@@ -20,10 +20,10 @@ export interface DeskDeps {
   pendingSec: () => number;
 }
 
-/** Who decides, and how they reached fumidai (an SSH login, or the bastion admin at the CLI acting as them). */
+/** Who decides, and how they reached fumidai (an SSH login, the console signed in through the IdP, or the bastion admin at the CLI acting as them). */
 export interface Decider {
   name: string;
-  via: 'ssh' | 'cli';
+  via: 'ssh' | 'cli' | 'console';
   ctx: AuditContext;
 }
 

@@ -17,6 +17,8 @@ import { listenError } from './listen-error.js';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 import { RecordingCache } from '../shipping/recording-cache.js';
 import { OidcIdp, readClientSecret } from '../identity/oidc.js';
+import { RequestDesk } from '../auth/access-requests.js';
+import { PolicySource } from '../policy/source.js';
 
 /** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
 function recordingCache(dir: DataDir): RecordingCache {
@@ -63,7 +65,8 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
     roles: () => dir.config.web.sso?.roles,
     audit,
   };
-  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
+  const desk = new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => dir.config.requests.pendingFor });
+  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), requests: { desk, store }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

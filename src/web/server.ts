@@ -14,6 +14,8 @@ import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
 import { ssoLogin, type SsoDeps } from './sso-routes.js';
+import { requestRoutes } from './request-routes.js';
+import type { RequestDeps } from './request-actions.js';
 import { listRoutes } from './list-routes.js';
 import { replayRoutes } from './replay-routes.js';
 import { sessionRoutes } from './session-routes.js';
@@ -46,6 +48,8 @@ export interface WebDeps {
   recordings?: Pick<RecordingCache, 'localPath'>;
   /** Console login through the IdP (web.sso with auth.oidc); absent: password accounts only. */
   sso?: SsoDeps;
+  /** Just-in-time access requests (the RequestDesk of the SSH commands). */
+  requests?: RequestDeps;
 }
 
 declare module 'fastify' {
@@ -99,6 +103,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
 
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
   sessionRoutes(app, { ...deps, inputOf: replayRoutes(app, deps) });
+  if (deps.requests) requestRoutes(app, deps.requests);
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
