@@ -9,22 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ssh } from './helpers/fumidai.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
 import { CHROMIUM, fetchPinned, launchPinned, readTrail } from './helpers/web-console.js';
-import { ssoSignIn, startSsoConsole, type SsoConsole } from './helpers/sso-console.js';
-
-export const JIT_POLICY = `
-groups:
-  dba: [alice]
-  leads: [bob]
-rules:
-  - name: db-jit
-    effect: allow
-    groups: [dba]
-    targets: [db1]
-    logins: [${LOGIN}]
-    requires: approval
-    approvers: [leads]
-    maxDuration: 1h
-`;
+import { JIT_POLICY, ssoSignIn, startSsoConsole, type SsoConsole } from './helpers/sso-console.js';
 
 const trail = (data: string, name: string) =>
   readTrail(data)

@@ -145,6 +145,10 @@ export interface EventDetails {
   AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
   /** A request turned down by an approver (the decision, not a login refusal), with the approver's reason. */
   AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
+  /** The request webhook took a new request (url: the receiver's origin only; attempts: tries it took). */
+  RequestWebhookSent: { requestId: number; url: string; attempts: number; status: number };
+  /** The request webhook failed on every try (error: the last one); approvers learn of it some other way. */
+  RequestWebhookFailed: { requestId: number; url: string; attempts: number; error: string };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
@@ -218,6 +222,8 @@ export const EVENT_CODES = {
   AccessApproved: 'FM6021I',
   AccessDenied: 'FM6022W',
   AccessExpired: 'FM6023I',
+  RequestWebhookSent: 'FM6040I',
+  RequestWebhookFailed: 'FM6040W',
   CommandMatched: 'FM7000W',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 

@@ -18,6 +18,7 @@ import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 import { RecordingCache } from '../shipping/recording-cache.js';
 import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 import { RequestDesk } from '../auth/access-requests.js';
+import { linkKeyOf, requestWebhook } from './request-webhook.js';
 import { PolicySource } from '../policy/source.js';
 
 /** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
@@ -65,8 +66,8 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
     roles: () => dir.config.web.sso?.roles,
     audit,
   };
-  const desk = new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => dir.config.requests.pendingFor });
-  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), requests: { desk, store }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
+  const desk = new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => dir.config.requests.pendingFor, filed: requestWebhook(dir, audit) });
+  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), requests: { desk, store, linkKey: linkKeyOf(dir) }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

@@ -326,6 +326,22 @@ export const configSchema = z
         .object({
           /** How long a just-in-time access request waits for its approvals; an approval after that is refused. */
           pendingFor: duration.default(3600),
+          /**
+           * Told of each new request: a JSON POST signed with X-Fumidai-Signature (HMAC-SHA256 with the secret of
+           * secretFile, relative to the data directory), with signed approve/deny links to the console (web.url).
+           */
+          webhook: z
+            .object({
+              url: z
+                .string()
+                .url()
+                .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHttp(new URL(u)), 'https (plain http only on a loopback address)'),
+              secretFile: z.string().min(1),
+              /** Tries after the first, 1 s, 2 s, 4 s... apart; then a RequestWebhookFailed event. */
+              retries: z.number().int().min(0).max(10).default(3),
+            })
+            .strict()
+            .optional(),
         })
         .strict(),
     ),
@@ -335,6 +351,7 @@ export const configSchema = z
       .default({}),
   })
   .strict()
-  .refine((c) => !c.web.sso || c.auth.oidc, { message: 'web.sso needs an auth.oidc section (its issuer and client)', path: ['web', 'sso'] });
+  .refine((c) => !c.web.sso || c.auth.oidc, { message: 'web.sso needs an auth.oidc section (its issuer and client)', path: ['web', 'sso'] })
+  .refine((c) => !c.requests.webhook || c.web.url, { message: "requests.webhook needs web.url (the links point at the console)", path: ['requests', 'webhook'] });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebAccounts, WebIdentity, WebRole, WebTokenRecord } from '../store/store.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
+import { LINK_URL } from '../auth/request-links.js';
 
 export const SESSION_COOKIE = '__Host-fumidai-session';
 export const PENDING_COOKIE = '__Host-fumidai-login';
@@ -70,6 +71,8 @@ export function authnHook(deps: AuthnDeps) {
       return;
     }
     if (api) return reply.code(401).send({ error: 'not logged in' });
+    // A request's signed link: the login goes on to it (single sign-on carries `next` through the IdP).
+    if (req.method === 'GET' && LINK_URL.test(req.url)) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     return reply.redirect('/login', 303);
   };
 }

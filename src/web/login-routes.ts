@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebIdentity } from '../store/store.js';
+import { LINK_URL } from '../auth/request-links.js';
 import { COOKIE, PENDING_COOKIE, type LoginContext, type LoginMethod } from './authn.js';
 import { keyLoginPage, WEBAUTHN_JS } from './ident-pages.js';
 import type { LoginStep, WebLogin } from './login.js';
@@ -41,7 +42,10 @@ export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
         reply.setCookie(PENDING_COOKIE, await ctx.sessions.openPending(name, challenge), { ...COOKIE, maxAge: 300 }); // (a reply is thenable: not returned)
       };
 
-      app.get('/login', (_req, reply) => htmlReply(reply, loginPage(reply.generateCsrf(), undefined, deps.sso?.())));
+      app.get('/login', (req, reply) => {
+        const next = (req.query as Record<string, string | undefined>).next;
+        return htmlReply(reply, loginPage(reply.generateCsrf(), undefined, deps.sso?.(), next && LINK_URL.test(next) ? next : undefined));
+      });
       app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
         const { name = '', password = '' } = form(req);
         const r = await deps.login.password(name.slice(0, 64), password.slice(0, 1024), req.ip);

@@ -9,6 +9,8 @@ import type { ConsoleSession } from './console-sessions.js';
 export interface RequestDeps {
   desk: Pick<RequestDesk, 'request' | 'approve' | 'deny'>;
   store: Pick<AccessRequests, 'listAccessRequests' | 'accessRequest'> & Pick<Directory, 'getUser'>;
+  /** The key of the signed links the request webhook sends (absent: links are refused). */
+  linkKey?: Buffer;
 }
 
 export type Outcome = { ok: true; message: string; id?: number } | { ok: false; status: number; error: string };

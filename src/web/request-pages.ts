@@ -41,3 +41,14 @@ ${v.rows.map((r) => html`<tr class="${r.state}" id="request-${r.id}"><td>${r.id}
 </tbody></table>`;
   return page('Access requests', body, v.who);
 }
+
+/** The page a signed link opens: the request, and one CSRF-protected button (the link alone decides nothing). */
+export function confirmPage(r: AccessRequestRecord, action: 'approve' | 'deny', who: { name: string; role: string; csrf: string }): string {
+  const verb = action === 'approve' ? 'Approve' : 'Deny';
+  const body = html`<h1>${verb} access request #${r.id}?</h1>
+<p>${r.user} asks for ${r.login}@${r.target} for ${spoken(r.forSec)}, pending until ${r.pendingUntil}.</p><p>Reason: <span class="what">${r.reason}</span></p>
+<form class="action" method="post" action="/requests/${r.id}/${action}"><input type="hidden" name="_csrf" value="${who.csrf}">
+${action === 'deny' ? html`<label>Why <input name="reason" required maxlength="300"></label> ` : ''}<button id="confirm" class="${action}">${verb} as ${who.name}</button></form>
+<p><a href="/requests">All requests</a></p>`;
+  return page(`${verb} request #${r.id}`, body, who);
+}

@@ -3,7 +3,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseId } from '../auth/request-args.js';
 import { actingUser, decide, fileRequest, listed, type Outcome, type RequestDeps } from './request-actions.js';
-import { requestsPage } from './request-pages.js';
+import { confirmPage, requestsPage } from './request-pages.js';
+import { linkProblem } from '../auth/request-links.js';
 
 type Params = { id?: string; action?: string };
 const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
@@ -27,6 +28,22 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps): void {
   };
 
   app.get('/requests', async (req, reply) => show(req, reply));
+  // A signed link from the request webhook: checked, then a confirm page; a bad one is refused with one line.
+  app.get<{ Params: Params; Querystring: { exp?: string; sig?: string } }>('/requests/:id/:action', async (req, reply) => {
+    const id = parseId(req.params.id);
+    const action = req.params.action;
+    const refuse = (code: number, why: string) => reply.code(code).type('text/plain; charset=utf-8').send(`refused: ${why}\n`);
+    if (id === undefined || (action !== 'approve' && action !== 'deny')) return refuse(404, 'no such request or action');
+    if (!deps.linkKey) return refuse(404, 'signed links are not in use on this console');
+    const problem = linkProblem(deps.linkKey, id, action, req.query.exp, req.query.sig);
+    if (problem) return refuse(403, problem);
+    const r = await deps.store.accessRequest(id);
+    if (!r) return refuse(404, `no access request #${id}`);
+    const s = req.consoleSession!;
+    const acting = await actingUser(deps, s);
+    if (!acting.ok) return refuse(acting.status, acting.error);
+    return reply.type('text/html; charset=utf-8').send(confirmPage(r, action, { name: s.name, role: s.role, csrf: reply.generateCsrf() }));
+  });
   app.get('/api/requests', async () => ({ requests: await listed(deps) }));
   app.post('/requests', { preHandler: app.csrfProtection }, async (req, reply) => show(req, reply, await fileRequest(deps, req.consoleSession, req.ip, body(req))));
   app.post<{ Params: Params }>('/requests/:id/:action', { preHandler: app.csrfProtection }, async (req, reply) => show(req, reply, await decision(req)));

@@ -8,6 +8,7 @@ import type { CodeChecks, OidcIdp } from '../identity/oidc.js';
 import { COOKIE, SESSION_COOKIE, type LoginMethod } from './authn.js';
 import { html, page } from './html.js';
 import { ssoRole, type SsoRoles } from './sso-role.js';
+import { LINK_URL } from '../auth/request-links.js';
 
 export interface SsoDeps {
   idp: Pick<OidcIdp, 'codeStart' | 'codeFinish' | 'issuer'>;
@@ -32,8 +33,8 @@ const refusedPage = (why: string) =>
 
 // The session cookie is Strict: the browser would not send it on the redirect chain that began at the IdP, so the
 // callback answers with a page that moves on by itself (a same-site navigation, which carries it).
-const signedInPage = () =>
-  `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/sessions"><title>Signed in · fumidai</title><link rel="stylesheet" href="/static/console.css"></head><body><main><p>Signed in. <a href="/sessions">Continue to the sessions list</a>.</p></main></body></html>\n`;
+const signedInPage = (to: string) =>
+  `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><title>Signed in · fumidai</title><link rel="stylesheet" href="/static/console.css"></head><body><main><p>Signed in. <a href="${to}">Continue</a>.</p></main></body></html>`.text}\n`;
 
 export function ssoLogin(deps: SsoDeps): LoginMethod {
   return {
@@ -55,7 +56,9 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
           const e = err as { error?: string; code?: string; message?: string };
           return refuse(req, reply, 502, `the IdP could not be reached (${e.error ?? e.code ?? e.message})`);
         }
-        const id = await ctx.sessions.openPending(PENDING_NAME, JSON.stringify(start.checks));
+        // Where to go once signed in: a request's signed link only (never an address from outside).
+        const next = (req.query as Record<string, string | undefined>).next;
+        const id = await ctx.sessions.openPending(PENDING_NAME, JSON.stringify({ ...start.checks, ...(next && LINK_URL.test(next) ? { next } : {}) }));
         reply.setCookie(SSO_COOKIE, id, { ...SSO_COOKIE_OPTS, maxAge: 300 });
         return reply.redirect(start.url, 303);
       });
@@ -67,14 +70,15 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
         if (!p || p.name !== PENDING_NAME || !deps.url() || !roles) return refuse(req, reply, 400, 'no single sign-on under way in this browser (it expired, was used already, or was started elsewhere)');
         const callback = new URL(redirectUri());
         callback.search = new URL(req.url, 'https://console.invalid').search;
-        const r = await deps.idp.codeFinish(callback, JSON.parse(p.challenge) as CodeChecks);
+        const { next, ...checks } = JSON.parse(p.challenge) as CodeChecks & { next?: string };
+        const r = await deps.idp.codeFinish(callback, checks);
         if (!r.ok) return refuse(req, reply, 401, r.why);
         const { issuer, sub, groups } = r.identity;
         const role = ssoRole(groups, roles);
         if (!role) return refuse(req, reply, 403, `'${r.name}' is in no IdP group that may use this console`, { user: r.name, issuer, sub, groups });
         await deps.audit.record('WebLogin', { user: r.name, sourceIp: req.ip }, { role, method: 'oidc', issuer, sub, groups });
         reply.setCookie(SESSION_COOKIE, await ctx.sessions.open(r.name, role, 'sso'), COOKIE);
-        return htmlReply(reply, signedInPage());
+        return htmlReply(reply, signedInPage(next && LINK_URL.test(next) ? next : '/sessions'));
       });
     },
   };

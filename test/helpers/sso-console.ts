@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { Bastion } from './fumidai.js';
 import { startIdp, type Idp, type IdpAccount } from './oidc-idp.js';
 import { freePort } from './proc.js';
+import { LOGIN } from './sshd.js';
 
 export interface SsoConsole {
   bastion: Bastion;
@@ -14,6 +15,22 @@ export interface SsoConsole {
   base: string;
   ca: Buffer;
 }
+
+/** A `requires: approval` rule: alice (dba) asks for db1, bob (leads) approves. */
+export const JIT_POLICY = `
+groups:
+  dba: [alice]
+  leads: [bob]
+rules:
+  - name: db-jit
+    effect: allow
+    groups: [dba]
+    targets: [db1]
+    logins: [${LOGIN}]
+    requires: approval
+    approvers: [leads]
+    maxDuration: 1h
+`;
 
 /** web.sso.roles of these tests: IdP group `sec` -> admin, `ops` -> auditor. */
 export const SSO_ROLES = '{ admin: [sec], auditor: [ops] }';
