@@ -133,9 +133,9 @@ export interface EventDetails {
   /** A session's evidence bundle sent to a console account: the sha256 of the bytes sent. */
   EvidenceExported: { auditKey: string; sha256: string; bytes: number };
   /** `ssh USER@bastion cert` signed the key the user logged in with (fingerprint: that key's). */
-  CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string };
+  CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string; via?: 'console' };
   /** `ssh USER@bastion cert` refused (the reason says why: no second factor, a certificate login, a bad --for). */
-  CertificateIssueFailure: { fingerprint?: string };
+  CertificateIssueFailure: { fingerprint?: string; via?: 'console' };
   /**
    * Just-in-time access (`user`: the requester; the reason: theirs). A request and its pending deadline; refused
    * (result failure) when no `requires: approval` rule lets the user ask for it.

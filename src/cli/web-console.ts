@@ -18,6 +18,8 @@ import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 import { RecordingCache } from '../shipping/recording-cache.js';
 import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 import { RequestDesk } from '../auth/access-requests.js';
+import { CertificateIssuer } from '../auth/cert-issue.js';
+import { loadUserCa } from '../identity/user-ca.js';
 import { linkKeyOf, requestWebhook } from './request-webhook.js';
 import { PolicySource } from '../policy/source.js';
 
@@ -67,7 +69,10 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
     audit,
   };
   const desk = new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => dir.config.requests.pendingFor, filed: requestWebhook(dir, audit) });
-  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), requests: { desk, store, linkKey: linkKeyOf(dir) }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
+  // The user CA serve made: certificates in the console come from the same issuer as `ssh USER@bastion cert`.
+  const caFile = dir.path(dir.config.certs.userCaKey);
+  const certs = existsSync(caFile) ? { issuer: new CertificateIssuer({ ca: loadUserCa(caFile), store, audit, maxValiditySec: () => dir.config.certs.maxValidity }), store } : undefined;
+  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), ...(certs ? { certs } : {}), requests: { desk, store, linkKey: linkKeyOf(dir) }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

@@ -26,9 +26,9 @@ export interface FileForm {
 const text = (v: unknown, max: number): string => (typeof v === 'string' ? v.trim().slice(0, max) : '');
 
 /** The SSH user this console session acts as, or why it may only read. */
-export async function actingUser(deps: RequestDeps, s: ConsoleSession | undefined): Promise<{ ok: true; name: string } | { ok: false; status: number; error: string }> {
+export async function actingUser(users: Pick<Directory, 'getUser'>, s: ConsoleSession | undefined): Promise<{ ok: true; name: string } | { ok: false; status: number; error: string }> {
   if (s?.via !== 'sso') return { ok: false, status: 403, error: 'only a console session signed in through single sign-on acts as an SSH user; this one reads only' };
-  const user = await deps.store.getUser(s.name);
+  const user = await users.getUser(s.name);
   if (!user) return { ok: false, status: 403, error: `'${s.name}' is not a fumidai user` };
   if (user.disabled) return { ok: false, status: 403, error: `the fumidai user '${s.name}' is disabled` };
   return { ok: true, name: s.name };
@@ -42,7 +42,7 @@ function refusal(err: unknown): Outcome {
 }
 
 export async function fileRequest(deps: RequestDeps, s: ConsoleSession | undefined, sourceIp: string, f: FileForm): Promise<Outcome> {
-  const who = await actingUser(deps, s);
+  const who = await actingUser(deps.store, s);
   if (!who.ok) return who;
   const login = text(f.login, 64);
   // The same words `ssh USER@bastion request` parses: the same checks, the same usage line when one is wrong.
@@ -61,7 +61,7 @@ const idOf = (message: string): { id?: number } => {
 };
 
 export async function decide(deps: RequestDeps, s: ConsoleSession | undefined, sourceIp: string, id: number, action: 'approve' | 'deny', reason: unknown): Promise<Outcome> {
-  const who = await actingUser(deps, s);
+  const who = await actingUser(deps.store, s);
   if (!who.ok) return who;
   const by: Decider = { name: who.name, via: 'console', ctx: { sourceIp } };
   try {

@@ -14,7 +14,7 @@ const ACTIONS = new Set(['approve', 'deny']);
 export function requestRoutes(app: FastifyInstance, deps: RequestDeps): void {
   const show = async (req: FastifyRequest, reply: FastifyReply, r?: Outcome) => {
     const s = req.consoleSession!;
-    const acting = await actingUser(deps, s);
+    const acting = await actingUser(deps.store, s);
     const rows = await listed(deps);
     const view = { rows, who: { name: s.name, role: s.role, csrf: reply.generateCsrf() }, ...(acting.ok ? { actor: acting.name } : { readOnly: `Read only: ${acting.error}.` }) };
     const outcome = r ? (r.ok ? { message: r.message } : { error: r.error }) : {};
@@ -40,7 +40,7 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps): void {
     const r = await deps.store.accessRequest(id);
     if (!r) return refuse(404, `no access request #${id}`);
     const s = req.consoleSession!;
-    const acting = await actingUser(deps, s);
+    const acting = await actingUser(deps.store, s);
     if (!acting.ok) return refuse(acting.status, acting.error);
     return reply.type('text/html; charset=utf-8').send(confirmPage(r, action, { name: s.name, role: s.role, csrf: reply.generateCsrf() }));
   });

@@ -16,6 +16,7 @@ import { passwordLogin } from './login-routes.js';
 import { ssoLogin, type SsoDeps } from './sso-routes.js';
 import { requestRoutes } from './request-routes.js';
 import type { RequestDeps } from './request-actions.js';
+import { certRoutes, type CertRouteDeps } from './cert-routes.js';
 import { listRoutes } from './list-routes.js';
 import { replayRoutes } from './replay-routes.js';
 import { sessionRoutes } from './session-routes.js';
@@ -50,6 +51,8 @@ export interface WebDeps {
   sso?: SsoDeps;
   /** Just-in-time access requests (the RequestDesk of the SSH commands). */
   requests?: RequestDeps;
+  /** Certificates for single sign-on users (the issuer of `ssh USER@bastion cert`). */
+  certs?: CertRouteDeps;
 }
 
 declare module 'fastify' {
@@ -104,6 +107,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
   sessionRoutes(app, { ...deps, inputOf: replayRoutes(app, deps) });
   if (deps.requests) requestRoutes(app, deps.requests);
+  if (deps.certs) certRoutes(app, deps.certs);
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
