@@ -137,7 +137,10 @@ describe('request webhook and signed links', { skip: !existsSync(CHROMIUM) && 'n
     await refusedLine(path.replace(/exp=(\d+)/, (_m, e: string) => `exp=${Number(e) + 60}`), /not signed by this bastion/);
     const key = Buffer.from(readFileSync(join(c.bastion.data, 'request-links.key'), 'utf8').trim(), 'base64');
     await refusedLine(signedPath(key, id, 'approve', Math.floor(Date.now() / 1000) - 60), /^refused: the link expired at /m);
-    assert.equal((await open(path)).status, 200, 'the untouched link still opens its page');
+    const again = await open(path);
+    assert.equal(again.status, 200, 'the untouched link still opens its page');
+    assert.match(again.body, /Nothing to decide: approved until/);
+    assert.doesNotMatch(again.body, /id="confirm"/);
     await context.close();
   });
 

@@ -43,8 +43,12 @@ ${v.rows.map((r) => html`<tr class="${r.state}" id="request-${r.id}"><td>${r.id}
 }
 
 /** The page a signed link opens: the request, and one CSRF-protected button (the link alone decides nothing). */
-export function confirmPage(r: AccessRequestRecord, action: 'approve' | 'deny', who: { name: string; role: string; csrf: string }): string {
+export function confirmPage(r: AccessRequestRecord, action: 'approve' | 'deny', who: { name: string; role: string; csrf: string }, now = Date.now()): string {
   const verb = action === 'approve' ? 'Approve' : 'Deny';
+  // A request decided or expired meanwhile: said so, with no button (the desk would refuse it anyway).
+  if (r.state !== 'pending' || Date.parse(r.pendingUntil) <= now) {
+    return page(`Request #${r.id}`, html`<h1>Access request #${r.id}</h1><p class="error">Nothing to decide: ${stateOf(r, now)}.</p><p><a href="/requests">All requests</a></p>`, who);
+  }
   const body = html`<h1>${verb} access request #${r.id}?</h1>
 <p>${r.user} asks for ${r.login}@${r.target} for ${spoken(r.forSec)}, pending until ${r.pendingUntil}.</p><p>Reason: <span class="what">${r.reason}</span></p>
 <form class="action" method="post" action="/requests/${r.id}/${action}"><input type="hidden" name="_csrf" value="${who.csrf}">
