@@ -74,7 +74,9 @@ for (const [name, open] of stores) {
         assert.deepEqual((await s.listWebTokens()).map((t) => [t.name, t.role, t.hash, t.revokedAt, t.expiresAt]), [['ci', 'admin', 'h2', undefined, undefined]]);
 
         await s.openConsoleSession('sess', 'ann', 'auditor', 1000);
-        assert.deepEqual(await s.touchConsoleSession('sess', 2000, 5000), { name: 'ann', role: 'auditor', lastSeen: 2000 });
+        assert.deepEqual(await s.touchConsoleSession('sess', 2000, 5000), { name: 'ann', role: 'auditor', lastSeen: 2000, via: 'password' });
+        await s.openConsoleSession('sso', 'alice', 'admin', 1000, 'sso');
+        assert.deepEqual(await s.touchConsoleSession('sso', 2000, 5000), { name: 'alice', role: 'admin', lastSeen: 2000, via: 'sso' }, 'a single sign-on session stays one');
         assert.equal(await s.touchConsoleSession('sess', 8000, 5000), undefined, 'idle past 5 s');
         assert.equal(await s.touchConsoleSession('sess', 3000, 5000), undefined, 'removed when found idle');
         await s.openConsoleSession('s2', 'ann', 'auditor', 1000);

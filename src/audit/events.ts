@@ -104,8 +104,8 @@ export interface EventDetails {
   /** Signed checkpoints waiting for an anchor went past `audit.anchorBacklogAlert` (over), or all went out (cleared). */
   AnchorBacklog: { anchor: string; state: 'over' | 'cleared'; waiting: number; threshold: number; error?: string };
   /** A web console login (user: the console account, not an SSH user); step: where a failure stopped it. */
-  WebLogin: { role: string; method: 'password+totp' | 'password+webauthn' | 'password' };
-  WebLoginFailure: { step: 'password' | 'totp' | 'webauthn' | 'locked'; until?: string };
+  WebLogin: { role: string; method: 'password+totp' | 'password+webauthn' | 'password' | 'oidc'; issuer?: string; sub?: string; groups?: string[] };
+  WebLoginFailure: { step: 'password' | 'totp' | 'webauthn' | 'locked' | 'sso'; until?: string; issuer?: string; sub?: string; groups?: string[] };
   /** Too many failed console logins from one address (auth.banAfter in auth.banWindow): refused until `until`. */
   WebAddressBanned: { until: string };
   /** A console account added a security key (user: the account); credentialId: base64url. */
@@ -133,9 +133,9 @@ export interface EventDetails {
   /** A session's evidence bundle sent to a console account: the sha256 of the bytes sent. */
   EvidenceExported: { auditKey: string; sha256: string; bytes: number };
   /** `ssh USER@bastion cert` signed the key the user logged in with (fingerprint: that key's). */
-  CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string };
+  CertificateIssued: { serial: string; keyId: string; validAfter: string; validBefore: string; fingerprint: string; via?: 'console' };
   /** `ssh USER@bastion cert` refused (the reason says why: no second factor, a certificate login, a bad --for). */
-  CertificateIssueFailure: { fingerprint?: string };
+  CertificateIssueFailure: { fingerprint?: string; via?: 'console' };
   /** The host CA signed a certificate of a host key for the names a client connects to (first use, or renewal). */
   HostCertificateSigned: { principals: string[]; serial: string; hostKeyType: string; validBefore: string };
   /**
@@ -144,9 +144,13 @@ export interface EventDetails {
    */
   AccessRequested: { requestId?: number; target: string; login: string; forSec?: number; rule?: string; pendingUntil?: string };
   /** An approval (`user`: the approver; `operator`: the OS account at the CLI that acted as them): granted once enough are in; result failure when refused (own, expired, not an approver). */
-  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli'; operator?: string };
+  AccessApproved: { requestId: number; requester?: string; approvals?: number; needed?: number; grantedUntil?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
   /** A request turned down by an approver (the decision, not a login refusal), with the approver's reason. */
-  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli'; operator?: string };
+  AccessDenied: { requestId: number; requester?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
+  /** The request webhook took a new request (url: the receiver's origin only; attempts: tries it took). */
+  RequestWebhookSent: { requestId: number; url: string; attempts: number; status: number };
+  /** The request webhook failed on every try (error: the last one); approvers learn of it some other way. */
+  RequestWebhookFailed: { requestId: number; url: string; attempts: number; error: string };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
@@ -225,6 +229,8 @@ export const EVENT_CODES = {
   AccessApproved: 'FM6021I',
   AccessDenied: 'FM6022W',
   AccessExpired: 'FM6023I',
+  RequestWebhookSent: 'FM6040I',
+  RequestWebhookFailed: 'FM6040W',
   CommandMatched: 'FM7000W',
   AlertDelivered: 'FM7100I',
   AlertDeliveryFailure: 'FM7100W',

@@ -9,6 +9,7 @@ import { approverCheck, maxDurationOf, requestableRule } from '../policy/engine.
 import type { PolicyDocument } from '../policy/types.js';
 import type { AccessRequestRecord, AccessRequests, Directory } from '../store/store.js';
 import { parseRequestArgs } from './request-args.js';
+import type { FiledRequest } from './request-webhook.js';
 
 type DeskEvent = 'AccessRequested' | 'AccessApproved' | 'AccessDenied';
 
@@ -18,12 +19,14 @@ export interface DeskDeps {
   audit: { record<N extends DeskEvent>(name: N, ctx: AuditContext, fields: EventFields<N>): Promise<void> };
   /** Read at each request: a config reload applies at once. */
   pendingSec: () => number;
+  /** Told of each request filed (the request webhook); never awaited. */
+  filed?: (r: FiledRequest) => void;
 }
 
-/** Who decides, and how they reached fumidai (an SSH login, or the bastion admin at the CLI acting as them). */
+/** Who decides, and how they reached fumidai (an SSH login, the console signed in through the IdP, or the bastion admin at the CLI acting as them). */
 export interface Decider {
   name: string;
-  via: 'ssh' | 'cli';
+  via: 'ssh' | 'cli' | 'console';
   ctx: AuditContext;
 }
 
@@ -65,6 +68,7 @@ export class RequestDesk {
     const pendingUntil = new Date(now.getTime() + this.#deps.pendingSec() * 1000).toISOString();
     const id = await this.#deps.store.addAccessRequest({ user: ctx.user, target: target.name, login, rule: rule.name, forSec, reason: asked.reason, pendingUntil });
     await this.#record('AccessRequested', ctx, { requestId: id, target: target.name, login, forSec, rule: rule.name, pendingUntil, reason: asked.reason });
+    this.#deps.filed?.({ id, user: ctx.user, target: target.name, login, forSec, reason: asked.reason, pendingUntil });
     const needed = rule.approvals ?? 1;
     return [
       `access request #${id}: ${login}@${target.name} for ${spoken(forSec)}${capped}, reason: ${asked.reason}`,

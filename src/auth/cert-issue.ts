@@ -38,11 +38,14 @@ export class CertificateIssuer {
     this.#deps = deps;
   }
 
-  /** The certificate line for the caller's key; throws CERT_NOT_ISSUED (after its event) when refused. */
-  async issue(caller: Caller, args: string[], now = new Date()): Promise<string> {
+  /**
+   * The certificate line for the caller's key; throws CERT_NOT_ISSUED (after its event) when refused. `via`: the
+   * console, for a user signed in through the IdP (their second factor) with a key they pasted or picked.
+   */
+  async issue(caller: Caller, args: string[], now = new Date(), via: 'ssh' | 'console' = 'ssh'): Promise<string> {
     const who = { user: caller.user, sourceIp: caller.sourceIp, sourcePort: caller.sourcePort };
     const refuse = async (why: string) => {
-      await this.#deps.audit.record('CertificateIssueFailure', who, { reason: why, fingerprint: caller.keyFingerprint }).catch((err) => Promise.reject(auditUnavailable(err)));
+      await this.#deps.audit.record('CertificateIssueFailure', who, { ...(via === 'console' ? { via } : {}), reason: why, fingerprint: caller.keyFingerprint }).catch((err) => Promise.reject(auditUnavailable(err)));
       return fail('CERT_NOT_ISSUED', why);
     };
     if (caller.certificate) throw await refuse('this login used a certificate; log in with your key and second factor to get a new one');
@@ -61,7 +64,7 @@ export class CertificateIssuer {
     await this.#deps.store.recordIssuedCert({ serial, user: caller.user, keyId, fingerprint, validBefore: validBefore.toISOString() });
     // Fail closed: a certificate the trail does not know of is never handed out.
     await this.#deps.audit
-      .record('CertificateIssued', who, { serial: String(serial), keyId, validAfter: validAfter.toISOString(), validBefore: validBefore.toISOString(), fingerprint, ...(asked.forSec && asked.forSec > max ? { reason: `--for capped at certs.maxValidity (${max}s)` } : {}) })
+      .record('CertificateIssued', who, { ...(via === 'console' ? { via } : {}), serial: String(serial), keyId, validAfter: validAfter.toISOString(), validBefore: validBefore.toISOString(), fingerprint, ...(asked.forSec && asked.forSec > max ? { reason: `--for capped at certs.maxValidity (${max}s)` } : {}) })
       .catch((err) => Promise.reject(auditUnavailable(err)));
     return certificateLine(blob, keyId);
   }

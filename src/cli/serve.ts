@@ -38,6 +38,7 @@ import { cipherChoiceInstalled } from '../ssh/cipher-choice.js';
 import { loadHostKeys, startHostCertificates } from './host-keys.js';
 import { ScreenIndexPool } from '../playback/screen-index-pool.js';
 import { startConsole } from './web-console.js';
+import { requestWebhook } from './request-webhook.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
 import { trustedCas } from '../auth/cert-check.js';
 import { RequestDesk } from '../auth/access-requests.js';
@@ -135,7 +136,7 @@ export function registerServe(program: Command): void {
             ...(idp ? { oidc: idp } : {}),
           },
           issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
-          desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor }),
+          desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor, filed: requestWebhook(dir, audit) }),
           sessions: {
             log,
             audit,

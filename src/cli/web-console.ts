@@ -16,6 +16,12 @@ import { startWeb } from '../web/server.js';
 import { listenError } from './listen-error.js';
 import { BucketReader, bucketLocation } from '../shipping/bucket-reader.js';
 import { RecordingCache } from '../shipping/recording-cache.js';
+import { OidcIdp, readClientSecret } from '../identity/oidc.js';
+import { RequestDesk } from '../auth/access-requests.js';
+import { CertificateIssuer } from '../auth/cert-issue.js';
+import { loadUserCa } from '../identity/user-ca.js';
+import { linkKeyOf, requestWebhook } from './request-webhook.js';
+import { PolicySource } from '../policy/source.js';
 
 /** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
 function recordingCache(dir: DataDir): RecordingCache {
@@ -54,7 +60,19 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
   const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
   const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live, recordings: recordingCache(dir) };
-  const server = await startWeb({ ...deps, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
+  // The console's own client of the IdP (the config's client; its secret read once, here, never logged).
+  const oidc = dir.config.auth.oidc;
+  const sso = web.sso && oidc && {
+    idp: new OidcIdp(oidc, readClientSecret(oidc, (p) => dir.path(p))),
+    url: () => dir.config.web.url,
+    roles: () => dir.config.web.sso?.roles,
+    audit,
+  };
+  const desk = new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => dir.config.requests.pendingFor, filed: requestWebhook(dir, audit) });
+  // The user CA serve made: certificates in the console come from the same issuer as `ssh USER@bastion cert`.
+  const caFile = dir.path(dir.config.certs.userCaKey);
+  const certs = existsSync(caFile) ? { issuer: new CertificateIssuer({ ca: loadUserCa(caFile), store, audit, maxValiditySec: () => dir.config.certs.maxValidity }), store } : undefined;
+  const server = await startWeb({ ...deps, ...(sso ? { sso } : {}), ...(certs ? { certs } : {}), requests: { desk, store, linkKey: linkKeyOf(dir) }, idleMinutes: () => dir.config.web.idleMinutes, rpId: () => dir.config.web.rpId }, listen).catch((err) =>
     Promise.reject(listenError(err, listenOption !== undefined ? 'serve --web-listen' : `web.listen: in ${dir.configFile}`, listen)),
   );
   log.info({ web: server.address, certSha256: certFingerprint(cert) }, `web console on https://${server.address}`);

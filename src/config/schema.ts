@@ -277,8 +277,32 @@ export const configSchema = z
             .string()
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a DNS name in lowercase (no scheme, no port)')
             .optional(),
+          /**
+           * The console's address as browsers reach it (https://HOST[:PORT], no path): the single sign-on redirect URI
+           * (URL/login/sso/callback, registered at the IdP) and the links a request webhook sends are made from it.
+           */
+          url: z
+            .string()
+            .url()
+            .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), 'an https://HOST[:PORT] address with no path')
+            .transform((u) => u.replace(/\/$/, ''))
+            .optional(),
+          /**
+           * Console login through the IdP of auth.oidc (authorization code with PKCE): IdP groups -> console role.
+           * An IdP user in none of these groups is refused; in both, admin wins.
+           */
+          sso: z
+            .object({
+              roles: z
+                .object({ admin: z.array(z.string().min(1)).default([]), auditor: z.array(z.string().min(1)).default([]) })
+                .strict()
+                .refine((r) => r.admin.length + r.auditor.length > 0, 'at least one IdP group for admin or auditor'),
+            })
+            .strict()
+            .optional(),
         })
-        .strict(),
+        .strict()
+        .refine((w) => !w.sso || w.url, { message: 'web.sso needs web.url (the redirect URI is made from it)', path: ['url'] }),
     ),
     certs: z.preprocess(
       (v) => v ?? {},
@@ -311,6 +335,22 @@ export const configSchema = z
         .object({
           /** How long a just-in-time access request waits for its approvals; an approval after that is refused. */
           pendingFor: duration.default(3600),
+          /**
+           * Told of each new request: a JSON POST signed with X-Fumidai-Signature (HMAC-SHA256 with the secret of
+           * secretFile, relative to the data directory), with signed approve/deny links to the console (web.url).
+           */
+          webhook: z
+            .object({
+              url: z
+                .string()
+                .url()
+                .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHttp(new URL(u)), 'https (plain http only on a loopback address)'),
+              secretFile: z.string().min(1),
+              /** Tries after the first, 1 s, 2 s, 4 s... apart; then a RequestWebhookFailed event. */
+              retries: z.number().int().min(0).max(10).default(3),
+            })
+            .strict()
+            .optional(),
         })
         .strict(),
     ),
@@ -320,6 +360,8 @@ export const configSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.web.sso || c.auth.oidc, { message: 'web.sso needs an auth.oidc section (its issuer and client)', path: ['web', 'sso'] })
+  .refine((c) => !c.requests.webhook || c.web.url, { message: "requests.webhook needs web.url (the links point at the console)", path: ['requests', 'webhook'] });
 
 export type Config = z.infer<typeof configSchema>;

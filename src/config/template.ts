@@ -178,6 +178,11 @@ web:
   # key: web.key
   # Security keys (WebAuthn) are bound to the DNS name browsers use; unset, the name in each request is used.
   # rpId: bastion.example.com
+  # The console's address as browsers reach it: single sign-on's redirect URI and request links are made from it.
+  # url: https://bastion.example.com:8443
+  # Console login through the IdP of auth.oidc (register URL/login/sso/callback there): IdP groups -> console role.
+  # sso:
+  #   roles: { admin: [sec-admins], auditor: [sec-audit] }
 
 # Alerts: built-in rules are on (fumidai alerts list shows them); they go nowhere until a sink is set.
 # alerts:

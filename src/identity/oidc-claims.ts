@@ -43,3 +43,11 @@ export function identityOf(claims: Claims, issuer: string, user: string, rules: 
   const groups = claimGroups(claims, rules.groupsClaim);
   return { ok: true, identity: { issuer, sub, groups, policyGroups: policyGroups(groups, rules.groupMap) } };
 }
+
+/** A console login: the user claim names the console user (there is no SSH key to match); why not, when it cannot. */
+export function consoleIdentityOf(claims: Claims, issuer: string, rules: ClaimRules): { ok: true; name: string; identity: IdpIdentity } | { ok: false; why: string } {
+  const named = claims[rules.userClaim];
+  if (typeof named !== 'string' || !named || named.length > 128) return { ok: false, why: `the IdP sent no usable '${rules.userClaim}' claim` };
+  const id = identityOf(claims, issuer, named, rules);
+  return id.ok ? { ok: true, name: named, identity: id.identity } : id;
+}

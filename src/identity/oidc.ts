@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import type { Config } from '../config/schema.js';
-import { identityOf, type Claims, type IdpIdentity } from './oidc-claims.js';
+import { consoleIdentityOf, identityOf, type Claims, type IdpIdentity } from './oidc-claims.js';
 
 export type OidcConfig = NonNullable<Config['auth']['oidc']>;
 
@@ -25,6 +25,21 @@ export interface IdpLogin {
   /** When the IdP last vouched for it (ms). */
   checkedAt: number;
 }
+
+/** A browser login started (authorization code with PKCE): where the browser goes, and what its callback must match. */
+export interface CodeStart {
+  url: string;
+  checks: CodeChecks;
+}
+
+/** Kept on the server (never in the browser) until the callback: one use. */
+export interface CodeChecks {
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+export type CodeOutcome = { ok: true; name: string; identity: IdpIdentity } | { ok: false; why: string };
 
 export type DeviceOutcome =
   | ({ ok: true } & IdpLogin)
@@ -96,6 +111,47 @@ export class OidcIdp {
     const id = identityOf(claims, this.#cfg.issuer, user, this.#cfg);
     if (!id.ok) return id;
     return { ok: true, identity: id.identity, accessToken: tokens.access_token, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), checkedAt: Date.now() };
+  }
+
+  /** The IdP's authorization URL for a browser login, with a fresh state, nonce and PKCE verifier (S256). */
+  async codeStart(redirectUri: string): Promise<CodeStart> {
+    const config = await this.#config();
+    const checks = { state: client.randomState(), nonce: client.randomNonce(), verifier: client.randomPKCECodeVerifier() };
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: this.#cfg.scopes.join(' '),
+      code_challenge: await client.calculatePKCECodeChallenge(checks.verifier),
+      code_challenge_method: 'S256',
+      state: checks.state,
+      nonce: checks.nonce,
+    });
+    return { url: url.href, checks };
+  }
+
+  /**
+   * The browser's return: openid-client checks the state, exchanges the code with the PKCE verifier, checks the ID
+   * token and its nonce; the claims (ID token with userinfo's) name the console user.
+   */
+  async codeFinish(callback: URL, checks: CodeChecks): Promise<CodeOutcome> {
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    let config: client.Configuration;
+    try {
+      config = await this.#config();
+      tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.verifier, expectedState: checks.state, expectedNonce: checks.nonce, idTokenExpected: true });
+    } catch (err) {
+      // The IdP's error code where it sent one (access_denied...), else what openid-client found wrong (the state...).
+      const e = err as { error?: string; message?: string; cause?: { message?: string } };
+      return { ok: false, why: `the IdP's answer was refused (${e.error ?? e.cause?.message ?? e.message ?? errorCode(err)})` };
+    }
+    const idClaims = tokens.claims();
+    if (!idClaims) return { ok: false, why: 'the IdP sent no ID token (is the openid scope asked for?)' };
+    let info: Claims;
+    try {
+      info = await this.#userinfo(config, tokens.access_token, idClaims.sub);
+    } catch (err) {
+      return { ok: false, why: `the IdP's userinfo failed (${errorCode(err)})` };
+    }
+    return consoleIdentityOf({ ...info, ...idClaims } as Claims, this.#cfg.issuer, this.#cfg);
   }
 
   /**

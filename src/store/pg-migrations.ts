@@ -134,6 +134,8 @@ export const MIGRATIONS: Migration[] = [
      last_error TEXT, delivered_at BIGINT, PRIMARY KEY (alert_id, sink));
    CREATE INDEX alert_deliveries_due ON alert_deliveries(state, next_at);
    CREATE TABLE alert_addresses ("user" TEXT NOT NULL, address TEXT NOT NULL, last_at BIGINT NOT NULL, PRIMARY KEY ("user", address));`,
+  // 15. How a console session was opened: a password account's, or a single sign-on user's (no console account).
+  `ALTER TABLE console_sessions ADD COLUMN via TEXT NOT NULL DEFAULT 'password';`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

@@ -30,13 +30,13 @@ export function pgWebIdentity(pool: pg.Pool): WebIdentity {
       const before = new Date(at.getTime() - TOUCH_EVERY_MS).toISOString();
       await q('UPDATE web_tokens SET last_used_at = $1 WHERE name = $2 AND (last_used_at IS NULL OR last_used_at < $3)', [at.toISOString(), name, before]);
     },
-    async openConsoleSession(idHash, name, role, now) {
-      await q('INSERT INTO console_sessions (id_hash, name, role, last_seen) VALUES ($1, $2, $3, $4)', [idHash, name, role, now]);
+    async openConsoleSession(idHash, name, role, now, via = 'password') {
+      await q('INSERT INTO console_sessions (id_hash, name, role, last_seen, via) VALUES ($1, $2, $3, $4, $5)', [idHash, name, role, now, via]);
     },
     async touchConsoleSession(idHash, now, idleMs) {
-      const r = (await q('UPDATE console_sessions SET last_seen = greatest(last_seen, $1) WHERE id_hash = $2 AND last_seen >= $3 RETURNING name, role, last_seen', [now, idHash, now - idleMs])).rows[0];
+      const r = (await q('UPDATE console_sessions SET last_seen = greatest(last_seen, $1) WHERE id_hash = $2 AND last_seen >= $3 RETURNING name, role, last_seen, via', [now, idHash, now - idleMs])).rows[0];
       if (!r) await q('DELETE FROM console_sessions WHERE id_hash = $1 AND last_seen < $2', [idHash, now - idleMs]);
-      return r && { name: r.name, role: r.role, lastSeen: Number(r.last_seen) };
+      return r && { name: r.name, role: r.role, lastSeen: Number(r.last_seen), via: r.via };
     },
     async closeConsoleSession(idHash) {
       await q('DELETE FROM console_sessions WHERE id_hash = $1', [idHash]);

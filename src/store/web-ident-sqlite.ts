@@ -52,13 +52,13 @@ export function sqliteWebIdentity(db: Database.Database): WebIdentity {
       const before = new Date(at.getTime() - TOUCH_EVERY_MS).toISOString();
       db.prepare('UPDATE web_tokens SET last_used_at = ? WHERE name = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at.toISOString(), name, before);
     },
-    async openConsoleSession(idHash, name, role, now) {
-      db.prepare('INSERT INTO console_sessions (id_hash, name, role, last_seen) VALUES (?, ?, ?, ?)').run(idHash, name, role, now);
+    async openConsoleSession(idHash, name, role, now, via = 'password') {
+      db.prepare('INSERT INTO console_sessions (id_hash, name, role, last_seen, via) VALUES (?, ?, ?, ?, ?)').run(idHash, name, role, now, via);
     },
     async touchConsoleSession(idHash, now, idleMs) {
-      const r = db.prepare('UPDATE console_sessions SET last_seen = ? WHERE id_hash = ? AND last_seen >= ? RETURNING name, role, last_seen').get(now, idHash, now - idleMs) as Row | undefined;
+      const r = db.prepare('UPDATE console_sessions SET last_seen = ? WHERE id_hash = ? AND last_seen >= ? RETURNING name, role, last_seen, via').get(now, idHash, now - idleMs) as Row | undefined;
       if (!r) db.prepare('DELETE FROM console_sessions WHERE id_hash = ?').run(idHash);
-      return r && { name: r.name, role: r.role, lastSeen: Number(r.last_seen) };
+      return r && { name: r.name, role: r.role, lastSeen: Number(r.last_seen), via: r.via };
     },
     async closeConsoleSession(idHash) {
       db.prepare('DELETE FROM console_sessions WHERE id_hash = ?').run(idHash);

@@ -13,11 +13,15 @@ export interface WebTokenRecord {
   revokedAt?: string;
 }
 
+/** How a console session was opened: a console account's password login, or single sign-on (no console account). */
+export type ConsoleVia = 'password' | 'sso';
+
 /** A console session, keyed by the SHA-256 of its cookie; lastSeen in ms since the epoch. */
 export interface ConsoleSessionRecord {
   name: string;
   role: WebRole;
   lastSeen: number;
+  via: ConsoleVia;
 }
 
 /** A step between two requests (a login whose password was right, a key being registered): taken once. */
@@ -48,7 +52,7 @@ export interface WebIdentity {
   revokeWebToken(name: string, at?: string): Promise<boolean>;
   /** Sets last-used, at most once a minute per token (an API client polling does not write each time). */
   touchWebToken(name: string, at: Date): Promise<void>;
-  openConsoleSession(idHash: string, name: string, role: WebRole, now: number): Promise<void>;
+  openConsoleSession(idHash: string, name: string, role: WebRole, now: number, via?: ConsoleVia): Promise<void>;
   /** The session, its lastSeen set to now; undefined if unknown or idle longer than idleMs (then removed). */
   touchConsoleSession(idHash: string, now: number, idleMs: number): Promise<ConsoleSessionRecord | undefined>;
   closeConsoleSession(idHash: string): Promise<void>;

@@ -1,6 +1,6 @@
 // The Account page: the logged-in account's security keys, and the registration of a new one (WebAuthnRegistered).
 // The registration's challenge waits in the store under a key derived from the session's cookie.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
 import type { WebIdentity } from '../store/store.js';
 import { SESSION_COOKIE } from './authn.js';
@@ -31,8 +31,12 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
     }
     return { name: who.name, role: who.role, keys, options, ...(rp ? {} : { unavailable: NO_RP }), ...(message ? { message } : {}) };
   };
-  app.get('/account', async (req, reply) => reply.type('text/html; charset=utf-8').send(accountPage({ ...(await show(req)), csrf: reply.generateCsrf() })));
-  app.post('/account/webauthn', { preHandler: app.csrfProtection }, async (req, reply) => {
+  // Security keys belong to console accounts: a single sign-on session (the IdP's user) has none to add to.
+  const ssoOnly = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.consoleSession?.via === 'sso') return reply.code(403).type('text/plain; charset=utf-8').send('security keys belong to console accounts; this session signed in through single sign-on\n');
+  };
+  app.get('/account', { preHandler: ssoOnly }, async (req, reply) => reply.type('text/html; charset=utf-8').send(accountPage({ ...(await show(req)), csrf: reply.generateCsrf() })));
+  app.post('/account/webauthn', { preHandler: [ssoOnly, app.csrfProtection] }, async (req, reply) => {
     const who = req.consoleSession!;
     const step = await deps.sessions.takeSessionStep(req.cookies[SESSION_COOKIE]!);
     const rp = relyingParty(req.headers.host, deps.rpId());

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebAccounts, WebIdentity, WebRole, WebTokenRecord } from '../store/store.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
+import { LINK_URL } from '../auth/request-links.js';
 
 export const SESSION_COOKIE = '__Host-fumidai-session';
 export const PENDING_COOKIE = '__Host-fumidai-login';
@@ -47,8 +48,8 @@ export interface AuthnDeps {
 /** The console session of a cookie, its idle clock reset; undefined when unknown, idle too long or its account is gone. */
 export async function cookieSession(deps: Pick<AuthnDeps, 'sessions' | 'accounts'>, cookie: string | undefined): Promise<ConsoleSession | undefined> {
   const session = await deps.sessions.touch(cookie);
-  // A removed account's sessions end at their next request.
-  return session && (await deps.accounts.getWebAccount(session.name)) ? session : undefined;
+  // A removed account's sessions end at their next request; a single sign-on session has no account (the IdP vouched).
+  return session && (session.via === 'sso' || (await deps.accounts.getWebAccount(session.name))) ? session : undefined;
 }
 
 /** The onRequest hook: sets req.consoleSession (an account's session, or a token as a principal of its role). */
@@ -76,6 +77,8 @@ export function authnHook(deps: AuthnDeps) {
       return;
     }
     if (api) return reply.code(401).send({ error: 'not logged in' });
+    // A request's signed link: the login goes on to it (single sign-on carries `next` through the IdP).
+    if (req.method === 'GET' && LINK_URL.test(req.url)) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     return reply.redirect('/login', 303);
   };
 }

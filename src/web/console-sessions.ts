@@ -2,12 +2,15 @@
 // random 32-byte id, the store only its SHA-256 (a copy of the store opens no session). Idle ones expire; a login half
 // done (password right, second factor to come) is its own short-lived entry, never a session.
 import { createHash, randomBytes } from 'node:crypto';
+import type { ConsoleVia } from '../store/web-identity.js';
 import type { WebIdentity, WebRole } from '../store/store.js';
 
 export interface ConsoleSession {
   name: string;
   role: WebRole;
   lastSeen: number;
+  /** Absent for an API token. 'sso': a user of the IdP, with no console account (name: the IdP's user claim). */
+  via?: ConsoleVia;
 }
 
 export const PENDING_MS = 5 * 60_000;
@@ -33,9 +36,9 @@ export class ConsoleSessions {
     this.#now = now;
   }
 
-  async open(name: string, role: WebRole): Promise<string> {
+  async open(name: string, role: WebRole, via: ConsoleVia = 'password'): Promise<string> {
     const id = newId();
-    await this.#store.openConsoleSession(idHash(id), name, role, this.#now());
+    await this.#store.openConsoleSession(idHash(id), name, role, this.#now(), via);
     return id;
   }
 

@@ -29,7 +29,7 @@ const PLAYER_HEAD = new Html('<link rel="stylesheet" href="/static/asciinema-pla
 
 export function page(title: string, body: Html, who?: { name: string; role: string; csrf: string }, player = false): string {
   const bar = who
-    ? html`<nav><span class="brand">fumidai</span><a href="/sessions">Sessions</a><a href="/search">Search</a><a href="/audit">Audit trail</a><a href="/account">Account</a><span class="who">${who.name} (${who.role})</span>
+    ? html`<nav><span class="brand">fumidai</span><a href="/sessions">Sessions</a><a href="/search">Search</a><a href="/audit">Audit trail</a><a href="/requests">Requests</a><a href="/certificate">Certificate</a><a href="/account">Account</a><span class="who">${who.name} (${who.role})</span>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${who.csrf}"><button>Log out</button></form></nav>`
     : html`<nav><span class="brand">fumidai</span></nav>`;
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebIdentity } from '../store/store.js';
+import { LINK_URL } from '../auth/request-links.js';
 import { COOKIE, PENDING_COOKIE, type LoginContext, type LoginMethod } from './authn.js';
 import { keyLoginPage, WEBAUTHN_JS } from './ident-pages.js';
 import type { LoginStep, WebLogin } from './login.js';
@@ -15,6 +16,8 @@ export interface PasswordLoginDeps {
   login: WebLogin;
   keys: Pick<WebIdentity, 'webAuthnCredentials'>;
   rpId: () => string | undefined;
+  /** Single sign-on is offered beside the password (web.sso). */
+  sso?: () => boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -34,12 +37,15 @@ export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
       app.get('/static/console-webauthn.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(WEBAUTHN_JS));
       /** A refusal: 429 for a banned address (nothing was checked), else 401 with the login form again. */
       const refused = (reply: FastifyReply, r: Extract<LoginStep, { ok: false }>) =>
-        r.banned ? reply.code(429).type('text/plain; charset=utf-8').send(`${r.message}\n`) : htmlReply(reply, loginPage(reply.generateCsrf(), r.message), 401);
+        r.banned ? reply.code(429).type('text/plain; charset=utf-8').send(`${r.message}\n`) : htmlReply(reply, loginPage(reply.generateCsrf(), r.message, deps.sso?.()), 401);
       const pending = async (reply: FastifyReply, name: string, challenge?: string): Promise<void> => {
         reply.setCookie(PENDING_COOKIE, await ctx.sessions.openPending(name, challenge), { ...COOKIE, maxAge: 300 }); // (a reply is thenable: not returned)
       };
 
-      app.get('/login', (_req, reply) => htmlReply(reply, loginPage(reply.generateCsrf())));
+      app.get('/login', (req, reply) => {
+        const next = (req.query as Record<string, string | undefined>).next;
+        return htmlReply(reply, loginPage(reply.generateCsrf(), undefined, deps.sso?.(), next && LINK_URL.test(next) ? next : undefined));
+      });
       app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
         const { name = '', password = '' } = form(req);
         const r = await deps.login.password(name.slice(0, 64), password.slice(0, 1024), req.ip);
@@ -47,7 +53,7 @@ export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
         if (r.needs === 'webauthn') {
           const rp = relyingParty(req.headers.host, deps.rpId());
           // The account's keys cannot answer here (an IP address): the login stops rather than falling back to less.
-          if (!rp) return htmlReply(reply, loginPage(reply.generateCsrf(), 'This account logs in with a security key: reach the console by its DNS name.'), 401);
+          if (!rp) return htmlReply(reply, loginPage(reply.generateCsrf(), 'This account logs in with a security key: reach the console by its DNS name.', deps.sso?.()), 401);
           const options = await authenticationOptions(await deps.keys.webAuthnCredentials(r.name), rp);
           await pending(reply, r.name, options.challenge);
           return htmlReply(reply, keyLoginPage(reply.generateCsrf(), options));

@@ -10,12 +10,17 @@ export interface SessionRow extends SessionRecord {
   what: string;
 }
 
-export function loginPage(csrf: string, error?: string): string {
+/**
+ * `sso`: web.sso is set, so a second way in is offered: a link, not a form (the CSP's form-action would stop a form's
+ * redirect to the IdP); the callback is bound to this browser by its own cookie, not by a CSRF token.
+ */
+export function loginPage(csrf: string, error?: string, sso = false, next?: string): string {
   return page('Log in', html`<form class="login" method="post" action="/login"><h1>Web console</h1>
 ${error ? html`<p class="error">${error}</p>` : ''}
 <label for="name">Account</label><input id="name" name="name" autocomplete="username" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<input type="hidden" name="_csrf" value="${csrf}"><button>Next</button></form>`);
+<input type="hidden" name="_csrf" value="${csrf}"><button>Next</button></form>
+${sso ? html`<section class="login sso"><a id="sso" class="button" href="/login/sso${next ? `?next=${encodeURIComponent(next)}` : ''}">Sign in with single sign-on</a></section>` : ''}`);
 }
 
 export function totpPage(csrf: string, error?: string): string {

@@ -13,6 +13,10 @@ import { authnHook, cookieSession, COOKIE, SESSION_COOKIE, type LoginContext } f
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
+import { ssoLogin, type SsoDeps } from './sso-routes.js';
+import { requestRoutes } from './request-routes.js';
+import type { RequestDeps } from './request-actions.js';
+import { certRoutes, type CertRouteDeps } from './cert-routes.js';
 import { listRoutes } from './list-routes.js';
 import { replayRoutes } from './replay-routes.js';
 import { sessionRoutes } from './session-routes.js';
@@ -43,6 +47,12 @@ export interface WebDeps {
   live?: LiveDeps;
   /** Recordings not on this node, fetched from the bucket for replay (absent: local files only). */
   recordings?: Pick<RecordingCache, 'localPath'>;
+  /** Console login through the IdP (web.sso with auth.oidc); absent: password accounts only. */
+  sso?: SsoDeps;
+  /** Just-in-time access requests (the RequestDesk of the SSH commands). */
+  requests?: RequestDeps;
+  /** Certificates for single sign-on users (the issuer of `ssh USER@bastion cert`). */
+  certs?: CertRouteDeps;
 }
 
 declare module 'fastify' {
@@ -55,7 +65,8 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   const sessions = new ConsoleSessions(deps.identity, () => deps.idleMinutes() * 60_000);
   const sweep = setInterval(() => void Promise.all([sessions.sweep(), deps.login.sweep()]).catch(() => undefined), 60_000).unref();
   const banSync = setInterval(() => void deps.login.adoptBans().catch(() => undefined), 2000).unref(); // bans made by other nodes
-  const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId });
+  const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId, sso: () => !!deps.sso?.roles() });
+  const sso = deps.sso && ssoLogin(deps.sso);
   const app = Fastify({ https: { cert: deps.cert, key: deps.key }, bodyLimit: 16 * 1024, logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   await app.register(fastifyCookie);
@@ -69,7 +80,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     hsts: { maxAge: 365 * 86400, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(['/static/console.css', ...login.openPaths]) }));
+  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(['/static/console.css', ...login.openPaths, ...(sso?.openPaths ?? [])]) }));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     void reply.code(status).type('text/plain').send(status === 403 ? 'refused: missing or wrong CSRF token' : status === 500 ? 'internal error' : err.message);
@@ -86,6 +97,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     },
   };
   login.register(app, ctx);
+  sso?.register(app, ctx);
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
     await sessions.close(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, COOKIE);
@@ -94,6 +106,8 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
 
   app.get('/', (_req, reply) => reply.redirect('/sessions', 303));
   sessionRoutes(app, { ...deps, inputOf: replayRoutes(app, deps) });
+  if (deps.requests) requestRoutes(app, deps.requests);
+  if (deps.certs) certRoutes(app, deps.certs);
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);

@@ -15,6 +15,9 @@ tr.live td { background: #eefaf0; }
 .badge { padding: 1px 6px; border-radius: 8px; font-size: 12px; background: #dde1e7; }
 .badge.live { background: #1f9d46; color: #fff; } .badge.interrupted { background: #d9822b; color: #fff; }
 .login { max-width: 340px; margin: 60px auto; background: #fff; padding: 24px; border-radius: 6px; box-shadow: 0 1px 4px #0002; }
+.login.wide { max-width: 720px; margin: 20px 0; } .login textarea, .login select { width: 100%; font-family: monospace; }
+pre.cert { white-space: pre-wrap; word-break: break-all; background: #fff; padding: 8px; }
+.login.sso { margin-top: -40px; text-align: center; }
 .login label { display: block; margin: 12px 0 4px; } .login input { width: 100%; padding: 6px; font-size: 14px; }
 button { margin-top: 16px; padding: 6px 14px; font-size: 14px; cursor: pointer; }
 nav button { margin: 0; padding: 2px 10px; }

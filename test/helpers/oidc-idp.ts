@@ -25,7 +25,8 @@ export interface Idp {
   stop(): Promise<void>;
 }
 
-export async function startIdp(accounts: Record<string, IdpAccount>): Promise<Idp> {
+/** `redirectUris`: the client may also log in browsers (authorization code with PKCE), back to these URIs. */
+export async function startIdp(accounts: Record<string, IdpAccount>, opts: { redirectUris?: string[] } = {}): Promise<Idp> {
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,9 +36,9 @@ export async function startIdp(accounts: Record<string, IdpAccount>): Promise<Id
       {
         client_id: idp.clientId,
         client_secret: idp.clientSecret,
-        grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-        response_types: [],
-        redirect_uris: [],
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', ...(opts.redirectUris ? ['authorization_code'] : [])],
+        response_types: opts.redirectUris ? ['code'] : [],
+        redirect_uris: opts.redirectUris ?? [],
         token_endpoint_auth_method: 'client_secret_post',
       },
     ],

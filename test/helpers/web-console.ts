@@ -27,13 +27,13 @@ export async function consoleBase(bastion: Bastion): Promise<string> {
 }
 
 /** HTTPS to the console, trusting its own certificate only (pinned, not "ignore errors"). */
-export const fetchPinned = (base: string, ca: Buffer, path: string, opts: { method?: string; cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> =>
+export const fetchPinned = (base: string, ca: Buffer, path: string, opts: { method?: string; cookie?: string; form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> =>
   new Promise<Answer>((resolve, reject) => {
-    const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+    const body = opts.form ? new URLSearchParams(opts.form).toString() : opts.body;
     const req = request(`${base}${path}`, {
       method: opts.method ?? 'GET',
       ca,
-      headers: { ...opts.headers, ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { ...opts.headers, ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(opts.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
     }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
