@@ -77,6 +77,9 @@ const messages = {
   CERT_UNKNOWN: (what: string) => `no certificate issued with ${what}`,
   REQUEST_REFUSED: (why: string) => `access request refused: ${why}`,
   REQUEST_UNKNOWN: (id: string) => `no access request #${id}`,
+  COMMAND_DENIED: (reason: string, rule: string, what = 'session ended') => `${what}: ${reason} (rule '${rule}')`,
+  HOLD_UNKNOWN: (id: string) => `no held line #${id}`,
+  HOLD_NOT_DECIDED: (id: number, why: string) => `held line #${id} not decided: ${why}`,
   APPROVAL_REFUSED: (id: number, why: string) => `access request #${id} not decided: ${why}`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;

@@ -4,12 +4,15 @@ import type { ClientChannel, ServerChannel } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { createTap } from '../recording/tap.js';
+import type { LineGate } from './line-gate.js';
 
 export interface RelayOptions {
   recording: ChannelRecording;
   onRecordingFailed: (err: Error) => void;
   onInput?: () => void;
   onOutput?: () => void;
+  /** A terminal under shell rules: its Enters wait for each line's decision (nothing is held back without one). */
+  lineGate?: LineGate;
 }
 
 import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from '../ssh/channel-end.js';
@@ -48,12 +51,14 @@ export function relayChannel(
     const inTap = createTap(rec, (c) => rec.input(c));
     const outTap = createTap(rec, (c) => rec.output(c, 'stdout'));
     const errTap = createTap(rec, (c) => rec.output(c, 'stderr'));
-    client.pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
+    const gate = opts.lineGate;
+    (gate ? client.pipe(gate.stream) : client).pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
     up.pipe(outTap).pipe(client, { end: false });
     up.stderr.pipe(errTap).pipe(client.stderr, { end: false });
     // Listeners added only now, after the pipes: an earlier 'data' listener would drop bytes sent before them.
     if (opts.onInput) client.on('data', opts.onInput);
     if (opts.onOutput) up.on('data', opts.onOutput);
+    if (gate) up.on('data', (c: Buffer) => gate.output(c));
 
     // Never continue unrecorded: a recording that fails ends the channel with a message. A FumidaiError here is not
     // the file's (ChannelRecording.fail: a FileTransfer event could not be written): its own line, no RecordingFailed.
@@ -89,6 +94,7 @@ export function relayChannel(
     };
     void watch.closed.then(finish);
     client.on('close', () => {
+      gate?.close();
       // Client went away: stop the target side too.
       up.unpipe(client);
       up.stderr.unpipe(client.stderr);

@@ -123,6 +123,11 @@ export const MIGRATIONS: Migration[] = [
      granted_until TEXT, expiry_claimed BOOLEAN NOT NULL DEFAULT false);
    CREATE INDEX access_requests_user ON access_requests("user", state);
    CREATE TRIGGER access_requests_changed AFTER INSERT OR UPDATE OR DELETE ON access_requests FOR EACH STATEMENT EXECUTE FUNCTION access_changed();`,
+  // Shell lines held for an approver (policy `on: shell` rules with `action: hold`).
+  `CREATE TABLE line_holds (id BIGSERIAL PRIMARY KEY, audit_key TEXT NOT NULL, "user" TEXT NOT NULL, target TEXT NOT NULL,
+     login TEXT NOT NULL, rule TEXT NOT NULL, line TEXT NOT NULL, approvers TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
+     pending_until TEXT NOT NULL, decided_by TEXT, decision_reason TEXT, decided_at TEXT);
+   CREATE INDEX line_holds_state ON line_holds(state);`,
 ];
 
 export async function migrate(c: pg.PoolClient): Promise<void> {

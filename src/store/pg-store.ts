@@ -16,6 +16,8 @@ import { pgWebIdentity } from './web-ident-pg.js'; // tokens, console sessions, 
 import { pgCertificates } from './certs-pg.js';
 import { pgSessionList } from './session-list-pg.js';
 import { pgAccessRequests } from './access-requests-pg.js';
+import { pgLineHolds } from './line-holds.js';
+import type { LineHolds } from './line-hold-types.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
 const now = () => new Date().toISOString();
@@ -24,7 +26,7 @@ const now = () => new Date().toISOString();
 const UNIQUE = '23505';
 const FOREIGN_KEY = '23503';
 const codeOf = (err: unknown) => (err as { code?: string }).code;
-export interface PgStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
+export interface PgStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, LineHolds, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
 export class PgStore implements Store {
   #pool: pg.Pool;
   #node: string;
@@ -33,7 +35,7 @@ export class PgStore implements Store {
     this.#pool = pool;
     this.#node = node;
     // Roles in their own modules: console accounts and identity, certificates, access requests, sessions list pages.
-    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgAccessRequests(pool), pgSessionList(pool));
+    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgAccessRequests(pool), pgLineHolds(pool), pgSessionList(pool));
   }
 
   /** Connects (the password from PGPASSWORD or ~/.pgpass, never from a log) and brings the schema up to date. */

@@ -84,6 +84,11 @@ export const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL, pending_until TEXT NOT NULL, approvers TEXT NOT NULL DEFAULT '[]', decided_by TEXT,
      decision_reason TEXT, decided_at TEXT, granted_until TEXT, expiry_claimed INTEGER NOT NULL DEFAULT 0);
    CREATE INDEX access_requests_user ON access_requests(user, state);`,
+  // 18. Shell lines held for an approver (policy `on: shell` rules with `action: hold`).
+  `CREATE TABLE line_holds (id INTEGER PRIMARY KEY AUTOINCREMENT, audit_key TEXT NOT NULL, "user" TEXT NOT NULL, target TEXT NOT NULL,
+     login TEXT NOT NULL, rule TEXT NOT NULL, line TEXT NOT NULL, approvers TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
+     pending_until TEXT NOT NULL, decided_by TEXT, decision_reason TEXT, decided_at TEXT);
+   CREATE INDEX line_holds_state ON line_holds(state);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,6 +2,7 @@
 // Store is all of them. SQLite implements it for the embedded default, PostgreSQL for several nodes; one test suite
 // runs on both. Async on purpose: a networked store must fit the same shape.
 import type { AccessRequests } from './access-request-types.js';
+import type { LineHolds } from './line-hold-types.js';
 
 export interface UserRecord {
   name: string;
@@ -318,9 +319,10 @@ export interface Certificates {
 }
 
 export type { AccessRequestChange, AccessRequestRecord, AccessRequests } from './access-request-types.js';
+export type { LineHoldRecord, LineHolds, NewLineHold } from './line-hold-types.js';
 
 /** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
-export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates, AccessRequests {
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates, AccessRequests, LineHolds {
   close(): Promise<void>;
 }
 
