@@ -102,7 +102,10 @@ commands:
       { type: 'date +HELD%s-OK' }, { send: '\r' }, { expect: 'waits for an approver' },
       { expect: 'allowed by bob', timeout: 30 }, { expect: 'HELD\\d+-OK' },
       { type: 'date +REF%s-X' }, { send: '\r' }, { expect: 'waits for an approver', new: true },
+      { type: 'echo X-$((3*3))\r' }, // typed while the line waits: dropped with it
       { expect: 'refused by bob: not now', timeout: 30 },
+      { type: 'date +CAN%s-Y' }, { send: '\r' }, { expect: 'waits for an approver', new: true },
+      { send: '\x03' }, { expect: '\\$ ', new: true },
       { type: 'echo DONE-$((1+1))' }, { send: '\r' }, { expect: 'DONE-2' }, { send: 'exit\r' },
     ]);
     const first = await held();
@@ -117,14 +120,18 @@ commands:
     assert.match(allowed.stdout, new RegExp(`held line #${first} allowed`));
     let second = first;
     while (second === first) second = await held();
+    await new Promise((r) => setTimeout(r, 1500)); // keys typed meanwhile
     const refused = await b.cli(['holds', 'refuse', second, '--as', 'bob', '--reason', 'not now']);
     assert.equal(refused.code, 0, refused.stderr);
     const r = await session;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.ok(r.stdout.indexOf('allowed by bob') < r.stdout.search(/HELD\d+-OK/), 'the line ran before it was allowed');
     assert.doesNotMatch(r.stdout, /REF\d+-X/, 'the refused line ran');
-    const events = await b.waitForEvents('LineHeld', 2, (e) => e.user === 'alice');
-    assert.deepEqual(events.map((e) => e.line), ['date +HELD%s-OK', 'date +REF%s-X']);
+    assert.doesNotMatch(r.stdout, /X-9/, 'keys typed while the line waited went on after its refusal');
+    assert.doesNotMatch(r.stdout, /CAN\d+-Y/, 'the cancelled line ran');
+    assert.equal((await b.waitForEvents('LineHoldCancelled', 1, (e) => e.user === 'alice')).length, 1);
+    const events = await b.waitForEvents('LineHeld', 3, (e) => e.user === 'alice');
+    assert.deepEqual(events.map((e) => e.line), ['date +HELD%s-OK', 'date +REF%s-X', 'date +CAN%s-Y']);
     assert.equal((await b.waitForEvents('LineHoldAllowed', 1, (e) => e.user === 'bob' && e.via === 'ssh')).length, 1);
   });
 });
