@@ -9,7 +9,7 @@
 import xterm from '@xterm/headless';
 
 /** Output kept unfed at most (whole chunks, oldest dropped first). */
-export const WINDOW = 64 * 1024;
+export const WINDOW = 16 * 1024;
 /** Rows of scrollback: a long line wrapped past the bottom of the screen is still whole. */
 const SCROLLBACK = 200;
 
@@ -50,13 +50,14 @@ export class ShellScreen {
     });
   }
 
-  /** At Enter: the line at the cursor, without its prompt. */
-  async line(): Promise<string> {
+  /** At Enter: the line at the cursor, without its prompt; undefined in a full-screen program (the alternate screen). */
+  async line(): Promise<string | undefined> {
     const data = this.#take();
     const prompt = this.#prompt;
     return this.#then(async () => {
       await this.#write(data);
       const b = this.#term.buffer.active;
+      if (b.type === 'alternate') return undefined; // vim, less, top: an Enter there is not a command line
       return withoutPrompt(this.#logicalLine(b.baseY + b.cursorY).text.trimEnd(), await prompt);
     });
   }
@@ -79,8 +80,19 @@ export class ShellScreen {
     return data;
   }
 
+  /**
+   * Parses at once where the emulator allows it: its public write() waits for a timer (1 ms or more) and an Enter
+   * waits for this. The synchronous path is xterm's own (its tests use it), reached behind its public API; without
+   * it, the public write.
+   */
   #write(data: Buffer | undefined): Promise<void> {
-    return data ? new Promise((resolve) => this.#term.write(data, resolve)) : Promise.resolve();
+    if (!data) return Promise.resolve();
+    const buffer = (this.#term as unknown as { _core?: { _writeBuffer?: { writeSync?(d: Uint8Array): void } } })._core?._writeBuffer;
+    if (typeof buffer?.writeSync === 'function') {
+      buffer.writeSync(data);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#term.write(data, resolve));
   }
 
   /** The rows a wrapped line spans around buffer row `y`, as one text (up to column `upTo` of row `y`, if given). */
@@ -100,8 +112,13 @@ export class ShellScreen {
   }
 }
 
+/** Readline's history search draws its own prompt in place of the shell's until the line is accepted. */
+const ISEARCH = /^\((?:failed )?(?:reverse-)?i-search\)`[^`]*': /;
+
 /** The line without the prompt it started after; unchanged where the line no longer starts with it (a redrawn screen). */
 export function withoutPrompt(line: string, prompt: string): string {
+  const search = ISEARCH.exec(line);
+  if (search) return line.slice(search[0].length);
   if (!prompt) return line;
   if (line.startsWith(prompt)) return line.slice(prompt.length);
   return line === prompt.trimEnd() ? '' : line;

@@ -115,12 +115,17 @@ export class LineGate {
     try {
       await this.#echo();
       const screen = await this.#screen.line();
+      if (screen === undefined) return this.#done(enter, 'pass'); // a full-screen program's Enter: not a command line
       const keys = Buffer.from(this.#keys, 'latin1').toString('utf8').replace(ESCAPES, '').replace(/[\x00-\x1f\x7f]/g, '');
       this.#abort = new AbortController();
       outcome = await this.#judge({ screen, keys }, this.#abort.signal);
     } catch {
       outcome = 'cancel'; // fail closed: a line that could not be decided does not run
     }
+    this.#done(enter, outcome);
+  }
+
+  #done(enter: Buffer, outcome: LineOutcome): void {
     this.#abort = undefined;
     this.#atLineStart = true;
     this.#keys = '';
