@@ -46,6 +46,8 @@ for (const [name, open] of stores) {
         const id = await holding.hold({ ...hold, pendingUntil: new Date(Date.now() + 10_000).toISOString() });
         const waiting = holding.wait(id, new Date(Date.now() + 10_000).toISOString(), new AbortController().signal);
         assert.match(await deciding.list(), new RegExp(`#${id} alice postgres@db1 rule 'db-writes'`));
+        assert.match(await deciding.list('bob'), new RegExp(`#${id} alice`));
+        assert.equal(await deciding.list('carol'), 'no held lines'); // neither hers nor hers to decide
         await assert.rejects(deciding.allow(id, by('alice')), (e: Error & { code?: string }) => e.code === 'HOLD_NOT_DECIDED' && /nobody decides their own line/.test(e.message));
         await assert.rejects(deciding.allow(id, by('carol')), /'carol' is not in an approvers group/);
         const at = Date.now();

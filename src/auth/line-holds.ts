@@ -52,9 +52,10 @@ export class HoldDesk {
     return h ? outcomeOf(h) : { state: 'cancelled' };
   }
 
-  /** Pending holds, one per line of text. */
-  async list(): Promise<string> {
-    const holds = await this.#deps.store.pendingLineHolds();
+  /** Pending holds, one per line of text: every one (the CLI), or those a user typed or may decide (over SSH). */
+  async list(viewer?: string): Promise<string> {
+    const groups = viewer === undefined ? [] : groupsOf(viewer, await this.#deps.policy.current());
+    const holds = (await this.#deps.store.pendingLineHolds()).filter((h) => viewer === undefined || h.user === viewer || h.approvers.some((g) => groups.includes(g)));
     if (!holds.length) return 'no held lines';
     return holds.map((h) => `#${h.id} ${h.user} ${h.login}@${h.target} rule '${h.rule}' (approvers: ${h.approvers.join(', ')}) until ${h.pendingUntil}: ${h.line}`).join('\n');
   }

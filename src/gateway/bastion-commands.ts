@@ -65,9 +65,9 @@ function holdCommands(answers: Map<string, Answer>, holds: HoldDesk): void {
     if (id === undefined) throw fail('ARGUMENT_INVALID', usage);
     return id;
   };
-  answers.set('holds', async (args) => {
+  answers.set('holds', async (args, s) => {
     if (args.length) throw fail('ARGUMENT_INVALID', 'usage: holds');
-    return holds.list();
+    return holds.list(s.caller.user);
   });
   answers.set('allow', async (args, s) => {
     if (args.length !== 1) throw fail('ARGUMENT_INVALID', 'usage: allow ID');
