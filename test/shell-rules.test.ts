@@ -77,17 +77,20 @@ commands:
       { type: 'c\\url --version >/dev/null 2>&1; echo TWO-$((2))' }, { send: '\r' }, { expect: 'TWO-2' },
       { send: '\x1b[A' }, { expect: 'TWO-\\$\\(\\(2\\)\\)', new: true }, { send: '\r' }, { expect: 'TWO-2(.|\\n)*TWO-2\\r\\n[^\\n]*\\$ ' },
       { send: '\x12' }, { type: 'TWO-' }, { expect: 'reverse-i-search' }, { send: '\r' }, { expect: 'TWO-2', new: true },
-      { type: 'printe\t' }, { expect: 'printenv ' }, { type: 'HOME\r' }, { expect: '/home/' },
+      { type: 'printe\t' }, { expect: 'printenv ' }, { type: 'HOME\r' }, { expect: '/home/[^\\n]*\\n[^\\n]*\\$ ' },
+      // A paste: the Enter comes with keys not echoed yet, and waits for their echo.
+      { send: 'cu""rl --version >/dev/null 2>&1; echo PASTE-$((3))\r' }, { expect: 'PASTE-3' },
       { send: 'exit\r' },
     ], 'carol');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    await b.waitForEvents('CommandMatched', 5, (e) => e.rule === 'curl-seen' && e.user === 'carol');
+    await b.waitForEvents('CommandMatched', 6, (e) => e.rule === 'curl-seen' && e.user === 'carol');
     assert.deepEqual(matched('curl-seen'), [
       'cu""rl --version >/dev/null 2>&1; echo ONE-$((1))',
       'c\\url --version >/dev/null 2>&1; echo TWO-$((2))',
       'c\\url --version >/dev/null 2>&1; echo TWO-$((2))', // recalled with the up arrow: no key of it was typed
       'c\\url --version >/dev/null 2>&1; echo TWO-$((2))', // found with Ctrl-R
       'printenv HOME', // completed with Tab: "printe" was typed
+      'cu""rl --version >/dev/null 2>&1; echo PASTE-$((3))',
     ]);
   });
 

@@ -22,5 +22,6 @@ test('shell screen: a line that no longer starts with its prompt is taken whole;
   assert.equal(withoutPrompt('$ ls', '$ '), 'ls');
   assert.equal(withoutPrompt('$', '$ '), '');
   assert.equal(withoutPrompt('other$ ls', '$ '), 'other$ ls');
+  assert.equal(withoutPrompt('^[[Auser@h:~$ c\\url x', '', ['user@h:~$ ']), 'c\\url x'); // an up arrow typed ahead of the prompt
   assert.equal(withoutPrompt("(reverse-i-search)`cu': c\\url x", '$ '), 'c\\url x');
 });

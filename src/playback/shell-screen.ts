@@ -20,6 +20,8 @@ export class ShellScreen {
   /** Writes and reads in the order they were asked. */
   #chain: Promise<unknown> = Promise.resolve();
   #prompt: Promise<string> = Promise.resolve('');
+  /** Prompts seen before (most recent first): a key typed before the prompt was drawn puts it after the key's echo. */
+  #known: string[] = [];
 
   constructor(cols: number, rows: number) {
     this.#term = new xterm.Terminal({ cols: cols || 80, rows: rows || 24, scrollback: SCROLLBACK, allowProposedApi: true });
@@ -46,7 +48,9 @@ export class ShellScreen {
     this.#prompt = this.#then(async () => {
       await this.#write(data);
       const b = this.#term.buffer.active;
-      return this.#logicalLine(b.baseY + b.cursorY, b.cursorX).text;
+      const prompt = this.#logicalLine(b.baseY + b.cursorY, b.cursorX).text;
+      if (PROMPT_END.test(prompt) && this.#known[0] !== prompt) this.#known = [prompt, ...this.#known.filter((p) => p !== prompt)].slice(0, 4);
+      return prompt;
     });
   }
 
@@ -58,7 +62,7 @@ export class ShellScreen {
       await this.#write(data);
       const b = this.#term.buffer.active;
       if (b.type === 'alternate') return undefined; // vim, less, top: an Enter there is not a command line
-      return withoutPrompt(this.#logicalLine(b.baseY + b.cursorY).text.trimEnd(), await prompt);
+      return withoutPrompt(this.#logicalLine(b.baseY + b.cursorY).text.trimEnd(), await prompt, this.#known);
     });
   }
 
@@ -116,10 +120,18 @@ export class ShellScreen {
 const ISEARCH = /^\((?:failed )?(?:reverse-)?i-search\)`[^`]*': /;
 
 /** The line without the prompt it started after; unchanged where the line no longer starts with it (a redrawn screen). */
-export function withoutPrompt(line: string, prompt: string): string {
+export function withoutPrompt(line: string, prompt: string, known: readonly string[] = []): string {
   const search = ISEARCH.exec(line);
   if (search) return line.slice(search[0].length);
-  if (!prompt) return line;
-  if (line.startsWith(prompt)) return line.slice(prompt.length);
-  return line === prompt.trimEnd() ? '' : line;
+  if (prompt && line.startsWith(prompt)) return line.slice(prompt.length);
+  if (prompt && line === prompt.trimEnd()) return '';
+  // Keys typed ahead of the prompt: the terminal echoed them, then the shell drew its prompt after them.
+  for (const p of known) {
+    const at = line.indexOf(p);
+    if (at >= 0) return line.slice(at + p.length);
+  }
+  return line;
 }
+
+/** What a prompt ends with, to be remembered as one ($ # > %, then spaces). */
+const PROMPT_END = /[$#>%]\s*$/;
