@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     started.push(target, jump, scriptb);
     await bastion.cli(['target', 'add', 'web1', '--host', '127.0.0.1', '--port', String(target.port), '--login', LOGIN]);
     await bastion.cli(['grant', 'bench', 'web1']);
+    // BENCH_SHELL_RULE=1: an `on: shell` rule in scope for the bench user, so its terminals pass the line gate.
+    if (process.env.BENCH_SHELL_RULE) await bastion.applyPolicy('commands:\n  - { name: bench-line, on: shell, users: [bench], match: { program: [never-typed] }, action: alert }\n');
     // Connection setup with a second factor: users of their own enrolled in TOTP (the `bench` user stays key-only for
     // every other part). fumidai accepts a code once per user and 30 s step, so each run takes the next user of the
     // pool, and waits (untimed) for the next step only when the pool is used up within one step.

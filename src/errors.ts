@@ -27,7 +27,6 @@ const messages = {
   SESSION_TOO_LONG: (why: string) => `session ended: ${why}`,
   ACCESS_REVOKED: (why: string, what = 'session') => `${what} ended, access revoked: ${why}`,
   ACCESS_DENIED: (reason: string) => `access denied: ${reason}`,
-  COMMAND_DENIED: (reason: string, rule: string) => `command refused: ${reason} (rule '${rule}')`,
   TRANSFER_DENIED: (path: string, reason: string, rule: string) => `file transfer of ${path} refused: ${reason} (rule '${rule}')`,
   FORWARD_DENIED: (dest: string, reason: string, rule: string) => `forwarding to ${dest} refused: ${reason} (rule '${rule}')`,
   CHANNEL_DENIED: (what: string) => `${what} is not allowed through this bastion`,
@@ -81,6 +80,9 @@ const messages = {
   CERT_UNKNOWN: (what: string) => `no certificate issued with ${what}`,
   REQUEST_REFUSED: (why: string) => `access request refused: ${why}`,
   REQUEST_UNKNOWN: (id: string) => `no access request #${id}`,
+  COMMAND_DENIED: (reason: string, rule: string, what = 'command refused') => `${what}: ${reason} (rule '${rule}')`,
+  HOLD_UNKNOWN: (id: string) => `no held line #${id}`,
+  HOLD_NOT_DECIDED: (id: number, why: string) => `held line #${id} not decided: ${why}`,
   APPROVAL_REFUSED: (id: number, why: string) => `access request #${id} not decided: ${why}`,
   ARGUMENT_INVALID: (what: string) => what,
 } as const;

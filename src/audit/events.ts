@@ -159,6 +159,16 @@ export interface EventDetails {
   AlertDelivered: { alertId: number; rule: string; sink: string; count: number; attempts: number; auditKey?: string };
   /** An alert a sink never took (alerts.giveUpAfter passed, or the sink is no longer configured): the last error. */
   AlertDeliveryFailure: { alertId: number; rule: string; sink: string; count: number; attempts: number; auditKey?: string };
+  /** A shell line held for an approver by a `hold` rule (`user`: who typed it); its Enter waits until pendingUntil. */
+  LineHeld: { holdId: number; rule: string; line: string; approvers: string[]; pendingUntil: string; channel?: number };
+  /** A held line allowed (`user`: the approver; `operator`: the OS account at the CLI); result failure when the approver was refused (own line, not an approver, decided already). */
+  LineHoldAllowed: { holdId: number; requester?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
+  /** A held line refused by an approver, with their reason: it is cancelled (Ctrl-C to the target). */
+  LineHoldRefused: { holdId: number; requester?: string; via: 'ssh' | 'cli' | 'console'; operator?: string };
+  /** A held line no approver decided in time (or its session ended first, result failure): cancelled. */
+  LineHoldExpired: { holdId: number; rule: string };
+  /** A held line cancelled by the user who typed it (Ctrl-C). */
+  LineHoldCancelled: { holdId: number; rule: string };
 }
 
 /** What the audit trail says about a certificate that logged in. */
@@ -234,6 +244,11 @@ export const EVENT_CODES = {
   CommandMatched: 'FM7000W',
   AlertDelivered: 'FM7100I',
   AlertDeliveryFailure: 'FM7100W',
+  LineHeld: 'FM7010W',
+  LineHoldAllowed: 'FM7011I',
+  LineHoldRefused: 'FM7012W',
+  LineHoldExpired: 'FM7013W',
+  LineHoldCancelled: 'FM7014I',
 } as const satisfies Record<keyof EventDetails, EventCode>;
 
 export type EventName = keyof typeof EVENT_CODES;

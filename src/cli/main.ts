@@ -25,6 +25,7 @@ import { registerWeb } from './web.js';
 import { registerCerts } from './certs.js';
 import { registerRequests } from './requests.js';
 import { registerAlerts } from './alerts.js';
+import { registerHolds } from './holds.js';
 
 /** Exit 3, not 1: the trail or a recording is not what was signed, as opposed to a command that could not run. */
 const EVIDENCE_FAILED = new Set<ErrorCode>(['AUDIT_TAMPERED', 'RECORDING_TAMPERED', 'AUDIT_KEY_MISMATCH']);
@@ -33,7 +34,7 @@ const program = new Command('fumidai')
   .description('SSH bastion: access control and session recording for stock OpenSSH clients')
   .version('0.1.0')
   .exitOverride();
-for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport, registerPolicy, registerShip, registerEvidence, registerWeb, registerCerts, registerRequests, registerAlerts]) register(program);
+for (const register of [registerInit, registerServe, registerUser, registerTarget, registerGrant, registerKey, registerSessions, registerMfa, registerAudit, registerReport, registerPolicy, registerShip, registerEvidence, registerWeb, registerCerts, registerRequests, registerAlerts, registerHolds]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -42,6 +42,8 @@ import { requestWebhook } from './request-webhook.js';
 import { ensureUserCaKey, loadUserCa } from '../identity/user-ca.js';
 import { trustedCas } from '../auth/cert-check.js';
 import { RequestDesk } from '../auth/access-requests.js';
+import { HoldDesk } from '../auth/line-holds.js';
+import { ShellRules } from '../session/shell-rules.js';
 import { CertificateIssuer, upstreamCertificates } from '../auth/cert-issue.js';
 import { LiveFeed } from '../recording/live-feed.js';
 import { startAlerting } from './alerting.js';
@@ -93,6 +95,7 @@ export function registerServe(program: Command): void {
       for (const ch of await store.unindexedScreens()) indexScreenText({ screenIndex, indexWrites, index: store }, { auditKey: ch.auditKey, channel: ch.channel, path: ch.recordingPath }, log);
       const config = dir.config; // one object, updated in place by a reload: every part reads the current values
       const access = new Access(store, new PolicySource(store));
+      const holds = new HoldDesk({ store, policy: new PolicySource(store), audit });
       const listen = opts.listen ?? config.listen;
       // The user CA, made here for a data directory older than certificates (as init does for a new one).
       const caFile = dir.path(config.certs.userCaKey);
@@ -137,6 +140,8 @@ export function registerServe(program: Command): void {
           },
           issuer: new CertificateIssuer({ ca, store, audit, maxValiditySec: () => config.certs.maxValidity }),
           desk: new RequestDesk({ store, policy: new PolicySource(store), audit, pendingSec: () => config.requests.pendingFor, filed: requestWebhook(dir, audit) }),
+          holds,
+          shellRules: new ShellRules({ policy: new PolicySource(store), holds }),
           sessions: {
             log,
             audit,

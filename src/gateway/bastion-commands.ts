@@ -4,14 +4,16 @@
 import { fail, userLine } from '../errors.js';
 import type { CertificateIssuer } from '../auth/cert-issue.js';
 import type { RequestDesk } from '../auth/access-requests.js';
-import { parseApproveArgs, parseDenyArgs, words } from '../auth/request-args.js';
+import type { HoldDesk } from '../auth/line-holds.js';
+import { parseApproveArgs, parseDenyArgs, parseId, words } from '../auth/request-args.js';
 import type { BastionReply } from '../relay/session-channel.js';
 import type { Session } from '../session/session.js';
 
 type Answer = (args: string[], session: Session) => Promise<string>;
 
-export function bastionCommands(issuer: CertificateIssuer | undefined, desk?: RequestDesk): (command: string, session: Session) => Promise<BastionReply | undefined> {
+export function bastionCommands(issuer: CertificateIssuer | undefined, desk?: RequestDesk, holds?: HoldDesk): (command: string, session: Session) => Promise<BastionReply | undefined> {
   const answers = new Map<string, Answer>();
+  if (holds) holdCommands(answers, holds);
   if (issuer) answers.set('cert', (args, s) => issuer.issue(s.caller, args));
   if (desk) {
     const ctx = (s: Session) => ({ user: s.caller.user, sourceIp: s.caller.sourceIp, sourcePort: s.caller.sourcePort });
@@ -49,4 +51,31 @@ export function bastionCommands(issuer: CertificateIssuer | undefined, desk?: Re
       return { stdout: '', stderr: userLine(err), status: 1 };
     }
   };
+}
+
+/** `holds`, `allow ID`, `refuse ID [reason]`: shell lines held for an approver. */
+function holdCommands(answers: Map<string, Answer>, holds: HoldDesk): void {
+  /** As for access requests: an approver decides over SSH only after a login with their key and second factor. */
+  const decider = (s: Session, id: number) => {
+    if (!s.caller.mfa || s.caller.certificate) throw fail('HOLD_NOT_DECIDED', id, 'deciding over SSH needs a login with your key and second factor (TOTP)');
+    return { name: s.caller.user, via: 'ssh' as const, ctx: { user: s.caller.user, sourceIp: s.caller.sourceIp, sourcePort: s.caller.sourcePort } };
+  };
+  const idOf = (text: string | undefined, usage: string) => {
+    const id = parseId(text);
+    if (id === undefined) throw fail('ARGUMENT_INVALID', usage);
+    return id;
+  };
+  answers.set('holds', async (args, s) => {
+    if (args.length) throw fail('ARGUMENT_INVALID', 'usage: holds');
+    return holds.list(s.caller.user);
+  });
+  answers.set('allow', async (args, s) => {
+    if (args.length !== 1) throw fail('ARGUMENT_INVALID', 'usage: allow ID');
+    const id = idOf(args[0], 'usage: allow ID');
+    return holds.allow(id, decider(s, id));
+  });
+  answers.set('refuse', async ([text, ...why], s) => {
+    const id = idOf(text, 'usage: refuse ID [reason]');
+    return holds.refuse(id, decider(s, id), why.join(' ').trim() || 'refused by an approver');
+  });
 }

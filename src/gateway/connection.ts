@@ -59,7 +59,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       deps.live.delete(session);
       void session.close('client disconnected');
     });
-    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable({ ...who, ...(who.sso ? { groups: who.sso.identity.policyGroups } : {}) }), bastionCommand: bastionCommands(deps.issuer, deps.desk) };
+    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable({ ...who, ...(who.sso ? { groups: who.sso.identity.policyGroups } : {}) }), bastionCommand: bastionCommands(deps.issuer, deps.desk, deps.holds), ...(deps.shellRules ? { shellRules: deps.shellRules } : {}) };
     conn.on('session', (accept) => handleSessionChannel(accept(), session, channelOptions));
     // Bound to a target (`ssh -l login@web1 bastion`), direct-tcpip is `-L`/`-W` through it; otherwise ProxyJump.
     const bound = () => session.access.destination.kind === 'target';

@@ -3,6 +3,8 @@
 import type { Logger } from 'pino';
 import type { LoginDeps } from '../auth/login.js';
 import type { RequestDesk } from '../auth/access-requests.js';
+import type { HoldDesk } from '../auth/line-holds.js';
+import type { ShellRules } from '../session/shell-rules.js';
 import type { CertificateIssuer } from '../auth/cert-issue.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
@@ -29,4 +31,8 @@ export interface GatewayDeps {
   issuer?: CertificateIssuer;
   /** Access requests: `ssh USER@bastion request|requests|approve|deny`. */
   desk?: RequestDesk;
+  /** Held shell lines: `ssh USER@bastion holds|allow|refuse`. */
+  holds?: HoldDesk;
+  /** The policy's `on: shell` rules, decided on each line submitted at a terminal. */
+  shellRules?: ShellRules;
 }

@@ -51,7 +51,7 @@ export async function handleJump(
         deps.live.delete(session);
         void session.close('client disconnected');
       });
-      const channelOptions = { ...deps.config.relay, reachable: async () => [] };
+      const channelOptions = { ...deps.config.relay, reachable: async () => [], ...(deps.shellRules ? { shellRules: deps.shellRules } : {}) };
       conn.on('session', (acceptSession) => handleSessionChannel(acceptSession(), session, channelOptions));
       conn.on('tcpip', (acceptInner, rejectInner, innerDest) => handleLocalForward(session, conn, innerDest, acceptInner, rejectInner));
       conn.on('request', (acceptInner, rejectInner, name, info) => handleForwardRequest(session, conn, name, info, acceptInner, rejectInner));

@@ -5,6 +5,7 @@ import type { ClientChannel, ServerChannel } from 'ssh2';
 import { fail, FumidaiError } from '../errors.js';
 import type { ChannelRecording } from '../recording/channel-recording.js';
 import { createTap } from '../recording/tap.js';
+import type { LineGate } from './line-gate.js';
 
 export interface RelayOptions {
   recording: ChannelRecording;
@@ -13,6 +14,8 @@ export interface RelayOptions {
   onOutput?: () => void;
   /** Sits between the taps and the target (an sftp channel under file rules): what it drops was still recorded. */
   gate?: { input: Transform; output: Transform };
+  /** A terminal under shell rules: its Enters wait for each line's decision (nothing is held back without one). */
+  lineGate?: LineGate;
 }
 
 import { endChannel, FLUSH_LIMIT_MS, type ExitInfo } from '../ssh/channel-end.js';
@@ -52,17 +55,21 @@ export function relayChannel(
     const outTap = createTap(rec, (c) => rec.output(c, 'stdout'));
     const errTap = createTap(rec, (c) => rec.output(c, 'stderr'));
     const gate = opts.gate;
+    const line = opts.lineGate;
+    // The line gate is before the taps (a held Enter is recorded when it goes on); the sftp gate after them.
+    const fromClient = (line ? client.pipe(line.stream) : client).pipe(inTap); // the client's EOF becomes EOF to the target
     if (gate) {
-      client.pipe(inTap).pipe(gate.input).pipe(up);
+      fromClient.pipe(gate.input).pipe(up);
       up.pipe(gate.output).pipe(outTap).pipe(client, { end: false });
     } else {
-      client.pipe(inTap).pipe(up); // the client's EOF becomes EOF to the target
+      fromClient.pipe(up);
       up.pipe(outTap).pipe(client, { end: false });
     }
     up.stderr.pipe(errTap).pipe(client.stderr, { end: false });
     // Listeners added only now, after the pipes: an earlier 'data' listener would drop bytes sent before them.
     if (opts.onInput) client.on('data', opts.onInput);
     if (opts.onOutput) up.on('data', opts.onOutput);
+    if (line) up.on('data', (c: Buffer) => line.output(c));
 
     // Never continue unrecorded: a recording that fails ends the channel with a message. A FumidaiError here is not
     // the file's (ChannelRecording.fail: a FileTransfer event could not be written): its own line, no RecordingFailed.
@@ -98,6 +105,7 @@ export function relayChannel(
     };
     void watch.closed.then(finish);
     client.on('close', () => {
+      line?.close();
       // Client went away: stop the target side too.
       up.unpipe(client);
       up.stderr.unpipe(client.stderr);

@@ -12,6 +12,9 @@ import { checkExec, fileCheck, hasFileRules, watchTransferSizes } from './rules.
 import { sftpGate } from './sftp-gate.js';
 import { relayChannel, watchUpstream, type UpstreamWatch } from './pipe.js';
 import { relayX11 } from './x11.js';
+import { LineGate } from './line-gate.js';
+import { ShellScreen } from '../playback/shell-screen.js';
+import type { ShellRules } from '../session/shell-rules.js';
 
 export interface SessionChannelOptions {
   /** Environment variables passed on to the target (names, or prefixes ending in '*'). */
@@ -22,6 +25,8 @@ export interface SessionChannelOptions {
   reachable: () => Promise<Reachable[]>;
   /** A command fumidai runs itself (`ssh alice@bastion cert`) for a session without a target; undefined: not one. */
   bastionCommand?: (command: string, session: Session) => Promise<BastionReply | undefined>;
+  /** The policy's shell rules, decided on each line submitted at a terminal. */
+  shellRules?: ShellRules;
 }
 
 /** What a bastion command prints and its exit status. */
@@ -44,6 +49,7 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
   let recording: ChannelRecording | undefined;
   let watch: UpstreamWatch;
   let started = false;
+  let screen: ShellScreen | undefined;
   const envAllowed = envMatcher(opts.envAllow);
 
   ssh.on('pty', (accept, _reject, info) => {
@@ -54,6 +60,7 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
     if (pty) Object.assign(pty, info);
     upstreamChannel?.setWindow(info.rows, info.cols, info.height, info.width);
     recording?.resize(info.cols, info.rows);
+    screen?.resize(info.cols, info.rows);
     accept?.();
   });
   ssh.on('env', (accept, reject, { key, val }) => {
@@ -153,6 +160,10 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
       throw fail('UPSTREAM_CHANNEL_FAILED', up.target.name, describe(request), (err as Error).message);
     }
     if (pty) upstreamChannel.setWindow(pty.rows, pty.cols, pty.height, pty.width);
+    // A terminal (a shell, or a command run with -t) under shell rules: each Enter waits for its line's decision.
+    const judge = pty && opts.shellRules ? await opts.shellRules.judgeFor(session, (line) => say(`\r\n${line}`)) : undefined;
+    if (judge) screen = new ShellScreen(pty!.cols, pty!.rows);
+    const lineGate = judge && screen ? new LineGate(screen, judge) : undefined;
     const touch = () => session.clock.touch();
     // A transfer is activity too; on a terminal only what the person types counts, not what scrolls by.
     const rec = recording;
@@ -163,8 +174,10 @@ export function handleSessionChannel(ssh: SshSession, session: Session, opts: Se
       onInput: touch,
       onOutput: pty ? undefined : touch,
       recording: rec,
+      ...(lineGate ? { lineGate } : {}),
       onRecordingFailed: (err) => void session.events.emit('RecordingFailed', { reason: (err as NodeJS.ErrnoException).code ?? err.message }),
     });
+    screen?.dispose();
     session.channels.exited(status);
     await session.recordings.seal(rec, status);
   }

@@ -18,6 +18,8 @@ import { pgSessionList } from './session-list-pg.js';
 import { pgAccessRequests } from './access-requests-pg.js';
 import { pgAlerts } from './alerts-pg.js';
 import type { AlertSpool } from './alert-types.js';
+import { pgLineHolds } from './line-holds.js';
+import type { LineHolds } from './line-hold-types.js';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // BIGINT: byte counts stay far below 2^53
 const now = () => new Date().toISOString();
@@ -26,7 +28,7 @@ const now = () => new Date().toISOString();
 const UNIQUE = '23505';
 const FOREIGN_KEY = '23503';
 const codeOf = (err: unknown) => (err as { code?: string }).code;
-export interface PgStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
+export interface PgStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool, LineHolds, Pick<SessionIndex, 'sessionPage'> {} // assigned in the constructor
 export class PgStore implements Store {
   #pool: pg.Pool;
   #node: string;
@@ -35,7 +37,7 @@ export class PgStore implements Store {
     this.#pool = pool;
     this.#node = node;
     // Roles in their own modules: console accounts and identity, certificates, access requests, sessions list pages.
-    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgAccessRequests(pool), pgAlerts(pool), pgSessionList(pool));
+    Object.assign(this, pgWebAccounts(pool), pgWebIdentity(pool), pgCertificates(pool), pgAccessRequests(pool), pgAlerts(pool), pgLineHolds(pool), pgSessionList(pool));
   }
 
   /** Connects (the password from PGPASSWORD or ~/.pgpass, never from a log) and brings the schema up to date. */

@@ -98,6 +98,11 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE alert_addresses (user TEXT NOT NULL, address TEXT NOT NULL, last_at INTEGER NOT NULL, PRIMARY KEY (user, address));`,
   // 19. How a console session was opened: a password account's, or a single sign-on user's (no console account).
   `ALTER TABLE console_sessions ADD COLUMN via TEXT NOT NULL DEFAULT 'password';`,
+  // 20. Shell lines held for an approver (policy `on: shell` rules with `action: hold`).
+  `CREATE TABLE line_holds (id INTEGER PRIMARY KEY AUTOINCREMENT, audit_key TEXT NOT NULL, "user" TEXT NOT NULL, target TEXT NOT NULL,
+     login TEXT NOT NULL, rule TEXT NOT NULL, line TEXT NOT NULL, approvers TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
+     pending_until TEXT NOT NULL, decided_by TEXT, decision_reason TEXT, decided_at TEXT);
+   CREATE INDEX line_holds_state ON line_holds(state);`,
 ];
 
 export function migrate(db: Database.Database): void {

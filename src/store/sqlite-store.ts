@@ -12,12 +12,14 @@ import { sqliteSessionList } from './session-list-sqlite.js';
 import { sqliteAccessRequests } from './access-requests-sqlite.js';
 import { sqliteAlerts } from './alerts-sqlite.js';
 import type { AlertSpool } from './alert-types.js';
+import { sqliteLineHolds } from './line-holds.js';
+import type { LineHolds } from './line-hold-types.js';
 
 const now = () => new Date().toISOString();
 
 // The web console's accounts and identity, the certificates, access requests and the sessions list's pages come from their own modules,
 // assigned in the constructor.
-export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool, Pick<SessionIndex, 'sessionPage'> {}
+export interface SqliteStore extends WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool, LineHolds, Pick<SessionIndex, 'sessionPage'> {}
 export class SqliteStore implements Store {
   #db: Database.Database;
 
@@ -30,7 +32,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteAccessRequests(this.#db), sqliteAlerts(this.#db), sqliteSessionList(this.#db));
+    Object.assign(this, sqliteWebAccounts(this.#db), sqliteWebIdentity(this.#db), sqliteCertificates(this.#db), sqliteAccessRequests(this.#db), sqliteAlerts(this.#db), sqliteLineHolds(this.#db), sqliteSessionList(this.#db));
   }
 
   async addUser(name: string): Promise<void> {

@@ -3,6 +3,7 @@
 // runs on both. Async on purpose: a networked store must fit the same shape.
 import type { AccessRequests } from './access-request-types.js';
 import type { AlertSpool } from './alert-types.js';
+import type { LineHolds } from './line-hold-types.js';
 
 export interface UserRecord {
   name: string;
@@ -320,9 +321,10 @@ export interface Certificates {
 
 export type { AccessRequestChange, AccessRequestRecord, AccessRequests } from './access-request-types.js';
 export type { AlertDeliveryState, AlertRecord, AlertSpool, ClaimedDelivery, DeliveryOutcome, NewAlert } from './alert-types.js';
+export type { LineHoldRecord, LineHolds, NewLineHold } from './line-hold-types.js';
 
 /** The whole store: what the composition root opens and closes. Consumers take the roles they use. */
-export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool {
+export interface Store extends Directory, SessionIndex, PolicyStore, AuthState, ChangeFeed, Spool, BucketUsers, WebAccounts, WebIdentity, Certificates, AccessRequests, AlertSpool, LineHolds {
   close(): Promise<void>;
 }
 
