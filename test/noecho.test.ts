@@ -71,6 +71,11 @@ describe('input at prompts that do not echo', () => {
     }
     assert.ok(hits.includes(key), 'indexed');
     assert.ok(!(await bastion.cli(['sessions', 'search', 'hunter2'])).stdout.includes(key));
+    // Typed lines are searched too, as in the console: the marker is in no screen, only in what was typed.
+    const typedHits = (await bastion.cli(['sessions', 'search', 'input not echoed'])).stdout.split('\n').filter((l) => l.includes(key));
+    assert.equal(typedHits.length, 2, typedHits.join('\n'));
+    for (const l of typedHits) assert.match(l, /\styped\s.*input not echoed\]?: 1[46] bytes/ /* the store marks the match with [ ] */);
+    assert.match(hits.split('\n').find((l) => l.includes(key) && /\sscreen\s/.test(l)) ?? '', /pasted-42/);
     const page = join(bastion.dir, 'evidence.html');
     await bastion.cli(['evidence', 'export', key, '-o', page]);
     const html = readFileSync(page, 'utf8');

@@ -97,6 +97,16 @@ for (const [name, open] of stores) {
         assert.equal(await s.useWebAuthnCounter('cred1', 6), true);
         assert.equal(await s.useWebAuthnCounter('cred1', 6), false, 'once');
         assert.deepEqual((await s.webAuthnCredentials('kay')).map((c) => c.counter), [6]);
+        // Removal: the account's own keys only, never its last second factor (kay has no TOTP; tom has).
+        await s.addWebAuthnCredential({ id: 'cred2', account: 'kay', publicKey: Buffer.from([7]), counter: 0, transports: [] });
+        await s.addWebAccount({ name: 'tom', role: 'auditor', passwordHash: 'scrypt$t', totpEnc: Buffer.from([3]) });
+        await s.addWebAuthnCredential({ id: 'cred3', account: 'tom', publicKey: Buffer.from([6]), counter: 0, transports: [] });
+        assert.equal(await s.removeWebAuthnCredential('tom', 'cred1'), 'unknown', 'not a key of tom');
+        assert.equal(await s.removeWebAuthnCredential('kay', 'cred2'), 'removed');
+        assert.equal(await s.removeWebAuthnCredential('kay', 'cred2'), 'unknown');
+        assert.equal(await s.removeWebAuthnCredential('kay', 'cred1'), 'last', 'kay would have no second factor left');
+        assert.equal(await s.removeWebAuthnCredential('tom', 'cred3'), 'removed', 'tom keeps TOTP');
+        assert.deepEqual((await s.webAuthnCredentials('kay')).map((c) => c.id), ['cred1']);
         assert.equal(await s.removeWebAccount('kay'), true);
         assert.equal(await s.webAuthnCredential('cred1'), undefined, 'an account\'s keys go with it');
       } finally {

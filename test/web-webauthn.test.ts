@@ -147,4 +147,47 @@ describe('WebAuthn in Chromium', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/c
     assert.equal(byIp.r.status, 401);
     assert.match(byIp.r.body, /This account logs in with a security key: reach the console by its DNS name\./);
   });
+  test('remove a key: the account\'s own only, never its last second factor; then the login asks for TOTP again', async () => {
+    const page = context.pages()[0]!;
+    const d = db();
+    const kayKey = (d.prepare("SELECT id FROM webauthn_credentials WHERE account = 'kay'").get() as { id: string }).id;
+    d.prepare("UPDATE webauthn_credentials SET counter = 0 WHERE account = 'kay'").run(); // undo the first test's clone
+    d.close();
+    const keysOf = (account: string) => {
+      const x = db();
+      const n = (x.prepare('SELECT count(*) AS n FROM webauthn_credentials WHERE account = ?').get(account) as { n: number }).n;
+      x.close();
+      return n;
+    };
+    // bob has a key and no TOTP: his key is his last second factor.
+    await keyLogin(page, 'bob');
+    await page.goto(`${base}/account`);
+    await Promise.all([page.waitForNavigation(), page.click('button.remove-key')]);
+    assert.match((await page.textContent('main'))!, /not removed: it is this account's last second factor/);
+    assert.equal(keysOf('bob'), 1);
+    // A forged form naming kay's key: not bob's, so nothing happens.
+    await page.evaluate((id) => {
+      (document.querySelector('form[action="/account/webauthn/remove"] input[name="id"]') as HTMLInputElement).value = id;
+    }, kayKey);
+    await Promise.all([page.waitForNavigation(), page.click('button.remove-key')]);
+    assert.match((await page.textContent('main'))!, /this account has no such key/);
+    assert.equal(keysOf('kay'), 1);
+    await logout(page);
+    // kay has TOTP too: her key goes, and the trail says so.
+    await keyLogin(page, 'kay');
+    assert.equal(new URL(page.url()).pathname, '/sessions');
+    await page.goto(`${base}/account`);
+    await Promise.all([page.waitForNavigation(), page.click('button.remove-key')]);
+    await page.screenshot({ path: join(shots, 'ident-4-key-removed.png'), fullPage: true });
+    assert.match((await page.textContent('main'))!, /Security key removed/);
+    assert.equal(keysOf('kay'), 0);
+    assert.equal(trailLines(/"eventCode":"FM5030I","eventName":"WebAuthnRemoved","user":"kay"/).length, 1);
+    assert.equal(trailLines(/"eventName":"WebAuthnRemoved","user":"bob"/).length, 0);
+    await logout(page);
+    await page.goto(`${base}/login`);
+    await page.fill('#name', 'kay');
+    await page.fill('#password', PASSWORD);
+    await page.click('main button');
+    await page.waitForSelector('#code');
+  });
 });

@@ -110,6 +110,7 @@ export interface EventDetails {
   WebAddressBanned: { until: string };
   /** A console account added a security key (user: the account); credentialId: base64url. */
   WebAuthnRegistered: { credentialId: string };
+  WebAuthnRemoved: { credentialId: string };
   /** A console account looked at a session (user: the console account): its page, its JSON, or a recording's bytes. */
   RecordingViewed: { auditKey: string; view: 'page' | 'api' | 'recording'; channel?: number };
   /** A console account began watching a live terminal channel (user: the console account). */
@@ -227,6 +228,7 @@ export const EVENT_CODES = {
   EvidenceExported: 'FM5013I',
   WebAddressBanned: 'FM5020W',
   WebAuthnRegistered: 'FM5021I',
+  WebAuthnRemoved: 'FM5030I',
   CertificateIssued: 'FM6000I',
   CertificateIssueFailure: 'FM6000W',
   HostCertificateSigned: 'FM6060I',

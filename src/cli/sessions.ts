@@ -10,8 +10,12 @@ import { exportHtml } from '../playback/html-export.js';
 import { checkRecording } from '../audit/recording-check.js';
 import { TerminalFilter } from '../playback/terminal-filter.js';
 import type { ChannelRecord } from '../store/store.js';
-import { distinctHits, sessionSummary } from '../playback/session-summary.js';
+import { sessionSummary } from '../playback/session-summary.js';
+import { parseQuery, searchHits } from '../playback/search-hits.js';
 import { adminChange, bucketOptions, bucketReader, fromBucket, isoOption, printTable, withStore, type BucketOptions } from './common.js';
+
+/** The index gives at most 200 hits of each kind; the terminal shows that many by default. */
+const CLI_HITS = 200;
 
 function positive(value: string, name: string): number {
   const n = Number(value);
@@ -119,13 +123,21 @@ export function registerSessions(program: Command): void {
     });
   sessions
     .command('search <text>')
-    .description('full-text search over what terminals showed; prints audit key and time offset')
+    .description('full-text search over what terminals showed and the lines typed on them (as the console\'s search); prints audit key, time offset and which kind each hit is')
     .option('--data <dir>', 'data directory')
-    .action(async (text: string, opts: { data?: string }) => {
+    .option('--limit <n>', 'at most this many hits', String(CLI_HITS))
+    .action(async (text: string, opts: { data?: string; limit: string }) => {
+      const parsed = parseQuery(text) ?? { error: 'the text to look for is empty' };
+      if ('error' in parsed) throw fail('ARGUMENT_INVALID', parsed.error);
+      const limit = positive(opts.limit, '--limit');
       await withStore(opts, async (store) => {
-        const hits = await store.searchScreen(text);
-        // A line stays on screen through many snapshots: one hit per text, at the first time it showed.
-        printTable(['AUDIT KEY', 'CHANNEL', 'OFFSET', 'SCREEN', 'SEEN'], distinctHits(hits).map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.snippet.replace(/\s+/g, ' '), h.times > 1 ? `${h.times} snapshots` : '']));
+        // A line stays on screen through many snapshots: one screen hit per text, at the first time it showed.
+        const r = await searchHits(store, parsed.q, Math.floor(limit));
+        printTable(
+          ['AUDIT KEY', 'CHANNEL', 'OFFSET', 'KIND', 'TEXT', 'SEEN'],
+          r.hits.map((h) => [h.auditKey, String(h.channel), `${h.offset.toFixed(1)}s`, h.source, h.snippet.replace(/\s+/g, ' '), h.times > 1 ? `${h.times} snapshots` : '']),
+        );
+        if (r.more) console.log(`(more hits than ${Math.floor(limit)}: narrow the text, or raise --limit)`);
       });
     });
   bucketOptions(

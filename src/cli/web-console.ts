@@ -23,6 +23,8 @@ import { loadUserCa } from '../identity/user-ca.js';
 import { linkKeyOf, requestWebhook } from './request-webhook.js';
 import { PolicySource } from '../policy/source.js';
 
+const RECORDING_CACHE = 'cache/recordings';
+
 /** Recordings for replay that are not on this node, from the bucket when shipping is configured (read at each use). */
 function recordingCache(dir: DataDir): RecordingCache {
   let reader: { key: string; reader: BucketReader } | undefined;
@@ -34,7 +36,7 @@ function recordingCache(dir: DataDir): RecordingCache {
       if (reader?.key !== key) reader = { key, reader: new BucketReader(bucketLocation({}, shipping)) };
       return reader.reader;
     },
-    cacheDir: dir.path('cache/recordings'),
+    cacheDir: dir.path(RECORDING_CACHE),
     maxBytes: dir.config.web.recordingCacheMB * 1024 * 1024,
   });
 }
@@ -59,7 +61,7 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   const throttle = new SourceThrottle({ banAfter, windowSec: banWindow, banSec: banSeconds }, Date.now, store);
   const login = new WebLogin({ accounts: store, audit, seeds: SeedBox.fromFile(dir.path(dir.config.auth.mfaKeyFile)), rules: () => dir.config.web, throttle, banSeconds });
   const live = bastion && { feed: bastion.feed, node: nodeName(dir), storeChanged: () => bastion.sessions.storeChanged(), users: store, index: store };
-  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), live, recordings: recordingCache(dir) };
+  const deps = { cert, key: readFileSync(keyFile), login, index: store, audit, accounts: store, identity: store, dir, spool: store, keyframeDir: dir.path('keyframes'), recordingCacheDir: dir.path(RECORDING_CACHE), live, recordings: recordingCache(dir) };
   // The console's own client of the IdP (the config's client; its secret read once, here, never logged).
   const oidc = dir.config.auth.oidc;
   const sso = web.sso && oidc && {

@@ -2,8 +2,9 @@
 // worker thread and kept: in memory for the recordings viewed last (up to maxBytes), and for a sealed recording in a file named by its
 // sha256 in `dir`, so a restart or another view does not run the emulator over a gigabyte again. Results are usable
 // as they come: the segment times after the quick first pass, each keyframe as soon as the emulator reaches it.
-// Two builds at a time at most; the others wait their turn.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Two builds at a time at most; the others wait their turn. A recording just sealed can be indexed ahead of any view
+// (prebuild): one such build at a time, only while no view's build runs, and a view of it moves it to the front.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KeyframeMessage } from './keyframe-worker.js';
@@ -75,6 +76,8 @@ export class KeyframeCache {
   #entries = new Map<string, Entry>();
   #queue: (() => void)[] = [];
   #running = new Set<Worker>();
+  /** Builds ahead of any view, by key, waiting for the views' builds to be done. */
+  #background = new Map<string, () => void>();
 
   /** `maxBytes`: memory for finished indexes, the most recently used kept (those being built are always kept). */
   constructor(opts: { dir?: string; maxBytes?: number } = {}) {
@@ -91,6 +94,11 @@ export class KeyframeCache {
       e = this.#load(rec) ?? this.#build(rec);
       this.#entries.delete(key);
     }
+    const waiting = this.#background.get(key);
+    if (waiting) {
+      this.#background.delete(key);
+      this.#startOrQueue(waiting);
+    }
     this.#entries.delete(key); // most recently used last
     this.#entries.set(key, e);
     this.#evict();
@@ -98,8 +106,19 @@ export class KeyframeCache {
     return { time: () => entry.until(() => entry.time), snapshot: (k) => entry.until(() => entry.snapshots[k]), status: () => entry.status() };
   }
 
+  /** Indexes a sealed recording ahead of any view (into its file), unless its index is known or under way already. */
+  prebuild(rec: Recording & { sha256: string }): void {
+    const file = this.#sidecar(rec.sha256);
+    if (!file || this.#entries.has(rec.sha256) || existsSync(file)) return;
+    const e = new Entry();
+    this.#entries.set(rec.sha256, e); // a view meanwhile finds it, and moves its build to the front
+    this.#background.set(rec.sha256, this.#starter(rec, e));
+    this.#next();
+  }
+
   async close(): Promise<void> {
     this.#queue = [];
+    this.#background.clear();
     await Promise.all([...this.#running].map((w) => w.terminate()));
   }
 
@@ -125,7 +144,18 @@ export class KeyframeCache {
 
   #build(rec: Recording): Entry {
     const e = new Entry();
-    const start = () => {
+    this.#startOrQueue(this.#starter(rec, e));
+    return e;
+  }
+
+  #startOrQueue(start: () => void): void {
+    if (this.#running.size < 2) start();
+    else this.#queue.push(start);
+  }
+
+  /** What runs one build. */
+  #starter(rec: Recording, e: Entry): () => void {
+    return () => {
       const worker = new Worker(new URL('./keyframe-worker.js', import.meta.url), { workerData: { path: rec.path } });
       worker.unref();
       this.#running.add(worker);
@@ -136,14 +166,22 @@ export class KeyframeCache {
       const ended = (why?: string) => {
         if (!this.#running.delete(worker)) return;
         if (!e.done && !e.error) e.take({ error: `replay indexing ${why ?? 'stopped'}` });
-        this.#queue.shift()?.();
+        this.#next();
       };
       worker.on('error', (err) => ended(`failed: ${err.message}`));
       worker.on('exit', (code) => ended(code === 0 ? undefined : `exited (${code})`));
     };
-    if (this.#running.size < 2) start();
-    else this.#queue.push(start);
-    return e;
+  }
+
+  /** A view's build waiting goes first; a prebuild only when nothing else runs. */
+  #next(): void {
+    const view = this.#running.size < 2 ? this.#queue.shift() : undefined;
+    if (view) return view();
+    if (this.#running.size > 0 || this.#queue.length) return;
+    const [key, start] = this.#background.entries().next().value ?? [];
+    if (!key || !start) return;
+    this.#background.delete(key);
+    start();
   }
 
   #save(rec: Recording, e: Entry): void {
@@ -151,7 +189,8 @@ export class KeyframeCache {
     if (!file || !e.time || e.time.size !== rec.size) return;
     try {
       mkdirSync(this.#dir!, { recursive: true, mode: 0o700 });
-      writeFileSync(`${file}.tmp`, JSON.stringify({ version: SIDECAR_VERSION, time: e.time, snapshots: e.snapshots }), { mode: 0o600 });
+      // The recording's path first: pruning reads only the head of each file to know whether its recording is gone.
+      writeFileSync(`${file}.tmp`, JSON.stringify({ version: SIDECAR_VERSION, path: rec.path, time: e.time, snapshots: e.snapshots }), { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
     } catch {
       // the index stays in memory; the next start builds it again

@@ -135,8 +135,18 @@ export class LiveChannel {
   }
 }
 
+/** A terminal recording just sealed, for work that follows it (the console's replay index). */
+export interface SealedRecording {
+  auditKey: string;
+  channel: number;
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
 export class LiveFeed {
   readonly #channels = new Map<string, LiveChannel>();
+  readonly #sealed: ((r: SealedRecording) => void)[] = [];
   readonly maxBytes: number;
 
   /** `maxBytes`: what one watcher may have outstanding before it is dropped. */
@@ -163,5 +173,21 @@ export class LiveFeed {
   /** Starts watching one channel; undefined when it is not live on this node. */
   watch(auditKey: string, channel: number, watcher: LiveWatcher): LiveStart | undefined {
     return this.#channels.get(`${auditKey}/${channel}`)?.watch(watcher);
+  }
+
+  /** Calls `listener` after each terminal recording is sealed in this process. */
+  onSealed(listener: (r: SealedRecording) => void): void {
+    this.#sealed.push(listener);
+  }
+
+  /** A terminal recording was sealed: its listeners run later, never inside the session's sealing. */
+  sealed(r: SealedRecording): void {
+    for (const l of this.#sealed) setImmediate(() => {
+      try {
+        l(r);
+      } catch {
+        // work that follows a seal is best effort: the recording and its event are already safe
+      }
+    });
   }
 }

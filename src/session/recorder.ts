@@ -101,6 +101,7 @@ export class SessionRecorder {
     await this.#events.emit('RecordingSealed', { channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes, ...partial });
     await index('sealed channel', { sha256: seal.sha256, recordingBytes: seal.bytes, state: 'sealed' });
     if (rec.info.pty) indexScreenText(this.#deps, { auditKey: this.#auditKey, channel, path: seal.path }, this.#log());
+    if (rec.info.pty) this.#deps.live?.sealed({ auditKey: this.#auditKey, channel, path: seal.path, sha256: seal.sha256, bytes: seal.bytes });
   }
 }
 

@@ -283,7 +283,7 @@ export interface WebAccounts {
 }
 
 // Who may enter the console (tokens, console sessions, pending steps, security keys): in their own file.
-export type { ConsoleSessionRecord, WebAuthnCredentialRecord, WebIdentity, WebPendingRecord, WebRole, WebTokenRecord } from './web-identity.js';
+export type { ConsoleSessionRecord, KeyRemoval, WebAuthnCredentialRecord, WebIdentity, WebPendingRecord, WebRole, WebTokenRecord } from './web-identity.js';
 import type { WebIdentity, WebRole } from './web-identity.js';
 
 export interface IssuedCertRecord {

@@ -1,7 +1,7 @@
 // Who may enter the web console, in the PostgreSQL store: each change one statement, atomic across nodes.
 import type pg from 'pg';
 import { fail } from '../errors.js';
-import type { WebIdentity } from './store.js';
+import type { KeyRemoval, WebIdentity } from './store.js';
 import { TOUCH_EVERY_MS, toCredential, toWebToken } from './web-ident-sqlite.js';
 
 export function pgWebIdentity(pool: pg.Pool): WebIdentity {
@@ -75,6 +75,26 @@ export function pgWebIdentity(pool: pg.Pool): WebIdentity {
     async useWebAuthnCounter(id, counter) {
       // A key that keeps no counter reports 0 every time; one that does must go up.
       return ((await q('UPDATE webauthn_credentials SET counter = $1 WHERE id = $2 AND (counter < $1 OR (counter = 0 AND $1 = 0))', [counter, id])).rowCount ?? 0) > 0;
+    },
+    async removeWebAuthnCredential(account, id) {
+      // The account's row locked first: a second removal waits, then counts what the first one left.
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const locked = (await c.query('SELECT totp_enc IS NOT NULL AS totp FROM web_accounts WHERE name = $1 FOR UPDATE', [account])).rows[0];
+        const keys = (await c.query('SELECT id FROM webauthn_credentials WHERE account = $1', [account])).rows.map((r) => r.id as string);
+        let result: KeyRemoval = 'removed';
+        if (!locked || !keys.includes(id)) result = 'unknown';
+        else if (keys.length === 1 && !locked.totp) result = 'last';
+        else await c.query('DELETE FROM webauthn_credentials WHERE id = $1 AND account = $2', [id, account]);
+        await c.query('COMMIT');
+        return result;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
     },
   };
 }

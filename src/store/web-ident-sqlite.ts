@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { fail } from '../errors.js';
 import type { Row } from './rows.js';
-import type { WebAuthnCredentialRecord, WebIdentity, WebTokenRecord } from './store.js';
+import type { KeyRemoval, WebAuthnCredentialRecord, WebIdentity, WebTokenRecord } from './store.js';
 
 export const toWebToken = (r: Row): WebTokenRecord => ({
   name: r.name,
@@ -95,6 +95,20 @@ export function sqliteWebIdentity(db: Database.Database): WebIdentity {
     async useWebAuthnCounter(id, counter) {
       // A key that keeps no counter reports 0 every time; one that does must go up.
       return db.prepare('UPDATE webauthn_credentials SET counter = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))').run(counter, id, counter, counter).changes > 0;
+    },
+    async removeWebAuthnCredential(account, id) {
+      // One immediate transaction: no other writer between the count and the delete.
+      return db
+        .transaction((): KeyRemoval => {
+          const key = db.prepare('SELECT 1 FROM webauthn_credentials WHERE id = ? AND account = ?').get(id, account);
+          if (!key) return 'unknown';
+          const others = (db.prepare('SELECT count(*) AS n FROM webauthn_credentials WHERE account = ? AND id <> ?').get(account, id) as Row).n;
+          const totp = db.prepare('SELECT 1 FROM web_accounts WHERE name = ? AND totp_enc IS NOT NULL').get(account);
+          if (Number(others) === 0 && !totp) return 'last';
+          db.prepare('DELETE FROM webauthn_credentials WHERE id = ? AND account = ?').run(id, account);
+          return 'removed';
+        })
+        .immediate();
     },
   };
 }

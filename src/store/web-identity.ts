@@ -42,6 +42,9 @@ export interface WebAuthnCredentialRecord {
   createdAt: string;
 }
 
+/** What became of a key's removal: 'unknown' when the account has no such key, 'last' when it is its last second factor. */
+export type KeyRemoval = 'removed' | 'unknown' | 'last';
+
 /** Who may enter the console, kept where every node sees it: API tokens, sessions, pending steps, security keys. */
 export interface WebIdentity {
   /** WEB_TOKEN_EXISTS if the name is taken by a token not revoked; a revoked one is replaced. */
@@ -66,5 +69,10 @@ export interface WebIdentity {
   webAuthnCredential(id: string): Promise<WebAuthnCredentialRecord | undefined>;
   /** Atomically moves a key's signature counter forward; false if it would not move (a cloned key, a replay). */
   useWebAuthnCounter(id: string, counter: number): Promise<boolean>;
+  /**
+   * Removes a key of this account (never another account's), unless it is the account's last second factor: no other
+   * key and no TOTP. Checked and removed atomically, so two removals at once cannot leave the account without one.
+   */
+  removeWebAuthnCredential(account: string, id: string): Promise<KeyRemoval>;
 }
 

@@ -1,8 +1,9 @@
-// The Account page: the logged-in account's security keys, and the registration of a new one (WebAuthnRegistered).
+// The Account page: the logged-in account's security keys, the registration of a new one (WebAuthnRegistered) and the
+// removal of one (WebAuthnRemoved): its own keys only, and never its last second factor (no other key and no TOTP).
 // The registration's challenge waits in the store under a key derived from the session's cookie.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
-import type { WebIdentity } from '../store/store.js';
+import type { KeyRemoval, WebIdentity } from '../store/store.js';
 import { SESSION_COOKIE } from './authn.js';
 import type { ConsoleSessions } from './console-sessions.js';
 import { accountPage } from './ident-pages.js';
@@ -10,7 +11,7 @@ import { checkRegistration, registrationOptions, relyingParty } from './webauthn
 
 export interface AccountRouteDeps {
   sessions: ConsoleSessions;
-  keys: Pick<WebIdentity, 'webAuthnCredentials' | 'addWebAuthnCredential'>;
+  keys: Pick<WebIdentity, 'webAuthnCredentials' | 'addWebAuthnCredential' | 'removeWebAuthnCredential'>;
   audit: Pick<AuditTrail, 'record'>;
   rpId: () => string | undefined;
 }
@@ -55,4 +56,19 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
     const message = r.ok ? 'Security key added: the next login asks for it.' : `The key was not added: ${r.reason}`;
     return reply.code(r.ok ? 200 : 400).type('text/html; charset=utf-8').send(accountPage({ ...(await show(req, message)), csrf: reply.generateCsrf() }));
   });
+  // No re-authentication: the session is already the account's, and the last factor stays whatever the session does.
+  app.post('/account/webauthn/remove', { preHandler: [ssoOnly, app.csrfProtection] }, async (req, reply) => {
+    const who = req.consoleSession!;
+    const id = String(((req.body ?? {}) as Record<string, unknown>).id ?? '');
+    const r = id ? await deps.keys.removeWebAuthnCredential(who.name, id) : 'unknown';
+    if (r === 'removed') await deps.audit.record('WebAuthnRemoved', { user: who.name, sourceIp: req.ip }, { credentialId: id });
+    const message = REMOVAL[r];
+    return reply.code(r === 'removed' ? 200 : r === 'last' ? 409 : 404).type('text/html; charset=utf-8').send(accountPage({ ...(await show(req, message)), csrf: reply.generateCsrf() }));
+  });
 }
+
+const REMOVAL: Record<KeyRemoval, string> = {
+  removed: 'Security key removed: it no longer logs in to this account.',
+  unknown: 'The key was not removed: this account has no such key.',
+  last: 'The key was not removed: it is this account\'s last second factor (no other key, no TOTP). Add another key first.',
+};

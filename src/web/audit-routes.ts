@@ -16,7 +16,8 @@ import { AUDIT_KEY } from '../shipping/object-keys.js';
 import type { SessionIndex, SessionRecord, Spool } from '../store/store.js';
 import { auditPage, hitPath, reportPage, searchPage } from './console-pages.js';
 import { DEFAULT_EVENTS, filterFields, parseEventFilter, parsePeriod, type EventFilter } from './event-filter.js';
-import { mergeHits, parseQuery } from './search.js';
+import { searchHits } from '../playback/search-hits.js';
+import { parseQuery } from './search.js';
 import { readEvents, sessionEvents } from './trail-events.js';
 import { newestAnchored, TrailCheck } from './trail-status.js';
 
@@ -39,8 +40,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
   const htmlReply = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body);
 
   const search = async (q: string) => {
-    const [screen, typed] = await Promise.all([deps.index.searchScreen(q), deps.index.searchTyped(q)]);
-    const r = mergeHits(screen, typed);
+    const r = await searchHits(deps.index, q);
     const sessions = new Map<string, SessionRecord | undefined>();
     for (const h of r.hits) if (!sessions.has(h.auditKey)) sessions.set(h.auditKey, await deps.index.getSession(h.auditKey));
     return { hits: r.hits.map((h) => ({ ...h, session: sessions.get(h.auditKey) })), more: r.more };

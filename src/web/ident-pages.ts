@@ -28,8 +28,11 @@ export interface AccountView {
 
 export function accountPage(v: AccountView): string {
   const keys = v.keys.length
-    ? html`<table><thead><tr><th>Security key</th><th>Added</th><th>Transports</th></tr></thead><tbody>
-${v.keys.map((k) => html`<tr><td class="key-id">${k.id.slice(0, 16)}…</td><td>${k.createdAt}</td><td>${k.transports.join(', ')}</td></tr>`)}</tbody></table>`
+    ? html`<table><thead><tr><th>Security key</th><th>Added</th><th>Transports</th><th></th></tr></thead><tbody>
+${v.keys.map(
+  (k) => html`<tr><td class="key-id">${k.id.slice(0, 16)}…</td><td>${k.createdAt}</td><td>${k.transports.join(', ')}</td>
+<td><form method="post" action="/account/webauthn/remove"><input type="hidden" name="id" value="${k.id}"><input type="hidden" name="_csrf" value="${v.csrf}"><button class="remove-key">Remove</button></form></td></tr>`,
+)}</tbody></table>`
     : html`<p>No security key yet: the login asks for the password and, if enrolled, a TOTP code.</p>`;
   const add = v.unavailable
     ? html`<p class="error">${v.unavailable}</p>`

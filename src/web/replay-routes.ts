@@ -9,6 +9,8 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../audit/trail.js';
 import { KeyframeCache } from '../playback/keyframe-cache.js';
+import { startKeyframePruning } from '../playback/keyframe-prune.js';
+import type { LiveFeed } from '../recording/live-feed.js';
 import { inputOf } from '../playback/cast-scan.js';
 import { isCast, type InputOf } from '../playback/session-detail.js';
 import { segmentedIndex, segmentOf } from '../playback/segments.js';
@@ -26,6 +28,10 @@ export interface ReplayRouteDeps {
   keyframeDir?: string;
   /** A recording no longer (or never) on this node, from the bucket: checked against its seal, cached. */
   recordings?: Pick<RecordingCache, 'localPath'>;
+  /** The bastion beside the console: each terminal recording it seals is indexed ahead of any view. */
+  live?: { feed: Pick<LiveFeed, 'onSealed'> };
+  /** Where copies fetched back from the bucket are kept, named by sha256: their keyframes are kept while they are. */
+  recordingCacheDir?: string;
 }
 
 type Params = { auditKey: string; channel: string; k?: string };
@@ -36,6 +42,13 @@ type Query = { idle?: string };
 export function replayRoutes(app: FastifyInstance, deps: ReplayRouteDeps): InputOf {
   const cache = new KeyframeCache({ dir: deps.keyframeDir });
   app.addHook('onClose', () => cache.close());
+  // Built at seal, at low priority, only where the console runs (nobody else would read them); pruned once their
+  // recording has left this node, at start and daily.
+  deps.live?.feed.onSealed((r) => cache.prebuild({ path: r.path, sha256: r.sha256, size: r.bytes }));
+  if (deps.keyframeDir) {
+    const stop = startKeyframePruning(deps.keyframeDir, deps.recordingCacheDir ? [deps.recordingCacheDir] : [], (err) => app.log.warn({ err: err.message }, 'keyframe pruning failed'));
+    app.addHook('onClose', async () => stop());
+  }
   const seen = new WeakMap<ConsoleSession, Set<string>>();
 
   /** The recording of a request, from the index (never a path from the request), with its index entry. */

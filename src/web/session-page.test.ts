@@ -15,3 +15,13 @@ test('session page: the rules a session matched have their own section, escaped'
   const none = sessionPage({ session, channels: [], typed: [], fileOps: [] }, { name: 'ann', role: 'auditor', csrf: 'x' }, { events: [], more: false });
   assert.doesNotMatch(none, /Rule matches/);
 });
+
+test('session page: a channel with nothing typed says so instead of an empty block; typed lines are shown, escaped', () => {
+  const session = { auditKey: 'alice-2', user: 'alice', sourceIp: '127.0.0.1', sourcePort: 5000, target: 'web1', login: 'root', startedAt: '2026-01-01T00:00:00Z', state: 'closed' as const };
+  const who = { name: 'ann', role: 'auditor', csrf: 'x' };
+  const page = sessionPage({ session, channels: [], typed: [{ channel: 1, lines: [] }, { channel: 2, lines: ['', ' '] }, { channel: 3, lines: ['ls <dir>'] }], fileOps: [] }, who);
+  const section = page.slice(page.indexOf('<h2>Commands typed</h2>'));
+  assert.equal(section.match(/<p class="nothing-typed">nothing typed<\/p>/g)?.length, 2);
+  assert.equal(section.match(/<pre class="typed">/g)?.length, 1);
+  assert.match(section, /<pre class="typed">ls &lt;dir&gt;<\/pre>/);
+});

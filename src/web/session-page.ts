@@ -43,7 +43,8 @@ export function sessionPage(d: SessionDetail, who: { name: string; role: string;
 ${d.channels.map((c) => html`<tr><td>${c.channel}</td><td>${c.kind}</td><td class="what">${c.command ?? ''}</td><td>${c.exitStatus ?? ''}</td><td>${c.bytesIn}</td>
 <td>${c.bytesOut}</td><td><span class="badge ${c.state}">${c.state}</span></td><td class="hash">${c.sha256 ?? ''}</td></tr>`)}</tbody></table>`;
   const players = d.channels.filter(isCast).map((c) => replayBox(s.auditKey, c.channel, c.recordingBytes));
-  const typed = d.typed.map((t) => html`<h3>Channel ${t.channel}</h3><pre class="typed">${t.lines.join('\n')}</pre>`);
+  // A shell left at once has no line typed: said in words, not shown as an empty block.
+  const typed = d.typed.map((t) => html`<h3>Channel ${t.channel}</h3>${t.lines.some((l) => l.trim()) ? html`<pre class="typed">${t.lines.join('\n')}</pre>` : html`<p class="nothing-typed">nothing typed</p>`}`);
   const files = html`<table><thead><tr><th>#</th><th>Time</th><th>Op</th><th>Path</th><th>Bytes</th><th>sha256</th><th>Result</th></tr></thead><tbody>
 ${d.fileOps.map((o) => html`<tr><td>${o.channel}</td><td>${o.at}</td><td>${o.op}</td><td class="what">${o.to ? `${o.path} -> ${o.to}` : o.path}</td>
 <td>${o.bytes ?? ''}</td><td class="hash">${o.sha256 ?? ''}</td><td>${o.result}</td></tr>`)}</tbody></table>`;

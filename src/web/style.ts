@@ -26,6 +26,7 @@ h2 { font-size: 16px; margin: 20px 0 8px; } h3 { font-size: 14px; margin: 12px 0
 table.facts { width: auto; } table.facts th { position: static; }
 td.hash { font-family: ui-monospace, monospace; font-size: 12px; }
 pre.typed { background: #1d2330; color: #e8ebf0; padding: 8px 12px; margin: 0; white-space: pre-wrap; }
+p.nothing-typed { color: #6b7280; font-style: italic; margin: 0; }
 .player, .replay-controls { max-width: 960px; }
 .replay-controls { display: flex; gap: 16px; align-items: center; margin: 4px 0; font-size: 13px; } .replay-status { color: #4a5263; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: flex-end; margin: 0 0 12px; }
