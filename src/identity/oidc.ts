@@ -39,7 +39,8 @@ export interface CodeChecks {
   verifier: string;
 }
 
-export type CodeOutcome = { ok: true; name: string; identity: IdpIdentity } | { ok: false; why: string };
+/** A console login: its name, and what the IdP gave (kept on the server for the re-check, never in a cookie). */
+export type CodeOutcome = { ok: true; name: string; identity: IdpIdentity; login: IdpLogin } | { ok: false; why: string };
 
 export type DeviceOutcome =
   | ({ ok: true } & IdpLogin)
@@ -151,7 +152,10 @@ export class OidcIdp {
     } catch (err) {
       return { ok: false, why: `the IdP's userinfo failed (${errorCode(err)})` };
     }
-    return consoleIdentityOf({ ...info, ...idClaims } as Claims, this.#cfg.issuer, this.#cfg);
+    const id = consoleIdentityOf({ ...info, ...idClaims } as Claims, this.#cfg.issuer, this.#cfg);
+    if (!id.ok) return id;
+    const login: IdpLogin = { identity: id.identity, accessToken: tokens.access_token, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), checkedAt: Date.now() };
+    return { ...id, login };
   }
 
   /**

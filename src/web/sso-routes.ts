@@ -8,10 +8,11 @@ import type { CodeChecks, OidcIdp } from '../identity/oidc.js';
 import { COOKIE, SESSION_COOKIE, type LoginMethod } from './authn.js';
 import { html, page } from './html.js';
 import { ssoRole, type SsoRoles } from './sso-role.js';
+import type { SsoGrants } from './sso-grants.js';
 import { LINK_URL } from '../auth/request-links.js';
 
 export interface SsoDeps {
-  idp: Pick<OidcIdp, 'codeStart' | 'codeFinish' | 'issuer'>;
+  idp: Pick<OidcIdp, 'codeStart' | 'codeFinish' | 'issuer' | 'recheck'>;
   /** web.url: the redirect URI is URL/login/sso/callback (registered at the IdP). */
   url: () => string | undefined;
   roles: () => SsoRoles | undefined;
@@ -36,7 +37,7 @@ const refusedPage = (why: string) =>
 const signedInPage = (to: string) =>
   `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><title>Signed in · fumidai</title><link rel="stylesheet" href="/static/console.css"></head><body><main><p>Signed in. <a href="${to}">Continue</a>.</p></main></body></html>`.text}\n`;
 
-export function ssoLogin(deps: SsoDeps): LoginMethod {
+export function ssoLogin(deps: SsoDeps, grants: Pick<SsoGrants, 'add'>): LoginMethod {
   return {
     openPaths: ['/login/sso', CALLBACK],
     register(app, ctx) {
@@ -77,7 +78,9 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
         const role = ssoRole(groups, roles);
         if (!role) return refuse(req, reply, 403, `'${r.name}' is in no IdP group that may use this console`, { user: r.name, issuer, sub, groups });
         await deps.audit.record('WebLogin', { user: r.name, sourceIp: req.ip }, { role, method: 'oidc', issuer, sub, groups });
-        reply.setCookie(SESSION_COOKIE, await ctx.sessions.open(r.name, role, 'sso'), COOKIE);
+        const cookie = await ctx.sessions.open(r.name, role, 'sso');
+        grants.add(cookie, r.name, role, r.login); // the IdP's tokens stay on the server, for the re-check
+        reply.setCookie(SESSION_COOKIE, cookie, COOKIE);
         return htmlReply(reply, signedInPage(next && LINK_URL.test(next) ? next : '/sessions'));
       });
     },
