@@ -68,7 +68,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   const sweep = setInterval(() => void Promise.all([sessions.sweep(), deps.login.sweep(), grants?.sweep(deps.idleMinutes() * 60_000)]).catch(() => undefined), 60_000).unref();
   const banSync = setInterval(() => void deps.login.adoptBans().catch(() => undefined), 2000).unref(); // bans made by other nodes
   const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId, sso: () => !!deps.sso?.roles(), ended: (cookie) => grants?.endedWhy(cookie) });
-  const sso = deps.sso && grants && ssoLogin(deps.sso, grants);
+  const sso = deps.sso && grants && ssoLogin(deps.sso, grants, deps.login);
   const app = Fastify({ https: { cert: deps.cert, key: deps.key }, bodyLimit: 16 * 1024, logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   await app.register(fastifyCookie);
