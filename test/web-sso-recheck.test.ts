@@ -64,7 +64,11 @@ describe('console single sign-on: re-checked at the IdP', { skip: !existsSync(CH
   test('carol taken out of the console groups: signed out; bob moved from sec to ops: admin becomes auditor', async () => {
     const carol = await signIn('carol');
     const bob = await signIn('bob');
-    assert.match((await fetchPinned(c.base, c.ca, '/sessions', { cookie: bob })).body, /bob \(admin\)/);
+    const first = await fetchPinned(c.base, c.ca, '/sessions', { cookie: bob });
+    assert.match(first.body, /bob \(admin\)/);
+    // An SSO session has no console account: no Account link in the bar (the page answers 403).
+    assert.doesNotMatch(first.body, /href="\/account"/);
+    assert.doesNotMatch((await fetchPinned(c.base, c.ca, '/audit', { cookie: bob })).body, /href="\/account"/);
     c.idp.accounts.carol!.groups = ['dev'];
     c.idp.accounts.bob!.groups = ['ops'];
     await sleep(1300);
