@@ -4,7 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import type { Browser } from 'playwright-core';
+import WebSocket from 'ws';
+import { stopChild } from './helpers/proc.js';
+import { LOGIN, type Target } from './helpers/sshd.js';
 import { CHROMIUM, fetchPinned, launchPinned, readTrail } from './helpers/web-console.js';
 import { ssoSignIn, startSsoConsole, type SsoConsole } from './helpers/sso-console.js';
 
@@ -19,9 +23,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('console single sign-on: re-checked at the IdP', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium' }, () => {
   let c: SsoConsole;
   let browser: Browser;
+  let web1: Target | undefined;
+  let daveKey = '';
 
   before(async () => {
-    c = await startSsoConsole({ alice: { groups: ['ops'] }, bob: { groups: ['sec'] }, carol: { groups: ['ops'] } }, undefined, {
+    const setup = async (b: SsoConsole['bastion']) => {
+      web1 = await b.addTarget('web1');
+      daveKey = await b.addUser('dave');
+      await b.cli(['grant', 'dave', 'web1']);
+    };
+    c = await startSsoConsole({ alice: { groups: ['ops'] }, bob: { groups: ['sec'] }, carol: { groups: ['ops'] }, erin: { groups: ['ops'] } }, setup, {
       '    allowInsecureLoopback: true': '    allowInsecureLoopback: true\n    recheckInterval: 1',
     });
     browser = await launchPinned(c.ca);
@@ -30,6 +41,7 @@ describe('console single sign-on: re-checked at the IdP', { skip: !existsSync(CH
     await browser?.close();
     await c?.bastion.stop();
     await c?.idp.stop();
+    await web1?.stop();
   });
 
   /** Signs `login` in through the browser; the session cookie header. */
@@ -80,5 +92,32 @@ describe('console single sign-on: re-checked at the IdP', { skip: !existsSync(CH
     const changed = events(c.bastion.data, 'ConsoleSsoRoleChanged').find((e) => e.user === 'bob')!;
     assert.equal(changed.from, 'admin');
     assert.equal(changed.to, 'auditor');
+  });
+
+  test('erin watching a live session is cut off once she is disabled at the IdP', { timeout: 60_000 }, async () => {
+    const cookie = await signIn('erin');
+    const ssh = spawn('ssh', ['-F', c.bastion.sshConfig('dave', daveKey, { web1: LOGIN }), '-tt', 'web1', 'sleep 40'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      let key = '';
+      for (let i = 0; i < 150 && !key; i++) {
+        const line = (await c.bastion.cli(['sessions', 'list', '--live', '--json'])).stdout.trim().split('\n').find(Boolean);
+        key = line ? (JSON.parse(line) as { auditKey: string }).auditKey : '';
+        if (!key) await sleep(100);
+      }
+      const ws = new WebSocket(`${c.base.replace('https:', 'wss:')}/sessions/${key}/live/1/ws`, ['v1.alis'], { ca: c.ca, headers: { origin: c.base, cookie } });
+      const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+      ws.on('error', () => undefined);
+      const first = await Promise.race([new Promise<string>((resolve) => ws.on('message', () => resolve('message'))), closed.then((e) => `closed ${e.code} ${e.reason}`)]);
+      assert.equal(first, 'message');
+      c.idp.accounts.erin!.disabled = true;
+      const t0 = Date.now();
+      const end = await Promise.race([closed, sleep(15_000).then(() => undefined)]);
+      assert.ok(end, 'the stream went on after the IdP disabled erin');
+      assert.equal(end.code, 4001);
+      assert.ok(end.at - t0 < 8000, `cut ${end.at - t0} ms after`);
+      assert.ok(events(c.bastion.data, 'ConsoleSsoEnded').some((e) => e.user === 'erin'));
+    } finally {
+      await stopChild(ssh);
+    }
   });
 });
