@@ -48,6 +48,7 @@ describe('single sign-on (OIDC device flow)', () => {
       '    groupMap: { ops: [operators] }',
       '    allowInsecureLoopback: true',
       '    recheckInterval: 2',
+      '    outageGrace: 3',
     ].join('\n');
     // The IdP is asked again every 2 s at most, on a live re-check every second.
     await bastion.init({ '  secondFactor: totp': oidc, '  recheckInterval: 60': '  recheckInterval: 1' });
@@ -155,5 +156,18 @@ describe('single sign-on (OIDC device flow)', () => {
     } finally {
       idp.accounts.alice!.groups = ['ops'];
     }
+  });
+
+  // Last: the provider is stopped for good.
+  test('an IdP silent for longer than outageGrace ends the live session it vouched for, with the reason and an IdpOutage', async () => {
+    const r = await deprovisioned(() => void idp.stop());
+    assert.equal(r.stdout, 'started\n');
+    assert.match(r.stderr, /fumidai: session ended, access revoked: single sign-on: the IdP has not answered for \d+ s \(.*\), longer than auth\.oidc\.outageGrace \(3 s\) \(ACCESS_REVOKED\)/);
+    assert.ok(r.seconds < 8, `ended after ${r.seconds} s`);
+    const outage = bastion.events('IdpOutage').at(-1)!;
+    assert.equal(outage.user, 'alice');
+    assert.equal(outage.graceSec, 3);
+    assert.ok(Number(outage.silentSec) > 3);
+    assert.equal(outage.issuer, idp.issuer);
   });
 });

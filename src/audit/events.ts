@@ -152,6 +152,12 @@ export interface EventDetails {
   RequestWebhookSent: { requestId: number; url: string; attempts: number; status: number };
   /** The request webhook failed on every try (error: the last one); approvers learn of it some other way. */
   RequestWebhookFailed: { requestId: number; url: string; attempts: number; error: string };
+  /** A console single sign-on session ended because the IdP no longer vouches for it (reason: why). */
+  ConsoleSsoEnded: { issuer: string; sub: string; groups: string[] };
+  /** A console single sign-on session's role changed with the IdP's groups at a re-check. */
+  ConsoleSsoRoleChanged: { issuer: string; sub: string; groups: string[]; from: string; to: string };
+  /** The IdP has not answered a re-check for longer than auth.oidc.outageGrace: what it vouched for ends (fail closed). */
+  IdpOutage: { issuer: string; sub: string; silentSec: number; graceSec: number };
   /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
   AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
@@ -243,6 +249,9 @@ export const EVENT_CODES = {
   AccessExpired: 'FM6023I',
   RequestWebhookSent: 'FM6040I',
   RequestWebhookFailed: 'FM6040W',
+  ConsoleSsoEnded: 'FM6041W',
+  ConsoleSsoRoleChanged: 'FM6042I',
+  IdpOutage: 'FM6043W',
   CommandMatched: 'FM7000W',
   AlertDelivered: 'FM7100I',
   AlertDeliveryFailure: 'FM7100W',

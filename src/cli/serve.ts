@@ -114,7 +114,7 @@ export function registerServe(program: Command): void {
         waivesMfa: (ownCa: boolean) => access.certificateWaivesMfa(ownCa),
       };
       // One client for logins and the live re-check; the secret is read once, here, and never logged.
-      const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)));
+      const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)), ({ user, ...facts }) => audit.record('IdpOutage', { user }, facts));
       const hostKeys = loadHostKeys(dir, log);
       const hostCerts = config.certs.hostCertificates ? startHostCertificates(dir, hostKeys, audit, log) : undefined;
       const gateway = await startGateway(

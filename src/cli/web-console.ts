@@ -65,7 +65,7 @@ export async function startConsole(dir: DataDir, store: Store, audit: AuditTrail
   // The console's own client of the IdP (the config's client; its secret read once, here, never logged).
   const oidc = dir.config.auth.oidc;
   const sso = web.sso && oidc && {
-    idp: new OidcIdp(oidc, readClientSecret(oidc, (p) => dir.path(p))),
+    idp: new OidcIdp(oidc, readClientSecret(oidc, (p) => dir.path(p)), ({ user, ...facts }) => audit.record('IdpOutage', { user }, facts)),
     url: () => dir.config.web.url,
     roles: () => dir.config.web.sso?.roles,
     audit,

@@ -18,7 +18,7 @@ test('auth.oidc: defaults, no secret in the file, and secondFactor oidc needs th
   assert.ok(r.success);
   assert.deepEqual(
     { ...r.data.auth.oidc, issuer: undefined },
-    { issuer: undefined, clientId: 'fumidai', clientSecretEnv: 'FUMIDAI_OIDC_CLIENT_SECRET', scopes: ['openid', 'profile', 'groups'], userClaim: 'preferred_username', groupsClaim: 'groups', groupMap: {}, recheckInterval: 300, allowInsecureLoopback: false },
+    { issuer: undefined, clientId: 'fumidai', clientSecretEnv: 'FUMIDAI_OIDC_CLIENT_SECRET', scopes: ['openid', 'profile', 'groups'], userClaim: 'preferred_username', groupsClaim: 'groups', groupMap: {}, recheckInterval: 300, outageGrace: 3600, allowInsecureLoopback: false },
   );
   assert.equal(auth({ secondFactor: 'oidc', oidc: { issuer: 'https://idp', clientId: 'x', clientSecret: 'inline' } }).success, false, 'a secret in the config file is refused');
   assert.equal(auth({ secondFactor: 'oidc' }).success, false);

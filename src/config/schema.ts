@@ -64,6 +64,11 @@ const oidc = z
     groupMap: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
     /** Seconds between re-checks of a live SSO session at the IdP (userinfo); a disabled user or lost group ends it. */
     recheckInterval: z.number().positive().default(300),
+    /**
+     * Seconds an IdP may go without answering a re-check (since its last good answer) before what it vouched for ends:
+     * live SSO sessions and console SSO sessions (fail closed), with an IdpOutage event.
+     */
+    outageGrace: z.number().positive().default(3600),
     /** Tests only: lets the issuer be plain http on a loopback address (never any other http). */
     allowInsecureLoopback: z.boolean().default(false),
   })

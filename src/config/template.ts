@@ -60,6 +60,7 @@ auth:
   #   groupsClaim: groups
   #   groupMap: { ops: [operators] }     # IdP group -> policy groups
   #   recheckInterval: 300               # seconds between re-checks of live SSO sessions at the IdP
+  #   outageGrace: 3600                  # seconds the IdP may stay silent at re-checks before its SSO sessions end
 
 upstream:
   # Key fumidai uses to log in to targets; 'fumidai key show' prints its public half.

@@ -39,7 +39,8 @@ export interface CodeChecks {
   verifier: string;
 }
 
-export type CodeOutcome = { ok: true; name: string; identity: IdpIdentity } | { ok: false; why: string };
+/** A console login: its name, and what the IdP gave (kept on the server for the re-check, never in a cookie). */
+export type CodeOutcome = { ok: true; name: string; identity: IdpIdentity; login: IdpLogin } | { ok: false; why: string };
 
 export type DeviceOutcome =
   | ({ ok: true } & IdpLogin)
@@ -52,14 +53,25 @@ export function readClientSecret(cfg: OidcConfig, dataPath: (p: string) => strin
   return env[cfg.clientSecretEnv] || undefined;
 }
 
+/** An IdP silent for longer than auth.oidc.outageGrace: told to the caller's audit trail before the login ends. */
+export interface IdpOutageFacts {
+  user: string;
+  issuer: string;
+  sub: string;
+  silentSec: number;
+  graceSec: number;
+}
+
 export class OidcIdp {
   #cfg: OidcConfig;
   #secret: string | undefined;
   #discovered: Promise<client.Configuration> | undefined;
+  #onOutage: (facts: IdpOutageFacts) => Promise<unknown>;
 
-  constructor(cfg: OidcConfig, secret: string | undefined) {
+  constructor(cfg: OidcConfig, secret: string | undefined, onOutage: (facts: IdpOutageFacts) => Promise<unknown> = async () => undefined) {
     this.#cfg = cfg;
     this.#secret = secret;
+    this.#onOutage = onOutage;
   }
 
   get issuer(): string {
@@ -151,14 +163,18 @@ export class OidcIdp {
     } catch (err) {
       return { ok: false, why: `the IdP's userinfo failed (${errorCode(err)})` };
     }
-    return consoleIdentityOf({ ...info, ...idClaims } as Claims, this.#cfg.issuer, this.#cfg);
+    const id = consoleIdentityOf({ ...info, ...idClaims } as Claims, this.#cfg.issuer, this.#cfg);
+    if (!id.ok) return id;
+    const login: IdpLogin = { identity: id.identity, accessToken: tokens.access_token, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), checkedAt: Date.now() };
+    return { ...id, login };
   }
 
   /**
    * Deprovisioning: once the last answer is older than auth.oidc.recheckInterval, the IdP is asked again (a refresh
    * token first, where it gave one, so the check outlives the access token; then userinfo). New groups replace the
    * old ones in `login` (the policy decides with them); a refusal by the IdP is the reason to end the session. An IdP
-   * that cannot be reached ends nothing: it is asked again at the next re-check.
+   * that cannot be reached is asked again at the next re-check, until auth.oidc.outageGrace has passed since its last
+   * good answer: then the login ends (fail closed: nobody can tell a disabled user from a silent IdP).
    */
   async recheck(login: IdpLogin, user: string, now = Date.now()): Promise<string | undefined> {
     if (now - login.checkedAt < this.#cfg.recheckInterval * 1000) return undefined;
@@ -176,8 +192,12 @@ export class OidcIdp {
       login.checkedAt = now;
       return undefined;
     } catch (err) {
-      if (!refusedByIdp(err)) return undefined;
-      return `single sign-on: the IdP no longer accepts this login (${errorCode(err)})`;
+      if (refusedByIdp(err)) return `single sign-on: the IdP no longer accepts this login (${errorCode(err)})`;
+      const silentSec = Math.floor((now - login.checkedAt) / 1000);
+      const graceSec = this.#cfg.outageGrace;
+      if (silentSec <= graceSec) return undefined;
+      await this.#onOutage({ user, issuer: this.#cfg.issuer, sub: login.identity.sub, silentSec, graceSec }).catch(() => undefined);
+      return `single sign-on: the IdP has not answered for ${silentSec} s (${errorCode(err)}), longer than auth.oidc.outageGrace (${graceSec} s)`;
     }
   }
 

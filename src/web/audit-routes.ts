@@ -35,7 +35,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
   const root = auditRoot(deps.dir);
   const check = new TrailCheck(() => verifyRootOffThread(root, localAuditKey(deps.dir)));
   const report = async (since: string, until: string) => accessReport(deps.dir, since, until, (await check.verify()).verdicts);
-  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, csrf: reply.generateCsrf() });
+  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, via: req.consoleSession!.via, csrf: reply.generateCsrf() });
   const ctx = (req: FastifyRequest) => ({ user: req.consoleSession!.name, sourceIp: req.ip });
   const htmlReply = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').send(body);
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebAccounts, WebIdentity, WebRole, WebTokenRecord } from '../store/store.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
+import type { SsoGrants } from './sso-grants.js';
 import { LINK_URL } from '../auth/request-links.js';
 
 export const SESSION_COOKIE = '__Host-fumidai-session';
@@ -43,13 +44,17 @@ export interface AuthnDeps {
   accounts: Pick<WebAccounts, 'getWebAccount'>;
   tokens: Pick<WebIdentity, 'webTokenByHash' | 'touchWebToken'>;
   openPaths: ReadonlySet<string>;
+  /** Single sign-on sessions re-checked at the IdP (absent: no single sign-on). */
+  sso?: Pick<SsoGrants, 'vouch'>;
 }
 
 /** The console session of a cookie, its idle clock reset; undefined when unknown, idle too long or its account is gone. */
-export async function cookieSession(deps: Pick<AuthnDeps, 'sessions' | 'accounts'>, cookie: string | undefined): Promise<ConsoleSession | undefined> {
+export async function cookieSession(deps: Pick<AuthnDeps, 'sessions' | 'accounts' | 'sso'>, cookie: string | undefined): Promise<ConsoleSession | undefined> {
   const session = await deps.sessions.touch(cookie);
-  // A removed account's sessions end at their next request; a single sign-on session has no account (the IdP vouched).
-  return session && (session.via === 'sso' || (await deps.accounts.getWebAccount(session.name))) ? session : undefined;
+  // A single sign-on session lasts while the IdP vouches for it (without the re-checker: it is not good at all).
+  if (session?.via === 'sso') return deps.sso ? deps.sso.vouch(cookie!, session) : undefined;
+  // A removed account's sessions end at their next request.
+  return session && (await deps.accounts.getWebAccount(session.name)) ? session : undefined;
 }
 
 /** The onRequest hook: sets req.consoleSession (an account's session, or a token as a principal of its role). */

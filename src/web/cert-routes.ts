@@ -19,7 +19,7 @@ type Form = Record<string, string | undefined>;
 export function certRoutes(app: FastifyInstance, deps: CertRouteDeps): void {
   const show = async (req: FastifyRequest, reply: FastifyReply, out: { cert?: string; error?: string; status?: number } = {}) => {
     const s = req.consoleSession!;
-    const who = { name: s.name, role: s.role, csrf: reply.generateCsrf() };
+    const who = { name: s.name, role: s.role, via: s.via, csrf: reply.generateCsrf() };
     const acting = await actingUser(deps.store, s);
     const keys = acting.ok ? await deps.store.keysOf(acting.name) : [];
     const form = acting.ok

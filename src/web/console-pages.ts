@@ -9,7 +9,7 @@ import { highlight, MAX_QUERY, startTime, type Hit } from './search.js';
 import { sessionPath } from './session-page.js';
 import type { Anchored, TrailVerdict } from './trail-status.js';
 
-type Who = { name: string; role: string; csrf: string };
+type Who = { name: string; role: string; csrf: string; via?: string | undefined };
 
 /** Where a hit plays: the session page with the player of its channel at its time. */
 export const hitPath = (h: Pick<Hit, 'auditKey' | 'channel' | 'offset'>): string => `${sessionPath(h.auditKey)}?t=${startTime(h.offset)}&channel=${h.channel}`;

@@ -9,3 +9,9 @@ test('escapeHtml and html``: values are escaped, fragments are not escaped twice
   assert.equal(html`<tr>${row}${[html`<i>${'&'}</i>`, '<']}</tr>`.text, '<tr><td>&lt;b&gt;</td><i>&amp;</i>&lt;</tr>');
   assert.doesNotMatch(page('<t>', html`x`), /<t>|<script/);
 });
+
+test('page(): the Account link is for console accounts; a single sign-on session has none (its /account answers 403)', () => {
+  assert.match(page('t', html`x`, { name: 'ann', role: 'admin', csrf: 'c', via: 'password' }), /href="\/account"/);
+  assert.match(page('t', html`x`, { name: 'tok', role: 'admin', csrf: 'c' }), /href="\/account"/);
+  assert.doesNotMatch(page('t', html`x`, { name: 'alice', role: 'auditor', csrf: 'c', via: 'sso' }), /href="\/account"/);
+});

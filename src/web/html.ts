@@ -27,9 +27,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 /** A page; `player`: it also loads asciinema-player and the console's script that starts it. */
 const PLAYER_HEAD = new Html('<link rel="stylesheet" href="/static/asciinema-player.css"><script src="/static/asciinema-player.min.js" defer></script><script src="/static/console-player.js" defer></script>');
 
-export function page(title: string, body: Html, who?: { name: string; role: string; csrf: string }, player = false): string {
+/** `who.via` 'sso': a single sign-on session, which has no console account (its Account page answers 403): no link. */
+export function page(title: string, body: Html, who?: { name: string; role: string; csrf: string; via?: string | undefined }, player = false): string {
+  const account = who?.via === 'sso' ? '' : html`<a href="/account">Account</a>`;
   const bar = who
-    ? html`<nav><span class="brand">fumidai</span><a href="/sessions">Sessions</a><a href="/search">Search</a><a href="/audit">Audit trail</a><a href="/requests">Requests</a><a href="/certificate">Certificate</a><a href="/account">Account</a><span class="who">${who.name} (${who.role})</span>
+    ? html`<nav><span class="brand">fumidai</span><a href="/sessions">Sessions</a><a href="/search">Search</a><a href="/audit">Audit trail</a><a href="/requests">Requests</a><a href="/certificate">Certificate</a>${account}<span class="who">${who.name} (${who.role})</span>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${who.csrf}"><button>Log out</button></form></nav>`
     : html`<nav><span class="brand">fumidai</span></nav>`;
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

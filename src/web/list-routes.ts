@@ -19,7 +19,7 @@ export function listRoutes(app: FastifyInstance, deps: ListRouteDeps): void {
     return { rows, next: page.next };
   };
   app.get<{ Querystring: ListParams }>('/sessions', async (req, reply) => {
-    const who = { name: req.consoleSession!.name, role: req.consoleSession!.role, csrf: reply.generateCsrf() };
+    const who = { name: req.consoleSession!.name, role: req.consoleSession!.role, via: req.consoleSession!.via, csrf: reply.generateCsrf() };
     const r = await rowsOf(req.query);
     const body = 'error' in r ? sessionsPage([], req.query, who, { error: r.error }) : sessionsPage(r.rows, req.query, who, { next: r.next && `/sessions?${nextPageQuery(req.query, r.next)}` });
     return reply.code('error' in r ? 400 : 200).type('text/html; charset=utf-8').send(body);

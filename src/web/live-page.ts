@@ -16,7 +16,7 @@ export interface LiveInfo {
   userLocked: boolean;
 }
 
-type Who = { name: string; role: string; csrf: string };
+type Who = { name: string; role: string; csrf: string; via?: string | undefined };
 
 function terminateForm(s: SessionRecord, csrf: string): Html {
   return html`<form class="action" method="post" action="${sessionPath(s.auditKey)}/terminate">

@@ -52,7 +52,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
   // The player offers several subprotocols; the console speaks ALiS only. Viewers send nothing worth more than 1 kB.
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024, handleProtocols: (offered: Set<string>) => (offered.has(ALIS_PROTOCOL) ? ALIS_PROTOCOL : false) } });
   app.get('/static/console-live.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(LIVE_JS));
-  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, csrf: reply.generateCsrf() });
+  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, via: req.consoleSession!.via, csrf: reply.generateCsrf() });
   const sessionOf = (auditKey: string) => (AUDIT_KEY.test(auditKey) ? deps.index.getSession(auditKey) : Promise.resolve(undefined));
 
   app.get<{ Params: Params }>('/sessions/:auditKey/live', async (req, reply) => {

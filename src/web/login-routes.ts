@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebIdentity } from '../store/store.js';
 import { LINK_URL } from '../auth/request-links.js';
-import { COOKIE, PENDING_COOKIE, type LoginContext, type LoginMethod } from './authn.js';
+import { COOKIE, PENDING_COOKIE, SESSION_COOKIE, type LoginContext, type LoginMethod } from './authn.js';
 import { keyLoginPage, WEBAUTHN_JS } from './ident-pages.js';
 import type { LoginStep, WebLogin } from './login.js';
 import { loginPage, totpPage } from './pages.js';
@@ -18,6 +18,8 @@ export interface PasswordLoginDeps {
   rpId: () => string | undefined;
   /** Single sign-on is offered beside the password (web.sso). */
   sso?: () => boolean;
+  /** Why the session of this cookie was ended (single sign-on no longer vouched for it): the login page's one line. */
+  ended?: (cookie: string | undefined) => string | undefined;
 }
 
 const require = createRequire(import.meta.url);
@@ -44,7 +46,9 @@ export function passwordLogin(deps: PasswordLoginDeps): LoginMethod {
 
       app.get('/login', (req, reply) => {
         const next = (req.query as Record<string, string | undefined>).next;
-        return htmlReply(reply, loginPage(reply.generateCsrf(), undefined, deps.sso?.(), next && LINK_URL.test(next) ? next : undefined));
+        const ended = deps.ended?.(req.cookies[SESSION_COOKIE]);
+        if (ended) reply.clearCookie(SESSION_COOKIE, COOKIE);
+        return htmlReply(reply, loginPage(reply.generateCsrf(), ended, deps.sso?.(), next && LINK_URL.test(next) ? next : undefined));
       });
       app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
         const { name = '', password = '' } = form(req);

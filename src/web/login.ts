@@ -101,6 +101,12 @@ export class WebLogin {
     const lock = count ? await this.#d.accounts.recordWebFailure(name, lockAfter, lockMinutes * 60) : undefined;
     const reason = !count ? 'unknown account' : step === 'webauthn' ? `security key refused: ${why}` : `wrong ${step === 'totp' ? 'code' : 'password'}`;
     await this.#d.audit.record('WebLoginFailure', { user: name, sourceIp }, { step, ...(lock?.lockedUntil ? { until: lock.lockedUntil } : {}), reason });
+    await this.countFailure(sourceIp);
+    return { ok: false, message: REFUSED };
+  }
+
+  /** A failed console login from this address (password or single sign-on): toward its ban, after a growing delay. */
+  async countFailure(sourceIp: string): Promise<void> {
     const { delayMs, banned } = await this.#d.throttle.failure(webBanKey(sourceIp));
     if (banned) {
       const until = new Date(Date.now() + this.#d.banSeconds * 1000).toISOString();
@@ -109,6 +115,5 @@ export class WebLogin {
     }
     // As for SSH: growing delays before the answer, so a guesser slows down only itself.
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    return { ok: false, message: REFUSED };
   }
 }

@@ -45,7 +45,7 @@ ${text('limit', 'Per page', 'number')}<button>Filter</button><a href="/sessions"
 }
 
 /** A page of the list (live first, then the newest: the store's order), with a link to the next page if there is one. */
-export function sessionsPage(rows: SessionRow[], params: ListParams, who: { name: string; role: string; csrf: string }, more: { next?: string; error?: string } = {}): string {
+export function sessionsPage(rows: SessionRow[], params: ListParams, who: { name: string; role: string; csrf: string; via?: string | undefined }, more: { next?: string; error?: string } = {}): string {
   const body = html`<h1>Sessions</h1>${filterForm(params)}${more.error ? html`<p class="error">${more.error}</p>` : ''}
 <p class="count">${rows.length} on this page${params.after ? html` · <a href="/sessions">first page</a>` : ''}${more.next ? html` · <a class="next" href="${more.next}">next page</a>` : ''}</p>
 <table><thead><tr><th>State</th><th>Started</th><th>Ended</th><th>User</th>

@@ -6,7 +6,7 @@ import { html, page, type Html } from './html.js';
 
 export interface RequestsView {
   rows: AccessRequestRecord[];
-  who: { name: string; role: string; csrf: string };
+  who: { name: string; role: string; csrf: string; via?: string | undefined };
   /** The SSH user this session acts as; undefined: it reads only (readOnly says why). */
   actor?: string;
   readOnly?: string;
@@ -43,7 +43,7 @@ ${v.rows.map((r) => html`<tr class="${r.state}" id="request-${r.id}"><td>${r.id}
 }
 
 /** The page a signed link opens: the request, and one CSRF-protected button (the link alone decides nothing). */
-export function confirmPage(r: AccessRequestRecord, action: 'approve' | 'deny', who: { name: string; role: string; csrf: string }, now = Date.now()): string {
+export function confirmPage(r: AccessRequestRecord, action: 'approve' | 'deny', who: { name: string; role: string; csrf: string; via?: string | undefined }, now = Date.now()): string {
   const verb = action === 'approve' ? 'Approve' : 'Deny';
   // A request decided or expired meanwhile: said so, with no button (the desk would refuse it anyway).
   if (r.state !== 'pending' || Date.parse(r.pendingUntil) <= now) {

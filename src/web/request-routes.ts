@@ -16,7 +16,7 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps): void {
     const s = req.consoleSession!;
     const acting = await actingUser(deps.store, s);
     const rows = await listed(deps);
-    const view = { rows, who: { name: s.name, role: s.role, csrf: reply.generateCsrf() }, ...(acting.ok ? { actor: acting.name } : { readOnly: `Read only: ${acting.error}.` }) };
+    const view = { rows, who: { name: s.name, role: s.role, via: s.via, csrf: reply.generateCsrf() }, ...(acting.ok ? { actor: acting.name } : { readOnly: `Read only: ${acting.error}.` }) };
     const outcome = r ? (r.ok ? { message: r.message } : { error: r.error }) : {};
     return reply.code(r && !r.ok ? r.status : 200).type('text/html; charset=utf-8').send(requestsPage({ ...view, ...outcome }));
   };
@@ -42,7 +42,7 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps): void {
     const s = req.consoleSession!;
     const acting = await actingUser(deps.store, s);
     if (!acting.ok) return refuse(acting.status, acting.error);
-    return reply.type('text/html; charset=utf-8').send(confirmPage(r, action, { name: s.name, role: s.role, csrf: reply.generateCsrf() }));
+    return reply.type('text/html; charset=utf-8').send(confirmPage(r, action, { name: s.name, role: s.role, via: s.via, csrf: reply.generateCsrf() }));
   });
   app.get('/api/requests', async () => ({ requests: await listed(deps) }));
   app.post('/requests', { preHandler: app.csrfProtection }, async (req, reply) => show(req, reply, await fileRequest(deps, req.consoleSession, req.ip, body(req))));

@@ -14,6 +14,7 @@ import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { WebLogin } from './login.js';
 import { passwordLogin } from './login-routes.js';
 import { ssoLogin, type SsoDeps } from './sso-routes.js';
+import { SsoGrants } from './sso-grants.js';
 import { requestRoutes } from './request-routes.js';
 import type { RequestDeps } from './request-actions.js';
 import { certRoutes, type CertRouteDeps } from './cert-routes.js';
@@ -63,10 +64,11 @@ declare module 'fastify' {
 
 export async function startWeb(deps: WebDeps, listen: string): Promise<{ address: string; close: () => Promise<void> }> {
   const sessions = new ConsoleSessions(deps.identity, () => deps.idleMinutes() * 60_000);
-  const sweep = setInterval(() => void Promise.all([sessions.sweep(), deps.login.sweep()]).catch(() => undefined), 60_000).unref();
+  const grants = deps.sso && new SsoGrants({ ...deps.sso, audit: deps.audit, close: (cookie) => sessions.close(cookie) });
+  const sweep = setInterval(() => void Promise.all([sessions.sweep(), deps.login.sweep(), grants?.sweep(deps.idleMinutes() * 60_000)]).catch(() => undefined), 60_000).unref();
   const banSync = setInterval(() => void deps.login.adoptBans().catch(() => undefined), 2000).unref(); // bans made by other nodes
-  const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId, sso: () => !!deps.sso?.roles() });
-  const sso = deps.sso && ssoLogin(deps.sso);
+  const login = passwordLogin({ login: deps.login, keys: deps.identity, rpId: deps.rpId, sso: () => !!deps.sso?.roles(), ended: (cookie) => grants?.endedWhy(cookie) });
+  const sso = deps.sso && grants && ssoLogin(deps.sso, grants, deps.login);
   const app = Fastify({ https: { cert: deps.cert, key: deps.key }, bodyLimit: 16 * 1024, logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   await app.register(fastifyCookie);
@@ -80,7 +82,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
     hsts: { maxAge: 365 * 86400, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, openPaths: new Set(['/static/console.css', ...login.openPaths, ...(sso?.openPaths ?? [])]) }));
+  app.addHook('onRequest', authnHook({ sessions, accounts: deps.accounts, tokens: deps.identity, ...(grants ? { sso: grants } : {}), openPaths: new Set(['/static/console.css', ...login.openPaths, ...(sso?.openPaths ?? [])]) }));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     void reply.code(status).type('text/plain').send(status === 403 ? 'refused: missing or wrong CSRF token' : status === 500 ? 'internal error' : err.message);
@@ -100,6 +102,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   sso?.register(app, ctx);
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
     await sessions.close(req.cookies[SESSION_COOKIE]);
+    grants?.forget(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, COOKIE);
     return reply.redirect('/login', 303);
   });
@@ -111,7 +114,7 @@ export async function startWeb(deps: WebDeps, listen: string): Promise<{ address
   listRoutes(app, deps);
   accountRoutes(app, { sessions, keys: deps.identity, audit: deps.audit, rpId: deps.rpId });
   auditRoutes(app, deps);
-  await liveRoutes(app, { ...deps, stillIn: (cookie) => cookieSession({ sessions, accounts: deps.accounts }, cookie).then(Boolean) });
+  await liveRoutes(app, { ...deps, stillIn: (cookie) => cookieSession({ sessions, accounts: deps.accounts, ...(grants ? { sso: grants } : {}) }, cookie).then(Boolean) });
 
   const { host, port } = splitHostPort(listen);
   await app.listen({ host, port });

@@ -44,7 +44,7 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
   app.get('/static/asciinema-player.css', (_req, reply) => reply.type('text/css; charset=utf-8').send(assets.css));
   app.get('/static/console-player.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(PLAYER_JS));
 
-  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, csrf: reply.generateCsrf() });
+  const who = (req: FastifyRequest, reply: FastifyReply) => ({ name: req.consoleSession!.name, role: req.consoleSession!.role, via: req.consoleSession!.via, csrf: reply.generateCsrf() });
   const viewed = (req: FastifyRequest, auditKey: string, view: 'page' | 'api' | 'recording', channel?: number) =>
     deps.audit.record('RecordingViewed', { user: req.consoleSession!.name, sourceIp: req.ip }, { auditKey, view, ...(channel !== undefined ? { channel } : {}) });
   // A malformed key never reaches the store: it is not an audit key, so no session has it.

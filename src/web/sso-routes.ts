@@ -8,10 +8,12 @@ import type { CodeChecks, OidcIdp } from '../identity/oidc.js';
 import { COOKIE, SESSION_COOKIE, type LoginMethod } from './authn.js';
 import { html, page } from './html.js';
 import { ssoRole, type SsoRoles } from './sso-role.js';
+import type { SsoGrants } from './sso-grants.js';
+import type { WebLogin } from './login.js';
 import { LINK_URL } from '../auth/request-links.js';
 
 export interface SsoDeps {
-  idp: Pick<OidcIdp, 'codeStart' | 'codeFinish' | 'issuer'>;
+  idp: Pick<OidcIdp, 'codeStart' | 'codeFinish' | 'issuer' | 'recheck'>;
   /** web.url: the redirect URI is URL/login/sso/callback (registered at the IdP). */
   url: () => string | undefined;
   roles: () => SsoRoles | undefined;
@@ -36,7 +38,8 @@ const refusedPage = (why: string) =>
 const signedInPage = (to: string) =>
   `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><title>Signed in · fumidai</title><link rel="stylesheet" href="/static/console.css"></head><body><main><p>Signed in. <a href="${to}">Continue</a>.</p></main></body></html>`.text}\n`;
 
-export function ssoLogin(deps: SsoDeps): LoginMethod {
+/** `bans`: the console's per-address failure count (the password login's): a failed callback counts as a failed login. */
+export function ssoLogin(deps: SsoDeps, grants: Pick<SsoGrants, 'add'>, bans: Pick<WebLogin, 'banned' | 'countFailure'>): LoginMethod {
   return {
     openPaths: ['/login/sso', CALLBACK],
     register(app, ctx) {
@@ -44,10 +47,18 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
       const refuse = async (req: FastifyRequest, reply: FastifyReply, code: number, why: string, who: { user?: string; issuer?: string; sub?: string; groups?: string[] } = {}) => {
         const { user = '', ...idp } = who;
         await deps.audit.record('WebLoginFailure', { user, sourceIp: req.ip }, { step: 'sso', ...idp, reason: why });
+        // A callback refused counts toward the address's ban like a wrong password (an IdP down or no SSO set up: not).
+        if (code !== 404 && code !== 502) await bans.countFailure(req.ip);
         return htmlReply(reply, refusedPage(why), code);
+      };
+      /** A banned address is answered 429 before anything is asked of the IdP or taken from the store. */
+      const banned = (req: FastifyRequest, reply: FastifyReply) => {
+        const b = bans.banned(req.ip);
+        return b && !b.ok ? reply.code(429).type('text/plain; charset=utf-8').send(`${b.message}\n`) : undefined;
       };
 
       app.get('/login/sso', async (req, reply) => {
+        if (banned(req, reply)) return reply;
         if (!deps.url() || !deps.roles()) return refuse(req, reply, 404, 'single sign-on is not configured (web.sso, web.url)');
         let start: Awaited<ReturnType<SsoDeps['idp']['codeStart']>>;
         try {
@@ -64,6 +75,7 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
       });
 
       app.get(CALLBACK, async (req, reply) => {
+        if (banned(req, reply)) return reply;
         const p = await ctx.sessions.takePending(req.cookies[SSO_COOKIE]);
         reply.clearCookie(SSO_COOKIE, SSO_COOKIE_OPTS);
         const roles = deps.roles();
@@ -77,7 +89,9 @@ export function ssoLogin(deps: SsoDeps): LoginMethod {
         const role = ssoRole(groups, roles);
         if (!role) return refuse(req, reply, 403, `'${r.name}' is in no IdP group that may use this console`, { user: r.name, issuer, sub, groups });
         await deps.audit.record('WebLogin', { user: r.name, sourceIp: req.ip }, { role, method: 'oidc', issuer, sub, groups });
-        reply.setCookie(SESSION_COOKIE, await ctx.sessions.open(r.name, role, 'sso'), COOKIE);
+        const cookie = await ctx.sessions.open(r.name, role, 'sso');
+        grants.add(cookie, r.name, role, r.login); // the IdP's tokens stay on the server, for the re-check
+        reply.setCookie(SESSION_COOKIE, cookie, COOKIE);
         return htmlReply(reply, signedInPage(next && LINK_URL.test(next) ? next : '/sessions'));
       });
     },
