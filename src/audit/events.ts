@@ -151,8 +151,11 @@ export interface EventDetails {
   RequestWebhookSent: { requestId: number; url: string; attempts: number; status: number };
   /** The request webhook failed on every try (error: the last one); approvers learn of it some other way. */
   RequestWebhookFailed: { requestId: number; url: string; attempts: number; error: string };
-  /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
-  AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
+  /**
+   * The access an approved request gave ended (`user`: the requester), used or not; or (result failure, pendingUntil)
+   * a pending request nobody answered in time. Once per request.
+   */
+  AccessExpired: { requestId: number; target: string; login: string; grantedUntil?: string; pendingUntil?: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
   CommandMatched: { rule: string; action: string; on: 'exec' | 'shell' | 'file' | 'tunnel'; line: string; channel?: number };
   /** An alert reached a sink (alertId: its number in `fumidai alerts list`; count: the hits folded into it). */
