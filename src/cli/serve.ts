@@ -110,6 +110,7 @@ export function registerServe(program: Command): void {
         },
         clockSkewSec: () => config.certs.clockSkew,
         waivesMfa: (ownCa: boolean) => access.certificateWaivesMfa(ownCa),
+        rulesWaiveMfa: (ownCa: boolean) => access.someRuleWaivesMfa(ownCa),
       };
       // One client for logins and the live re-check; the secret is read once, here, and never logged.
       const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)));
