@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, someRuleWaivesMfa, certificateWaivesMfa } from './engine.js';
 import { parsePolicy } from './document.js';
+import { policyWarnings } from './lint.js';
 import type { DecisionInput, PolicyDocument } from './types.js';
 
 const doc = (yaml: string): PolicyDocument => {
@@ -94,4 +95,10 @@ test('the schema: the waiver is for an allow rule with mfa: true', () => {
   const other = bad('{ name: a, effect: allow, groups: [ops], mfa: true, waiveWithCertificate: some-ca }');
   assert.equal(other.ok, false);
   assert.equal(bad('{ name: a, effect: allow, groups: [ops], mfa: true, waiveWithCertificate: any-trusted-ca }').ok, true);
+});
+
+test('lint: a waiver on a rule that names no targets is a warning', () => {
+  const p = doc(`groups: { ops: [alice] }\nrules:\n  - { name: all, effect: allow, groups: [ops], mfa: true, waiveWithCertificate: true }\n`);
+  assert.deepEqual(policyWarnings(p, { users: ['alice'], targets: [] }), [{ path: ['rules', 0, 'waiveWithCertificate'], message: "rule 'all' names no targets: a certificate stands in for the second factor on every target" }]);
+  assert.deepEqual(policyWarnings(policy, { users: ['alice'], targets: ['s1', 's2', 'p1', 't1', 'lab1'] }), []);
 });
