@@ -87,6 +87,9 @@ for (const [name, open] of stores) {
         const claims = await Promise.all(swept.flatMap((rows, i) => rows.map(async (r) => [r.id, await [a, b][i]!.claimAccessExpiry(r.id)] as const)));
         assert.deepEqual(claims.filter(([, won]) => won).map(([id]) => id).sort(), [unused, unanswered].sort(), 'two nodes sweeping at once: each expiry claimed once');
         assert.deepEqual(await ids(30), []);
+        await b.releaseAccessExpiry(unused);
+        assert.deepEqual(await ids(30), [unused], 'a claim given back (its event failed) is due again');
+        assert.equal(await a.claimAccessExpiry(unused), true);
       } finally {
         await a.close();
         await b.close();

@@ -6,7 +6,7 @@ import type { AuditContext, EventFields } from '../audit/trail.js';
 import type { AccessRequestRecord, AccessRequests } from '../store/store.js';
 
 export interface ExpiryDeps {
-  store: Pick<AccessRequests, 'endedUnclaimed' | 'claimAccessExpiry'>;
+  store: Pick<AccessRequests, 'endedUnclaimed' | 'claimAccessExpiry' | 'releaseAccessExpiry'>;
   audit: { record(name: 'AccessExpired', ctx: AuditContext, fields: EventFields<'AccessExpired'>): Promise<void> };
 }
 
@@ -19,7 +19,11 @@ export async function sweepEndedAccess(deps: ExpiryDeps, now = new Date()): Prom
   for (const r of await deps.store.endedUnclaimed(now, BATCH)) {
     // Claimed before the write: another node may sweep the same rows at the same moment.
     if (!(await deps.store.claimAccessExpiry(r.id))) continue;
-    await deps.audit.record('AccessExpired', { user: r.user, target: r.target, login: r.login }, expiryFields(r));
+    // An event that could not be written is not lost: the claim goes back, and a later sweep writes it.
+    await deps.audit.record('AccessExpired', { user: r.user, target: r.target, login: r.login }, expiryFields(r)).catch(async (err: unknown) => {
+      await deps.store.releaseAccessExpiry(r.id);
+      throw err;
+    });
     written++;
   }
   return written;
