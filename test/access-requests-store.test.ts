@@ -1,5 +1,6 @@
 // The AccessRequests role of the store, against SQLite and a real PostgreSQL: a request is added, listed per user,
-// changed only if still as seen (two approvers never both win), approved ones are found, an expiry is claimed once.
+// changed only if still as seen (two approvers never both win), approved ones are found, an expiry is claimed once;
+// ended access (used or not) and unanswered requests are found for the expiry sweep until claimed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,11 +18,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const stores: [string, () => Promise<[Store, Store]>][] = [
-  ['SQLite', async () => [new SqliteStore(join(dir, 'store.db')), new SqliteStore(join(dir, 'store.db'))]],
-  ['PostgreSQL', async () => {
+/** Two nodes on one fresh database named `db`. */
+const stores: [string, (db: string) => Promise<[Store, Store]>][] = [
+  ['SQLite', async (db) => [new SqliteStore(join(dir, `${db}.db`)), new SqliteStore(join(dir, `${db}.db`))]],
+  ['PostgreSQL', async (db) => {
     server ??= await startPostgres();
-    const url = await server.newDatabase('requests');
+    const url = await server.newDatabase(db);
     return [await PgStore.open(url, 'node-a'), await PgStore.open(url, 'node-b')];
   }],
 ];
@@ -29,7 +31,7 @@ const stores: [string, () => Promise<[Store, Store]>][] = [
 for (const [name, open] of stores) {
   describe(`access requests store: ${name}`, () => {
     test('add, list, change if unchanged, approved access, expiry claimed once', async () => {
-      const [a, b] = await open();
+      const [a, b] = await open('requests');
       try {
         const pendingUntil = new Date(Date.now() + 3600_000).toISOString();
         const id = await a.addAccessRequest({ user: 'alice', target: 'db1', login: 'postgres', rule: 'db-jit', forSec: 7200, reason: 'INC-1234', pendingUntil });
@@ -53,6 +55,41 @@ for (const [name, open] of stores) {
         assert.deepEqual(await Promise.all([a.claimAccessExpiry(id), b.claimAccessExpiry(id)]).then((x) => x.sort()), [false, true]);
         assert.equal(await a.claimAccessExpiry(id), false);
         assert.equal(await a.accessRequest(99999), undefined);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('ended access and unanswered requests are found until their expiry is claimed, once across nodes', async () => {
+      const [a, b] = await open('expiries');
+      try {
+        const t0 = Date.now();
+        const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+        const add = (user: string, pendingSec: number) => a.addAccessRequest({ user, target: 'db1', login: 'postgres', rule: 'db-jit', forSec: 60, reason: 'r', pendingUntil: at(pendingSec) });
+        const approve = (id: number, untilSec: number) => a.changeAccessRequest(id, { state: 'pending', approvers: [] }, { state: 'approved', approvers: ['bob'], decidedBy: 'bob', decidedAt: at(0), grantedUntil: at(untilSec) });
+        const used = await add('alice', 3600);
+        await approve(used, 10);
+        const unused = await add('alice', 3600);
+        await approve(unused, 20);
+        const unanswered = await add('carol', 15);
+        const denied = await add('dan', 5);
+        await a.changeAccessRequest(denied, { state: 'pending', approvers: [] }, { state: 'denied', approvers: [], decidedBy: 'bob', decisionReason: 'no', decidedAt: at(0) });
+        const ids = async (s: number, limit = 10) => (await b.endedUnclaimed(new Date(t0 + s * 1000), limit)).map((r) => r.id);
+
+        assert.deepEqual(await ids(5), [], 'nothing ended yet; a denied request is not an expiry');
+        assert.deepEqual(await ids(10), [used], 'an approved access is due at its end');
+        assert.equal(await a.claimAccessExpiry(used), true, 'the live re-check wrote it');
+        assert.deepEqual(await ids(16), [unanswered], 'a pending request nobody answered is due at its pendingUntil');
+        assert.deepEqual(await ids(30), [unused, unanswered]);
+        assert.deepEqual(await ids(30, 1), [unused], 'at most limit');
+        const swept = await Promise.all([a, b].map(async (s) => await s.endedUnclaimed(new Date(t0 + 30_000), 10)));
+        const claims = await Promise.all(swept.flatMap((rows, i) => rows.map(async (r) => [r.id, await [a, b][i]!.claimAccessExpiry(r.id)] as const)));
+        assert.deepEqual(claims.filter(([, won]) => won).map(([id]) => id).sort(), [unused, unanswered].sort(), 'two nodes sweeping at once: each expiry claimed once');
+        assert.deepEqual(await ids(30), []);
+        await b.releaseAccessExpiry(unused);
+        assert.deepEqual(await ids(30), [unused], 'a claim given back (its event failed) is due again');
+        assert.equal(await a.claimAccessExpiry(unused), true);
       } finally {
         await a.close();
         await b.close();

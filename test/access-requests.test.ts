@@ -1,13 +1,15 @@
 // Just-in-time access with real OpenSSH clients through fumidai to a real sshd: under a `requires: approval` rule
 // alice is refused and told how to ask; she asks with a reason over SSH; her own approval is refused; bob (approvers
 // group, key and TOTP) approves over SSH; her live shell ends when the approved time runs out, with a line naming the
-// request; an approval after a pending request expired is refused.
+// request; an approval after a pending request expired is refused, and its end is in the trail; an approved access
+// nobody used gets its AccessExpired all the same, once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bastion, ssh } from './helpers/fumidai.js';
 import { freshStep, totp } from './helpers/certs.js';
 import { run } from './helpers/proc.js';
 import { LOGIN, type Target } from './helpers/sshd.js';
+import { readTrail } from './helpers/web-console.js';
 
 const TICKING = 'echo started; while :; do echo tick; sleep 0.2; done';
 /** The longest access a request gets in this test (the rule's maxDuration), and how long a request waits. */
@@ -124,5 +126,30 @@ rules:
     assert.match(listed.stdout, new RegExp(`#${late} alice ${LOGIN}@db1 for 5s \\[expired unapproved at `));
     const refusedLogin = await ssh(cfg('alice'), ['db1', 'echo in'], { timeoutMs: 20_000 });
     assert.notEqual(refusedLogin.code, 0);
+    // Nobody answered it: the sweep says so in the trail, once (the denied one is no expiry).
+    const unanswered = await b.waitForEvents('AccessExpired', 1, (e) => e.requestId === Number(late), 3000);
+    assert.equal(unanswered[0]?.result, 'failure');
+    assert.equal(unanswered[0]?.user, 'alice');
+    assert.match(String(unanswered[0]?.reason), new RegExp(`^access request #${late} not answered within requests.pendingFor`));
+    assert.deepEqual(b.events('AccessExpired').filter((e) => e.requestId === Number(other)), []);
+  });
+
+  test('an approved access nobody used gets exactly one AccessExpired at its end', { timeout: 60_000 }, async () => {
+    const asked = await ssh(cfg('carol'), ['bastion', 'request', 'db1', '--for', '3s', '--reason', 'INC-3', 'unused']);
+    assert.equal(asked.code, 0, asked.stderr);
+    const id = Number(/^access request #(\d+): /.exec(asked.stdout)![1]);
+    const approved = await b.cli(['requests', 'approve', String(id), '--as', 'bob']);
+    assert.equal(approved.code, 0, approved.stderr);
+    const until = /until (\S+)$/.exec(approved.stdout.trim())![1]!;
+    const expired = await b.waitForEvents('AccessExpired', 1, (e) => e.requestId === id, 10_000);
+    const late = Date.parse(String(expired[0]?.time)) - Date.parse(until);
+    console.log(`# AccessExpired written ${late} ms after the unused access ended (recheckInterval 1 s)`);
+    assert.ok(late >= 0 && late < 2500, `within the re-check interval of its end (${late} ms)`);
+    assert.deepEqual([expired[0]?.user, expired[0]?.target, expired[0]?.login, expired[0]?.grantedUntil, expired[0]?.result ?? 'success'], ['carol', 'db1', LOGIN, until, 'success']);
+    assert.equal(expired[0]?.reason, `access request #${id} ended at ${until}`);
+    await new Promise((r) => setTimeout(r, 2500)); // two more re-checks
+    assert.equal(b.events('AccessExpired').filter((e) => e.requestId === id).length, 1, 'exactly one');
+    const trail = readTrail(b.data).split('\n').filter((l) => l.includes('"AccessExpired"')).map((l) => JSON.parse(l) as { details?: { requestId?: number } });
+    assert.equal(trail.filter((e) => e.details?.requestId === id).length, 1, 'exactly one in the audit trail');
   });
 });

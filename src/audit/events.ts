@@ -158,8 +158,11 @@ export interface EventDetails {
   ConsoleSsoRoleChanged: { issuer: string; sub: string; groups: string[]; from: string; to: string };
   /** The IdP has not answered a re-check for longer than auth.oidc.outageGrace: what it vouched for ends (fail closed). */
   IdpOutage: { issuer: string; sub: string; silentSec: number; graceSec: number };
-  /** The access an approved request gave ended (`user`: the requester), seen by the live re-check. */
-  AccessExpired: { requestId: number; target: string; login: string; grantedUntil: string };
+  /**
+   * The access an approved request gave ended (`user`: the requester), used or not; or (result failure, pendingUntil)
+   * a pending request nobody answered in time. Once per request.
+   */
+  AccessExpired: { requestId: number; target: string; login: string; grantedUntil?: string; pendingUntil?: string };
   /** A command, shell line, file transfer or tunnel matched a rule of the policy (one event per rule). */
   CommandMatched: { rule: string; action: string; on: 'exec' | 'shell' | 'file' | 'tunnel'; line: string; channel?: number };
   /** An alert reached a sink (alertId: its number in `fumidai alerts list`; count: the hits folded into it). */

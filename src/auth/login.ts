@@ -45,6 +45,10 @@ export interface Caller {
   publicKey?: Buffer;
   /** The certificate this login used in place of a registered key: the re-check asks whether it was revoked. */
   certificate?: CertificateFacts;
+  /** That certificate is of fumidai's own CA (not another trusted one). */
+  ownCa?: boolean;
+  /** The code was skipped for the certificate because some rule waives it: only such rules let this login through. */
+  codeSkipped?: boolean;
   /** A single sign-on login: who approved it at the IdP, and the access token the re-check asks the IdP with. */
   sso?: IdpLogin;
 }
@@ -54,6 +58,8 @@ export interface CertLogin {
   trusted(): TrustedCas;
   clockSkewSec(): number;
   waivesMfa(ownCa: boolean): Promise<boolean>;
+  /** Whether some policy rule's `waiveWithCertificate` covers such a certificate (the decision then asks per rule). */
+  rulesWaiveMfa(ownCa: boolean): Promise<boolean>;
 }
 
 /** What a login may use: the users and keys it checks, the state it leaves (lockouts, used codes, bans), the trail. */
@@ -82,6 +88,9 @@ export class Login {
   #pending: Pending | undefined;
   #keyType = '';
   #keyBlob: Buffer | undefined;
+  #ownCa = false;
+  /** The code was skipped for a certificate under a rule's waiver (Caller.codeSkipped). */
+  #codeSkipped = false;
   /** The policy may waive the code for a certificate: after the key, the client may still offer one. */
   #certMayFollow = false;
   /** The user whose place among those waiting at the code prompt this connection holds. */
@@ -176,7 +185,13 @@ export class Login {
     if (locked) return this.#refuseFromNowOn(ctx, user, locked);
     const enrolled = await this.#deps.store.getMfa(user);
     const waived = certificate !== undefined && (await this.#deps.certs.waivesMfa(outcome.ownCa === true));
+    this.#ownCa = outcome.ownCa === true;
     if (waived) return this.#succeed(ctx, user, outcome.fingerprint, true, certificate, true);
+    const wouldAsk = this.#deps.auth.secondFactor === 'oidc' || enrolled || this.#deps.auth.mfa === 'required';
+    if (certificate && wouldAsk && (await this.#deps.certs.rulesWaiveMfa(this.#ownCa))) {
+      this.#codeSkipped = true;
+      return this.#succeed(ctx, user, outcome.fingerprint, false, certificate);
+    }
     if (this.#deps.auth.secondFactor === 'oidc') {
       const full = await this.#takePlace(user, outcome.fingerprint);
       if (full) return this.#refuseFromNowOn(ctx, user, full);
@@ -187,7 +202,7 @@ export class Login {
     if (enrolled || this.#deps.auth.mfa === 'required') {
       // ssh offers a key before its certificate: where a certificate may waive the code, it gets its turn first, and
       // a place among the logins waiting at the code prompt is taken only when the prompt comes.
-      const certMayFollow = !certificate && (await this.#deps.certs.waivesMfa(true));
+      const certMayFollow = !certificate && ((await this.#deps.certs.waivesMfa(true)) || (await this.#deps.certs.rulesWaiveMfa(true)));
       const full = certMayFollow ? undefined : await this.#takePlace(user, outcome.fingerprint);
       if (full) return this.#refuseFromNowOn(ctx, user, full);
       const secret = enrolled && this.#deps.seeds.open(enrolled.secretEnc, user);
@@ -302,7 +317,7 @@ export class Login {
     const idp = sso ? { idp: sso.identity } : {};
     await this.#event('AuthSuccess', user, { method, keyType: this.#keyType, fingerprint, sshUser: ctx.username, ...(this.algorithms ? { algorithms: this.algorithms } : {}), ...(certificate ? { certificate } : {}), ...idp });
     this.#setPending(undefined);
-    const caller: Caller = { user, keyFingerprint: fingerprint, mfa, ...this.#source, ...(this.#keyBlob ? { publicKey: this.#keyBlob } : {}), ...(certificate ? { certificate } : {}), ...(sso ? { sso } : {}) };
+    const caller: Caller = { user, keyFingerprint: fingerprint, mfa, ...this.#source, ...(this.#keyBlob ? { publicKey: this.#keyBlob } : {}), ...(certificate ? { certificate, ownCa: this.#ownCa } : {}), ...(this.#codeSkipped ? { codeSkipped: true } : {}), ...(sso ? { sso } : {}) };
     this.result = { caller, sshUser: ctx.username, mfa };
     ctx.accept();
   }

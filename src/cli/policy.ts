@@ -31,8 +31,11 @@ export function registerPolicy(program: Command): void {
     .option('--action <action>', `one of ${ACTIONS.join(', ')}`, 'shell')
     .option('--command <command>', 'an exec command: also print what the command rules decide about it (implies --action exec)')
     .option('--no-mfa', 'as if the login gave no second factor')
+    .option('--certificate <ca>', "as if the login used a certificate of fumidai's CA (own) or another trusted CA (trusted) and, with --no-mfa, skipped the code for it")
     .option('--data <dir>', 'data directory')
-    .action(async (userName: string, targetName: string, opts: { login?: string; from: string; at?: string; action: string; command?: string; mfa: boolean; data?: string }) => {
+    .action(async (userName: string, targetName: string, opts: { login?: string; from: string; at?: string; action: string; command?: string; mfa: boolean; certificate?: string; data?: string }) => {
+      if (opts.certificate !== undefined && opts.certificate !== 'own' && opts.certificate !== 'trusted') throw fail('ARGUMENT_INVALID', `--certificate must be own or trusted, not '${opts.certificate}'`);
+      const cert = opts.certificate ? { certificate: opts.certificate as 'own' | 'trusted', codeSkipped: !opts.mfa } : {};
       if (opts.command !== undefined) opts.action = 'exec';
       if (!ACTIONS.includes(opts.action as Action)) throw fail('ARGUMENT_INVALID', `--action must be one of ${ACTIONS.join(', ')}, not '${opts.action}'`);
       if (!isIP(opts.from)) throw fail('ARGUMENT_INVALID', `--from must be an IP address, not '${opts.from}'`);
@@ -45,7 +48,7 @@ export function registerPolicy(program: Command): void {
         if (!target) throw fail('TARGET_UNKNOWN', targetName);
         const access = new Access(store, new PolicySource(store));
         const who = { user: user.name, sourceIp: opts.from, target: target.name, login: opts.login ?? target.defaultLogin };
-        const decision = await access.decide({ ...who, action: opts.action as Action, at, mfa: opts.mfa });
+        const decision = await access.decide({ ...who, action: opts.action as Action, at, mfa: opts.mfa, ...cert });
         const rules = opts.command === undefined ? undefined : await access.rules({ ...who, mfa: opts.mfa });
         const exec = rules && decideExec(rules.policy, rules.context, opts.command!);
         const applied = (await store.getPolicyDocument())?.document ?? '';

@@ -28,6 +28,7 @@ import { SeedBox } from '../mfa/seed-box.js';
 import { PendingMfa } from '../auth/pending-mfa.js';
 import { OidcIdp, readClientSecret } from '../identity/oidc.js';
 import { SourceThrottle } from '../auth/throttle.js';
+import { sweepEndedAccess } from '../auth/access-expiry.js';
 import { LiveSessions } from '../session/live-sessions.js';
 import { IndexWrites } from '../store/index-writes.js';
 import { indexScreenText } from '../session/recorder.js';
@@ -86,7 +87,7 @@ export function registerServe(program: Command): void {
       }
       const interrupted = await store.interruptLiveSessions('fumidai stopped while the session was live');
       if (interrupted) log.warn({ interrupted }, 'marked sessions of a previous run as interrupted');
-      const live = new LiveSessions(store, log, () => dir.config.session.recheckInterval);
+      const live = new LiveSessions(store, log, () => dir.config.session.recheckInterval, undefined, (now) => sweepEndedAccess({ store, audit }, now));
       const indexWrites = new IndexWrites(log);
       const screenIndex = new ScreenIndexPool();
       const feed = new LiveFeed(); // terminal output for the console's live view
@@ -112,6 +113,7 @@ export function registerServe(program: Command): void {
         },
         clockSkewSec: () => config.certs.clockSkew,
         waivesMfa: (ownCa: boolean) => access.certificateWaivesMfa(ownCa),
+        rulesWaiveMfa: (ownCa: boolean) => access.someRuleWaivesMfa(ownCa),
       };
       // One client for logins and the live re-check; the secret is read once, here, and never logged.
       const idp = config.auth.oidc && new OidcIdp(config.auth.oidc, readClientSecret(config.auth.oidc, (p) => dir.path(p)), ({ user, ...facts }) => audit.record('IdpOutage', { user }, facts));

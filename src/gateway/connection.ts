@@ -6,6 +6,7 @@ import { fail } from '../errors.js';
 import { Login, type Caller } from '../auth/login.js';
 import { parseDestination } from '../session/destination.js';
 import { Session } from '../session/session.js';
+import { requesterOf } from '../session/session-access.js';
 import { handleLocalForward } from '../relay/local-forward.js';
 import { handleForwardRequest } from '../relay/remote-forward.js';
 import { handleSessionChannel } from '../relay/session-channel.js';
@@ -59,7 +60,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, deps: Gatew
       deps.live.delete(session);
       void session.close('client disconnected');
     });
-    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable({ ...who, ...(who.sso ? { groups: who.sso.identity.policyGroups } : {}) }), bastionCommand: bastionCommands(deps.issuer, deps.desk, deps.holds), ...(deps.shellRules ? { shellRules: deps.shellRules } : {}) };
+    const channelOptions = { ...deps.config.relay, reachable: () => deps.access.reachable(requesterOf(who)), bastionCommand: bastionCommands(deps.issuer, deps.desk, deps.holds), ...(deps.shellRules ? { shellRules: deps.shellRules } : {}) };
     conn.on('session', (accept) => handleSessionChannel(accept(), session, channelOptions));
     // Bound to a target (`ssh -l login@web1 bastion`), direct-tcpip is `-L`/`-W` through it; otherwise ProxyJump.
     const bound = () => session.access.destination.kind === 'target';

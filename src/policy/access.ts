@@ -3,7 +3,7 @@
 // applied policy) and hands them to the pure engine. Access requests, certificates and command rules come in here too.
 import type { AccessRequestRecord, AccessRequests, Directory } from '../store/store.js';
 import type { RuleContext } from './command-types.js';
-import { certificateWaivesMfa, decide, groupsOf } from './engine.js';
+import { certificateWaivesMfa, decide, groupsOf, someRuleWaivesMfa } from './engine.js';
 import type { Action, ApprovedAccess, Decision, PolicyDocument } from './types.js';
 
 type AccessDir = Pick<Directory, 'getUser' | 'grantsOf' | 'listTargets'> & Pick<AccessRequests, 'approvedAccessOf'>;
@@ -18,7 +18,13 @@ export interface Requester {
   mfa: boolean;
   /** Policy groups the IdP gave this login (single sign-on). */
   groups?: readonly string[];
+  /** A certificate login, and whether it skipped the code (DecisionInput). */
+  certificate?: 'own' | 'trusted';
+  codeSkipped?: boolean;
 }
+
+/** The facts of a login the engine weighs besides who and where. */
+const factors = (r: Requester) => ({ mfa: r.mfa, ...(r.groups ? { groups: r.groups } : {}), ...(r.certificate ? { certificate: r.certificate } : {}), ...(r.codeSkipped ? { codeSkipped: true } : {}) });
 
 export interface AccessRequest extends Requester {
   target: string;
@@ -49,8 +55,8 @@ export class Access {
     if (!user) return { allow: false, reason: `user '${req.user}' was removed` };
     const at = req.at ?? new Date();
     const [policy, grants, approved] = await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]);
-    const { target, login, action, sourceIp, mfa, groups } = req;
-    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa, ...(groups ? { groups } : {}) }, policy, grants, approvedOf(approved));
+    const { target, login, action, sourceIp } = req;
+    return decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, ...factors(req) }, policy, grants, approvedOf(approved));
   }
 
   /** One decision per action, on one reading of the user, their grants and the policy (the live re-check's question). */
@@ -59,10 +65,10 @@ export class Access {
     const removed: Decision = { allow: false, reason: `user '${req.user}' was removed` };
     const at = req.at ?? new Date();
     const [policy, grants, approved] = user ? await Promise.all([this.#policy.current(), this.#dir.grantsOf(user.name), this.#dir.approvedAccessOf(user.name, at)]) : [undefined, [], []];
-    const { target, login, sourceIp, mfa, groups } = req;
+    const { target, login, sourceIp } = req;
     const decisions = new Map<Action, Decision>();
     for (const action of actions)
-      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, mfa, ...(groups ? { groups } : {}) }, policy, grants, approvedOf(approved)) : removed);
+      decisions.set(action, user && policy ? decide({ user: user.name, userDisabled: user.disabled, sourceIp, target, login, action, at, ...factors(req) }, policy, grants, approvedOf(approved)) : removed);
     return decisions;
   }
 
@@ -82,6 +88,11 @@ export class Access {
     return certificateWaivesMfa(await this.#policy.current(), ownCa);
   }
 
+  /** Whether some rule's `waiveWithCertificate` lets such a certificate login skip the code (decided per rule after). */
+  async someRuleWaivesMfa(ownCa: boolean): Promise<boolean> {
+    return someRuleWaivesMfa(await this.#policy.current(), ownCa);
+  }
+
   /** Why this user may not come in at all (removed or disabled), or undefined. */
   async standing(name: string): Promise<string | undefined> {
     const user = await this.#dir.getUser(name);
@@ -99,7 +110,7 @@ export class Access {
     for (const t of targets) {
       const logins = new Set([...grants.filter((g) => g.target === t.name && g.login !== '*').map((g) => g.login), ...approved.filter((a) => a.target === t.name).map((a) => a.login), t.defaultLogin]);
       for (const login of logins) {
-        const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, mfa: who.mfa, ...(who.groups ? { groups: who.groups } : {}) };
+        const input = { user: user.name, userDisabled: user.disabled, sourceIp: who.sourceIp, target: t.name, login, action, at, ...factors(who) };
         if (decide(input, policy, grants, approved).allow) entries.push({ target: t.name, login });
       }
     }

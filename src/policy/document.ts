@@ -42,6 +42,7 @@ const rule = z
       .strict()
       .optional(),
     mfa: z.boolean().optional(),
+    waiveWithCertificate: z.union([z.boolean(), z.literal('any-trusted-ca')]).optional(),
     idleTimeout: z.number().int().positive().optional(),
     maxSessionLength: z.number().int().positive().optional(),
     requires: z.literal('approval').optional(),
@@ -51,6 +52,7 @@ const rule = z
   })
   .strict()
   .refine((r) => !r.requires || (r.effect === 'allow' && r.approvers), { message: "'requires: approval' is for an allow rule and needs approvers", path: ['requires'] })
+  .refine((r) => r.waiveWithCertificate === undefined || (r.effect === 'allow' && r.mfa === true), { message: "'waiveWithCertificate' is for an allow rule with 'mfa: true'", path: ['waiveWithCertificate'] })
   .refine((r) => r.users || r.groups, { message: 'a rule needs users or groups', path: ['users'] });
 
 export const policySchema = z

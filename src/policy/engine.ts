@@ -4,7 +4,7 @@
 // allow falls back to the default actions.
 // The reason always names what decided, so the user and the audit trail both know why.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { ACTIONS, DAYS, type Action, type ApprovedAccess, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
+import { ACTIONS, DAYS, type Action, type ApprovedAccess, type CertificateWaiver, type Decision, type DecisionInput, type Limits, type PolicyDocument, type Rule } from './types.js';
 
 export interface Grant {
   target: string;
@@ -83,8 +83,14 @@ function conditions(rule: Rule, input: DecisionInput): Check {
   if (rule.from && !inCidrs(input.sourceIp, rule.from)) return { ok: false, why: `connections from ${input.sourceIp} are not allowed by rule '${rule.name}'` };
   const t = timeCheck(rule, input.at);
   if (!t.ok) return t;
-  if (rule.effect === 'allow' && rule.mfa && !input.mfa) return { ok: false, why: `rule '${rule.name}' requires a second factor (TOTP)` };
+  if (rule.effect === 'allow' && (rule.mfa || input.codeSkipped) && !input.mfa && !waives(rule.waiveWithCertificate, input.certificate))
+    return { ok: false, why: input.certificate ? `rule '${rule.name}' requires a second factor (TOTP), which a certificate does not replace there: log in without the certificate (ssh -o CertificateFile=none -o IdentitiesOnly=yes -i KEY) and give the code` : `rule '${rule.name}' requires a second factor (TOTP)` };
   return pass;
+}
+
+/** Whether a waiver (global or a rule's) lets this certificate stand in for the second factor. */
+function waives(w: CertificateWaiver | undefined, cert: DecisionInput['certificate']): boolean {
+  return cert !== undefined && (w === 'any-trusted-ca' || (w === true && cert === 'own'));
 }
 
 function actionsOf(rule: Rule): readonly Action[] {
@@ -153,12 +159,15 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
     const first = matched[0]!;
     const request = requests.get(first);
     const by = request !== undefined ? ` (access request #${request})` : '';
-    return { allow: true, reason: `allowed by rule '${first.name}'${by}`, rule: first.name, limits: tightest(matched), ...(request !== undefined ? { request } : {}) };
+    const cert = (first.mfa || input.codeSkipped) && !input.mfa ? ' (a certificate in place of the second factor)' : '';
+    return { allow: true, reason: `allowed by rule '${first.name}'${by}${cert}`, rule: first.name, limits: tightest(matched), ...(request !== undefined ? { request } : {}) };
   }
 
   const grant = grants.find((g) => g.target === input.target && (g.login === input.login || g.login === '*'));
-  if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
-  if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
+  // A login that skipped the code for its certificate reaches only rules that waive it: never a grant.
+  if (grant && input.codeSkipped) misses.push(`a grant needs a login with the second factor (TOTP); this one skipped it for a certificate`);
+  else if (grant && GRANT_ACTIONS.includes(input.action)) return { allow: true, reason: `granted ${input.user} -> ${grant.login}@${grant.target}`, limits: {} };
+  else if (grant) misses.push(`${input.action} is not part of a grant; it needs a policy rule`);
 
   if (needsRequest) return { allow: false, reason: needsRequest.why, rule: needsRequest.rule, needsRequest: needsRequest.rule, ...(expired ? { expired } : {}) };
   if (misses.length) return { allow: false, reason: misses[0]! };
@@ -171,8 +180,15 @@ export function decide(input: DecisionInput, doc: PolicyDocument, grants: readon
 
 /** Whether the policy waives the per-login second factor for a certificate of fumidai's own CA (`ownCa`) or another. */
 export function certificateWaivesMfa(doc: PolicyDocument, ownCa: boolean): boolean {
-  const w = doc.mfa?.waiveWithCertificate;
-  return w === 'any-trusted-ca' || (w === true && ownCa);
+  return waives(doc.mfa?.waiveWithCertificate, ownCa ? 'own' : 'trusted');
+}
+
+/**
+ * Whether some allow rule of the policy waives the second factor for such a certificate (a rule's
+ * `waiveWithCertificate`): the login then skips the code, and each decision asks whether its rule waives it.
+ */
+export function someRuleWaivesMfa(doc: PolicyDocument, ownCa: boolean): boolean {
+  return doc.rules.some((r) => r.effect === 'allow' && r.mfa === true && waives(r.waiveWithCertificate, ownCa ? 'own' : 'trusted'));
 }
 
 /**

@@ -29,6 +29,8 @@ export function policyWarnings(doc: PolicyDocument, known: KnownNames): PolicyWa
       const matches = eq > 0 ? labelled.some(([, labels]) => labels[t.slice(0, eq)] === t.slice(eq + 1)) : known.targets.some((name) => glob(t, name));
       if (!matches) warnings.push({ path: ['rules', r, 'targets', i], message: `'${t}' matches no target${eq > 0 ? ' (no target has that label under targets:)' : ''}: rule '${rule.name}' never applies there` });
     });
+    // Valid, but the waiver then covers every target the rule's people reach: almost never what was meant.
+    if (rule.waiveWithCertificate && !rule.targets) warnings.push({ path: ['rules', r, 'waiveWithCertificate'], message: `rule '${rule.name}' names no targets: a certificate stands in for the second factor on every target` });
   });
   return warnings;
 }

@@ -32,6 +32,11 @@ export interface Rule {
   time?: TimeWindow;
   /** Allow only after a second factor. */
   mfa?: boolean;
+  /**
+   * With `mfa: true`: a certificate login stands in for the second factor under this rule alone (`true`: fumidai's own
+   * CA; 'any-trusted-ca': external CAs' too), e.g. Ansible on `env=staging` but not on `env=prod`.
+   */
+  waiveWithCertificate?: CertificateWaiver;
   idleTimeout?: number;
   maxSessionLength?: number;
   /** `approval`: the rule gives nothing without an approved access request (just-in-time access). */
@@ -43,6 +48,9 @@ export interface Rule {
   /** Longest access a request may ask for, in seconds; 1 h when absent. */
   maxDuration?: number;
 }
+
+/** Which certificates stand in for the second factor: `true` fumidai's own CA's; 'any-trusted-ca' any trusted CA's. */
+export type CertificateWaiver = boolean | 'any-trusted-ca';
 
 /** An approved access request: a time-bound grant for one target and login. */
 export interface ApprovedAccess {
@@ -62,7 +70,7 @@ export interface PolicyDocument {
    * The per-login second factor (TOTP) may be waived for a certificate login: `true` for certificates of fumidai's
    * own CA (issued after a login with the second factor), 'any-trusted-ca' for external CAs' too. Absent: never.
    */
-  mfa?: { waiveWithCertificate?: boolean | 'any-trusted-ca' };
+  mfa?: { waiveWithCertificate?: CertificateWaiver };
   /** What may run inside an allowed session (command-rules.ts). */
   commands?: CommandRule[];
   files?: FileRule[];
@@ -79,6 +87,13 @@ export interface DecisionInput {
   at: Date;
   /** Whether this login gave a second factor. */
   mfa: boolean;
+  /** A certificate login: from fumidai's own CA ('own') or another trusted CA ('trusted'). */
+  certificate?: 'own' | 'trusted';
+  /**
+   * The login would have asked for the code but skipped it for the certificate, because some rule waives it: such a
+   * login reaches only rules that waive it (every allow rule then asks for the second factor; grants do not apply).
+   */
+  codeSkipped?: boolean;
   /** Policy groups this login has besides the policy's own (from the IdP's groups claim, auth.oidc.groupMap). */
   groups?: readonly string[];
 }

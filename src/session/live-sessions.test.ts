@@ -52,3 +52,26 @@ test('a change told while a re-check runs is not lost: another follows', async (
   assert.equal(f.rechecks(), 3, 'asked again for the second change');
   live.stop();
 });
+
+test('the expiry sweep runs after each re-check, at least every recheckInterval; a failed sweep does not stop the re-check', async () => {
+  const swept: number[] = [];
+  let fail = false;
+  const sweep = async (now: Date) => {
+    if (fail) throw new Error('audit down');
+    swept.push(now.getTime());
+  };
+  const live = new LiveSessions({ changeToken: async () => 7 }, pino({ level: 'silent' }), () => 20, 10_000, sweep);
+  const f = fakeSession();
+  live.add(f.session);
+  await live.tick(1_000);
+  assert.deepEqual(swept, [1_000], 'after the first re-check');
+  await live.tick(1_500);
+  assert.deepEqual(swept, [1_000], 'no re-check, no sweep');
+  await live.tick(11_100); // the next tick would be past the 20 s interval
+  assert.deepEqual(swept, [1_000, 11_100], 'the interval passed: re-check and sweep, with no session changed');
+  fail = true;
+  live.storeChanged();
+  await flush();
+  assert.equal(f.rechecks(), 3, 'rechecked all the same');
+  live.stop();
+});

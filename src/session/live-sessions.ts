@@ -25,9 +25,12 @@ export class LiveSessions {
   #localSeen = 0;
   /** A change came while a tick ran: another tick follows it at once. */
   #again = false;
+  /** After each re-check: the trail learns of access that ended with no session on it (auth/access-expiry.ts). */
+  #sweep: ((now: Date) => Promise<unknown>) | undefined;
 
-  constructor(store: ChangeFeed & Partial<Pick<AccessRequests, 'claimAccessExpiry'>>, log: Logger, recheckSec: () => number, intervalMs = 500) {
+  constructor(store: ChangeFeed & Partial<Pick<AccessRequests, 'claimAccessExpiry'>>, log: Logger, recheckSec: () => number, intervalMs = 500, sweep?: (now: Date) => Promise<unknown>) {
     this.#store = store;
+    this.#sweep = sweep;
     this.#log = log;
     this.#recheckSec = recheckSec;
     this.#tickMs = intervalMs;
@@ -69,6 +72,8 @@ export class LiveSessions {
       const due = now - this.#lastRecheck + this.#tickMs > this.#recheckSec() * 1000;
       if (token !== this.#lastToken || local !== this.#localSeen || due) {
         await this.#recheckAll();
+        // After the sessions: an access a live session relied on gets its event from that session, with its context.
+        await this.#sweep?.(new Date(now)).catch((err: unknown) => this.#log.error({ err }, 'access expiry sweep failed; tried again at the next re-check'));
         // Only once every session was asked: a store that failed half-way is asked again at the next tick.
         this.#lastToken = token;
         this.#localSeen = local;

@@ -3,7 +3,7 @@
 import { fail } from '../errors.js';
 import type { Caller } from '../auth/login.js';
 import { storedSerial } from '../auth/cert-check.js';
-import type { Access } from '../policy/access.js';
+import type { Access, Requester } from '../policy/access.js';
 import type { RuleContext } from '../policy/command-types.js';
 import type { Action, ApprovedAccess, Decision, Limits, PolicyDocument } from '../policy/types.js';
 import type { Certificates, Directory, TargetRecord } from '../store/store.js';
@@ -157,8 +157,7 @@ export class SessionAccess {
   }
 
   #request() {
-    const sso = this.#caller.sso;
-    return { user: this.#caller.user, sourceIp: this.#caller.sourceIp, mfa: this.#caller.mfa, ...(sso ? { groups: sso.identity.policyGroups } : {}) };
+    return requesterOf(this.#caller);
   }
 }
 
@@ -171,4 +170,10 @@ function verdict(decisions: Map<Action, Decision>): Recheck {
     return { end: revoked.values().next().value!, ...(expired ? { expired } : {}) };
   }
   return { revoked };
+}
+
+/** What a login proved, as the access decision weighs it. */
+export function requesterOf(c: Caller): Requester {
+  const sso = c.sso;
+  return { user: c.user, sourceIp: c.sourceIp, mfa: c.mfa, ...(sso ? { groups: sso.identity.policyGroups } : {}), ...(c.certificate ? { certificate: c.ownCa ? ('own' as const) : ('trusted' as const) } : {}), ...(c.codeSkipped ? { codeSkipped: true } : {}) };
 }

@@ -36,4 +36,11 @@ export interface AccessRequests {
   approvedAccessOf(user: string, now: Date): Promise<AccessRequestRecord[]>;
   /** True once per request: its expiry is written to the audit trail by one node only. */
   claimAccessExpiry(id: number): Promise<boolean>;
+  /** Gives a claim back (its event could not be written): the next sweep, of any node, tries again. */
+  releaseAccessExpiry(id: number): Promise<void>;
+  /**
+   * Requests whose end is not yet in the trail (expiry unclaimed): approved ones whose access ended by `now`, and
+   * pending ones nobody answered by their pendingUntil. Oldest first, at most `limit`.
+   */
+  endedUnclaimed(now: Date, limit: number): Promise<AccessRequestRecord[]>;
 }

@@ -36,5 +36,12 @@ export function pgAccessRequests(pool: pg.Pool): AccessRequests {
     async claimAccessExpiry(id) {
       return ((await pool.query('UPDATE access_requests SET expiry_claimed = true WHERE id = $1 AND NOT expiry_claimed', [id])).rowCount ?? 0) > 0;
     },
+    async releaseAccessExpiry(id) {
+      await pool.query('UPDATE access_requests SET expiry_claimed = false WHERE id = $1', [id]);
+    },
+    async endedUnclaimed(now, limit) {
+      const { rows } = await pool.query(`SELECT * FROM access_requests WHERE NOT expiry_claimed AND ((state = 'approved' AND granted_until <= $1) OR (state = 'pending' AND pending_until <= $1)) ORDER BY id LIMIT $2`, [now.toISOString(), limit]);
+      return rows.map(toAccessRequest);
+    },
   };
 }

@@ -46,5 +46,13 @@ export function sqliteAccessRequests(db: Database.Database): AccessRequests {
     async claimAccessExpiry(id) {
       return db.prepare('UPDATE access_requests SET expiry_claimed = 1 WHERE id = ? AND expiry_claimed = 0').run(id).changes > 0;
     },
+    async releaseAccessExpiry(id) {
+      db.prepare('UPDATE access_requests SET expiry_claimed = 0 WHERE id = ?').run(id);
+    },
+    async endedUnclaimed(now, limit) {
+      const at = now.toISOString();
+      const rows = db.prepare(`SELECT * FROM access_requests WHERE expiry_claimed = 0 AND ((state = 'approved' AND granted_until <= ?) OR (state = 'pending' AND pending_until <= ?)) ORDER BY id LIMIT ?`).all(at, at, limit);
+      return (rows as Row[]).map(toAccessRequest);
+    },
   };
 }
