@@ -16,6 +16,7 @@ import { Bastion } from '../test/helpers/fumidai.js';
 import { keygen, LOGIN, startTarget, type Target } from '../test/helpers/sshd.js';
 import { opensshPq, type OpensshPq } from '../test/helpers/openssh-pq.js';
 import { cpuSeconds, fmt, percentile, timed } from './lib/measure.js';
+import { readableKeyPair } from '../test/helpers/ssh-keys.js';
 
 const REPS = Number(process.env.BENCH_KEX_REPS ?? 40);
 const PQ = 'mlkem768x25519-sha256';
@@ -47,7 +48,7 @@ function primitives(): void {
 
 /** An ssh2 server offering both exchanges (the client picks), that accepts anyone and answers every exec with exit 0. */
 function server(): Promise<{ port: number; close(): void }> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = readableKeyPair('ed25519').private;
   const srv = new ssh2.Server({ hostKeys: [hostKey], algorithms: { kex: KEXES as ssh2.KexAlgorithm[] } }, (conn) => {
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => ctx.accept());

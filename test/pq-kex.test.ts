@@ -10,6 +10,7 @@ import { Bastion, ssh } from './helpers/fumidai.js';
 import { run } from './helpers/proc.js';
 import { LOGIN, startTarget, type Target } from './helpers/sshd.js';
 import { opensshPq, opensshPqSkip } from './helpers/openssh-pq.js';
+import { readableKeyPair } from './helpers/ssh-keys.js';
 
 const PQ = 'mlkem768x25519-sha256';
 const negotiated = (verbose: string) => [...verbose.matchAll(/kex: algorithm: (\S+)/g)].map((m) => m[1]);
@@ -68,7 +69,7 @@ describe('post-quantum key exchange between ssh2 peers and fumidai', () => {
   before(async () => {
     assert.equal(hybridKexApplied, true);
     // The target: an ssh2 server offering only the hybrid; it takes any key (fumidai's is what it gets).
-    target = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private], algorithms: { kex: [PQ as ssh2.KexAlgorithm] } }, (conn: Connection) => {
+    target = new ssh2.Server({ hostKeys: [readableKeyPair('ed25519').private], algorithms: { kex: [PQ as ssh2.KexAlgorithm] } }, (conn: Connection) => {
       conn.on('handshake', (n) => seenByTarget.push(n.kex));
       conn.on('error', () => undefined);
       conn.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));

@@ -8,11 +8,12 @@ import ssh2 from 'ssh2';
 import { HOST_CERT, parseCertificate, verifySignature } from '../ssh/ssh-cert.js';
 import { ensureHostCaKey, loadHostCa, type HostKeyEntries } from './host-ca.js';
 import { HostCertificates, type HostCertificateSigned } from './host-certs.js';
+import { readableKeyPair } from '../../test/helpers/ssh-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fumidai-hostca-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const hostKeys = [ssh2.utils.generateKeyPairSync('ed25519').private, ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }).private].map((k) => Buffer.from(k));
+const hostKeys = [readableKeyPair('ed25519').private, readableKeyPair('ecdsa', { bits: 256 }).private].map((k) => Buffer.from(k));
 
 function certsOf(entries: HostKeyEntries) {
   return entries.flatMap((e) => (Buffer.isBuffer(e) ? [] : [{ type: e.key.type, cert: parseCertificate(e.key.getPublicSSH()) }]));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import ssh2 from 'ssh2';
 import { certificateAuthInstalled, certificateKey, publickeyRequest } from './cert-auth.js';
 import { sshString } from './ssh-cert.js';
+import { readableKeyPair } from '../../test/helpers/ssh-keys.js';
 
 test('cert-auth: installed on this ssh2; the request names the certificate type and blob', () => {
   assert.equal(certificateAuthInstalled, true, "ssh2's authPK or sendPacket moved: certificate login would be unavailable");
@@ -13,7 +14,7 @@ test('cert-auth: installed on this ssh2; the request names the certificate type 
 });
 
 test('cert-auth: only an ed25519 key with an ed25519 certificate', () => {
-  const ecdsa = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }).private;
+  const ecdsa = readableKeyPair('ecdsa', { bits: 256 }).private;
   const cert = Buffer.concat([sshString('ssh-ed25519-cert-v01@openssh.com'), Buffer.alloc(8)]);
   assert.throws(() => certificateKey(Buffer.from(ecdsa), cert), /needs an ed25519 key/);
   const ed = goodEd25519();
@@ -25,7 +26,7 @@ test('cert-auth: only an ed25519 key with an ed25519 certificate', () => {
 /** ssh2 makes a malformed ed25519 key about once in 200 (a leading zero byte lost): such a key is made again. */
 function goodEd25519(): string {
   for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = readableKeyPair('ed25519');
     const parsed = ssh2.utils.parseKey(pair.private);
     if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) return pair.private;
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chooseCipher, clientCiphers, CLIENT_KEXINIT_WAIT_MS } from './cipher-choice.js';
+import { READABLE_ED25519_JS } from '../../test/helpers/ssh-keys.js';
 
 const SERVER = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes256-ctr'];
 
@@ -36,7 +37,7 @@ function negotiate(clientLists: string[][], patched = true): string[] {
   const script = `
     ${patched ? `import * as m from ${JSON.stringify(url)};` : ''}
     import ssh2 from 'ssh2';
-    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const hostKey = ${READABLE_ED25519_JS};
     const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher: ${JSON.stringify(SERVER)} } }, (conn) => {
       conn.on('authentication', (ctx) => ctx.accept());
       conn.on('error', () => {});
@@ -80,7 +81,7 @@ test('cipher choice: a client that waits for the server\'s KEXINIT gets the whol
     import * as m from ${JSON.stringify(url)};
     import ssh2 from 'ssh2';
     import net from 'node:net';
-    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const hostKey = ${READABLE_ED25519_JS};
     const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher: ${JSON.stringify(SERVER)} } }, (conn) => conn.on('error', () => {}));
     server.listen(0, '127.0.0.1', () => {
       const sock = net.connect(server.address().port, '127.0.0.1');

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import ssh2 from 'ssh2';
 import { certAlgorithms, hostCertKeys, hostCertsSupported, insertSignatureTypeHook } from './host-cert-key.js';
 import { encodeCertificate, HOST_CERT, parseCertificate, sshString, USER_CERT, verifySignature } from './ssh-cert.js';
+import { readableKeyPair } from '../../test/helpers/ssh-keys.js';
 
 const kexSource = readFileSync(createRequire(import.meta.url).resolve('ssh2/lib/protocol/kex.js'), 'utf8');
 
@@ -17,7 +18,7 @@ function parsed(key: string | Buffer): ssh2.ParsedKey {
   return one;
 }
 
-const ca = parsed(ssh2.utils.generateKeyPairSync('ed25519').private);
+const ca = parsed(readableKeyPair('ed25519').private);
 
 /** A certificate of `key` signed by `ca`, of `certType`. */
 function certOf(key: ssh2.ParsedKey, certType = HOST_CERT): Buffer {
@@ -53,7 +54,7 @@ test('certificate algorithms: one per ed25519/ECDSA key, the two SHA-2 names for
 });
 
 const KEYS: [string, () => string][] = [
-  ['ed25519', () => ssh2.utils.generateKeyPairSync('ed25519').private],
+  ['ed25519', () => readableKeyPair('ed25519').private],
   ['ecdsa P-256', () => ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }).private],
   ['ecdsa P-521', () => ssh2.utils.generateKeyPairSync('ecdsa', { bits: 521 }).private],
   ['rsa', () => ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }).private],
@@ -82,8 +83,8 @@ for (const [name, make] of KEYS) {
 }
 
 test('a user certificate, or a certificate of another key, is refused', () => {
-  const key = parsed(ssh2.utils.generateKeyPairSync('ed25519').private);
-  const other = parsed(ssh2.utils.generateKeyPairSync('ed25519').private);
+  const key = parsed(readableKeyPair('ed25519').private);
+  const other = parsed(readableKeyPair('ed25519').private);
   assert.throws(() => hostCertKeys(key, certOf(key, USER_CERT)), /not a host certificate/);
   assert.throws(() => hostCertKeys(key, certOf(other)), /not of this host key/);
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { insertHook } from './hybrid-kex.js';
+import { READABLE_ED25519_JS } from '../../test/helpers/ssh-keys.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const url = new URL('./hybrid-kex.js', import.meta.url).href;
@@ -19,7 +20,7 @@ function fresh(script: string): string {
 const handshake = (serverKex: string, clientKex = serverKex, before = '') => `
   import ssh2 from 'ssh2';
   ${before}
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = ${READABLE_ED25519_JS};
   let serverKex;
   const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { kex: ${serverKex} } }, (conn) => {
     conn.on('handshake', (n) => (serverKex = n.kex));
@@ -80,8 +81,8 @@ test('hybrid kex: not applied when ssh2 was loaded first; the offer is then ssh2
     import ssh2 from 'ssh2';
     const m = await import(${JSON.stringify(url)});
     let refused = '';
-    try { new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private], algorithms: { kex: ['mlkem768x25519-sha256'] } }); } catch (e) { refused = e.message; }
-    new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private], algorithms: { kex: m.KEX_ALGORITHMS } });
+    try { new ssh2.Server({ hostKeys: [${READABLE_ED25519_JS}], algorithms: { kex: ['mlkem768x25519-sha256'] } }); } catch (e) { refused = e.message; }
+    new ssh2.Server({ hostKeys: [${READABLE_ED25519_JS}], algorithms: { kex: m.KEX_ALGORITHMS } });
     console.log(m.hybridKexApplied, m.HYBRID_KEX.length, m.KEX_ALGORITHMS.includes('mlkem768x25519-sha256'), refused);`);
   assert.equal(out, 'false 0 false Unsupported algorithm: mlkem768x25519-sha256');
 });

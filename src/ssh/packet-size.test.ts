@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PIECE_BYTES } from './limits.js';
+import { READABLE_ED25519_JS } from '../../test/helpers/ssh-keys.js';
 
 // In a fresh process (this one may have loaded ssh2 already), with static imports as the CLI has them (Node 22 and
 // later put an imported CommonJS module in require's cache before running it): a client channel opened through ssh2
@@ -12,7 +13,7 @@ test('ssh2 packet size: channels opened after the import ask for packets that fi
   const script = `
     import * as m from ${JSON.stringify(url)};
     import ssh2 from 'ssh2';
-    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const hostKey = ${READABLE_ED25519_JS};
     const seen = [];
     const server = new ssh2.Server({ hostKeys: [hostKey] }, (conn) => {
       conn.on('authentication', (ctx) => ctx.accept());
