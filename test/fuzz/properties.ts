@@ -19,6 +19,7 @@ import { sshdLine } from '../../src/audit/sshd-lines.js';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { verifySegments } from '../../src/audit/verify.js';
 import { certFuzzProperties } from './cert-properties.js';
+import { ruleFuzzProperties } from './rule-properties.js';
 import { TimeScanner } from '../../src/playback/keyframes.js';
 
 export interface FuzzProperty {
@@ -216,6 +217,7 @@ export function fuzzProperties(): FuzzProperty[] {
       }),
     },
     ...certFuzzProperties(),
+    ...ruleFuzzProperties(),
     {
       name: 'replay index time scan (any events, times out of order, a damaged line): segments the player accepts, however cut',
       property: fc.property(fc.array(castLine, { maxLength: 40 }), cuts, (lines, cut) => {
