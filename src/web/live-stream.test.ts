@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LiveStream, type Screen } from './live-stream.js';
 
 /** Frames by kind: 'M' magic, 'R:<screen>' reset, 'o:<text>' output, 'r' resize. */
-function harness(opts: { burstBytes?: number; intervalMs?: number } = {}) {
+function harness(opts: { burstBytes?: number; intervalMs?: number; failScreens?: number[] } = {}) {
   const frames: string[] = [];
   let screens = 0;
   let release: (() => void) | undefined;
@@ -20,6 +20,7 @@ function harness(opts: { burstBytes?: number; intervalMs?: number } = {}) {
     screen: async (): Promise<Screen> => {
       const n = ++screens;
       if (hold) await new Promise<void>((r) => (release = r));
+      if (opts.failScreens?.includes(n)) throw new Error('the recording could not be read');
       return { cols: 80, rows: 24, text: `screen-${n}` };
     },
     burstBytes: opts.burstBytes ?? 100,
@@ -69,6 +70,18 @@ test('still flooding while a screen is built: the next screen comes an interval 
   assert.ok(!h.frames.some((f) => f.startsWith('o:b')), 'what overflowed is not sent');
   await sleep(40);
   assert.ok(h.screens() >= 3, 'another screen an interval later');
+  h.stream.close();
+});
+
+test('a screen that fails during a flood is not replaced by a blank one: it is tried again an interval later', async () => {
+  const h = harness({ burstBytes: 100, intervalMs: 30, failScreens: [2] });
+  await h.stream.start();
+  h.stream.event(out('x'.repeat(150))); // a flood, then nothing more
+  await sleep(45);
+  assert.equal(h.screens(), 2);
+  assert.ok(!h.frames.some((f) => f === 'R:' || /^R:(?!screen-)/.test(f)), `no blank screen: ${h.frames.join(' ')}`);
+  await sleep(45);
+  assert.equal(h.frames.at(-1), 'R:screen-3', 'the next try shows the screen');
   h.stream.close();
 });
 

@@ -113,7 +113,15 @@ export class LiveStream {
     try {
       screen = await building;
     } catch {
-      screen = { cols: 80, rows: 24, text: '' }; // without the screen, the view still shows what comes next
+      this.#building = undefined;
+      if (this.#closed) return;
+      if (!first) {
+        // A blank screen now could stay for good (a flood that just ended sends nothing more): try again instead.
+        this.#mode = { kind: 'skip' };
+        this.#schedule();
+        return;
+      }
+      screen = { cols: 80, rows: 24, text: '' }; // without the first screen, the view still shows what comes next
     } finally {
       this.#building = undefined;
     }
